@@ -1,0 +1,958 @@
+"""The IR and the machinery every transformation shares.
+
+Owns: abstract values, `Var`/`Literal`/`JaxprEqn`/`Jaxpr`/`ClosedJaxpr`, symbolic `Zero` and
+`UndefPrimal`, `Primitive` and `bind`, the per-thread stack of traces with its `Tracer`,
+`eval_jaxpr` (NumPy or inlining into the current trace) and `check_jaxpr`.
+Does not own: any particular primitive (see `primitives/`), any transformation
+(see `interpreters/`), pytrees (`tree_util`), or printing (`pretty`).
+
+There is one kind of trace: a builder that records equations. A transformation traces the
+user's function into a fresh builder, rewrites the resulting Jaxpr, and evaluates the
+rewrite with `eval_jaxpr`; when that happens inside an enclosing trace, each equation is
+bound there, so the rewrite is inlined and the transformations compose. Tracers of an
+enclosing trace met while tracing become constants of the inner program (lambda lifting),
+which is why no trace levels are needed.
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+import os
+import sys
+import threading
+from typing import Any, Callable, NamedTuple, Sequence
+
+import numpy as np
+
+from functrans import dtypes, errors
+
+# --------------------------------------------------------------------------- abstract values
+
+
+class ShapedArray:
+    """The type of an array value: shape, dtype, and whether it is weakly typed."""
+
+    __slots__ = ("shape", "dtype", "weak_type")
+
+    def __init__(self, shape: tuple[int, ...], dtype: np.dtype, weak_type: bool = False):
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+        self.weak_type = weak_type
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def str_short(self) -> str:
+        return f"{dtypes.short_name(self.dtype)}[{','.join(map(str, self.shape))}]"
+
+    def strip_weak(self) -> ShapedArray:
+        return ShapedArray(self.shape, self.dtype) if self.weak_type else self
+
+    def update(self, shape=None, dtype=None, weak_type=None) -> ShapedArray:
+        return ShapedArray(self.shape if shape is None else shape,
+                           self.dtype if dtype is None else dtype,
+                           self.weak_type if weak_type is None else weak_type)
+
+    def same_type(self, other: ShapedArray) -> bool:
+        """Equal shape and dtype; weak typing is a promotion hint, not part of the type."""
+        return self.shape == other.shape and self.dtype == other.dtype
+
+    def __eq__(self, other):
+        return (isinstance(other, ShapedArray) and self.shape == other.shape
+                and self.dtype == other.dtype and self.weak_type == other.weak_type)
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype, self.weak_type))
+
+    def __repr__(self):
+        weak = ", weak_type=True" if self.weak_type else ""
+        return f"ShapedArray({self.str_short()}{weak})"
+
+
+def get_aval(x) -> ShapedArray:
+    """The abstract value of a tracer, NumPy array, NumPy scalar or Python scalar."""
+    if isinstance(x, Tracer):
+        return x._var.aval
+    if isinstance(x, (np.ndarray, np.generic)):
+        return ShapedArray(x.shape, x.dtype)
+    if isinstance(x, bool):
+        return ShapedArray((), dtypes.bool_, True)
+    if isinstance(x, int):
+        return ShapedArray((), dtypes.int_, True)
+    if isinstance(x, float):
+        return ShapedArray((), dtypes.float_, True)
+    raise errors.FunctransTypeError(
+        f"{type(x).__name__} is not a valid functrans value; pass a NumPy array, NumPy scalar "
+        "or Python scalar (int, float, bool).")
+
+
+# --------------------------------------------------------------------------- source locations
+
+
+class SourceInfo(NamedTuple):
+    """The user's line that created an equation or tracer."""
+
+    filename: str
+    lineno: int
+    function: str
+
+    def __str__(self):
+        return f"{os.path.basename(self.filename)}:{self.lineno}"
+
+    def long(self) -> str:
+        return f"{self.filename}:{self.lineno} (in {self.function})"
+
+
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def user_source_info() -> SourceInfo | None:
+    """The innermost stack frame outside functrans, i.e. the user's line."""
+    f = sys._getframe(1)
+    while f is not None and f.f_code.co_filename.startswith(_PKG_DIR):
+        f = f.f_back
+    if f is None:
+        return None
+    return SourceInfo(f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
+
+
+# --------------------------------------------------------------------------- IR
+
+
+class Var:
+    """A variable of the IR; identity is the object itself, names are given when printing."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: ShapedArray):
+        self.aval = aval
+
+    def __repr__(self):
+        return f"Var({self.aval.str_short()})"
+
+
+class Literal:
+    """A scalar constant written inline in the IR (`2.0:f64[]`)."""
+
+    __slots__ = ("val", "aval")
+
+    def __init__(self, val, aval: ShapedArray):
+        self.val = val
+        self.aval = aval
+
+    def __repr__(self):
+        return f"Literal({self.val!r}:{self.aval.str_short()})"
+
+
+Atom = Var | Literal
+
+
+class JaxprEqn:
+    """`outvars = primitive[params] invars`, with the user's source line."""
+
+    __slots__ = ("primitive", "invars", "outvars", "params", "source_info")
+
+    def __init__(self, primitive: Primitive, invars: list, outvars: list[Var], params: dict,
+                 source_info: SourceInfo | None):
+        self.primitive = primitive
+        self.invars = invars
+        self.outvars = outvars
+        self.params = params
+        self.source_info = source_info
+
+    def replace(self, **kw) -> JaxprEqn:
+        fields = {k: getattr(self, k) for k in self.__slots__}
+        fields.update(kw)
+        return JaxprEqn(**fields)
+
+    def __repr__(self):
+        return f"JaxprEqn({self.primitive.name}, {len(self.invars)} in, {len(self.outvars)} out)"
+
+
+class Jaxpr:
+    """A typed first-order program: `{ lambda constvars ; invars . let eqns in outvars }`."""
+
+    __slots__ = ("constvars", "invars", "eqns", "outvars", "_plan", "__weakref__")
+
+    def __init__(self, constvars: list[Var], invars: list[Var], eqns: list[JaxprEqn],
+                 outvars: list):
+        self.constvars = list(constvars)
+        self.invars = list(invars)
+        self.eqns = list(eqns)
+        self.outvars = list(outvars)
+        self._plan = None
+
+    @property
+    def in_avals(self) -> list[ShapedArray]:
+        return [v.aval for v in self.invars]
+
+    @property
+    def out_avals(self) -> list[ShapedArray]:
+        return [v.aval for v in self.outvars]
+
+    def __str__(self):
+        from functrans import pretty
+        return pretty.pp_jaxpr(self)
+
+    def pretty(self, source: bool = False) -> str:
+        from functrans import pretty
+        return pretty.pp_jaxpr(self, source=source)
+
+    def __repr__(self):
+        return str(self)
+
+
+class ClosedJaxpr:
+    """A Jaxpr with values for its constvars; `str()` is the IR dump, calling it evaluates."""
+
+    __slots__ = ("jaxpr", "consts")
+
+    def __init__(self, jaxpr: Jaxpr, consts: Sequence):
+        assert len(jaxpr.constvars) == len(consts)
+        self.jaxpr = jaxpr
+        self.consts = list(consts)
+
+    @property
+    def eqns(self) -> list[JaxprEqn]:
+        return self.jaxpr.eqns
+
+    @property
+    def in_avals(self) -> list[ShapedArray]:
+        return self.jaxpr.in_avals
+
+    @property
+    def out_avals(self) -> list[ShapedArray]:
+        return self.jaxpr.out_avals
+
+    def __call__(self, *args):
+        return eval_jaxpr(self.jaxpr, self.consts, *args)
+
+    def __str__(self):
+        from functrans import pretty
+        return pretty.pp_jaxpr(self.jaxpr)
+
+    def pretty(self, source: bool = False) -> str:
+        """The IR dump; with `source=True` each equation ends with `# file.py:line`."""
+        from functrans import pretty
+        return pretty.pp_jaxpr(self.jaxpr, source=source)
+
+    def __repr__(self):
+        return str(self)
+
+
+# --------------------------------------------------------------------------- symbolic values
+
+
+class Zero:
+    """A tangent or cotangent known to be zero; never materialized unless asked."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: ShapedArray):
+        self.aval = aval
+
+    def __repr__(self):
+        return f"Zero({self.aval.str_short()})"
+
+
+class UndefPrimal:
+    """A linear input of an equation being transposed: only its type is known."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: ShapedArray):
+        self.aval = aval
+
+    def __repr__(self):
+        return f"UndefPrimal({self.aval.str_short()})"
+
+
+# --------------------------------------------------------------------------- primitives
+
+
+class Primitive:
+    """An operation of the IR together with its rules (see STYLE.md for their signatures)."""
+
+    def __init__(self, name: str, multiple_results: bool = False):
+        self.name = name
+        self.multiple_results = multiple_results
+        self.impl: Callable | None = None
+        self.abstract_eval: Callable | None = None
+        self.jvp: Callable | None = None
+        self.transpose: Callable | None = None
+        self.batch: Callable | None = None
+        self.simplify: Callable | None = None
+        self.pp: Callable | None = None
+        self.linear = False           # linear in every input: JVP applies it to the tangents
+        self.differentiable = True    # False: the output tangent is always zero
+        self.subjaxprs: Callable | None = None   # params -> sub-jaxprs, for check/pretty/DCE
+
+    def __repr__(self):
+        return self.name
+
+    def def_impl(self, f):
+        self.impl = f
+        return f
+
+    def def_abstract_eval(self, f):
+        self.abstract_eval = f
+        return f
+
+    def def_jvp(self, f):
+        self.jvp = f
+        return f
+
+    def def_transpose(self, f):
+        self.transpose = f
+        return f
+
+    def def_batch(self, f):
+        self.batch = f
+        return f
+
+    def def_simplify(self, f):
+        self.simplify = f
+        return f
+
+    def def_pp(self, f):
+        self.pp = f
+        return f
+
+    def def_linear(self):
+        """Linear in all inputs: the JVP is the primitive applied to the (instantiated) tangents."""
+        self.linear = True
+        self.jvp = functools.partial(_linear_jvp, self)
+
+    def def_nondifferentiable(self):
+        """Piecewise constant or integer-valued: tangents out are symbolic zeros."""
+        self.differentiable = False
+
+    def bind(self, *args, **params):
+        trace = current_trace()
+        if trace is None:
+            return _eager_bind(self, args, params)
+        return trace.process(self, args, params)
+
+
+def _linear_jvp(prim, primals, tangents, **params):
+    out = prim.bind(*primals, **params)
+    tangents = [instantiate(t) for t in tangents]
+    return out, prim.bind(*tangents, **params)
+
+
+def instantiate(t):
+    """A symbolic Zero turned into an array of zeros of its type; other values unchanged."""
+    if isinstance(t, Zero):
+        return np.zeros(t.aval.shape, t.aval.dtype)
+    return t
+
+
+def _eager_bind(prim, args, params):
+    for x in args:
+        if isinstance(x, Tracer):
+            raise _dead_tracer_error(x)
+    # Validate exactly as tracing would, so eager and traced calls fail alike.
+    prim.abstract_eval(*[get_aval(x) for x in args], **params)
+    return prim.impl(*args, **params)
+
+
+# --------------------------------------------------------------------------- traces and tracers
+
+
+class _ThreadState(threading.local):
+    def __init__(self):
+        self.stack: list[JaxprTrace] = []
+        self.source: SourceInfo | None = None
+
+
+_state = _ThreadState()
+
+
+def current_trace() -> JaxprTrace | None:
+    stack = _state.stack
+    return stack[-1] if stack else None
+
+
+class source_override:
+    """Within this block, equations get `info` as their source line (used by rewrites)."""
+
+    __slots__ = ("info", "saved")
+
+    def __init__(self, info: SourceInfo | None):
+        self.info = info
+
+    def __enter__(self):
+        self.saved = _state.source
+        _state.source = self.info
+
+    def __exit__(self, *exc):
+        _state.source = self.saved
+
+
+def _dead_tracer_error(x: Tracer) -> errors.DeadTracerError:
+    where = x._source.long() if x._source else "an unknown line"
+    return errors.DeadTracerError(
+        f"A traced value of type {x.aval.str_short()} created at {where} was used after the "
+        "transformation that created it had finished (a leaked tracer). Return it from the "
+        "transformed function instead of storing it in a global, a closure or an attribute.")
+
+
+class JaxprTrace:
+    """Records the equations bound while it is the current trace, then builds a Jaxpr."""
+
+    def __init__(self, source: SourceInfo | None = None):
+        self.eqns: list[JaxprEqn] = []
+        self.invars: list[Var] = []
+        self.constvars: list[Var] = []
+        self.const_vals: list[Any] = []
+        self._const_ids: dict[int, Var] = {}
+        self.alive = True
+        self.source = source
+
+    def __enter__(self):
+        _state.stack.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        popped = _state.stack.pop()
+        assert popped is self, "trace stack corrupted"
+        self.alive = False
+
+    def new_arg(self, aval: ShapedArray) -> Tracer:
+        v = Var(aval)
+        self.invars.append(v)
+        return Tracer(self, v, self.source)
+
+    def to_atom(self, x) -> Atom:
+        if isinstance(x, Tracer):
+            if x._trace is self:
+                return x._var
+            if not x._trace.alive or x._trace not in _state.stack:
+                raise _dead_tracer_error(x)
+            return self._const_var(x, x._var.aval)
+        if isinstance(x, Literal):
+            return x
+        if isinstance(x, (bool, int, float)):
+            aval = get_aval(x)
+            return Literal(np.array(x, aval.dtype)[()], aval)
+        if not isinstance(x, (np.ndarray, np.generic)):
+            x = np.asarray(x)
+        if x.ndim == 0:
+            return Literal(x, ShapedArray((), x.dtype))
+        return self._const_var(x, ShapedArray(x.shape, x.dtype))
+
+    def _const_var(self, x, aval) -> Var:
+        v = self._const_ids.get(id(x))
+        if v is None:
+            v = Var(aval)
+            self._const_ids[id(x)] = v
+            self.constvars.append(v)
+            self.const_vals.append(x)   # keeps x alive, so id(x) stays unique
+        return v
+
+    def process(self, prim: Primitive, args, params):
+        if not any(isinstance(x, Tracer) for x in args):
+            # Nothing depends on the traced inputs: evaluate now (constant folding).
+            return _eager_bind(prim, args, params)
+        invars = [self.to_atom(x) for x in args]
+        out_aval = prim.abstract_eval(*[v.aval for v in invars], **params)
+        info = _state.source or user_source_info()
+        if prim.multiple_results:
+            outvars = [Var(a) for a in out_aval]
+            self.eqns.append(JaxprEqn(prim, invars, outvars, params, info))
+            return [Tracer(self, v, info) for v in outvars]
+        outvar = Var(out_aval)
+        self.eqns.append(JaxprEqn(prim, invars, [outvar], params, info))
+        return Tracer(self, outvar, info)
+
+    def to_jaxpr(self, outs: Sequence) -> tuple[Jaxpr, list]:
+        """The recorded program with `outs` as outputs, and the values of its constvars."""
+        outvars = [self.to_atom(x) for x in outs]
+        jaxpr = Jaxpr(self.constvars, self.invars, self.eqns, outvars)
+        return jaxpr, list(self.const_vals)
+
+
+def trace_flat(fun: Callable, in_avals: Sequence[ShapedArray],
+               source: SourceInfo | None = None) -> tuple[Jaxpr, list]:
+    """Trace `fun(*tracers) -> list of outputs` into a Jaxpr and its constant values."""
+    with JaxprTrace(source) as trace:
+        tracers = [trace.new_arg(a) for a in in_avals]
+        outs = fun(*tracers)
+        return trace.to_jaxpr(outs)
+
+
+def _np_lazy():
+    global _fnp
+    if _fnp is None:
+        from functrans import numpy as fnp_module
+        _fnp = fnp_module
+    return _fnp
+
+
+_fnp = None
+
+
+class Tracer:
+    """A value being traced: a variable of the trace that is recording the program."""
+
+    __slots__ = ("_trace", "_var", "_source", "__weakref__")
+    __array_priority__ = 1000
+    __array_ufunc__ = None   # NumPy defers to our reflected operators: `W @ x` stays traced
+
+    def __init__(self, trace: JaxprTrace, var: Var, source: SourceInfo | None):
+        self._trace = trace
+        self._var = var
+        self._source = source
+
+    # -- type information
+    @property
+    def aval(self) -> ShapedArray:
+        return self._var.aval
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._var.aval.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._var.aval.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self._var.aval.shape)
+
+    @property
+    def size(self) -> int:
+        return self._var.aval.size
+
+    @property
+    def weak_type(self) -> bool:
+        return self._var.aval.weak_type
+
+    def __len__(self):
+        if not self.shape:
+            raise errors.FunctransTypeError("len() of a 0-d traced value (shape ()).")
+        return self.shape[0]
+
+    def __iter__(self):
+        if not self.shape:
+            raise errors.FunctransTypeError("iteration over a 0-d traced value (shape ()).")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __repr__(self):
+        where = f" created at {self._source}" if self._source else ""
+        state = "" if self._trace.alive else " (dead)"
+        return f"Traced<{self.aval.str_short()}>{where}{state}"
+
+    # -- conversions that need a concrete value
+    def _concretization_error(self, what: str):
+        if not self._trace.alive:
+            return _dead_tracer_error(self)
+        info = user_source_info()
+        where = info.long() if info else "an unknown line"
+        return errors.ConcretizationError(
+            f"{what} was called on a traced value of type {self.aval.str_short()} at {where}. "
+            "Its value is not known while the function is being traced, so Python control "
+            "flow (`if`, `while`, `and`/`or`) and conversions to Python numbers cannot use it. "
+            "Use functrans.numpy.where(cond, x, y) to select values, "
+            "functrans.lax.cond / while_loop / fori_loop / scan for control flow, or mark "
+            "the argument static with static_argnums.")
+
+    def __bool__(self):
+        raise self._concretization_error("bool()")
+
+    def __float__(self):
+        raise self._concretization_error("float()")
+
+    def __int__(self):
+        raise self._concretization_error("int()")
+
+    def __index__(self):
+        raise self._concretization_error("__index__ (use as a Python int)")
+
+    def __complex__(self):
+        raise self._concretization_error("complex()")
+
+    def __array__(self, dtype=None, copy=None):
+        raise self._concretization_error("numpy.asarray() / __array__")
+
+    def tolist(self):
+        raise self._concretization_error("tolist()")
+
+    def item(self):
+        raise self._concretization_error("item()")
+
+    __hash__ = None   # == is elementwise, so tracers are not hashable (as NumPy arrays)
+
+    # -- operators forward to functrans.numpy
+    def __neg__(self):
+        return _np_lazy().negative(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _np_lazy().abs(self)
+
+    def __invert__(self):
+        return _np_lazy().invert(self)
+
+    def __add__(self, other):
+        return _np_lazy().add(self, other)
+
+    def __radd__(self, other):
+        return _np_lazy().add(other, self)
+
+    def __sub__(self, other):
+        return _np_lazy().subtract(self, other)
+
+    def __rsub__(self, other):
+        return _np_lazy().subtract(other, self)
+
+    def __mul__(self, other):
+        return _np_lazy().multiply(self, other)
+
+    def __rmul__(self, other):
+        return _np_lazy().multiply(other, self)
+
+    def __truediv__(self, other):
+        return _np_lazy().true_divide(self, other)
+
+    def __rtruediv__(self, other):
+        return _np_lazy().true_divide(other, self)
+
+    def __floordiv__(self, other):
+        return _np_lazy().floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _np_lazy().floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _np_lazy().remainder(self, other)
+
+    def __rmod__(self, other):
+        return _np_lazy().remainder(other, self)
+
+    def __pow__(self, other):
+        return _np_lazy().power(self, other)
+
+    def __rpow__(self, other):
+        return _np_lazy().power(other, self)
+
+    def __matmul__(self, other):
+        return _np_lazy().matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _np_lazy().matmul(other, self)
+
+    def __and__(self, other):
+        return _np_lazy().bitwise_and(self, other)
+
+    def __rand__(self, other):
+        return _np_lazy().bitwise_and(other, self)
+
+    def __or__(self, other):
+        return _np_lazy().bitwise_or(self, other)
+
+    def __ror__(self, other):
+        return _np_lazy().bitwise_or(other, self)
+
+    def __xor__(self, other):
+        return _np_lazy().bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        return _np_lazy().bitwise_xor(other, self)
+
+    def __eq__(self, other):
+        return _np_lazy().equal(self, other)
+
+    def __ne__(self, other):
+        return _np_lazy().not_equal(self, other)
+
+    def __lt__(self, other):
+        return _np_lazy().less(self, other)
+
+    def __le__(self, other):
+        return _np_lazy().less_equal(self, other)
+
+    def __gt__(self, other):
+        return _np_lazy().greater(self, other)
+
+    def __ge__(self, other):
+        return _np_lazy().greater_equal(self, other)
+
+    def __getitem__(self, idx):
+        return _np_lazy()._indexing.getitem(self, idx)
+
+    # -- attributes and methods
+    @property
+    def T(self):
+        return _np_lazy().transpose(self)
+
+    @property
+    def at(self):
+        return _np_lazy()._indexing.IndexUpdateHelper(self)
+
+    def sum(self, axis=None, dtype=None, keepdims=False):
+        return _np_lazy().sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
+
+    def mean(self, axis=None, dtype=None, keepdims=False):
+        return _np_lazy().mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return _np_lazy().max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return _np_lazy().min(self, axis=axis, keepdims=keepdims)
+
+    def prod(self, axis=None, keepdims=False):
+        return _np_lazy().prod(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape, order="C"):
+        if len(shape) == 1 and not isinstance(shape[0], int):
+            shape = shape[0]
+        return _np_lazy().reshape(self, shape, order=order)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and not isinstance(axes[0], int):
+            axes = axes[0]
+        return _np_lazy().transpose(self, axes or None)
+
+    def astype(self, dtype):
+        return _np_lazy().asarray(self, dtype=dtype)
+
+    def ravel(self):
+        return _np_lazy().ravel(self)
+
+    def squeeze(self, axis=None):
+        return _np_lazy().squeeze(self, axis=axis)
+
+    def dot(self, other):
+        return _np_lazy().dot(self, other)
+
+
+def is_tracer(x) -> bool:
+    return isinstance(x, Tracer)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def eval_jaxpr(jaxpr: Jaxpr, consts: Sequence, *args) -> list:
+    """Evaluate `jaxpr`; inside a trace its equations are bound there (inlined), else NumPy."""
+    if len(consts) != len(jaxpr.constvars) or len(args) != len(jaxpr.invars):
+        raise errors.FunctransTypeError(
+            f"eval_jaxpr: the program takes {len(jaxpr.constvars)} constants and "
+            f"{len(jaxpr.invars)} arguments, got {len(consts)} and {len(args)}.")
+    if current_trace() is not None:
+        return _eval_jaxpr_traced(jaxpr, consts, args)
+    for x in itertools.chain(consts, args):
+        if isinstance(x, Tracer):
+            raise _dead_tracer_error(x)
+    plan = jaxpr._plan
+    if plan is None:
+        plan = jaxpr._plan = _compile_plan(jaxpr)
+    return plan(*consts, *args)
+
+
+def _last_uses(jaxpr: Jaxpr) -> list[list[Var]]:
+    """For each equation, the variables whose last use it is (never the outputs)."""
+    last: dict[Var, int] = {}
+    for i, eqn in enumerate(jaxpr.eqns):
+        for v in eqn.invars:
+            if isinstance(v, Var):
+                last[v] = i
+    for v in jaxpr.outvars:
+        last.pop(v, None)
+    frees: list[list[Var]] = [[] for _ in jaxpr.eqns]
+    for v, i in last.items():
+        frees[i].append(v)
+    return frees
+
+
+def _eval_jaxpr_traced(jaxpr: Jaxpr, consts, args) -> list:
+    env: dict[Var, Any] = dict(zip(jaxpr.constvars, consts, strict=True))
+    env.update(zip(jaxpr.invars, args, strict=True))
+    frees = _last_uses(jaxpr)
+    for eqn, free in zip(jaxpr.eqns, frees, strict=True):
+        ins = [env[v] if isinstance(v, Var) else v.val for v in eqn.invars]
+        with source_override(eqn.source_info):
+            out = eqn.primitive.bind(*ins, **eqn.params)
+        if eqn.primitive.multiple_results:
+            env.update(zip(eqn.outvars, out, strict=True))
+        else:
+            env[eqn.outvars[0]] = out
+        for v in free:
+            del env[v]
+    return [env[v] if isinstance(v, Var) else v.val for v in jaxpr.outvars]
+
+
+# A compiled plan is Python source generated once per Jaxpr: each equation becomes one call of
+# its NumPy implementation on local variables, and each intermediate is deleted right after
+# its last use. Per-equation overhead is then a local load and a call, not dict lookups.
+_CHUNK = 2000   # equations per generated function, to keep CPython's compiler fast
+
+
+def _impl_callable(eqn: JaxprEqn) -> Callable:
+    impl = eqn.primitive.impl
+    if impl is None:
+        raise NotImplementedError(f"primitive {eqn.primitive.name} has no NumPy implementation")
+    return functools.partial(impl, **eqn.params) if eqn.params else impl
+
+
+def _compile_plan(jaxpr: Jaxpr) -> Callable:
+    names: dict[Var, str] = {}
+    glob: dict[str, Any] = {}
+
+    def name(v) -> str:
+        if isinstance(v, Literal):
+            key = f"k{len(glob)}"
+            glob[key] = v.val
+            return key
+        n = names.get(v)
+        if n is None:
+            n = names[v] = f"v{len(names)}"
+        return n
+
+    params = [name(v) for v in itertools.chain(jaxpr.constvars, jaxpr.invars)]
+    frees = _last_uses(jaxpr)
+    body: list[str] = []
+    for i, (eqn, free) in enumerate(zip(jaxpr.eqns, frees, strict=True)):
+        fname = f"f{i}"
+        glob[fname] = _impl_callable(eqn)
+        args = ", ".join(name(v) for v in eqn.invars)
+        outs = ", ".join(name(v) for v in eqn.outvars)
+        if eqn.primitive.multiple_results:
+            outs = outs + "," if len(eqn.outvars) == 1 else outs
+            if not eqn.outvars:
+                outs = "_"
+        body.append(f"{outs} = {fname}({args})")
+        # Inputs that are also plan parameters are freed too: the caller keeps its own refs.
+        dead = [names[v] for v in free if v in names]
+        if dead:
+            body.append(f"del {', '.join(dead)}")
+    result = "[" + ", ".join(name(v) for v in jaxpr.outvars) + "]"
+    if len(body) <= _CHUNK:
+        src = f"def run({', '.join(params)}):\n" + "".join(f"    {ln}\n" for ln in body)
+        src += f"    return {result}\n"
+        exec(compile(src, "<functrans plan>", "exec"), glob)
+        return glob["run"]
+    return _compile_chunked(body, params, result, glob)
+
+
+def _compile_chunked(body, params, result, glob) -> Callable:
+    """Long programs: a chain of functions that hand their live variables to the next."""
+    chunks = [body[i:i + _CHUNK] for i in range(0, len(body), _CHUNK)]
+    # Which names are live between chunks: defined before and used after the boundary.
+    import re
+    token = re.compile(r"\b[vk]\d+\b")
+    defined: list[set[str]] = []
+    used: list[set[str]] = []
+    for ch in chunks:
+        d, u = set(), set()
+        for ln in ch:
+            if ln.startswith("del "):
+                continue
+            lhs, rhs = ln.split(" = ", 1)
+            u.update(t for t in token.findall(rhs) if t.startswith("v"))
+            d.update(token.findall(lhs))
+        defined.append(d)
+        used.append(u)
+    final_used = {t for t in token.findall(result) if t.startswith("v")}
+    live_after: list[set[str]] = [set() for _ in chunks]
+    need = set(final_used)
+    for i in range(len(chunks) - 1, -1, -1):
+        live_after[i] = set(need)
+        need = (need - defined[i]) | used[i]
+    srcs = []
+    prev_live = params
+    for i, ch in enumerate(chunks):
+        live = sorted(live_after[i]) if i < len(chunks) - 1 else None
+        lines = [f"def run{i}({', '.join(prev_live)}):"]
+        lines += [f"    {ln}" for ln in ch]
+        if live is None:
+            lines.append(f"    return {result}")
+        else:
+            lines.append(f"    return ({', '.join(live)}{',' if len(live) == 1 else ''})")
+            prev_live = live
+        srcs.append("\n".join(lines) + "\n")
+    exec(compile("".join(srcs), "<functrans plan>", "exec"), glob)
+    stages = [glob[f"run{i}"] for i in range(len(chunks))]
+
+    def run(*args):
+        vals = args
+        for stage in stages[:-1]:
+            vals = stage(*vals)
+        return stages[-1](*vals)
+
+    return run
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def check_jaxpr(jaxpr: Jaxpr | ClosedJaxpr) -> None:
+    """Raise InvalidJaxprError unless `jaxpr` is well formed and well typed.
+
+    Every variable is defined once before use; each equation's output types are what its
+    primitive's shape rule gives for its input types; outputs are defined. Sub-jaxprs in
+    params (listed by a primitive's `subjaxprs` hook) are checked too.
+    """
+    if isinstance(jaxpr, ClosedJaxpr):
+        if len(jaxpr.consts) != len(jaxpr.jaxpr.constvars):
+            raise errors.InvalidJaxprError("ClosedJaxpr: number of consts and constvars differ")
+        jaxpr = jaxpr.jaxpr
+    todo = [jaxpr]
+    while todo:
+        _check_one(todo.pop(), todo)
+
+
+def _check_one(jaxpr: Jaxpr, todo: list) -> None:
+    defined: set[Var] = set()
+
+    def define(v, where):
+        if not isinstance(v, Var):
+            raise errors.InvalidJaxprError(f"{where}: binder {v!r} is not a Var")
+        if v in defined:
+            raise errors.InvalidJaxprError(f"{where}: variable {v!r} defined twice")
+        defined.add(v)
+
+    def read(v, where):
+        if isinstance(v, Literal):
+            if np.shape(v.val) != v.aval.shape or v.aval.shape != ():
+                raise errors.InvalidJaxprError(f"{where}: literal {v!r} is not a scalar")
+            return v.aval
+        if v not in defined:
+            raise errors.InvalidJaxprError(f"{where}: variable {v!r} used before definition")
+        return v.aval
+
+    for v in jaxpr.constvars:
+        define(v, "constvars")
+    for v in jaxpr.invars:
+        define(v, "invars")
+    for i, eqn in enumerate(jaxpr.eqns):
+        where = f"equation {i} ({eqn.primitive.name}, from {eqn.source_info})"
+        in_avals = [read(v, where) for v in eqn.invars]
+        try:
+            out = eqn.primitive.abstract_eval(*in_avals, **eqn.params)
+        except (TypeError, ValueError) as e:
+            raise errors.InvalidJaxprError(f"{where}: shape rule rejects its inputs: {e}") from e
+        outs = list(out) if eqn.primitive.multiple_results else [out]
+        if len(outs) != len(eqn.outvars):
+            raise errors.InvalidJaxprError(
+                f"{where}: rule gives {len(outs)} outputs, equation binds {len(eqn.outvars)}")
+        for a, v in zip(outs, eqn.outvars, strict=True):
+            if not isinstance(v, Var) or not a.same_type(v.aval):
+                raise errors.InvalidJaxprError(
+                    f"{where}: output typed {getattr(v, 'aval', v)!r}, rule gives {a!r}")
+            define(v, where)
+        if eqn.primitive.subjaxprs is not None:
+            for sub in eqn.primitive.subjaxprs(eqn.params):
+                todo.append(sub.jaxpr if isinstance(sub, ClosedJaxpr) else sub)
+    for v in jaxpr.outvars:
+        read(v, "outvars")

@@ -1,0 +1,73 @@
+"""Dtype helpers: short names for the IR dump, NumPy 2 (NEP 50) promotion with weak types.
+
+A weakly typed value (a Python scalar, or a tracer made from one) takes the dtype of the
+strongly typed values it meets, as in NumPy 2: `float32_array * 2.0` stays float32.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+float_ = np.dtype(np.float64)
+int_ = np.dtype(np.int64)
+bool_ = np.dtype(np.bool_)
+
+_SHORT = {
+    "float64": "f64", "float32": "f32", "float16": "f16",
+    "int64": "i64", "int32": "i32", "int16": "i16", "int8": "i8",
+    "uint64": "u64", "uint32": "u32", "uint16": "u16", "uint8": "u8",
+    "bool": "bool", "complex128": "c128", "complex64": "c64",
+}
+
+
+def short_name(dtype: np.dtype) -> str:
+    """`f64` for float64, as the IR dump prints dtypes."""
+    return _SHORT.get(dtype.name, dtype.name)
+
+
+def is_float(dtype: np.dtype) -> bool:
+    return dtype.kind == "f"
+
+
+def is_int(dtype: np.dtype) -> bool:
+    return dtype.kind in "iu"
+
+
+def is_bool(dtype: np.dtype) -> bool:
+    return dtype.kind == "b"
+
+
+def is_differentiable(dtype: np.dtype) -> bool:
+    """Only floating values carry tangents and cotangents."""
+    return dtype.kind in "fc"
+
+
+# What a weak value stands for in np.result_type: NumPy 2 treats Python scalars as weak.
+_WEAK_STANDIN = {"b": False, "i": 0, "u": 0, "f": 0.0, "c": 0j}
+
+
+def result_type(*avals_or_dtypes) -> tuple[np.dtype, bool]:
+    """Promote per NEP 50. Accepts avals (with `.dtype`, `.weak_type`) or dtypes.
+
+    Returns the result dtype and whether the result is weakly typed (all inputs weak).
+    """
+    items = []
+    all_weak = True
+    for a in avals_or_dtypes:
+        if isinstance(a, np.dtype):
+            items.append(a)
+            all_weak = False
+        elif getattr(a, "weak_type", False):
+            items.append(_WEAK_STANDIN[a.dtype.kind])
+        else:
+            items.append(a.dtype)
+            all_weak = False
+    if all_weak:
+        # Only weak values: the widest kind wins, at the default width.
+        kinds = "bifc"
+        kind = max((a.dtype.kind.replace("u", "i") for a in avals_or_dtypes), key=kinds.index)
+        return {"b": bool_, "i": int_, "f": float_, "c": np.dtype(np.complex128)}[kind], True
+    return np.result_type(*items), False
+
+
+def canonical_dtype(dtype) -> np.dtype:
+    return np.dtype(dtype)

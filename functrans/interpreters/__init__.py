@@ -1,0 +1,1 @@
+"""One module per transformation; none contains code specific to a primitive."""

@@ -1,13 +1,25 @@
 """functrans: composable function transformations (grad, jvp, vjp, vmap, jit) on a typed IR.
 
-    import functrans as ft
-    import functrans.numpy as fnp
-    print(ft.make_jaxpr(ft.grad(lambda x: fnp.sum(fnp.sin(x))))(np.ones(3)))
+Example:
+    >>> import numpy as np, functrans as ft, functrans.numpy as fnp
+    >>> ft.grad(lambda x: fnp.sum(fnp.sin(x)))(np.zeros(2))
+    array([1., 1.])
 """
 from functrans import primitives as _primitives  # noqa: F401  (registers the primitives)
+from functrans.api import grad as grad
+from functrans.api import hessian as hessian
+from functrans.api import jacfwd as jacfwd
+from functrans.api import jacrev as jacrev
+from functrans.api import jvp as jvp
+from functrans.api import linearize as linearize
 from functrans.api import make_jaxpr as make_jaxpr
+from functrans.api import stop_gradient as stop_gradient
+from functrans.api import value_and_grad as value_and_grad
+from functrans.api import vjp as vjp
+from functrans.api import vmap as vmap
 from functrans.core import ClosedJaxpr as ClosedJaxpr
 from functrans.core import Jaxpr as Jaxpr
+from functrans.core import ShapedArray as ShapedArray
 from functrans.core import check_jaxpr as check_jaxpr
 from functrans.core import eval_jaxpr as eval_jaxpr
 

@@ -12,6 +12,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from functrans import core, errors, tree_util
+from functrans.interpreters import ad, batching, optimize
 
 
 def _static_argnums(static_argnums, nargs: int, fname: str) -> tuple[int, ...]:
@@ -44,12 +45,18 @@ def trace_pytree(fun: Callable, args: Sequence, source=None):
     flat, in_tree = tree_util.tree_flatten(tuple(args))
     for x in flat:
         _check_leaf(x, getattr(fun, "__name__", "function"))
-    in_avals = [core.get_aval(x) for x in flat]
+    return trace_avals(fun, in_tree, [core.get_aval(x) for x in flat], source)
+
+
+def trace_avals(fun: Callable, in_tree, in_avals: Sequence[core.ShapedArray], source=None):
+    """`trace_pytree` from the arguments' structure and abstract values alone."""
     out_tree_box = []
 
     def flat_fun(*tracers):
         out = fun(*tree_util.tree_unflatten(in_tree, tracers))
         out_flat, out_tree = tree_util.tree_flatten(out)
+        for x in out_flat:
+            _check_leaf(x, f"output of {getattr(fun, '__name__', 'function')}")
         out_tree_box.append(out_tree)
         return out_flat
 
@@ -93,3 +100,584 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Calla
         return core.ClosedJaxpr(jaxpr, consts)
 
     return make
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def _trace(fun: Callable, args: Sequence, source=None):
+    jaxpr, consts, in_tree, out_tree = trace_pytree(fun, args, source)
+    return core.ClosedJaxpr(jaxpr, consts), in_tree, out_tree
+
+
+def _finish(x):
+    """Outputs seen by the user: NumPy arrays (0-d for scalars) unless inside a trace."""
+    return x if isinstance(x, core.Tracer) else np.asarray(x)
+
+
+def _finish_tree(tree):
+    return tree_util.tree_map(_finish, tree)
+
+
+def _run(closed: core.ClosedJaxpr, *args) -> list:
+    return core.eval_jaxpr(closed.jaxpr, closed.consts, *args)
+
+
+def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[tuple[int, ...], bool]:
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    if not nums:
+        raise errors.FunctransValueError(f"{fname}: argnums must name at least one argument.")
+    for i in nums:
+        if not isinstance(i, int) or not -nargs <= i < nargs:
+            raise errors.FunctransValueError(
+                f"{fname}: argnums={argnums!r} is out of range for a function called with "
+                f"{nargs} positional argument(s).")
+    return tuple(i % nargs for i in nums), single
+
+
+def _diff_mask(args: Sequence, argnums: tuple[int, ...], fname: str) -> list[bool]:
+    """One flag per flattened leaf of `args`: is it differentiated? Rejects integer leaves."""
+    mask = []
+    for i, a in enumerate(args):
+        for leaf in tree_util.tree_leaves(a):
+            aval = core.get_aval(leaf)
+            if i in argnums and not np.issubdtype(aval.dtype, np.floating):
+                raise errors.FunctransTypeError(
+                    f"{fname}: argument {i} has dtype {aval.dtype.name} (shape {aval.shape}); "
+                    "derivatives are taken only with respect to floating-point arguments. "
+                    "Convert it with .astype(float), or leave it out of argnums.")
+            mask.append(i in argnums)
+    return mask
+
+
+def _aux_wrapper(fun: Callable, has_aux: bool, fname: str):
+    if not has_aux:
+        return fun
+
+    @functools.wraps(fun)
+    def wrapped(*args):
+        out = fun(*args)
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            raise errors.FunctransTypeError(
+                f"{fname}(has_aux=True): the function must return a pair (output, aux), but it "
+                f"returned {type(out).__name__}"
+                f"{' of length ' + str(len(out)) if isinstance(out, (tuple, list)) else ''}.")
+        return tuple(out)
+
+    return wrapped
+
+
+def _split_aux(out_tree, has_aux: bool):
+    """Number of leaves of the differentiated output, and the main/aux subtrees."""
+    if not has_aux:
+        return out_tree.num_leaves, out_tree, None
+    main, aux = out_tree.children()
+    return main.num_leaves, main, aux
+
+
+def _as_like(x, aval: core.ShapedArray, what: str):
+    """A tangent or cotangent `x` checked against `aval` and converted to its dtype."""
+    if isinstance(x, core.Tracer):
+        if x.shape != aval.shape:
+            raise errors.FunctransValueError(
+                f"{what} has shape {x.shape}, expected {aval.shape} to match the primal.")
+        return x
+    arr = np.asarray(x)
+    if arr.shape != aval.shape:
+        raise errors.FunctransValueError(
+            f"{what} has shape {arr.shape}, expected {aval.shape} to match the primal.")
+    return arr.astype(aval.dtype, copy=False)
+
+
+# --------------------------------------------------------------------------- forward mode
+
+
+def jvp(fun: Callable, primals: Sequence, tangents: Sequence):
+    """Forward mode: the value of `fun` at `primals` and its derivative along `tangents`.
+
+    Args:
+      fun: a function of arrays (pytrees of arrays).
+      primals: a tuple or list of arguments.
+      tangents: a tuple or list of the same structure, shapes and dtypes as `primals`.
+        Tangents of integer arguments are ignored.
+
+    Returns:
+      `(primals_out, tangents_out)`, pytrees of `fun`'s output structure.
+
+    Example:
+      >>> import numpy as np, functrans as ft, functrans.numpy as fnp
+      >>> ft.jvp(fnp.sin, (0.0,), (2.0,))
+      (array(0.), array(2.))
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise errors.FunctransTypeError(
+            "jvp: primals and tangents must be tuples or lists of arguments, got "
+            f"{type(primals).__name__} and {type(tangents).__name__}; write jvp(f, (x,), (t,)).")
+    p_flat, p_tree = tree_util.tree_flatten(tuple(primals))
+    t_flat, t_tree = tree_util.tree_flatten(tuple(tangents))
+    if p_tree != t_tree:
+        raise errors.FunctransValueError(
+            f"jvp: primals have structure {p_tree} but tangents have structure {t_tree}; "
+            "give one tangent per primal leaf.")
+    closed, _, out_tree = _trace(fun, primals, core.user_source_info())
+    nonzeros = [np.issubdtype(a.dtype, np.floating) for a in closed.in_avals]
+    ts = [_as_like(t, a, f"jvp: tangent {i}") for i, (t, a, nz)
+          in enumerate(zip(t_flat, closed.in_avals, nonzeros, strict=True)) if nz]
+    jvp_closed, out_nz = ad.jvp_jaxpr(closed, nonzeros)
+    jvp_closed = optimize.optimize(jvp_closed)
+    outs = _run(jvp_closed, *p_flat, *ts)
+    n = len(out_nz)
+    touts = iter(outs[n:])
+    t_out = [next(touts) if nz else np.zeros(a.shape, a.dtype)
+             for nz, a in zip(out_nz, closed.out_avals, strict=True)]
+    return (_finish_tree(tree_util.tree_unflatten(out_tree, outs[:n])),
+            _finish_tree(tree_util.tree_unflatten(out_tree, t_out)))
+
+
+def linearize(fun: Callable, *primals):
+    """The value of `fun` at `primals` and its linear map `f_jvp(*tangents)`.
+
+    `f_jvp` evaluates only the linear program (the primal part ran once, here).
+
+    Example:
+      >>> import functrans as ft, functrans.numpy as fnp
+      >>> y, f_jvp = ft.linearize(fnp.sin, 0.0)
+      >>> f_jvp(3.0)
+      array(3.)
+    """
+    closed, in_tree, out_tree = _trace(fun, primals, core.user_source_info())
+    p_flat = tree_util.tree_leaves(tuple(primals))
+    nonzeros = [np.issubdtype(a.dtype, np.floating) for a in closed.in_avals]
+    primal, lin, out_nz, nres = ad.linearize_jaxpr(closed, nonzeros)
+    outs = _run(primal, *p_flat)
+    n_out = len(out_nz)
+    res = outs[n_out:]
+    lin_closed = core.ClosedJaxpr(
+        core.Jaxpr(lin.invars[:nres], lin.invars[nres:], lin.eqns, lin.outvars), res)
+    out_avals = closed.out_avals
+    in_avals = closed.in_avals
+
+    def f_jvp(*tangents):
+        t_flat, t_tree = tree_util.tree_flatten(tuple(tangents))
+        if t_tree != in_tree:
+            raise errors.FunctransValueError(
+                f"linearize: f_jvp expects tangents of structure {in_tree}, got {t_tree}.")
+        ts = [_as_like(t, a, f"f_jvp: tangent {i}") for i, (t, a, nz)
+              in enumerate(zip(t_flat, in_avals, nonzeros, strict=True)) if nz]
+        touts = iter(_run(lin_closed, *ts))
+        t_out = [next(touts) if nz else np.zeros(a.shape, a.dtype)
+                 for nz, a in zip(out_nz, out_avals, strict=True)]
+        return _finish_tree(tree_util.tree_unflatten(out_tree, t_out))
+
+    return _finish_tree(tree_util.tree_unflatten(out_tree, outs[:n_out])), f_jvp
+
+
+# --------------------------------------------------------------------------- reverse mode
+
+
+def _vjp_flat(closed: core.ClosedJaxpr, p_flat: list, nonzeros: list[bool], n_main: int):
+    """Primal outputs, and the transposed linear program `cts of main outputs -> cts of inputs`.
+
+    Only the first `n_main` outputs are differentiated (the rest are aux). Returns
+    `(outs, transposed, out_nz)`; `transposed` takes one cotangent per main output whose tangent
+    is nonzero (`out_nz`), and returns one cotangent per nonzero input.
+    """
+    want = [i < n_main for i in range(len(closed.jaxpr.outvars))]
+    primal, lin, out_nz, nres = ad.linearize_jaxpr(closed, nonzeros, want)
+    outs = _run(primal, *p_flat)
+    n_out = len(out_nz)
+    lin_closed = core.ClosedJaxpr(
+        core.Jaxpr(lin.invars[:nres], lin.invars[nres:], lin.eqns, lin.outvars), outs[n_out:])
+    transposed = optimize.optimize(ad.transpose_jaxpr(lin_closed, len(lin.invars) - nres))
+    return outs[:n_out], transposed, out_nz
+
+
+def vjp(fun: Callable, *primals, has_aux: bool = False):
+    """Reverse mode: the value of `fun` and a function pulling cotangents back to the inputs.
+
+    Returns:
+      `(primals_out, vjp_fun)` or, with `has_aux`, `(primals_out, vjp_fun, aux)`.
+      `vjp_fun(ct)` takes a cotangent of `primals_out`'s structure (Python scalars accepted)
+      and returns a tuple with one cotangent per primal. Integer primals get zero cotangents
+      of their own dtype (JAX gives float0 arrays).
+
+    Example:
+      >>> import functrans as ft, functrans.numpy as fnp
+      >>> y, vjp_fun = ft.vjp(fnp.sin, 0.0)
+      >>> vjp_fun(1.0)
+      (array(1.),)
+    """
+    fun = _aux_wrapper(fun, has_aux, "vjp")
+    closed, in_tree, out_tree = _trace(fun, primals, core.user_source_info())
+    p_flat = tree_util.tree_leaves(tuple(primals))
+    nonzeros = [np.issubdtype(a.dtype, np.floating) for a in closed.in_avals]
+    n_main, main_tree, aux_tree = _split_aux(out_tree, has_aux)
+    outs, transposed, out_nz = _vjp_flat(closed, p_flat, nonzeros, n_main)
+    main_avals = closed.out_avals[:n_main]
+    in_avals = closed.in_avals
+
+    def vjp_fun(ct):
+        ct_flat, ct_tree = tree_util.tree_flatten(ct)
+        if ct_tree != main_tree:
+            raise errors.FunctransValueError(
+                f"vjp_fun: the cotangent has structure {ct_tree}, but the function's output "
+                f"has structure {main_tree}; pass one cotangent per output leaf.")
+        cts = [_as_like(c, a.strip_weak(), f"vjp_fun: cotangent {i}") for i, (c, a, nz)
+               in enumerate(zip(ct_flat, main_avals, out_nz[:n_main], strict=True)) if nz]
+        got = iter(_run(transposed, *cts))
+        ct_in = [next(got) if nz else np.zeros(a.shape, a.dtype)
+                 for nz, a in zip(nonzeros, in_avals, strict=True)]
+        return _finish_tree(tree_util.tree_unflatten(in_tree, ct_in))
+
+    main = _finish_tree(tree_util.tree_unflatten(main_tree, outs[:n_main]))
+    if has_aux:
+        return main, vjp_fun, _finish_tree(tree_util.tree_unflatten(aux_tree, outs[n_main:]))
+    return main, vjp_fun
+
+
+def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+    """Like `grad`, but the returned function gives `(value, gradient)`.
+
+    With `has_aux`, it gives `((value, aux), gradient)`, as in JAX.
+
+    Example:
+      >>> import functrans as ft, functrans.numpy as fnp
+      >>> ft.value_and_grad(lambda x: x ** 2)(3.0)
+      (array(9.), array(6.))
+    """
+    fun_aux = _aux_wrapper(fun, has_aux, "grad")
+
+    @functools.wraps(fun)
+    def value_and_grad_fun(*args):
+        nums, single = _argnums_tuple(argnums, len(args), "grad")
+        mask = _diff_mask(args, nums, "grad")
+        closed, in_tree, out_tree = _trace(fun_aux, args, core.user_source_info())
+        n_main, main_tree, aux_tree = _split_aux(out_tree, has_aux)
+        _check_scalar_output(closed.out_avals[:n_main], main_tree)
+        p_flat = tree_util.tree_leaves(tuple(args))
+        outs, transposed, out_nz = _vjp_flat(closed, p_flat, mask, n_main)
+        if out_nz[0]:
+            aval = closed.out_avals[0]
+            g_flat = iter(_run(transposed, np.ones((), aval.dtype)))
+        else:
+            g_flat = iter(np.zeros(a.shape, a.dtype) for a, m in
+                          zip(closed.in_avals, mask, strict=True) if m)
+        per_leaf = [next(g_flat) if m else None for m in mask]
+        grads = tree_util.tree_unflatten(in_tree, per_leaf)
+        grads = tuple(grads[i] for i in nums)
+        grads = _finish_tree(grads[0] if single else grads)
+        value = _finish(outs[0])
+        if has_aux:
+            aux = _finish_tree(tree_util.tree_unflatten(aux_tree, outs[n_main:]))
+            return (value, aux), grads
+        return value, grads
+
+    return value_and_grad_fun
+
+
+def _check_scalar_output(avals, tree) -> None:
+    if len(avals) != 1 or avals[0].shape != () or not np.issubdtype(avals[0].dtype, np.floating):
+        desc = (f"shape {avals[0].shape} and dtype {avals[0].dtype.name}" if len(avals) == 1
+                else f"a pytree of {len(avals)} arrays ({tree})")
+        raise errors.FunctransTypeError(
+            f"grad requires a function with a real scalar output, but it returned {desc}. "
+            "For a non-scalar output use jacrev (the full Jacobian) or vjp (a vector-Jacobian "
+            "product); to differentiate a sum, write fnp.sum(...) in the function.")
+
+
+def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+    """The gradient of a real scalar function, with respect to argument(s) `argnums`.
+
+    Args:
+      fun: returns a real scalar (a float 0-d array), or `(scalar, aux)` with `has_aux`.
+      argnums: an int (the gradient has that argument's structure) or a tuple of ints (a
+        tuple of gradients).
+      has_aux: `fun` returns `(output, aux)`; the gradient function then returns
+        `(gradient, aux)`.
+
+    Raises:
+      TypeError: the output is not a real scalar (use jacrev or vjp), or a differentiated
+        argument is not floating point.
+
+    Example:
+      >>> import functrans as ft, functrans.numpy as fnp
+      >>> ft.grad(fnp.sin)(0.0)
+      array(1.)
+    """
+    vg = value_and_grad(fun, argnums, has_aux)
+
+    @functools.wraps(fun)
+    def grad_fun(*args):
+        value, g = vg(*args)
+        return (g, value[1]) if has_aux else g
+
+    return grad_fun
+
+
+def stop_gradient(x):
+    """`x`, but derivatives do not flow through it (its tangent is zero). Pytrees allowed.
+
+    Example:
+      >>> import functrans as ft
+      >>> ft.grad(lambda x: x * ft.stop_gradient(x))(3.0)
+      array(3.)
+    """
+    from functrans.primitives import elementwise
+
+    def one(v):
+        if isinstance(v, core.Tracer):
+            return elementwise.stop_gradient(v)
+        return v
+
+    return tree_util.tree_map(one, x)
+
+
+# --------------------------------------------------------------------------- batching
+
+
+def _flatten_axes(axes, tree, what: str) -> list:
+    """One axis (int or None) per leaf of `tree`, from a pytree prefix `axes` (JAX's rule)."""
+    if isinstance(axes, (int, type(None))):
+        return [axes] * tree.num_leaves
+    axes_leaves, axes_tree = tree_util.tree_flatten(axes, is_leaf=lambda x: x is None)
+    proxy = tree_util.tree_unflatten(tree, list(range(tree.num_leaves)))
+    try:
+        subtrees = axes_tree.flatten_up_to(proxy)
+    except ValueError as e:
+        raise errors.FunctransValueError(
+            f"vmap: {what}={axes!r} is not a pytree prefix of the arguments' structure "
+            f"{tree}: {e}") from None
+    out = [None] * tree.num_leaves
+    for ax, sub in zip(axes_leaves, subtrees, strict=True):
+        for leaf_index in tree_util.tree_leaves(sub):
+            out[leaf_index] = ax
+    return out
+
+
+def vmap(fun: Callable, in_axes=0, out_axes=0):
+    """Vectorize `fun` over a batch axis of its arguments.
+
+    Args:
+      fun: a function of arrays (pytrees of arrays).
+      in_axes: an int, None (not mapped), or a pytree prefix of the arguments tuple with ints
+        and Nones; negative axes count from the end of each argument's batched shape.
+      out_axes: the same for the outputs.
+
+    Raises:
+      ValueError: mapped arguments disagree on the batch size, an axis is out of range, or
+        nothing is mapped.
+
+    Example:
+      >>> import numpy as np, functrans as ft, functrans.numpy as fnp
+      >>> ft.vmap(fnp.dot)(np.ones((4, 3)), np.ones((4, 3)))
+      array([3., 3., 3., 3.])
+    """
+
+    @functools.wraps(fun)
+    def vmapped(*args):
+        flat, in_tree = tree_util.tree_flatten(tuple(args))
+        axes = in_axes
+        if isinstance(in_axes, list):
+            axes = tuple(in_axes)
+        if isinstance(axes, tuple) and len(axes) != len(args):
+            raise errors.FunctransValueError(
+                f"vmap: in_axes has {len(axes)} entries but the function was called with "
+                f"{len(args)} positional arguments; give one entry per argument.")
+        dims = _flatten_axes(axes, in_tree, "in_axes")
+        dims, size = _check_batch_dims(flat, dims)
+        avals = [_unbatched_aval(x, d) for x, d in zip(flat, dims, strict=True)]
+        jaxpr, consts, _, out_tree = trace_avals(fun, in_tree, avals, core.user_source_info())
+        closed = core.ClosedJaxpr(jaxpr, consts)
+        out_dims = _flatten_axes(out_axes, out_tree, "out_axes")
+        out_dims = [None if d is None else _norm_axis(d, a.ndim + 1, "out_axes")
+                    for d, a in zip(out_dims, closed.out_avals, strict=True)]
+        batched = optimize.optimize(batching.batch_jaxpr(closed, size, dims, out_dims))
+        return _finish_tree(tree_util.tree_unflatten(out_tree, _run(batched, *flat)))
+
+    return vmapped
+
+
+def _norm_axis(d: int, ndim: int, what: str) -> int:
+    if not isinstance(d, (int, np.integer)) or not -ndim <= d < ndim:
+        raise errors.FunctransValueError(
+            f"vmap: {what} entry {d!r} is out of range for a batched value of rank {ndim}.")
+    return int(d) % ndim
+
+
+def _check_batch_dims(flat: list, dims: list):
+    sizes = {}
+    out = []
+    for i, (x, d) in enumerate(zip(flat, dims, strict=True)):
+        if d is None:
+            out.append(None)
+            continue
+        aval = core.get_aval(x)
+        if aval.ndim == 0:
+            raise errors.FunctransValueError(
+                f"vmap: argument leaf {i} is a scalar (shape ()), so it cannot be mapped over "
+                f"axis {d}; give it in_axes None.")
+        d = _norm_axis(d, aval.ndim, "in_axes")
+        sizes.setdefault(aval.shape[d], []).append(f"leaf {i} (shape {aval.shape}, axis {d})")
+        out.append(d)
+    if not sizes:
+        raise errors.FunctransValueError(
+            "vmap: in_axes maps no argument (all None); at least one must have a batch axis.")
+    if len(sizes) > 1:
+        detail = "; ".join(f"size {n}: {', '.join(v)}" for n, v in sizes.items())
+        raise errors.FunctransValueError(
+            f"vmap: mapped arguments have different batch sizes ({detail}); they must agree.")
+    return out, next(iter(sizes))
+
+
+def _unbatched_aval(x, d) -> core.ShapedArray:
+    aval = core.get_aval(x)
+    if d is None:
+        return aval
+    return aval.update(shape=aval.shape[:d] + aval.shape[d + 1:])
+
+
+# --------------------------------------------------------------------------- Jacobians
+
+
+def _basis(avals: Sequence[core.ShapedArray], front: bool = True) -> list:
+    """The standard basis of the space of `avals`, one array per aval of shape (N,) + shape."""
+    sizes = [a.size for a in avals]
+    n = sum(sizes)
+    out, off = [], 0
+    for a, size in zip(avals, sizes, strict=True):
+        block = np.zeros((n, size), a.dtype)
+        block[off:off + size] = np.eye(size, dtype=a.dtype)
+        out.append(block.reshape((n, *a.shape)))
+        off += size
+    return out
+
+
+def _block(x, axis: int, off: int, size: int, new_shape: tuple[int, ...]):
+    """`x[..., off:off+size, ...]` along `axis`, reshaped to `new_shape` (works on tracers)."""
+    from functrans.primitives import shape as shape_prims
+    aval = core.get_aval(x)
+    start = [0] * aval.ndim
+    limit = list(aval.shape)
+    start[axis], limit[axis] = off, off + size
+    if (off, off + size) != (0, aval.shape[axis]):
+        x = shape_prims.slice(x, tuple(start), tuple(limit))
+    return shape_prims.reshape(x, new_shape) if core.get_aval(x).shape != new_shape else x
+
+
+def _jac_tree(in_tree, nums, single, mask, blocks):
+    """Arrange the blocks of one output leaf (one per differentiated input leaf) like the input."""
+    it = iter(blocks)
+    per_leaf = [next(it) if m else None for m in mask]
+    tree = tree_util.tree_unflatten(in_tree, per_leaf)
+    picked = tuple(tree[i] for i in nums)
+    return picked[0] if single else picked
+
+
+def _jac_setup(fun, argnums, has_aux, args, fname):
+    nums, single = _argnums_tuple(argnums, len(args), fname)
+    mask = _diff_mask(args, nums, fname)
+    closed, in_tree, out_tree = _trace(_aux_wrapper(fun, has_aux, fname), args,
+                                       core.user_source_info())
+    n_main, main_tree, aux_tree = _split_aux(out_tree, has_aux)
+    return nums, single, mask, closed, in_tree, n_main, main_tree, aux_tree
+
+
+def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+    """The Jacobian of `fun` by forward mode: the JVP batched over the inputs' standard basis.
+
+    For `y = fun(x)` the result has shape `y.shape + x.shape` (the generalized Jacobian);
+    pytrees nest as output structure outside, input structure inside (JAX's rule). One
+    batched evaluation, never a loop over basis vectors.
+
+    Example:
+      >>> import numpy as np, functrans as ft, functrans.numpy as fnp
+      >>> ft.jacfwd(lambda x: 2.0 * x)(np.ones(2))
+      array([[2., 0.],
+             [0., 2.]])
+    """
+
+    @functools.wraps(fun)
+    def jacfun(*args):
+        nums, single, mask, closed, in_tree, n_main, main_tree, aux_tree = _jac_setup(
+            fun, argnums, has_aux, args, "jacfwd")
+        n_out = len(closed.jaxpr.outvars)
+        want = [i < n_main for i in range(n_out)]
+        jc, _ = ad.jvp_jaxpr(closed, mask, want, instantiate=True)
+        in_avals = [a.strip_weak() for a, m in zip(closed.in_avals, mask, strict=True) if m]
+        basis = _basis(in_avals)
+        n = len(basis[0]) if basis else 0
+        main_avals = closed.out_avals[:n_main]
+        in_dims = [None] * len(closed.in_avals) + [0] * len(basis)
+        out_dims = [None] * n_out + [a.ndim for a in main_avals]
+        batched = optimize.optimize(batching.batch_jaxpr(jc, n, in_dims, out_dims))
+        res = _run(batched, *tree_util.tree_leaves(tuple(args)), *basis)
+        jac_leaves = []
+        for t, a in zip(res[n_out:], main_avals, strict=True):
+            blocks, off = [], 0
+            for ia in in_avals:
+                blocks.append(_finish(_block(t, a.ndim, off, ia.size, a.shape + ia.shape)))
+                off += ia.size
+            jac_leaves.append(_jac_tree(in_tree, nums, single, mask, blocks))
+        jac = tree_util.tree_unflatten(main_tree, jac_leaves)
+        if has_aux:
+            return jac, _finish_tree(tree_util.tree_unflatten(aux_tree, res[n_main:n_out]))
+        return jac
+
+    return jacfun
+
+
+def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+    """The Jacobian of `fun` by reverse mode: the VJP batched over the outputs' standard basis.
+
+    Same result and conventions as `jacfwd`; cheaper when outputs are fewer than inputs.
+
+    Example:
+      >>> import numpy as np, functrans as ft, functrans.numpy as fnp
+      >>> ft.jacrev(lambda x: fnp.sum(x ** 2))(np.array([1.0, 2.0]))
+      array([2., 4.])
+    """
+
+    @functools.wraps(fun)
+    def jacfun(*args):
+        nums, single, mask, closed, in_tree, n_main, main_tree, aux_tree = _jac_setup(
+            fun, argnums, has_aux, args, "jacrev")
+        outs, transposed, out_nz = _vjp_flat(closed, tree_util.tree_leaves(tuple(args)), mask,
+                                             n_main)
+        main_avals = closed.out_avals[:n_main]
+        in_avals = [a.strip_weak() for a, m in zip(closed.in_avals, mask, strict=True) if m]
+        ct_avals = [a.strip_weak() for a, nz in zip(main_avals, out_nz, strict=True) if nz]
+        basis = _basis(ct_avals)
+        m = len(basis[0]) if basis else 0
+        if basis:
+            batched = optimize.optimize(batching.batch_jaxpr(
+                transposed, m, [0] * len(basis), [0] * len(in_avals)))
+            rows = _run(batched, *basis)
+        jac_leaves, off = [], 0
+        for a, nz in zip(main_avals, out_nz, strict=True):
+            blocks = []
+            for k, ia in enumerate(in_avals):
+                if nz:
+                    blocks.append(_finish(_block(rows[k], 0, off, a.size, a.shape + ia.shape)))
+                else:
+                    blocks.append(np.zeros(a.shape + ia.shape, a.dtype))
+            off += a.size if nz else 0
+            jac_leaves.append(_jac_tree(in_tree, nums, single, mask, blocks))
+        jac = tree_util.tree_unflatten(main_tree, jac_leaves)
+        if has_aux:
+            return jac, _finish_tree(tree_util.tree_unflatten(aux_tree, outs[n_main:]))
+        return jac
+
+    return jacfun
+
+
+def hessian(fun: Callable, argnums: int | Sequence[int] = 0):
+    """The Hessian, `jacfwd(jacrev(fun, argnums), argnums)`: shape `x.shape + x.shape` for scalar f.
+
+    Example:
+      >>> import numpy as np, functrans as ft, functrans.numpy as fnp
+      >>> ft.hessian(lambda x: fnp.sum(x ** 3))(np.array([1.0, 2.0]))
+      array([[ 6.,  0.],
+             [ 0., 12.]])
+    """
+    return jacfwd(jacrev(fun, argnums), argnums)

@@ -756,8 +756,28 @@ def eval_jaxpr(jaxpr: Jaxpr, consts: Sequence, *args) -> list:
             raise _dead_tracer_error(x)
     plan = jaxpr._plan
     if plan is None:
+        # First evaluation: interpret. Compiling costs ~10x one interpretation, so it is done
+        # only for programs evaluated again (jit, make_jaxpr results, vjp functions).
+        jaxpr._plan = _interpret_numpy
+        return _interpret_numpy(jaxpr, consts, args)
+    if plan is _interpret_numpy:
         plan = jaxpr._plan = _compile_plan(jaxpr)
     return plan(*consts, *args)
+
+
+def _interpret_numpy(jaxpr: Jaxpr, consts, args) -> list:
+    env: dict[Var, Any] = dict(zip(jaxpr.constvars, consts, strict=True))
+    env.update(zip(jaxpr.invars, args, strict=True))
+    for eqn, free in zip(jaxpr.eqns, _last_uses(jaxpr), strict=True):
+        ins = [v.val if type(v) is Literal else env[v] for v in eqn.invars]
+        out = eqn.primitive.impl(*ins, **eqn.params)
+        if eqn.primitive.multiple_results:
+            env.update(zip(eqn.outvars, out, strict=True))
+        else:
+            env[eqn.outvars[0]] = out
+        for v in free:
+            del env[v]
+    return [v.val if type(v) is Literal else env[v] for v in jaxpr.outvars]
 
 
 def _last_uses(jaxpr: Jaxpr) -> list[list[Var]]:
@@ -831,11 +851,10 @@ def _compile_plan(jaxpr: Jaxpr) -> Callable:
             outs = outs + "," if len(eqn.outvars) == 1 else outs
             if not eqn.outvars:
                 outs = "_"
-        body.append(f"{outs} = {fname}({args})")
         # Inputs that are also plan parameters are freed too: the caller keeps its own refs.
         dead = [names[v] for v in free if v in names]
-        if dead:
-            body.append(f"del {', '.join(dead)}")
+        delete = f"; del {', '.join(dead)}" if dead else ""
+        body.append(f"{outs} = {fname}({args}){delete}")
     result = "[" + ", ".join(name(v) for v in jaxpr.outvars) + "]"
     if len(body) <= _CHUNK:
         src = f"def run({', '.join(params)}):\n" + "".join(f"    {ln}\n" for ln in body)
@@ -856,9 +875,7 @@ def _compile_chunked(body, params, result, glob) -> Callable:
     for ch in chunks:
         d, u = set(), set()
         for ln in ch:
-            if ln.startswith("del "):
-                continue
-            lhs, rhs = ln.split(" = ", 1)
+            lhs, rhs = ln.split("; del ")[0].split(" = ", 1)
             u.update(t for t in token.findall(rhs) if t.startswith("v"))
             d.update(token.findall(lhs))
         defined.append(d)
@@ -868,7 +885,7 @@ def _compile_chunked(body, params, result, glob) -> Callable:
     need = set(final_used)
     for i in range(len(chunks) - 1, -1, -1):
         live_after[i] = set(need)
-        need = (need - defined[i]) | used[i]
+        need = (need | used[i]) - defined[i]   # SSA: a use in the chunk of its own def is local
     srcs = []
     prev_live = params
     for i, ch in enumerate(chunks):
@@ -956,3 +973,33 @@ def _check_one(jaxpr: Jaxpr, todo: list) -> None:
                 todo.append(sub.jaxpr if isinstance(sub, ClosedJaxpr) else sub)
     for v in jaxpr.outvars:
         read(v, "outvars")
+
+
+# --------------------------------------------------------------------------- rewriting
+
+
+def rewrite_closed(consts: Sequence, in_avals: Sequence[ShapedArray],
+                   body: Callable[[list, list], Sequence]) -> ClosedJaxpr:
+    """Build a new program by running `body(const_tracers, arg_tracers) -> outs` in a builder.
+
+    The given `consts` (values, or tracers of an enclosing trace) become constvars of the result
+    without being looked at: inside `body` they are placeholders. Constants that `body` creates
+    (folded values) become further constvars. This is how every IR-to-IR rewrite emits its
+    output, through the same `bind` and shape rules as tracing.
+    """
+    with JaxprTrace() as trace:
+        const_tracers = [trace.new_arg(get_aval(c)) for c in consts]
+        arg_tracers = [trace.new_arg(a) for a in in_avals]
+        outs = body(const_tracers, arg_tracers)
+        jaxpr, new_consts = trace.to_jaxpr(outs)
+    n = len(consts)
+    jaxpr = Jaxpr(jaxpr.constvars + jaxpr.invars[:n], jaxpr.invars[n:], jaxpr.eqns,
+                  jaxpr.outvars)
+    return ClosedJaxpr(jaxpr, [*new_consts, *consts])
+
+
+def env_reader(env: dict):
+    """`read(atom)`: a Var's value from `env`, a Literal's value."""
+    def read(v):
+        return v.val if isinstance(v, Literal) else env[v]
+    return read

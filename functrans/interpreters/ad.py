@@ -1,0 +1,182 @@
+"""Automatic differentiation as IR rewrites: `jvp_jaxpr`, `linearize_jaxpr`, `transpose_jaxpr`.
+
+Forward mode replays each equation through its primitive's JVP rule, carrying symbolic
+`Zero` tangents so that nothing is computed for values that do not depend on the
+differentiated inputs. Reverse mode is linearize (JVP, then partial evaluation into a primal
+part and a part linear in the tangents) followed by transposition of the linear part, walking
+its equations backwards and accumulating cotangents. No rule here is specific to a primitive.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from functrans import core, dtypes
+from functrans.interpreters import optimize, partial_eval
+
+
+def _not_implemented(prim: core.Primitive, what: str) -> NotImplementedError:
+    return NotImplementedError(f"primitive '{prim.name}' has no {what} rule; functrans cannot "
+                               f"{'differentiate' if what == 'JVP' else 'transpose'} through it")
+
+
+def jvp_jaxpr(closed: core.ClosedJaxpr, nonzeros: Sequence[bool],
+              want_tangents: Sequence[bool] | None = None, instantiate: bool = False
+              ) -> tuple[core.ClosedJaxpr, list[bool]]:
+    """The forward-mode rewrite of `closed`.
+
+    Args:
+      nonzeros: for each input, whether it has a tangent (only float inputs may).
+      want_tangents: for each output, whether its tangent is wanted (default all).
+      instantiate: materialize symbolic-zero tangents of wanted outputs as zeros.
+
+    Returns:
+      The program `(primals, tangents of nonzero inputs) -> (primal outputs, tangents of the
+      outputs that are nonzero)`, and for each output whether its tangent is in the result.
+    """
+    jaxpr = closed.jaxpr
+    want = [True] * len(jaxpr.outvars) if want_tangents is None else list(want_tangents)
+    tangent_avals = [v.aval.strip_weak() for v, nz in zip(jaxpr.invars, nonzeros, strict=True)
+                     if nz]
+    out_nonzeros: list[bool] = []
+
+    def body(consts, args):
+        primals, tangents = args[:len(jaxpr.invars)], iter(args[len(jaxpr.invars):])
+        env = dict(zip(jaxpr.constvars, consts, strict=True))
+        env.update(zip(jaxpr.invars, primals, strict=True))
+        tenv = {v: next(tangents) for v, nz in zip(jaxpr.invars, nonzeros, strict=True) if nz}
+        read = core.env_reader(env)
+
+        def read_t(v):
+            t = tenv.get(v) if isinstance(v, core.Var) else None
+            return core.Zero(v.aval) if t is None else t
+
+        for eqn in jaxpr.eqns:
+            _jvp_eqn(eqn, read, read_t, env, tenv)
+        outs = [read(v) for v in jaxpr.outvars]
+        touts = []
+        for v, w in zip(jaxpr.outvars, want, strict=True):
+            t = read_t(v) if w else core.Zero(v.aval)
+            if w and instantiate:
+                t = core.instantiate(t)
+            out_nonzeros.append(not isinstance(t, core.Zero))
+            if not isinstance(t, core.Zero):
+                touts.append(t)
+        return outs + touts
+
+    in_avals = [*jaxpr.in_avals, *tangent_avals]
+    out = core.rewrite_closed(closed.consts, in_avals, body)
+    return out, out_nonzeros
+
+
+def _jvp_eqn(eqn: core.JaxprEqn, read, read_t, env: dict, tenv: dict) -> None:
+    prim = eqn.primitive
+    primals = [read(v) for v in eqn.invars]
+    tangents = [read_t(v) for v in eqn.invars]
+    with core.source_override(eqn.source_info):
+        if not prim.differentiable or all(isinstance(t, core.Zero) for t in tangents):
+            outs, touts = prim.bind(*primals, **eqn.params), None
+        else:
+            if prim.jvp is None:
+                raise _not_implemented(prim, "JVP")
+            outs, touts = prim.jvp(primals, tangents, **eqn.params)
+    if not prim.multiple_results:
+        outs, touts = [outs], (None if touts is None else [touts])
+    for i, v in enumerate(eqn.outvars):
+        env[v] = outs[i]
+        if touts is not None and dtypes.is_differentiable(v.aval.dtype):
+            t = touts[i]
+            if not isinstance(t, core.Zero):
+                tenv[v] = t
+
+
+def linearize_jaxpr(closed: core.ClosedJaxpr, nonzeros: Sequence[bool],
+                    want_tangents: Sequence[bool] | None = None):
+    """JVP, then split into the primal program and a program linear in the tangents.
+
+    Returns `(primal, linear, out_nonzeros, num_res)`: `primal` maps the primal inputs to the
+    primal outputs followed by `num_res` residuals; `linear` is a Jaxpr whose invars are the
+    residuals followed by the tangents of the nonzero inputs, and whose outvars are the
+    tangents of the outputs flagged in `out_nonzeros`.
+    """
+    jvp, out_nonzeros = jvp_jaxpr(closed, nonzeros, want_tangents)
+    jvp = optimize.dce_closed(jvp)
+    n_in = len(closed.jaxpr.invars)
+    unknowns = [False] * n_in + [True] * sum(nonzeros)
+    known, linear, out_unknowns, num_res = partial_eval.partial_eval_jaxpr(jvp, unknowns)
+    n_out = len(closed.jaxpr.outvars)
+    if any(out_unknowns[:n_out]) or not all(out_unknowns[n_out:]):
+        raise AssertionError("linearize: a primal output depends on a tangent, or a tangent "
+                             "output does not (internal error)")
+    return optimize.dce_closed(known), optimize.dce_jaxpr(linear), out_nonzeros, num_res
+
+
+def transpose_jaxpr(linear: core.ClosedJaxpr, num_linear_in: int) -> core.ClosedJaxpr:
+    """The transpose of a program linear in its inputs.
+
+    Args:
+      linear: a ClosedJaxpr whose constants are non-linear values (residuals) and whose
+        `num_linear_in` inputs are the linear inputs.
+
+    Returns:
+      A ClosedJaxpr mapping one cotangent per output of `linear` to one cotangent per linear
+      input. Cotangents are accumulated and never materialized for zero contributions; an input
+      that receives none gets zeros.
+    """
+    jaxpr = linear.jaxpr
+    assert num_linear_in == len(jaxpr.invars)
+
+    def body(consts, cts_out):
+        env = dict(zip(jaxpr.constvars, consts, strict=True))
+        read = core.env_reader(env)
+        linear_vars: set[core.Var] = set(jaxpr.invars)
+        linear_eqns = []
+        for eqn in jaxpr.eqns:
+            if any(isinstance(v, core.Var) and v in linear_vars for v in eqn.invars):
+                linear_vars.update(eqn.outvars)
+                linear_eqns.append(eqn)
+            else:
+                # Non-linear equations (of residuals only) are evaluated forward first.
+                with core.source_override(eqn.source_info):
+                    out = eqn.primitive.bind(*[read(v) for v in eqn.invars], **eqn.params)
+                env.update(zip(eqn.outvars, out if eqn.primitive.multiple_results else [out],
+                               strict=True))
+        ct_env: dict[core.Var, object] = {}
+        for v, ct in zip(jaxpr.outvars, cts_out, strict=True):
+            if isinstance(v, core.Var) and v in linear_vars:
+                _accumulate(ct_env, v, ct)
+        for eqn in reversed(linear_eqns):
+            _transpose_eqn(eqn, ct_env, read, linear_vars)
+        return [core.instantiate(ct_env.get(v, core.Zero(v.aval))) for v in jaxpr.invars]
+
+    return core.rewrite_closed(linear.consts, [v.aval.strip_weak() for v in jaxpr.outvars], body)
+
+
+def _accumulate(ct_env: dict, v: core.Var, ct) -> None:
+    if ct is None or isinstance(ct, core.Zero):
+        return
+    prev = ct_env.get(v)
+    if prev is None:
+        ct_env[v] = ct
+    else:
+        from functrans.primitives import elementwise
+        ct_env[v] = elementwise.add(prev, ct)
+
+
+def _transpose_eqn(eqn: core.JaxprEqn, ct_env: dict, read, linear_vars: set) -> None:
+    prim = eqn.primitive
+    cts = [ct_env.pop(v, None) for v in eqn.outvars]
+    if all(c is None for c in cts):
+        return   # zero cotangent: nothing flows back
+    if prim.transpose is None:
+        raise _not_implemented(prim, "transpose")
+    if prim.multiple_results:
+        ct = [core.Zero(v.aval) if c is None else c for v, c in zip(eqn.outvars, cts, strict=True)]
+    else:
+        ct = cts[0]
+    args = [core.UndefPrimal(v.aval) if isinstance(v, core.Var) and v in linear_vars
+            else read(v) for v in eqn.invars]
+    with core.source_override(eqn.source_info):
+        cts_in = prim.transpose(ct, *args, **eqn.params)
+    for v, c in zip(eqn.invars, cts_in, strict=True):
+        if isinstance(v, core.Var) and v in linear_vars:
+            _accumulate(ct_env, v, c)

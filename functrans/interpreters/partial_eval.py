@@ -1,0 +1,53 @@
+"""Known/unknown split of a program (partial evaluation).
+
+Owns `partial_eval_jaxpr`: given which inputs are known, split a program into a known part
+(computable now) and an unknown part that takes the known part's residuals. `linearize`
+uses it on a JVP program with known primals and unknown tangents, which leaves the unknown
+part linear in the tangents. Does not own any differentiation rule.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from functrans import core
+
+
+def partial_eval_jaxpr(closed: core.ClosedJaxpr, unknowns: Sequence[bool]
+                       ) -> tuple[core.ClosedJaxpr, core.Jaxpr, list[bool], int]:
+    """Split `closed` by which inputs are unknown.
+
+    Returns:
+      known: a ClosedJaxpr of the known inputs whose outputs are the known outputs of
+        `closed` followed by the residuals.
+      unknown: a Jaxpr whose invars are the residuals followed by the unknown inputs and whose
+        outvars are the unknown outputs of `closed`.
+      out_unknowns: which outputs of `closed` are unknown.
+      num_res: the number of residuals.
+    An output that is known but was asked for as unknown never happens for JVP programs; any
+    known output is returned by the known part.
+    """
+    jaxpr = closed.jaxpr
+    unknown_vars: set[core.Var] = {v for v, u in zip(jaxpr.invars, unknowns, strict=True) if u}
+    known_eqns, unknown_eqns = [], []
+    for eqn in jaxpr.eqns:
+        if any(isinstance(v, core.Var) and v in unknown_vars for v in eqn.invars):
+            unknown_eqns.append(eqn)
+            unknown_vars.update(eqn.outvars)
+        else:
+            known_eqns.append(eqn)
+    out_unknowns = [isinstance(v, core.Var) and v in unknown_vars for v in jaxpr.outvars]
+    # Residuals: known variables the unknown side reads, in first-use order, without repeats.
+    residuals: dict[core.Var, None] = {}
+    for eqn in unknown_eqns:
+        for v in eqn.invars:
+            if isinstance(v, core.Var) and v not in unknown_vars:
+                residuals[v] = None
+    res = list(residuals)
+    known_ins = [v for v, u in zip(jaxpr.invars, unknowns, strict=True) if not u]
+    known_outs = [v for v, u in zip(jaxpr.outvars, out_unknowns, strict=True) if not u]
+    known = core.ClosedJaxpr(
+        core.Jaxpr(jaxpr.constvars, known_ins, known_eqns, known_outs + res), closed.consts)
+    unknown_ins = [v for v, u in zip(jaxpr.invars, unknowns, strict=True) if u]
+    unknown_outs = [v for v, u in zip(jaxpr.outvars, out_unknowns, strict=True) if u]
+    unknown = core.Jaxpr([], res + unknown_ins, unknown_eqns, unknown_outs)
+    return known, unknown, out_unknowns, len(res)

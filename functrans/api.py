@@ -72,8 +72,9 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Calla
       static_argnums: positions of arguments that are Python values, not traced.
 
     Returns:
-      A function taking `fun`'s arguments and returning a `ClosedJaxpr`, whose
-      `.out_tree` attribute is not kept; flat inputs are the leaves of the arguments.
+      A function taking `fun`'s arguments and returning a `ClosedJaxpr` whose inputs are the
+      flattened leaves of the (non-static) arguments. The program is optimized like every
+      transformation's output: equations whose results are unused are dropped (JAX keeps them).
 
     Example:
       >>> import numpy as np, functrans as ft, functrans.numpy as fnp
@@ -97,7 +98,7 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Calla
             return fun(*full)
 
         jaxpr, consts, _, _ = trace_pytree(dyn_fun, [args[i] for i in dyn_idx], source)
-        return core.ClosedJaxpr(jaxpr, consts)
+        return optimize.optimize(core.ClosedJaxpr(jaxpr, consts))
 
     return make
 

@@ -326,6 +326,7 @@ class Primitive:
     def def_linear(self):
         """Linear in all inputs: the JVP is the primitive applied to the (instantiated) tangents."""
         self.linear = True
+        self.differentiable = True
         self.jvp = functools.partial(_linear_jvp, self)
 
     def def_nondifferentiable(self):

@@ -9,6 +9,7 @@ from functrans import primitives as _primitives  # noqa: F401  (registers the pr
 from functrans.api import grad as grad
 from functrans.api import hessian as hessian
 from functrans.api import jacfwd as jacfwd
+from functrans.api import jit as jit
 from functrans.api import jacrev as jacrev
 from functrans.api import jvp as jvp
 from functrans.api import linearize as linearize

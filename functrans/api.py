@@ -493,7 +493,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0):
         out_dims = _flatten_axes(out_axes, out_tree, "out_axes")
         out_dims = [None if d is None else _norm_axis(d, a.ndim + 1, "out_axes")
                     for d, a in zip(out_dims, closed.out_avals, strict=True)]
-        batched = optimize.optimize(batching.batch_jaxpr(closed, size, dims, out_dims))
+        batched = optimize.optimize(batching.batch_jaxpr(closed, size, dims, out_dims)[0])
         return _finish_tree(tree_util.tree_unflatten(out_tree, _run(batched, *flat)))
 
     return vmapped
@@ -611,7 +611,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         main_avals = closed.out_avals[:n_main]
         in_dims = [None] * len(closed.in_avals) + [0] * len(basis)
         out_dims = [None] * n_out + [a.ndim for a in main_avals]
-        batched = optimize.optimize(batching.batch_jaxpr(jc, n, in_dims, out_dims))
+        batched = optimize.optimize(batching.batch_jaxpr(jc, n, in_dims, out_dims)[0])
         res = _run(batched, *tree_util.tree_leaves(tuple(args)), *basis)
         jac_leaves = []
         for t, a in zip(res[n_out:], main_avals, strict=True):
@@ -652,7 +652,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         m = len(basis[0]) if basis else 0
         if basis:
             batched = optimize.optimize(batching.batch_jaxpr(
-                transposed, m, [0] * len(basis), [0] * len(in_avals)))
+                transposed, m, [0] * len(basis), [0] * len(in_avals))[0])
             rows = _run(batched, *basis)
         jac_leaves, off = [], 0
         for a, nz in zip(main_avals, out_nz, strict=True):
@@ -682,3 +682,74 @@ def hessian(fun: Callable, argnums: int | Sequence[int] = 0):
              [ 0., 12.]])
     """
     return jacfwd(jacrev(fun, argnums), argnums)
+
+
+# --------------------------------------------------------------------------- jit
+
+
+def jit(fun: Callable, static_argnums: int | Sequence[int] = (), cache_size: int = 64):
+    """Trace `fun` once per input signature, optimize its IR, and reuse it.
+
+    The signature is the arguments' pytree structure, each leaf's shape, dtype and weak type,
+    and the values of the static arguments (which must be hashable). Entries live in an LRU
+    cache of `cache_size` programs. Outside other transformations the optimized program runs
+    on NumPy (its execution plan is compiled on the second call); inside them, the jitted
+    function is one `jit` equation carrying its sub-program, transformed as a unit.
+
+    Python values the function closes over are read when it is traced: mutating them later
+    does not change a cached program (JAX's rule). Programs that close over values traced by an
+    enclosing transformation are not cached.
+
+    Example:
+      >>> import numpy as np, functrans as ft, functrans.numpy as fnp
+      >>> f = ft.jit(lambda x: fnp.sin(x) * 2.0)
+      >>> f(np.zeros(2))
+      array([0., 0.])
+    """
+    import collections
+    from functrans import call
+
+    cache: collections.OrderedDict = collections.OrderedDict()
+    name = getattr(fun, "__name__", "fun")
+
+    @functools.wraps(fun)
+    def jitted(*args):
+        static = _static_argnums(static_argnums, len(args), "jit")
+        dyn_idx = [i for i in range(len(args)) if i not in static]
+        dyn = [args[i] for i in dyn_idx]
+        flat, in_tree = tree_util.tree_flatten(tuple(dyn))
+        for x in flat:
+            _check_leaf(x, f"jit({name})")
+        avals = [core.get_aval(x) for x in flat]
+        try:
+            key = (in_tree, tuple(avals), tuple(args[i] for i in static))
+            hash(key)
+        except TypeError:
+            raise errors.FunctransValueError(
+                f"jit({name}): static arguments must be hashable, got "
+                f"{[type(args[i]).__name__ for i in static]}.") from None
+        entry = cache.get(key)
+        if entry is None:
+            def dyn_fun(*d):
+                full = list(args)
+                for i, x in zip(dyn_idx, d, strict=True):
+                    full[i] = x
+                return fun(*full)
+            jaxpr, consts, _, out_tree = trace_avals(dyn_fun, in_tree, avals,
+                                                     core.user_source_info())
+            entry = (optimize.optimize(core.ClosedJaxpr(jaxpr, consts)), out_tree)
+            if not any(isinstance(c, core.Tracer) for c in entry[0].consts):
+                cache[key] = entry
+                if len(cache) > cache_size:
+                    cache.popitem(last=False)
+        else:
+            cache.move_to_end(key)
+        closed, out_tree = entry
+        if core.current_trace() is None:
+            outs = _run(closed, *flat)
+        else:
+            outs = call.bind_closed(closed, flat, name)
+        return _finish_tree(tree_util.tree_unflatten(out_tree, outs))
+
+    jitted.cache_info = lambda: {"size": len(cache), "maxsize": cache_size}  # type: ignore
+    return jitted

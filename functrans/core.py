@@ -291,6 +291,8 @@ class Primitive:
         self.linear = False           # linear in every input: JVP applies it to the tangents
         self.differentiable = True    # False: the output tangent is always zero
         self.subjaxprs: Callable | None = None   # params -> sub-jaxprs, for check/pretty/DCE
+        self.partial_eval: Callable | None = None  # split by known inputs (higher-order prims)
+        self.dce: Callable | None = None   # (eqn, used_outputs) -> eqn with only those outputs
 
     def __repr__(self):
         return self.name

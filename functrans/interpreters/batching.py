@@ -14,13 +14,18 @@ from functrans.primitives import _factories, shape
 
 
 def batch_jaxpr(closed: core.ClosedJaxpr, axis_size: int, in_dims: Sequence[int | None],
-                out_dims: Sequence[int | None]) -> core.ClosedJaxpr:
+                out_dims: Sequence[int | None] | None = None
+                ) -> tuple[core.ClosedJaxpr, list[int | None]]:
     """The program that maps `closed` over a batch axis of size `axis_size`.
 
     Args:
       in_dims: for each input, the position of its batch axis in the batched input, or None.
       out_dims: for each output, where its batch axis must be (an unbatched output is
-        broadcast), or None to require an unbatched output.
+        broadcast), or None to require an unbatched output. Without `out_dims`, each output
+        keeps the batch axis its rules gave it (None if unbatched).
+
+    Returns:
+      The batched program and the batch axis of each of its outputs.
 
     Raises:
       FunctransValueError: an output asked to be unbatched (out_axes None) depends on a
@@ -30,6 +35,8 @@ def batch_jaxpr(closed: core.ClosedJaxpr, axis_size: int, in_dims: Sequence[int 
     in_avals = [_batched_aval(v.aval, d, axis_size)
                 for v, d in zip(jaxpr.invars, in_dims, strict=True)]
 
+    actual_dims: list[int | None] = []
+
     def body(consts, args):
         env = dict(zip(jaxpr.constvars, consts, strict=True))
         env.update(zip(jaxpr.invars, args, strict=True))
@@ -37,13 +44,16 @@ def batch_jaxpr(closed: core.ClosedJaxpr, axis_size: int, in_dims: Sequence[int 
         read = core.env_reader(env)
         for eqn in jaxpr.eqns:
             _batch_eqn(eqn, read, env, denv, axis_size)
-        outs = []
-        for i, (v, want) in enumerate(zip(jaxpr.outvars, out_dims, strict=True)):
-            have = denv.get(v) if isinstance(v, core.Var) else None
-            outs.append(_move_batch_axis(read(v), have, want, axis_size, i))
-        return outs
+        haves = [denv.get(v) if isinstance(v, core.Var) else None for v in jaxpr.outvars]
+        if out_dims is None:
+            actual_dims.extend(haves)
+            return [read(v) for v in jaxpr.outvars]
+        actual_dims.extend(out_dims)
+        return [_move_batch_axis(read(v), have, want, axis_size, i)
+                for i, (v, have, want) in enumerate(zip(jaxpr.outvars, haves, out_dims,
+                                                        strict=True))]
 
-    return core.rewrite_closed(closed.consts, in_avals, body)
+    return core.rewrite_closed(closed.consts, in_avals, body), actual_dims
 
 
 def _batched_aval(aval: core.ShapedArray, dim: int | None, size: int) -> core.ShapedArray:

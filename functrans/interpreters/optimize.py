@@ -22,9 +22,14 @@ def dce_jaxpr(jaxpr: core.Jaxpr, used_outputs: Sequence[bool] | None = None) -> 
     live = {v for v in outvars if isinstance(v, core.Var)}
     kept: list[core.JaxprEqn] = []
     for eqn in reversed(jaxpr.eqns):
-        if any(v in live for v in eqn.outvars):
-            kept.append(eqn)
-            live.update(v for v in eqn.invars if isinstance(v, core.Var))
+        used = [v in live for v in eqn.outvars]
+        if not any(used):
+            continue
+        if eqn.primitive.dce is not None and not all(used):
+            # Higher-order equations drop unused outputs (and what computes them) inside.
+            eqn = eqn.primitive.dce(eqn, used)
+        live.update(v for v in eqn.invars if isinstance(v, core.Var))
+        kept.append(eqn)
     kept.reverse()
     constvars = [v for v in jaxpr.constvars if v in live]
     return core.Jaxpr(constvars, jaxpr.invars, kept, outvars)

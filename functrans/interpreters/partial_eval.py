@@ -23,18 +23,29 @@ def partial_eval_jaxpr(closed: core.ClosedJaxpr, unknowns: Sequence[bool]
         outvars are the unknown outputs of `closed`.
       out_unknowns: which outputs of `closed` are unknown.
       num_res: the number of residuals.
-    An output that is known but was asked for as unknown never happens for JVP programs; any
-    known output is returned by the known part.
+    A primitive with a `partial_eval(eqn, in_unknowns) -> (known_eqn, unknown_eqn,
+    out_unknowns)` hook (control flow, jit calls) is split into two equations; the known one
+    defines the eqn's known outputs plus new residual variables that the unknown one reads.
     """
     jaxpr = closed.jaxpr
     unknown_vars: set[core.Var] = {v for v, u in zip(jaxpr.invars, unknowns, strict=True) if u}
     known_eqns, unknown_eqns = [], []
     for eqn in jaxpr.eqns:
-        if any(isinstance(v, core.Var) and v in unknown_vars for v in eqn.invars):
+        in_unknowns = [isinstance(v, core.Var) and v in unknown_vars for v in eqn.invars]
+        if not any(in_unknowns):
+            known_eqns.append(eqn)
+        elif all(in_unknowns) or eqn.primitive.partial_eval is None:
             unknown_eqns.append(eqn)
             unknown_vars.update(eqn.outvars)
         else:
-            known_eqns.append(eqn)
+            # A higher-order primitive splits itself: a known equation that also returns
+            # residuals, and an unknown one that reads them.
+            known_eqn, unknown_eqn, out_unknowns = eqn.primitive.partial_eval(eqn, in_unknowns)
+            if known_eqn is not None:
+                known_eqns.append(known_eqn)
+            if unknown_eqn is not None:
+                unknown_eqns.append(unknown_eqn)
+            unknown_vars.update(v for v, u in zip(eqn.outvars, out_unknowns, strict=True) if u)
     out_unknowns = [isinstance(v, core.Var) and v in unknown_vars for v in jaxpr.outvars]
     # Residuals: known variables the unknown side reads, in first-use order, without repeats.
     residuals: dict[core.Var, None] = {}

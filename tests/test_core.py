@@ -35,10 +35,10 @@ def test_golden_dump_with_consts_params_and_pytrees():
     closed = ft.make_jaxpr(f)({"x": np.ones(3), "n": np.int32(2)})
     assert str(closed) == (
         "{ lambda a:f64[2,3]; b:i32[] c:f64[3]. let\n"
-        "    d:i32[] = add b 1:i32[]\n"
-        "    e:f64[2] = dot_general[dimension_numbers=(((1,), (0,)), ((), ()))] a c\n"
-        "    f:f64[] = reduce_sum[axes=(0,)] e\n"
-        "  in (d, f) }")
+        "    d:f64[2] = dot_general[dimension_numbers=(((1,), (0,)), ((), ()))] a c\n"
+        "    e:f64[] = reduce_sum[axes=(0,)] d\n"
+        "    f:i32[] = add b 1:i32[]\n"
+        "  in (f, e) }")
     out = _eval(closed, np.int32(2), np.ones(3))
     assert out[0] == 3 and out[0].dtype == np.int32
     np.testing.assert_allclose(out[1], np.sum(w @ np.ones(3)))

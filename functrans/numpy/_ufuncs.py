@@ -1,0 +1,524 @@
+"""Elementwise functions of `functrans.numpy`: NumPy's ufuncs built from elementwise primitives.
+
+Owns unary math, arithmetic, comparisons, logical and bitwise functions, `power`, `where`,
+`clip`, `logaddexp` and `round`. Promotion (NEP 50) and broadcasting come from `_util`; the
+primitives themselves are strict. Most functions are made by two factories, one row each;
+functions with their own logic are written out below them. Does not own reductions or shapes.
+
+Differences from NumPy shared by this module: integer and bool inputs of float functions
+(`sin`, `true_divide`, `arctan2`, ...) give float64 for every integer width (NumPy picks
+float16/float32 for narrow integers); `out=` and `where=` are not supported.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from functrans import dtypes, errors
+from functrans.numpy import _util
+from functrans.primitives import elementwise
+
+_KIND_NAMES = {"b": "bool", "i": "integer", "u": "unsigned integer", "f": "floating"}
+
+
+# --------------------------------------------------------------------------- docstrings
+
+
+def _src(v) -> str:
+    if isinstance(v, np.ndarray):
+        return f"np.array({v.tolist()!r})"
+    return repr(v)
+
+
+def _doc(name: str, summary: str, args: str, example_args: tuple, note: str = "") -> str:
+    """A Google-style docstring whose example output is NumPy's (the two agree)."""
+    ref = getattr(np, name)(*example_args)
+    call = ", ".join(_src(a) for a in example_args)
+    doc = (f"{summary}, as `numpy.{name}`.\n\n"
+           f"Args:\n{args}"
+           "  out, where: not supported; giving them raises FunctransTypeError.\n\n"
+           "Returns:\n  The result, an array of the broadcast shape (a traced value when an "
+           "argument is traced).\n\n"
+           f"Example:\n  >>> fnp.{name}({call})\n  {ref!r}\n")
+    if note:
+        doc += f"\nDifference from NumPy: {note}\n"
+    return doc
+
+
+_ARG1 = "  x: an array, traced value or Python scalar.\n"
+_ARG2 = ("  x1, x2: arrays, traced values or Python scalars, broadcast together and promoted "
+         "by NumPy 2's rules (Python scalars are weak: `f32_array * 2.0` stays float32).\n")
+_FLOAT_NOTE = "integer and bool inputs give float64 whatever their width."
+_EX_F = (np.array([0.5, 1.0]),)
+_EX_FF = (np.array([1.0, -2.0]), np.array([3.0, 4.0]))
+_EX_II = (np.array([6, 5]), np.array([3, 3]))
+_EX_BB = (np.array([True, True]), np.array([True, False]))
+
+
+# --------------------------------------------------------------------------- factories
+
+
+def _kind_error(name: str, dtype: np.dtype, hint: str = "") -> errors.FunctransTypeError:
+    kind = _KIND_NAMES.get(dtype.kind, dtype.name)
+    return errors.FunctransTypeError(
+        f"{name}: not supported for {kind} operands (dtype {dtype.name}){hint}.")
+
+
+def _prim(prim: str | Callable) -> Callable:
+    # Resolved at call time: the primitive modules may still be importing when this one is.
+    return prim if callable(prim) else getattr(elementwise, prim)
+
+
+def _unary(name: str, prim: str | Callable, summary: str, *, kinds: str = "f",
+           identity: str = "", inexact: bool = False, hint: str = "",
+           example: tuple = _EX_F) -> Callable:
+    """A one-operand ufunc: `inexact` promotes ints/bools to float64 first; dtype kinds in
+    `identity` return the operand unchanged; other kinds outside `kinds` raise."""
+
+    def ufunc(x, /, *, out=None, where=None):
+        _util.check_unsupported(name, out=out, where=where)
+        x = _util.as_operand(x, name)
+        if inexact:
+            x = _util.to_inexact(x)
+        kind = _util.aval(x).dtype.kind
+        if kind in identity:
+            return x
+        if kind not in kinds:
+            raise _kind_error(name, _util.aval(x).dtype, hint)
+        return _prim(prim)(x)
+
+    ufunc.__name__ = ufunc.__qualname__ = name
+    ufunc.__doc__ = _doc(name, summary, _ARG1, example, _FLOAT_NOTE if inexact else "")
+    return ufunc
+
+
+def _binary(name: str, prim: str, summary: str, *, kinds: str = "iuf", bool_prim: str = "",
+            inexact: bool = False, hint: str = "", example: tuple = _EX_FF) -> Callable:
+    """A two-operand ufunc: operands promoted and broadcast, then one primitive.
+
+    `inexact` promotes integer results to float64; `bool_prim` is used for bool operands
+    (NumPy's `add` of bools is `or`); other dtype kinds outside `kinds` raise.
+    """
+
+    def ufunc(x1, x2, /, *, out=None, where=None):
+        _util.check_unsupported(name, out=out, where=where)
+        (x, y), dtype = _util.elementwise_operands(name, x1, x2, inexact=inexact)
+        if dtype.kind == "b" and bool_prim:
+            return getattr(elementwise, bool_prim)(x, y)
+        if dtype.kind not in kinds:
+            raise _kind_error(name, dtype, hint)
+        return getattr(elementwise, prim)(x, y)
+
+    ufunc.__name__ = ufunc.__qualname__ = name
+    ufunc.__doc__ = _doc(name, summary, _ARG2, example, _FLOAT_NOTE if inexact else "")
+    return ufunc
+
+
+def _logical(name: str, prim: str, summary: str) -> Callable:
+    """A logical ufunc: nonzero operands count as True; the result is bool."""
+
+    def ufunc(x1, x2, /, *, out=None, where=None):
+        _util.check_unsupported(name, out=out, where=where)
+        x, y = _to_bool(x1, name), _to_bool(x2, name)
+        (x, y), _ = _util.elementwise_operands(name, x, y)
+        return getattr(elementwise, prim)(x, y)
+
+    ufunc.__name__ = ufunc.__qualname__ = name
+    ufunc.__doc__ = _doc(name, summary, _ARG2, _EX_BB)
+    return ufunc
+
+
+def _to_bool(x, name: str = "bool conversion"):
+    """`x != 0` (NumPy's truth value of numbers); bool values unchanged."""
+    x = _util.as_operand(x, name)
+    if _util.aval(x).dtype.kind == "b":
+        return x
+    return not_equal(x, 0)
+
+
+# --------------------------------------------------------------------------- unary functions
+
+_NO_BOOL = ("; NumPy does not define it for bool either: use logical_not / ~ or convert with "
+            "astype")
+
+sin = _unary("sin", "sin", "Elementwise sine", inexact=True)
+cos = _unary("cos", "cos", "Elementwise cosine", inexact=True)
+tan = _unary("tan", "tan", "Elementwise tangent", inexact=True)
+arcsin = _unary("arcsin", "asin", "Elementwise inverse sine", inexact=True)
+arccos = _unary("arccos", "acos", "Elementwise inverse cosine", inexact=True)
+arctan = _unary("arctan", "atan", "Elementwise inverse tangent", inexact=True)
+sinh = _unary("sinh", "sinh", "Elementwise hyperbolic sine", inexact=True)
+cosh = _unary("cosh", "cosh", "Elementwise hyperbolic cosine", inexact=True)
+tanh = _unary("tanh", "tanh", "Elementwise hyperbolic tangent", inexact=True)
+exp = _unary("exp", "exp", "Elementwise e**x", inexact=True)
+exp2 = _unary("exp2", "exp2", "Elementwise 2**x", inexact=True)
+expm1 = _unary("expm1", "expm1", "Elementwise exp(x) - 1, accurate near 0", inexact=True)
+log = _unary("log", "log", "Elementwise natural logarithm", inexact=True)
+log2 = _unary("log2", "log2", "Elementwise base-2 logarithm", inexact=True)
+log10 = _unary("log10", "log10", "Elementwise base-10 logarithm", inexact=True)
+log1p = _unary("log1p", "log1p", "Elementwise log(1 + x), accurate near 0", inexact=True)
+sqrt = _unary("sqrt", "sqrt", "Elementwise square root", inexact=True)
+cbrt = _unary("cbrt", "cbrt", "Elementwise cube root", inexact=True)
+negative = _unary("negative", "neg", "Elementwise negation", kinds="iuf", hint=_NO_BOOL)
+positive = _unary("positive", lambda x: x, "Elementwise identity (+x)", kinds="iuf",
+                  hint=_NO_BOOL)
+abs = _unary("abs", "abs", "Elementwise absolute value", kinds="if", identity="bu",
+             example=(np.array([-1.5, 2.0]),))
+absolute = _unary("absolute", "abs", "Elementwise absolute value", kinds="if", identity="bu",
+                  example=(np.array([-1.5, 2.0]),))
+sign = _unary("sign", "sign", "Elementwise sign (-1, 0 or 1; nan stays nan)", kinds="iuf",
+              hint=_NO_BOOL, example=(np.array([-1.5, 0.0, 2.0]),))
+floor = _unary("floor", "floor", "Elementwise floor", identity="biu",
+               example=(np.array([-1.5, 2.5]),))
+ceil = _unary("ceil", "ceil", "Elementwise ceiling", identity="biu",
+              example=(np.array([-1.5, 2.5]),))
+square = _unary("square", lambda x: elementwise.integer_pow(x, 2), "Elementwise x**2",
+                kinds="iuf", hint=_NO_BOOL)
+invert = _unary("invert", "not_", "Elementwise bitwise NOT (logical NOT for bool)",
+                kinds="biu", example=(np.array([True, False]),))
+bitwise_not = invert
+
+
+def reciprocal(x, /, *, out=None, where=None):
+    """Elementwise 1/x, as `numpy.reciprocal`.
+
+    Args:
+      x: an array, traced value or Python scalar.
+      out, where: not supported; giving them raises FunctransTypeError.
+
+    Returns:
+      `1 / x` (one `div` primitive) for floats. Integers follow NumPy's integer division:
+      1 and -1 are their own reciprocals, other values give 0; bools are unchanged.
+
+    Example:
+      >>> fnp.reciprocal(np.array([2.0, 4.0]))
+      array([0.5 , 0.25])
+
+    Difference from NumPy: the integer reciprocal of 0 is 0 (NumPy returns an arbitrary
+    value with a warning).
+    """
+    _util.check_unsupported("reciprocal", out=out, where=where)
+    x = _util.as_operand(x, "reciprocal")
+    kind = _util.aval(x).dtype.kind
+    if kind == "f":
+        return true_divide(1.0, x)
+    if kind == "b":
+        return x
+    # C integer division 1 / x truncates to 0 unless |x| == 1, where it is x itself.
+    return _where(equal(abs(x), 1), x, 0)
+
+
+def isfinite(x, /, *, out=None, where=None):
+    """Elementwise test for finite values (not inf, not nan), as `numpy.isfinite`.
+
+    Args:
+      x: an array, traced value or Python scalar.
+      out, where: not supported; giving them raises FunctransTypeError.
+
+    Returns:
+      A bool array of x's shape (a constant of all True for integer and bool inputs).
+
+    Example:
+      >>> fnp.isfinite(np.array([1.0, np.inf, np.nan]))
+      array([ True, False, False])
+    """
+    _util.check_unsupported("isfinite", out=out, where=where)
+    return _float_test(x, "isfinite", elementwise.is_finite, True)
+
+
+def isnan(x, /, *, out=None, where=None):
+    """Elementwise test for nan, as `numpy.isnan`.
+
+    Args:
+      x: an array, traced value or Python scalar.
+      out, where: not supported; giving them raises FunctransTypeError.
+
+    Returns:
+      A bool array of x's shape (nan is the only value unequal to itself).
+
+    Example:
+      >>> fnp.isnan(np.array([1.0, np.nan]))
+      array([False,  True])
+    """
+    _util.check_unsupported("isnan", out=out, where=where)
+    return _float_test(x, "isnan", lambda v: elementwise.ne(v, v), False)
+
+
+def isinf(x, /, *, out=None, where=None):
+    """Elementwise test for +inf or -inf, as `numpy.isinf`.
+
+    Args:
+      x: an array, traced value or Python scalar.
+      out, where: not supported; giving them raises FunctransTypeError.
+
+    Returns:
+      A bool array of x's shape.
+
+    Example:
+      >>> fnp.isinf(np.array([1.0, -np.inf]))
+      array([False,  True])
+    """
+    _util.check_unsupported("isinf", out=out, where=where)
+    return _float_test(x, "isinf", lambda v: equal(elementwise.abs(v), np.inf), False)
+
+
+def _float_test(x, name: str, test: Callable, int_answer: bool):
+    x = _util.as_operand(x, name)
+    a = _util.aval(x)
+    if dtypes.is_float(a.dtype):
+        return test(x)
+    # Integers and bools are always finite and never nan: the answer is a constant.
+    return np.full(a.shape, int_answer)
+
+
+def logical_not(x, /, *, out=None, where=None):
+    """Elementwise logical NOT (nonzero counts as True), as `numpy.logical_not`.
+
+    Args:
+      x: an array, traced value or Python scalar.
+      out, where: not supported; giving them raises FunctransTypeError.
+
+    Returns:
+      A bool array of x's shape.
+
+    Example:
+      >>> fnp.logical_not(np.array([0.0, 2.0]))
+      array([ True, False])
+    """
+    _util.check_unsupported("logical_not", out=out, where=where)
+    x = _util.as_operand(x, "logical_not")
+    if _util.aval(x).dtype.kind == "b":
+        return elementwise.not_(x)
+    return equal(x, 0)
+
+
+def round(a, decimals=0, out=None):
+    """Round half to even, to `decimals` places, as `numpy.round`.
+
+    Args:
+      a: an array, traced value or Python scalar.
+      decimals: number of decimal places (negative: round to tens, hundreds, ...).
+      out: not supported; giving it raises FunctransTypeError.
+
+    Returns:
+      An array of a's dtype. With `decimals != 0` it is computed as NumPy does:
+      `round(a * 10**decimals) / 10**decimals`.
+
+    Example:
+      >>> fnp.round(np.array([0.5, 1.5, 2.675]), 2)
+      array([0.5 , 1.5 , 2.68])
+
+    Difference from NumPy: integer inputs with negative `decimals` and bool inputs raise.
+    """
+    _util.check_unsupported("round", out=out)
+    a = _util.as_operand(a, "round")
+    dtype = _util.aval(a).dtype
+    if dtype.kind in "iu" and decimals >= 0:
+        return a
+    if dtype.kind != "f":
+        raise _kind_error("round", dtype, " with these decimals; convert to float first")
+    if decimals == 0:
+        return elementwise.round(a)
+    # A weak Python float keeps a's dtype (float32 stays float32), as in NumPy.
+    scale = 10.0 ** (decimals if decimals > 0 else -decimals)
+    if decimals > 0:
+        return true_divide(elementwise.round(multiply(a, scale)), scale)
+    return multiply(elementwise.round(true_divide(a, scale)), scale)
+
+
+around = round
+
+
+# --------------------------------------------------------------------------- binary functions
+
+add = _binary("add", "add", "Elementwise sum (logical OR for bools)", bool_prim="or_")
+subtract = _binary("subtract", "sub", "Elementwise difference",
+                   hint="; NumPy refuses it too: use logical_xor or ^ for bools")
+multiply = _binary("multiply", "mul", "Elementwise product (logical AND for bools)",
+                   bool_prim="and_")
+true_divide = _binary("true_divide", "div", "Elementwise true division", inexact=True)
+divide = _binary("divide", "div", "Elementwise true division", inexact=True)
+floor_divide = _binary("floor_divide", "floor_divide", "Elementwise floor division",
+                       hint="; convert bools to integers first", example=_EX_II)
+remainder = _binary("remainder", "rem", "Elementwise remainder with the sign of the divisor",
+                    hint="; convert bools to integers first", example=_EX_II)
+mod = _binary("mod", "rem", "Elementwise remainder with the sign of the divisor",
+              hint="; convert bools to integers first", example=_EX_II)
+maximum = _binary("maximum", "max", "Elementwise maximum (nan propagates)", kinds="biuf")
+minimum = _binary("minimum", "min", "Elementwise minimum (nan propagates)", kinds="biuf")
+arctan2 = _binary("arctan2", "atan2", "Elementwise arctan(x1 / x2) in the right quadrant",
+                  inexact=True)
+equal = _binary("equal", "eq", "Elementwise x1 == x2", kinds="biuf")
+not_equal = _binary("not_equal", "ne", "Elementwise x1 != x2", kinds="biuf")
+less = _binary("less", "lt", "Elementwise x1 < x2", kinds="biuf")
+less_equal = _binary("less_equal", "le", "Elementwise x1 <= x2", kinds="biuf")
+greater = _binary("greater", "gt", "Elementwise x1 > x2", kinds="biuf")
+greater_equal = _binary("greater_equal", "ge", "Elementwise x1 >= x2", kinds="biuf")
+bitwise_and = _binary("bitwise_and", "and_", "Elementwise bitwise AND", kinds="biu",
+                      example=_EX_II)
+bitwise_or = _binary("bitwise_or", "or_", "Elementwise bitwise OR", kinds="biu",
+                     example=_EX_II)
+bitwise_xor = _binary("bitwise_xor", "xor", "Elementwise bitwise XOR", kinds="biu",
+                      example=_EX_II)
+logical_and = _logical("logical_and", "and_", "Elementwise logical AND")
+logical_or = _logical("logical_or", "or_", "Elementwise logical OR")
+logical_xor = _logical("logical_xor", "xor", "Elementwise logical XOR")
+
+
+def power(x1, x2, /, *, out=None, where=None):
+    """Elementwise `x1 ** x2`, as `numpy.power`.
+
+    A Python int exponent (or an integer-valued Python float) becomes one `integer_pow`
+    primitive, another Python float one `pow` with a scalar operand; results equal NumPy's.
+
+    Args:
+      x1, x2: arrays, traced values or Python scalars, broadcast and promoted (NEP 50).
+      out, where: not supported; giving them raises FunctransTypeError.
+
+    Returns:
+      The powers. Integers stay integers.
+
+    Raises:
+      FunctransValueError: integers to a negative integer power (NumPy raises too).
+
+    Example:
+      >>> fnp.power(np.array([1.0, 2.0, 3.0]), 2)
+      array([1., 4., 9.])
+
+    Difference from NumPy: a traced integer exponent array is evaluated by repeated squaring
+    and gives unspecified results for negative exponents (they cannot be checked).
+    """
+    _util.check_unsupported("power", out=out, where=where)
+    x1 = _util.as_operand(x1, "power")
+    x2 = _util.as_operand(x2, "power")
+    if _is_integral_scalar(x2):
+        (x, _), dtype, _ = _util.promote(x1, x2)
+        if dtype.kind in "iu" and x2 < 0:
+            raise errors.FunctransValueError(
+                f"power: integers to negative integer powers are not allowed (exponent "
+                f"{x2!r}); use a float base or exponent.")
+        return elementwise.integer_pow(x, int(x2))
+    (x, y), dtype = _util.elementwise_operands("power", x1, x2)
+    if dtype.kind == "f":
+        return elementwise.pow(x, y)
+    if dtype.kind in "iu":
+        return _integer_power(x, y)
+    raise _kind_error("power", dtype, "; convert bools to integers first")
+
+
+def _is_integral_scalar(y) -> bool:
+    """A Python int, or an integer-valued Python float small enough for integer_pow."""
+    if not _util.is_python_scalar(y) or isinstance(y, bool):
+        return False
+    return float(y).is_integer() and -2**31 < y < 2**31
+
+
+def _integer_power(x, y):
+    """Integer `x ** y` by repeated squaring (wraps around on overflow, as NumPy does)."""
+    y_aval = _util.aval(y)
+    shape = _util.broadcast_shapes(_util.aval(x).shape, y_aval.shape)
+    if isinstance(y, np.ndarray | np.generic):
+        if np.any(y < 0):
+            raise errors.FunctransValueError(
+                "power: integers to negative integer powers are not allowed; use a float "
+                "base or exponent.")
+        nbits = int(np.max(y, initial=0)).bit_length()
+    else:
+        nbits = 8 * y_aval.dtype.itemsize - (y_aval.dtype.kind == "i")
+    acc = np.ones((), _util.aval(x).dtype)
+    for _ in range(nbits):
+        acc = _where(equal(remainder(y, 2), 1), multiply(acc, x), acc)
+        x = multiply(x, x)
+        y = floor_divide(y, 2)
+    return _util.broadcast_to_shape(acc, shape, "power")
+
+
+def where(condition, x=None, y=None, /):
+    """Choose `x` where `condition` is true, else `y`, as `numpy.where` (one `select`).
+
+    Args:
+      condition: bool array (other dtypes: nonzero is True).
+      x, y: arrays, traced values or Python scalars; all three broadcast together and x, y
+        are promoted to one dtype.
+
+    Returns:
+      An array of the broadcast shape.
+
+    Raises:
+      FunctransTypeError: `where(condition)` with one argument, whose output shape would
+        depend on the data (use `numpy.nonzero` on a concrete array instead).
+
+    Example:
+      >>> fnp.where(np.array([True, False]), 1.0, np.array([5.0, 6.0]))
+      array([1., 6.])
+    """
+    if x is None or y is None:
+        raise errors.FunctransTypeError(
+            "where: give both x and y. where(condition) alone returns the indices of the true "
+            "elements, whose number depends on the data, so functrans cannot trace it; use "
+            "numpy.nonzero on a concrete array, or where(condition, x, y).")
+    return _where(condition, x, y)
+
+
+def _where(condition, x, y):
+    c = _to_bool(condition, "where")
+    (x, y), _ = _util.elementwise_operands("where", x, y)
+    shape = _util.broadcast_shapes(*[_util.aval(v).shape for v in (c, x, y)], fname="where")
+    x = _util.broadcast_to_shape(x, shape, "where")
+    y = _util.broadcast_to_shape(y, shape, "where")
+    if _util.aval(c).ndim:
+        c = _util.broadcast_to_shape(c, shape, "where")
+    return elementwise.select(c, x, y)
+
+
+def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):
+    """Limit values to `[a_min, a_max]`, as `numpy.clip` (`minimum(maximum(a, lo), hi)`).
+
+    Args:
+      a: an array, traced value or Python scalar.
+      a_min, a_max: bounds (arrays broadcast; None: no bound on that side). `min` and
+        `max` are NumPy 2's keyword aliases.
+      out: not supported; giving it raises FunctransTypeError.
+
+    Returns:
+      The clipped array; promotion as NumPy's (`clip(int_array, 0.5, 2.5)` is float64).
+
+    Example:
+      >>> fnp.clip(np.array([-1.0, 0.5, 3.0]), 0.0, 1.0)
+      array([0. , 0.5, 1. ])
+    """
+    _util.check_unsupported("clip", out=out)
+    lo = a_min if a_min is not None else min
+    hi = a_max if a_max is not None else max
+    result = _util.as_array(a, "clip")
+    if lo is not None:
+        result = maximum(result, lo)
+    if hi is not None:
+        result = minimum(result, hi)
+    return result
+
+
+def logaddexp(x1, x2, /, *, out=None, where=None):
+    """Elementwise `log(exp(x1) + exp(x2))` without overflow, as `numpy.logaddexp`.
+
+    Computed as `max(x1, x2) + log1p(exp(-|x1 - x2|))`, with the difference taken as 0
+    where `x1 == x2`: equal infinities then give that infinity (NumPy's answer) without
+    ever computing `inf - inf`.
+
+    Args:
+      x1, x2: arrays, traced values or Python scalars (broadcast, promoted to float).
+      out, where: not supported; giving them raises FunctransTypeError.
+
+    Returns:
+      A float array of the broadcast shape.
+
+    Example:
+      >>> fnp.logaddexp(np.array([0.0, -np.inf]), np.array([0.0, -np.inf]))
+      array([0.69314718,       -inf])
+    """
+    _util.check_unsupported("logaddexp", out=out, where=where)
+    (x, y), _ = _util.elementwise_operands("logaddexp", x1, x2, inexact=True)
+    same = equal(x, y)
+    delta = subtract(_where(same, 0.0, x), _where(same, 0.0, y))
+    return add(maximum(x, y), log1p(exp(negative(abs(delta)))))

@@ -53,10 +53,12 @@ def _flatten_nested(obj, leaves: list) -> tuple[int, ...]:
 def _stack_nested(obj):
     """A nested list holding traced values as one traced array (stacked, as JAX does).
 
-    All leaves are promoted together first, so `[f32_tracer, 1.0]` stays float32.
+    All leaves are promoted together first. Python scalars inside a list are not weak here:
+    `numpy.array([np.float32(1), 1.0])` is float64, so `[f32_tracer, 1.0]` is float64 too.
     """
     leaves: list = []
     lengths = _flatten_nested(obj, leaves)
+    leaves = [np.asarray(v) if isinstance(v, (bool, int, float)) else v for v in leaves]
     leaves, _, _ = _util.promote(*leaves)
     stacked = _shape.stack(leaves)
     return _shape.reshape(stacked, lengths + _util.aval(stacked).shape[1:])

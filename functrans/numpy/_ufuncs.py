@@ -173,8 +173,15 @@ floor = _unary("floor", "floor", "Elementwise floor", identity="biu",
                example=(np.array([-1.5, 2.5]),))
 ceil = _unary("ceil", "ceil", "Elementwise ceiling", identity="biu",
               example=(np.array([-1.5, 2.5]),))
-square = _unary("square", lambda x: elementwise.integer_pow(x, 2), "Elementwise x**2",
-                kinds="iuf", hint=_NO_BOOL)
+def _square(x):
+    # NumPy squares bools in int8 (True**2 == 1).
+    if _util.aval(x).dtype.kind == "b":
+        x = _util.convert(x, np.dtype(np.int8))
+    return elementwise.integer_pow(x, 2)
+
+
+square = _unary("square", _square, "Elementwise x**2 (bool input gives int8, as NumPy)",
+                kinds="biuf")
 invert = _unary("invert", "not_", "Elementwise bitwise NOT (logical NOT for bool)",
                 kinds="biu", example=(np.array([True, False]),))
 bitwise_not = invert

@@ -93,7 +93,7 @@ def asarray(a, dtype=None, order=None, *, copy=None):
     _shape._check_order("asarray", order)
     dtype = _util.check_dtype(dtype, "asarray")
     if _contains_tracer(a):
-        x = _stack_nested(a)
+        x = a if isinstance(a, core.Tracer) else _stack_nested(a)
         return x if dtype is None else _util.convert(x, dtype)
     if copy is None:
         return _check_numeric(np.asarray(a, dtype=dtype), "asarray")

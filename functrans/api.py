@@ -2,7 +2,10 @@
 
 Each wrapper flattens its arguments, traces the user's function to a Jaxpr, rewrites it with
 the IR-to-IR functions of `interpreters/`, and evaluates the result with `core.eval_jaxpr`
-(which inlines it when called inside another transformation).
+(which inlines it when called inside another transformation). Internal programs are only
+cleaned of dead code: the full optimization pipeline runs on what users see or reuse
+(`make_jaxpr`'s result and `jit`'s cached programs), which is also where inlined rewrites
+end up, so un-jitted transformations do not pay for optimizing programs they run once.
 """
 from __future__ import annotations
 
@@ -226,7 +229,7 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence):
     ts = [_as_like(t, a, f"jvp: tangent {i}") for i, (t, a, nz)
           in enumerate(zip(t_flat, closed.in_avals, nonzeros, strict=True)) if nz]
     jvp_closed, out_nz = ad.jvp_jaxpr(closed, nonzeros)
-    jvp_closed = optimize.optimize(jvp_closed)
+    jvp_closed = optimize.dce_closed(jvp_closed)
     outs = _run(jvp_closed, *p_flat, *ts)
     n = len(out_nz)
     touts = iter(outs[n:])
@@ -290,7 +293,7 @@ def _vjp_flat(closed: core.ClosedJaxpr, p_flat: list, nonzeros: list[bool], n_ma
     n_out = len(out_nz)
     lin_closed = core.ClosedJaxpr(
         core.Jaxpr(lin.invars[:nres], lin.invars[nres:], lin.eqns, lin.outvars), outs[n_out:])
-    transposed = optimize.optimize(ad.transpose_jaxpr(lin_closed, len(lin.invars) - nres))
+    transposed = optimize.dce_closed(ad.transpose_jaxpr(lin_closed, len(lin.invars) - nres))
     return outs[:n_out], transposed, out_nz
 
 
@@ -493,7 +496,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0):
         out_dims = _flatten_axes(out_axes, out_tree, "out_axes")
         out_dims = [None if d is None else _norm_axis(d, a.ndim + 1, "out_axes")
                     for d, a in zip(out_dims, closed.out_avals, strict=True)]
-        batched = optimize.optimize(batching.batch_jaxpr(closed, size, dims, out_dims)[0])
+        batched = optimize.dce_closed(batching.batch_jaxpr(closed, size, dims, out_dims)[0])
         return _finish_tree(tree_util.tree_unflatten(out_tree, _run(batched, *flat)))
 
     return vmapped
@@ -611,7 +614,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         main_avals = closed.out_avals[:n_main]
         in_dims = [None] * len(closed.in_avals) + [0] * len(basis)
         out_dims = [None] * n_out + [a.ndim for a in main_avals]
-        batched = optimize.optimize(batching.batch_jaxpr(jc, n, in_dims, out_dims)[0])
+        batched = optimize.dce_closed(batching.batch_jaxpr(jc, n, in_dims, out_dims)[0])
         res = _run(batched, *tree_util.tree_leaves(tuple(args)), *basis)
         jac_leaves = []
         for t, a in zip(res[n_out:], main_avals, strict=True):
@@ -651,7 +654,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         basis = _basis(ct_avals)
         m = len(basis[0]) if basis else 0
         if basis:
-            batched = optimize.optimize(batching.batch_jaxpr(
+            batched = optimize.dce_closed(batching.batch_jaxpr(
                 transposed, m, [0] * len(basis), [0] * len(in_avals))[0])
             rows = _run(batched, *basis)
         jac_leaves, off = [], 0

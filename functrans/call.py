@@ -45,7 +45,7 @@ def _abstract_eval(*avals, jaxpr: core.Jaxpr, name: str):
 def _jvp(primals, tangents, *, jaxpr: core.Jaxpr, name: str):
     nonzeros = [not isinstance(t, core.Zero) for t in tangents]
     jvp_closed, out_nz = ad.jvp_jaxpr(core.ClosedJaxpr(jaxpr, []), nonzeros)
-    jvp_closed = optimize.optimize(jvp_closed)
+    jvp_closed = optimize.dce_closed(jvp_closed)
     nz_tangents = [t for t in tangents if not isinstance(t, core.Zero)]
     outs = bind_closed(jvp_closed, [*primals, *nz_tangents], name)
     n = len(jaxpr.outvars)
@@ -61,7 +61,7 @@ def _transpose(cts, *args, jaxpr: core.Jaxpr, name: str):
     nonlin_vals = [a for a in args if not isinstance(a, core.UndefPrimal)]
     sub = core.ClosedJaxpr(core.Jaxpr(nonlin_vars, lin_vars, jaxpr.eqns, jaxpr.outvars),
                            nonlin_vals)
-    transposed = optimize.optimize(ad.transpose_jaxpr(sub, len(lin_vars)))
+    transposed = optimize.dce_closed(ad.transpose_jaxpr(sub, len(lin_vars)))
     cts = [core.instantiate(c) for c in cts]
     got = iter(bind_closed(transposed, cts, f"transpose({name})"))
     return tuple(next(got) if lin else None for lin in linear)
@@ -69,7 +69,7 @@ def _transpose(cts, *args, jaxpr: core.Jaxpr, name: str):
 
 def _batch(args, dims, *, axis_size: int, jaxpr: core.Jaxpr, name: str):
     batched, out_dims = batching.batch_jaxpr(core.ClosedJaxpr(jaxpr, []), axis_size, dims)
-    return bind_closed(optimize.optimize(batched), args, name), out_dims
+    return bind_closed(optimize.dce_closed(batched), args, name), out_dims
 
 
 def _partial_eval(eqn: core.JaxprEqn, in_unknowns: list[bool]):

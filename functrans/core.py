@@ -432,22 +432,22 @@ class JaxprTrace:
         return Tracer(self, v, self.source)
 
     def to_atom(self, x) -> Atom:
-        if isinstance(x, Tracer):
+        if type(x) is Tracer:
             if x._trace is self:
                 return x._var
             if not x._trace.alive or x._trace not in _state.stack:
                 raise _dead_tracer_error(x)
             return self._const_var(x, x._var.aval)
+        if isinstance(x, (np.ndarray, np.generic)):
+            if x.ndim == 0:
+                return Literal(x, _scalar_aval(x.dtype))
+            return self._const_var(x, ShapedArray(x.shape, x.dtype))
         if isinstance(x, Literal):
             return x
         if isinstance(x, (bool, int, float)):
             aval = get_aval(x)
             return Literal(np.array(x, aval.dtype)[()], aval)
-        if not isinstance(x, (np.ndarray, np.generic)):
-            x = np.asarray(x)
-        if x.ndim == 0:
-            return Literal(x, ShapedArray((), x.dtype))
-        return self._const_var(x, ShapedArray(x.shape, x.dtype))
+        return self.to_atom(np.asarray(x))
 
     def _const_var(self, x, aval) -> Var:
         v = self._const_ids.get(id(x))
@@ -459,10 +459,20 @@ class JaxprTrace:
         return v
 
     def process(self, prim: Primitive, args, params):
-        if not any(isinstance(x, Tracer) for x in args):
+        invars = []
+        traced = False
+        for x in args:
+            if type(x) is Tracer:
+                traced = True
+                invars.append(x._var if x._trace is self else self.to_atom(x))
+            else:
+                invars.append(x)
+        if not traced:
             # Nothing depends on the traced inputs: evaluate now (constant folding).
             return _eager_bind(prim, args, params)
-        invars = [self.to_atom(x) for x in args]
+        for i, v in enumerate(invars):
+            if type(v) is not Var:
+                invars[i] = self.to_atom(v)
         out_aval = prim.abstract_eval(*[v.aval for v in invars], **params)
         info = _state.source or user_source_info()
         if prim.multiple_results:
@@ -478,6 +488,16 @@ class JaxprTrace:
         outvars = [self.to_atom(x) for x in outs]
         jaxpr = Jaxpr(self.constvars, self.invars, self.eqns, outvars)
         return jaxpr, list(self.const_vals)
+
+
+_SCALAR_AVALS: dict[np.dtype, ShapedArray] = {}
+
+
+def _scalar_aval(dtype: np.dtype) -> ShapedArray:
+    aval = _SCALAR_AVALS.get(dtype)
+    if aval is None:
+        aval = _SCALAR_AVALS[dtype] = ShapedArray((), dtype)
+    return aval
 
 
 def trace_flat(fun: Callable, in_avals: Sequence[ShapedArray],

@@ -157,6 +157,10 @@ def elementwise_operands(fname: str, *xs, inexact: bool = False):
     `inexact` turns an integer or bool result dtype into float64 (before broadcasting).
     Returns the operands and their common dtype.
     """
+    if len(xs) == 2:
+        fast = _fast_binary_operands(*xs, inexact)
+        if fast is not None:
+            return fast
     xs = [as_operand(x, fname) for x in xs]
     xs, dtype, weak = promote(*xs)
     if inexact and not dtypes.is_float(dtype):
@@ -169,6 +173,34 @@ def elementwise_operands(fname: str, *xs, inexact: bool = False):
             x = broadcast_to_shape(x, shape, fname)
         out.append(x)
     return out, dtype
+
+
+def _fast_binary_operands(x, y, inexact: bool):
+    """The common cases of tracing, without the general machinery: None if not one of them.
+
+    Two tracers of one dtype whose shapes agree (or one is rank-0); or a floating tracer beside
+    a Python float or int, which takes the tracer's dtype (NEP 50).
+    """
+    tx, ty = type(x) is core.Tracer, type(y) is core.Tracer
+    if tx and ty:
+        ax, ay = x._var.aval, y._var.aval
+        if ax.dtype != ay.dtype or (ax.shape != ay.shape and ax.shape and ay.shape):
+            return None
+        if inexact and ax.dtype.kind != "f":
+            return None
+        return [x, y], ax.dtype
+    if tx:
+        t, s, flip = x, y, False
+    elif ty:
+        t, s, flip = y, x, True
+    else:
+        return None
+    st = type(s)
+    a = t._var.aval
+    if (st is not float and st is not int) or a.dtype.kind != "f":
+        return None
+    s = float(s) if a.weak_type else a.dtype.type(s)
+    return ([s, t] if flip else [t, s]), a.dtype
 
 
 def canonicalize_axis(axis, ndim: int, fname: str, argname: str = "axis") -> int:

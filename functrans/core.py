@@ -20,7 +20,8 @@ import itertools
 import os
 import sys
 import threading
-from typing import Any, Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -32,7 +33,7 @@ from functrans import dtypes, errors
 class ShapedArray:
     """The type of an array value: shape, dtype, and whether it is weakly typed."""
 
-    __slots__ = ("shape", "dtype", "weak_type")
+    __slots__ = ("dtype", "shape", "weak_type")
 
     def __init__(self, shape: tuple[int, ...], dtype: np.dtype, weak_type: bool = False):
         self.shape = tuple(shape)
@@ -139,7 +140,7 @@ class Var:
 class Literal:
     """A scalar constant written inline in the IR (`2.0:f64[]`)."""
 
-    __slots__ = ("val", "aval")
+    __slots__ = ("aval", "val")
 
     def __init__(self, val, aval: ShapedArray):
         self.val = val
@@ -155,7 +156,7 @@ Atom = Var | Literal
 class JaxprEqn:
     """`outvars = primitive[params] invars`, with the user's source line."""
 
-    __slots__ = ("primitive", "invars", "outvars", "params", "source_info")
+    __slots__ = ("invars", "outvars", "params", "primitive", "source_info")
 
     def __init__(self, primitive: Primitive, invars: list, outvars: list[Var], params: dict,
                  source_info: SourceInfo | None):
@@ -177,7 +178,7 @@ class JaxprEqn:
 class Jaxpr:
     """A typed first-order program: `{ lambda constvars ; invars . let eqns in outvars }`."""
 
-    __slots__ = ("constvars", "invars", "eqns", "outvars", "_plan", "__weakref__")
+    __slots__ = ("__weakref__", "_plan", "constvars", "eqns", "invars", "outvars")
 
     def __init__(self, constvars: list[Var], invars: list[Var], eqns: list[JaxprEqn],
                  outvars: list):
@@ -210,7 +211,7 @@ class Jaxpr:
 class ClosedJaxpr:
     """A Jaxpr with values for its constvars; `str()` is the IR dump, calling it evaluates."""
 
-    __slots__ = ("jaxpr", "consts")
+    __slots__ = ("consts", "jaxpr")
 
     def __init__(self, jaxpr: Jaxpr, consts: Sequence):
         assert len(jaxpr.constvars) == len(consts)
@@ -523,7 +524,7 @@ _fnp = None
 class Tracer:
     """A value being traced: a variable of the trace that is recording the program."""
 
-    __slots__ = ("_trace", "_var", "_source", "__weakref__")
+    __slots__ = ("__weakref__", "_source", "_trace", "_var")
     __array_priority__ = 1000
     __array_ufunc__ = None   # NumPy defers to our reflected operators: `W @ x` stays traced
 
@@ -777,30 +778,8 @@ def eval_jaxpr(jaxpr: Jaxpr, consts: Sequence, *args) -> list:
     for x in itertools.chain(consts, args):
         if isinstance(x, Tracer):
             raise _dead_tracer_error(x)
-    plan = jaxpr._plan
-    if plan is None:
-        # First evaluation: interpret. Compiling costs ~10x one interpretation, so it is done
-        # only for programs evaluated again (jit, make_jaxpr results, vjp functions).
-        jaxpr._plan = _interpret_numpy
-        return _interpret_numpy(jaxpr, consts, args)
-    if plan is _interpret_numpy:
-        plan = jaxpr._plan = _compile_plan(jaxpr)
-    return plan(*consts, *args)
-
-
-def _interpret_numpy(jaxpr: Jaxpr, consts, args) -> list:
-    env: dict[Var, Any] = dict(zip(jaxpr.constvars, consts, strict=True))
-    env.update(zip(jaxpr.invars, args, strict=True))
-    for eqn, free in zip(jaxpr.eqns, _last_uses(jaxpr), strict=True):
-        ins = [v.val if type(v) is Literal else env[v] for v in eqn.invars]
-        out = eqn.primitive.impl(*ins, **eqn.params)
-        if eqn.primitive.multiple_results:
-            env.update(zip(eqn.outvars, out, strict=True))
-        else:
-            env[eqn.outvars[0]] = out
-        for v in free:
-            del env[v]
-    return [v.val if type(v) is Literal else env[v] for v in jaxpr.outvars]
+    from functrans import plan
+    return plan.run(jaxpr, consts, args)
 
 
 def _last_uses(jaxpr: Jaxpr) -> list[list[Var]]:
@@ -833,104 +812,6 @@ def _eval_jaxpr_traced(jaxpr: Jaxpr, consts, args) -> list:
         for v in free:
             del env[v]
     return [env[v] if isinstance(v, Var) else v.val for v in jaxpr.outvars]
-
-
-# A compiled plan is Python source generated once per Jaxpr: each equation becomes one call of
-# its NumPy implementation on local variables, and each intermediate is deleted right after
-# its last use. Per-equation overhead is then a local load and a call, not dict lookups.
-_CHUNK = 2000   # equations per generated function, to keep CPython's compiler fast
-
-
-def _impl_callable(eqn: JaxprEqn) -> Callable:
-    impl = eqn.primitive.impl
-    if impl is None:
-        raise NotImplementedError(f"primitive {eqn.primitive.name} has no NumPy implementation")
-    return functools.partial(impl, **eqn.params) if eqn.params else impl
-
-
-def _compile_plan(jaxpr: Jaxpr) -> Callable:
-    names: dict[Var, str] = {}
-    glob: dict[str, Any] = {}
-
-    def name(v) -> str:
-        if isinstance(v, Literal):
-            key = f"k{len(glob)}"
-            glob[key] = v.val
-            return key
-        n = names.get(v)
-        if n is None:
-            n = names[v] = f"v{len(names)}"
-        return n
-
-    params = [name(v) for v in itertools.chain(jaxpr.constvars, jaxpr.invars)]
-    frees = _last_uses(jaxpr)
-    body: list[str] = []
-    for i, (eqn, free) in enumerate(zip(jaxpr.eqns, frees, strict=True)):
-        fname = f"f{i}"
-        glob[fname] = _impl_callable(eqn)
-        args = ", ".join(name(v) for v in eqn.invars)
-        outs = ", ".join(name(v) for v in eqn.outvars)
-        if eqn.primitive.multiple_results:
-            outs = outs + "," if len(eqn.outvars) == 1 else outs
-            if not eqn.outvars:
-                outs = "_"
-        # Inputs that are also plan parameters are freed too: the caller keeps its own refs.
-        dead = [names[v] for v in free if v in names]
-        delete = f"; del {', '.join(dead)}" if dead else ""
-        body.append(f"{outs} = {fname}({args}){delete}")
-    result = "[" + ", ".join(name(v) for v in jaxpr.outvars) + "]"
-    if len(body) <= _CHUNK:
-        src = f"def run({', '.join(params)}):\n" + "".join(f"    {ln}\n" for ln in body)
-        src += f"    return {result}\n"
-        exec(compile(src, "<functrans plan>", "exec"), glob)
-        return glob["run"]
-    return _compile_chunked(body, params, result, glob)
-
-
-def _compile_chunked(body, params, result, glob) -> Callable:
-    """Long programs: a chain of functions that hand their live variables to the next."""
-    chunks = [body[i:i + _CHUNK] for i in range(0, len(body), _CHUNK)]
-    # Which names are live between chunks: defined before and used after the boundary.
-    import re
-    token = re.compile(r"\b[vk]\d+\b")
-    defined: list[set[str]] = []
-    used: list[set[str]] = []
-    for ch in chunks:
-        d, u = set(), set()
-        for ln in ch:
-            lhs, rhs = ln.split("; del ")[0].split(" = ", 1)
-            u.update(t for t in token.findall(rhs) if t.startswith("v"))
-            d.update(token.findall(lhs))
-        defined.append(d)
-        used.append(u)
-    final_used = {t for t in token.findall(result) if t.startswith("v")}
-    live_after: list[set[str]] = [set() for _ in chunks]
-    need = set(final_used)
-    for i in range(len(chunks) - 1, -1, -1):
-        live_after[i] = set(need)
-        need = (need | used[i]) - defined[i]   # SSA: a use in the chunk of its own def is local
-    srcs = []
-    prev_live = params
-    for i, ch in enumerate(chunks):
-        live = sorted(live_after[i]) if i < len(chunks) - 1 else None
-        lines = [f"def run{i}({', '.join(prev_live)}):"]
-        lines += [f"    {ln}" for ln in ch]
-        if live is None:
-            lines.append(f"    return {result}")
-        else:
-            lines.append(f"    return ({', '.join(live)}{',' if len(live) == 1 else ''})")
-            prev_live = live
-        srcs.append("\n".join(lines) + "\n")
-    exec(compile("".join(srcs), "<functrans plan>", "exec"), glob)
-    stages = [glob[f"run{i}"] for i in range(len(chunks))]
-
-    def run(*args):
-        vals = args
-        for stage in stages[:-1]:
-            vals = stage(*vals)
-        return stages[-1](*vals)
-
-    return run
 
 
 # --------------------------------------------------------------------------- checking

@@ -8,7 +8,7 @@ import pytest
 
 import functrans as ft
 import functrans.numpy as fnp
-from functrans import core, errors
+from functrans import core, errors, plan
 from functrans.primitives import elementwise, reductions
 
 
@@ -183,7 +183,7 @@ def test_plan_is_reused_and_matches_interpretation():
 
 
 def test_chunked_plans_agree_with_small_chunks(monkeypatch):
-    monkeypatch.setattr(core, "_CHUNK", 3)
+    monkeypatch.setattr(plan, "_CHUNK", 3)
     for n in range(1, 12):
         closed = ft.make_jaxpr(lambda x, n=n: _chain(x, n))(np.ones(4))
         x = np.linspace(0, 1, 4)

@@ -71,6 +71,15 @@ neg_p.def_linear()
 neg_p.def_transpose(lambda ct, x: (neg(ct),))
 
 
+@neg_p.def_simplify
+def _neg_simplify(eqn, ctx):
+    # neg(neg x) = x, bit for bit.
+    d = ctx.definition(eqn.invars[0])
+    if d is not None and d.primitive is neg_p:
+        return [d.invars[0]]
+    return None
+
+
 def neg(x):
     return neg_p.bind(x)
 
@@ -255,6 +264,11 @@ def _integer_pow_jvp(primals, tangents, *, y):
 integer_pow_p.def_batch(lambda args, dims, *, axis_size, y: (integer_pow(args[0], y), dims[0]))
 
 
+@integer_pow_p.def_simplify
+def _integer_pow_simplify(eqn, ctx):
+    return [eqn.invars[0]] if eqn.params["y"] == 1 else None
+
+
 def integer_pow(x, y):
     """`x ** y` for a Python int `y` (results equal NumPy's)."""
     return integer_pow_p.bind(x, y=operator.index(y))
@@ -291,21 +305,125 @@ def _div_transpose(ct, x, y):
     return _factories.unbroadcast(div(ct, y), x.aval), None
 
 
+def _equals(s, value) -> bool:
+    """Whether the known scalar `s` (or None) is `value`, telling -0.0 from 0.0."""
+    if s is None or s.dtype.kind not in "iuf" or s != value:
+        return False
+    return s.dtype.kind != "f" or bool(np.signbit(s)) == bool(np.signbit(value))
+
+
+def _broadcast_scalar(x, ctx):
+    """The rank-0 operand of `x = broadcast_in_dim[...] s`, else None."""
+    d = ctx.definition(x)
+    if d is None or len(d.invars) != 1 or d.invars[0].aval.shape:
+        return None
+    from functrans.primitives import shape
+    return d.invars[0] if d.primitive is shape.broadcast_in_dim_p else None
+
+
+def _binary_simplifier(identities=None):
+    """A simplify hook for an elementwise binary primitive.
+
+    An operand that is a broadcast scalar (a uniform constant array, or a broadcast_in_dim
+    of a rank-0 value) beside a full-shaped one is replaced by that scalar: elementwise
+    primitives broadcast rank-0 operands themselves, with the same results. Then
+    `identities(eqn, ctx, sx, sy)`, given the known scalar values of the operands (or None),
+    may return replacement atoms.
+    """
+
+    def simplify(eqn, ctx):
+        x, y = eqn.invars
+        sx, sy = ctx.scalar(x), ctx.scalar(y)
+        shape = eqn.outvars[0].aval.shape
+        x_full, y_full = x.aval.shape == shape, y.aval.shape == shape
+        if sx is not None or sy is not None:
+            if sx is not None and x.aval.shape and y_full:
+                return [ctx.bind(eqn.primitive, ctx.literal(sx, sx.dtype), y, **eqn.params)]
+            if sy is not None and y.aval.shape and x_full:
+                return [ctx.bind(eqn.primitive, x, ctx.literal(sy, sy.dtype), **eqn.params)]
+            if identities is not None:
+                outs = identities(eqn, ctx, sx, sy)
+                if outs is not None:
+                    return outs
+        if not shape:
+            return None
+        if x.aval.shape and y_full:
+            s = _broadcast_scalar(x, ctx)
+            if s is not None:
+                return [ctx.bind(eqn.primitive, s, y, **eqn.params)]
+        if y.aval.shape and x_full:
+            s = _broadcast_scalar(y, ctx)
+            if s is not None:
+                return [ctx.bind(eqn.primitive, x, s, **eqn.params)]
+        return None
+
+    return simplify
+
+
+def _operand_if(eqn, right: bool, left: bool):
+    """`x` of `x op c` (if `right`) or of `c op x` (if `left`) when it has the output's
+    shape, else None."""
+    x, y = eqn.invars
+    shape = eqn.outvars[0].aval.shape
+    if right and x.aval.shape == shape:
+        return x
+    if left and y.aval.shape == shape:
+        return y
+    return None
+
+
+def _add_identities(eqn, ctx, sx, sy):
+    # x + (-0.0) = x for every x, but x + 0.0 is not x for x = -0.0 (-0.0 + 0.0 = +0.0), so
+    # only -0.0 (or an integer 0: 0 == -0.0) is dropped. Zeros from differentiation are
+    # symbolic Zeros, never added at all.
+    x = _operand_if(eqn, _equals(sy, -0.0), _equals(sx, -0.0))
+    return None if x is None else [x]
+
+
+def _sub_identities(eqn, ctx, sx, sy):
+    # x - 0.0 = x for every x, -0.0 included (-0.0 - 0.0 = -0.0); x - (-0.0) is not.
+    x = _operand_if(eqn, _equals(sy, 0.0), False)
+    return None if x is None else [x]
+
+
+def _mul_identities(eqn, ctx, sx, sy):
+    shape = eqn.outvars[0].aval.shape
+    x, y = eqn.invars
+    for s, other in ((sy, x), (sx, y)):
+        if s is None or other.aval.shape != shape:
+            continue
+        if s == 1:
+            return [other]   # x * 1 = x. Never x * 0 = 0: x may be inf or NaN.
+        if s == -1:
+            # x * -1 = neg x (up to the sign of a NaN, which IEEE leaves unspecified for mul).
+            return [ctx.bind(neg_p, other)]
+    return None
+
+
+def _div_identities(eqn, ctx, sx, sy):
+    x = _operand_if(eqn, _equals(sy, 1), False)
+    return None if x is None else [x]
+
+
 # d (x + y) = dx + dy; the factory broadcasts a rank-0 operand's tangent.
 add_p = binary("add", np.add, (lambda t, x, y, out: t, lambda t, x, y, out: t), kinds="fiu")
 add_p.def_transpose(_add_transpose)
+add_p.def_simplify(_binary_simplifier(_add_identities))
 # d (x - y) = dx - dy
 sub_p = binary("sub", np.subtract, (lambda t, x, y, out: t, lambda t, x, y, out: neg(t)),
                kinds="fiu")
 sub_p.def_transpose(_sub_transpose)
+sub_p.def_simplify(_binary_simplifier(_sub_identities))
 # d (x y) = y dx + x dy
 mul_p = binary("mul", np.multiply,
                (lambda t, x, y, out: mul(t, y), lambda t, x, y, out: mul(x, t)), kinds="fiu")
 mul_p.def_transpose(_mul_transpose)
+mul_p.def_simplify(_binary_simplifier(_mul_identities))
 # d (x / y) = dx / y - (x / y) dy / y
 div_p = binary("div", np.true_divide,
                (lambda t, x, y, out: div(t, y), lambda t, x, y, out: neg(mul(t, div(out, y)))))
 div_p.def_transpose(_div_transpose)
+div_p.def_simplify(_binary_simplifier(_div_identities))
 
 
 def add(x, y):
@@ -334,6 +452,8 @@ rem_p = binary("rem", np.remainder,
                (lambda t, x, y, out: t, lambda t, x, y, out: mul(neg(t), floor_divide(x, y))),
                kinds="fiu")
 floor_divide_p = binary("floor_divide", np.floor_divide, kinds="fiu")
+rem_p.def_simplify(_binary_simplifier())
+floor_divide_p.def_simplify(_binary_simplifier())
 
 
 def rem(x, y):
@@ -379,6 +499,8 @@ def _atan2_jvp_y(t, x, y, out):
 
 
 atan2_p = binary("atan2", np.arctan2, (_atan2_jvp_x, _atan2_jvp_y))
+pow_p.def_simplify(_binary_simplifier())
+atan2_p.def_simplify(_binary_simplifier())
 
 
 def pow(x, y):
@@ -409,6 +531,8 @@ def _balanced_share_y(t, x, y, out):
 
 max_p = binary("max", np.maximum, (_balanced_share, _balanced_share_y), kinds="fiub")
 min_p = binary("min", np.minimum, (_balanced_share, _balanced_share_y), kinds="fiub")
+max_p.def_simplify(_binary_simplifier())
+min_p.def_simplify(_binary_simplifier())
 
 
 def max(x, y):
@@ -433,6 +557,8 @@ ge_p = binary("ge", np.greater_equal, kinds="fiub", out_dtype=dtypes.bool_)
 and_p = binary("and", np.bitwise_and, kinds="biu")
 or_p = binary("or", np.bitwise_or, kinds="biu")
 xor_p = binary("xor", np.bitwise_xor, kinds="biu")
+for _p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p):
+    _p.def_simplify(_binary_simplifier())
 
 
 def eq(x, y):
@@ -531,6 +657,17 @@ def _select_batch(args, dims, *, axis_size):
     return _select_batch_elementwise(args, dims, axis_size=axis_size)
 
 
+@select_p.def_simplify
+def _select_simplify(eqn, ctx):
+    pred, on_true, on_false = eqn.invars
+    if on_true is on_false:
+        return [on_true]
+    p = ctx.scalar(pred)   # a constant predicate, the same everywhere
+    if p is not None:
+        return [on_true if p else on_false]
+    return None
+
+
 def select(pred, on_true, on_false):
     """`np.where(pred, on_true, on_false)`; pred is bool, rank-0 or of the cases' shape."""
     return select_p.bind(pred, on_true, on_false)
@@ -579,6 +716,12 @@ def _convert_element_type_transpose(ct, x, *, new_dtype, weak_type):
 @convert_element_type_p.def_batch
 def _convert_element_type_batch(args, dims, *, axis_size, new_dtype, weak_type):
     return convert_element_type(args[0], new_dtype, weak_type), dims[0]
+
+
+@convert_element_type_p.def_simplify
+def _convert_element_type_simplify(eqn, ctx):
+    x = eqn.invars[0]
+    return [x] if x.aval.dtype == eqn.params["new_dtype"] else None
 
 
 def convert_element_type(x, new_dtype, weak_type=False):

@@ -98,6 +98,11 @@ def _reduce_sum_transpose(ct, x, *, axes):
     return (shape.broadcast_in_dim(ct, x_shape, _kept_dims(len(x_shape), axes)),)
 
 
+@reduce_sum_p.def_simplify
+def _reduce_sum_simplify(eqn, ctx):
+    return [eqn.invars[0]] if not eqn.params["axes"] else None
+
+
 # --------------------------------------------------------------------------- reduce_prod
 
 

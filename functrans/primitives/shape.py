@@ -143,6 +143,22 @@ def _broadcast_in_dim_batch(args, dims, *, axis_size, shape, broadcast_dimension
 
 broadcast_in_dim_p.def_linear()
 
+
+@broadcast_in_dim_p.def_simplify
+def _broadcast_in_dim_simplify(eqn, ctx):
+    (x,) = eqn.invars
+    shape, dims = eqn.params["shape"], eqn.params["broadcast_dimensions"]
+    if x.aval.shape == shape and dims == tuple(range(len(shape))):
+        return [x]
+    d = ctx.definition(x)
+    if d is not None and d.primitive is broadcast_in_dim_p:
+        # A broadcast of a broadcast is one broadcast: operand dim i goes to dims[inner[i]].
+        inner = d.params["broadcast_dimensions"]
+        return [ctx.bind(broadcast_in_dim_p, d.invars[0], shape=shape,
+                         broadcast_dimensions=tuple(dims[i] for i in inner))]
+    return None
+
+
 # --------------------------------------------------------------------------- reshape
 
 reshape_p = core.Primitive("reshape")
@@ -184,6 +200,20 @@ def _reshape_batch(args, dims, *, axis_size, new_sizes):
 
 
 reshape_p.def_linear()
+
+
+@reshape_p.def_simplify
+def _reshape_simplify(eqn, ctx):
+    (x,) = eqn.invars
+    new_sizes = eqn.params["new_sizes"]
+    if x.aval.shape == new_sizes:
+        return [x]
+    d = ctx.definition(x)
+    if d is not None and d.primitive is reshape_p:
+        # C-order reshapes compose: only the final sizes matter.
+        return [ctx.bind(reshape_p, d.invars[0], new_sizes=new_sizes)]
+    return None
+
 
 # --------------------------------------------------------------------------- transpose
 
@@ -231,6 +261,22 @@ def _transpose_batch(args, dims, *, axis_size, permutation):
 
 transpose_p.def_linear()
 
+
+@transpose_p.def_simplify
+def _transpose_simplify(eqn, ctx):
+    (x,) = eqn.invars
+    perm = eqn.params["permutation"]
+    if perm == tuple(range(len(perm))):
+        return [x]
+    d = ctx.definition(x)
+    if d is not None and d.primitive is transpose_p:
+        # Output axis i is inner axis perm[i], which is operand axis inner[perm[i]].
+        inner = d.params["permutation"]
+        return [ctx.bind(transpose_p, d.invars[0],
+                         permutation=tuple(inner[p] for p in perm))]
+    return None
+
+
 # --------------------------------------------------------------------------- rev
 
 rev_p = core.Primitive("rev")
@@ -269,6 +315,21 @@ def _rev_batch(args, dims, *, axis_size, dimensions):
 
 
 rev_p.def_linear()
+
+
+@rev_p.def_simplify
+def _rev_simplify(eqn, ctx):
+    (x,) = eqn.invars
+    dims = eqn.params["dimensions"]
+    if not dims:
+        return [x]
+    d = ctx.definition(x)
+    if d is not None and d.primitive is rev_p:
+        # Reversing an axis twice restores it.
+        both = tuple(sorted(set(dims) ^ set(d.params["dimensions"])))
+        return [ctx.bind(rev_p, d.invars[0], dimensions=both)]
+    return None
+
 
 # --------------------------------------------------------------------------- slice
 
@@ -346,6 +407,18 @@ def _slice_batch(args, dims, *, axis_size, start_indices, limit_indices, strides
 
 
 slice_p.def_linear()
+
+
+@slice_p.def_simplify
+def _slice_simplify(eqn, ctx):
+    (x,) = eqn.invars
+    p = eqn.params
+    strides = _slice_strides(p["start_indices"], p["strides"])
+    if (all(s == 1 for s in strides) and all(a == 0 for a in p["start_indices"])
+            and p["limit_indices"] == x.aval.shape):
+        return [x]
+    return None
+
 
 # --------------------------------------------------------------------------- pad
 
@@ -520,6 +593,56 @@ def _concatenate_batch(args, dims, *, axis_size, dimension):
 
 
 concatenate_p.def_linear()
+
+
+def _slice_along(x, dimension: int, ctx):
+    """`(source, start, limit)` if `x` is a unit-stride slice of `source` along `dimension`
+    only (every other dim whole); else None."""
+    d = ctx.definition(x)
+    if d is None or d.primitive is not slice_p:
+        return None
+    src, p = d.invars[0], d.params
+    if p["strides"] is not None and any(s != 1 for s in p["strides"]):
+        return None
+    for k, (a, b, n) in enumerate(zip(p["start_indices"], p["limit_indices"], src.aval.shape,
+                                      strict=True)):
+        if k != dimension and (a, b) != (0, n):
+            return None
+    return src, p["start_indices"][dimension], p["limit_indices"][dimension]
+
+
+@concatenate_p.def_simplify
+def _concatenate_simplify(eqn, ctx):
+    dim = eqn.params["dimension"]
+    if len(eqn.invars) == 1:
+        return [eqn.invars[0]]
+    # Runs of adjacent slices of one array along `dim` become one slice (the whole array
+    # when they cover it): [source, start, limit, pieces] or [None, 0, 0, [operand]].
+    runs: list[list] = []
+    for x in eqn.invars:
+        s = _slice_along(x, dim, ctx)
+        last = runs[-1] if runs else None
+        if s is not None and last is not None and last[0] is s[0] and last[2] == s[1]:
+            last[2] = s[2]
+            last[3].append(x)
+        else:
+            runs.append([*s, [x]] if s is not None else [None, 0, 0, [x]])
+    if len(runs) == len(eqn.invars):
+        return None
+    operands = []
+    for src, a, b, pieces in runs:
+        if len(pieces) == 1:
+            operands.append(pieces[0])
+            continue
+        shape = src.aval.shape
+        starts = tuple(a if k == dim else 0 for k in range(len(shape)))
+        limits = tuple(b if k == dim else n for k, n in enumerate(shape))
+        operands.append(ctx.bind(slice_p, src, start_indices=starts, limit_indices=limits,
+                                 strides=None))
+    if len(operands) == 1:
+        return operands
+    return [ctx.bind(concatenate_p, *operands, dimension=dim)]
+
 
 # --------------------------------------------------------------------------- plain helpers
 

@@ -124,7 +124,13 @@ def _finish_tree(tree):
 
 
 def _run(closed: core.ClosedJaxpr, *args) -> list:
-    return core.eval_jaxpr(closed.jaxpr, closed.consts, *args)
+    outs = core.eval_jaxpr(closed.jaxpr, closed.consts, *args)
+    if core.current_trace() is None:
+        # An output that is a constant or an argument of the program would alias it: a user
+        # mutating a returned gradient in place must not change a cached program or an input.
+        sources = {id(x) for x in (*closed.consts, *args) if isinstance(x, np.ndarray)}
+        outs = [x.copy() if id(x) in sources else x for x in outs]
+    return outs
 
 
 def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[tuple[int, ...], bool]:
@@ -569,6 +575,13 @@ def _block(x, axis: int, off: int, size: int, new_shape: tuple[int, ...]):
     return shape_prims.reshape(x, new_shape) if core.get_aval(x).shape != new_shape else x
 
 
+def _expand(x, axis: int):
+    """`x` with a new axis of size 1 at `axis` (works on tracers)."""
+    from functrans.primitives import shape as shape_prims
+    aval = core.get_aval(x)
+    return shape_prims.reshape(x, aval.shape[:axis] + (1,) + aval.shape[axis:])
+
+
 def _jac_tree(in_tree, nums, single, mask, blocks):
     """Arrange the blocks of one output leaf (one per differentiated input leaf) like the input."""
     it = iter(blocks)
@@ -612,10 +625,17 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         basis = _basis(in_avals)
         n = len(basis[0]) if basis else 0
         main_avals = closed.out_avals[:n_main]
-        in_dims = [None] * len(closed.in_avals) + [0] * len(basis)
-        out_dims = [None] * n_out + [a.ndim for a in main_avals]
-        batched = optimize.dce_closed(batching.batch_jaxpr(jc, n, in_dims, out_dims)[0])
-        res = _run(batched, *tree_util.tree_leaves(tuple(args)), *basis)
+        flat_args = tree_util.tree_leaves(tuple(args))
+        if n == 1:
+            # One basis vector: a plain JVP, with the basis axis added back at the end.
+            res = _run(jc, *flat_args, *[b[0] for b in basis])
+            res = res[:n_out] + [_expand(t, a.ndim) for t, a in zip(res[n_out:], main_avals,
+                                                                     strict=True)]
+        else:
+            in_dims = [None] * len(closed.in_avals) + [0] * len(basis)
+            out_dims = [None] * n_out + [a.ndim for a in main_avals]
+            batched = optimize.dce_closed(batching.batch_jaxpr(jc, n, in_dims, out_dims)[0])
+            res = _run(batched, *flat_args, *basis)
         jac_leaves = []
         for t, a in zip(res[n_out:], main_avals, strict=True):
             blocks, off = [], 0
@@ -653,7 +673,10 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         ct_avals = [a.strip_weak() for a, nz in zip(main_avals, out_nz, strict=True) if nz]
         basis = _basis(ct_avals)
         m = len(basis[0]) if basis else 0
-        if basis:
+        if m == 1:
+            # One basis cotangent: a plain VJP, with the basis axis added back in front.
+            rows = [_expand(r, 0) for r in _run(transposed, *[b[0] for b in basis])]
+        elif basis:
             batched = optimize.dce_closed(batching.batch_jaxpr(
                 transposed, m, [0] * len(basis), [0] * len(in_avals))[0])
             rows = _run(batched, *basis)

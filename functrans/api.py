@@ -128,8 +128,11 @@ def _run(closed: core.ClosedJaxpr, *args) -> list:
     if core.current_trace() is None:
         # An output that is a constant or an argument of the program would alias it: a user
         # mutating a returned gradient in place must not change a cached program or an input.
+        # Read-only views (broadcasts) are copied too, so results are ordinary arrays.
         sources = {id(x) for x in (*closed.consts, *args) if isinstance(x, np.ndarray)}
-        outs = [x.copy() if id(x) in sources else x for x in outs]
+        outs = [x.copy() if id(x) in sources or (isinstance(x, np.ndarray)
+                                                 and not x.flags.writeable) else x
+                for x in outs]
     return outs
 
 

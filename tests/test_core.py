@@ -239,3 +239,17 @@ def test_hundred_thousand_equations_trace_transform_and_run():
     np.testing.assert_allclose(core.eval_jaxpr(closed.jaxpr, closed.consts, x)[0], ref.sum())
     g = ft.grad(chain)(x)
     assert g.shape == (10,) and np.all(np.isfinite(g))
+
+
+def test_transformation_outputs_are_writable_and_never_alias():
+    w = np.arange(6.0).reshape(2, 3)
+    g = ft.jit(ft.grad(lambda x: fnp.sum(w @ x)))
+    first = g(np.ones(3))
+    first += 100.0
+    np.testing.assert_array_equal(g(np.ones(3)), w.sum(axis=0))
+    x = np.ones(3)
+    y = ft.jit(lambda x: x)(x)
+    y += 1.0
+    np.testing.assert_array_equal(x, np.ones(3))
+    z = ft.vmap(lambda v: fnp.broadcast_to(v, (2,)))(np.arange(3.0))
+    assert z.flags.writeable

@@ -96,8 +96,9 @@ def _broadcast_in_dim_impl(x, *, shape, broadcast_dimensions):
     kept_shape = [1] * len(shape)
     for i, d in enumerate(broadcast_dimensions):
         kept_shape[d] = x.shape[i]
-    # A fresh array, not NumPy's read-only view: users may update gradients in place.
-    return np.broadcast_to(x.reshape(kept_shape), shape).copy()
+    # NumPy's read-only view, as `np.broadcast_to`: no copy. Transformation outputs that are
+    # read-only views are copied where they reach the user (api._run).
+    return np.broadcast_to(x.reshape(kept_shape), shape)
 
 
 @broadcast_in_dim_p.def_abstract_eval

@@ -297,13 +297,20 @@ def _vjp_flat(closed: core.ClosedJaxpr, p_flat: list, nonzeros: list[bool], n_ma
     is nonzero (`out_nz`), and returns one cotangent per nonzero input.
     """
     want = [i < n_main for i in range(len(closed.jaxpr.outvars))]
-    primal, lin, out_nz, nres = ad.linearize_jaxpr(closed, nonzeros, want)
-    outs = _run(primal, *p_flat)
-    n_out = len(out_nz)
-    lin_closed = core.ClosedJaxpr(
-        core.Jaxpr(lin.invars[:nres], lin.invars[nres:], lin.eqns, lin.outvars), outs[n_out:])
-    transposed = optimize.dce_closed(ad.transpose_jaxpr(lin_closed, len(lin.invars) - nres))
-    return outs[:n_out], transposed, out_nz
+    if core.current_trace() is None and not any(e.primitive.partial_eval
+                                                for e in closed.jaxpr.eqns):
+        # Concrete inputs: linearize and evaluate the primal part in one pass. (Higher-order
+        # equations need their partial-evaluation rule, so they take the staged path.)
+        outs, lin_closed, out_nz = ad.linearize_values(closed, p_flat, nonzeros, want)
+        n_lin = len(lin_closed.jaxpr.invars)
+    else:
+        primal, lin, out_nz, nres = ad.linearize_jaxpr(closed, nonzeros, want)
+        outs = _run(primal, *p_flat)
+        lin_closed = core.ClosedJaxpr(core.Jaxpr(lin.invars[:nres], lin.invars[nres:],
+                                                 lin.eqns, lin.outvars), outs[len(out_nz):])
+        n_lin = len(lin.invars) - nres
+    transposed = optimize.dce_closed(ad.transpose_jaxpr(lin_closed, n_lin))
+    return outs[:len(out_nz)], transposed, out_nz
 
 
 def vjp(fun: Callable, *primals, has_aux: bool = False):

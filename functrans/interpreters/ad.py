@@ -68,6 +68,54 @@ def jvp_jaxpr(closed: core.ClosedJaxpr, nonzeros: Sequence[bool],
     return out, out_nonzeros
 
 
+def linearize_values(closed: core.ClosedJaxpr, primals: Sequence, nonzeros: Sequence[bool],
+                     want_tangents: Sequence[bool] | None = None):
+    """Linearize at concrete `primals`: the JVP rewrite with the primal half evaluated at once.
+
+    This is `linearize_jaxpr` followed by evaluation of its primal program, fused: the JVP
+    rules run on concrete primal values, so their primal computations fold to constants while
+    tracing (bind with no traced operand evaluates), and only the tangent computations are
+    recorded. Partial evaluation happens online, with no separate pass. Only for use outside
+    any enclosing trace (concrete `primals` and constants).
+
+    Returns:
+      `(outs, linear, out_nonzeros)`: the primal outputs (NumPy values), a ClosedJaxpr mapping
+      the tangents of the nonzero inputs to the tangents of the outputs flagged in
+      `out_nonzeros` (its constants are the residuals), and those flags.
+    """
+    jaxpr = closed.jaxpr
+    want = [True] * len(jaxpr.outvars) if want_tangents is None else list(want_tangents)
+    tangent_avals = [v.aval.strip_weak() for v, nz in zip(jaxpr.invars, nonzeros, strict=True)
+                     if nz]
+    outs: list = []
+    out_nonzeros: list[bool] = []
+
+    def body(_, tangents):
+        env = dict(zip(jaxpr.constvars, closed.consts, strict=True))
+        env.update(zip(jaxpr.invars, primals, strict=True))
+        it = iter(tangents)
+        tenv = {v: next(it) for v, nz in zip(jaxpr.invars, nonzeros, strict=True) if nz}
+        read = core.env_reader(env)
+
+        def read_t(v):
+            t = tenv.get(v) if isinstance(v, core.Var) else None
+            return core.Zero(v.aval) if t is None else t
+
+        for eqn in jaxpr.eqns:
+            _jvp_eqn(eqn, read, read_t, env, tenv)
+        outs.extend(read(v) for v in jaxpr.outvars)
+        touts = []
+        for v, w in zip(jaxpr.outvars, want, strict=True):
+            t = read_t(v) if w else core.Zero(v.aval)
+            out_nonzeros.append(not isinstance(t, core.Zero))
+            if not isinstance(t, core.Zero):
+                touts.append(t)
+        return touts
+
+    linear = core.rewrite_closed([], tangent_avals, body)
+    return outs, optimize.dce_closed(linear), out_nonzeros
+
+
 def _jvp_eqn(eqn: core.JaxprEqn, read, read_t, env: dict, tenv: dict) -> None:
     prim = eqn.primitive
     primals = [read(v) for v in eqn.invars]

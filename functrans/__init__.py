@@ -5,12 +5,14 @@ Example:
     >>> ft.grad(lambda x: fnp.sum(fnp.sin(x)))(np.zeros(2))
     array([1., 1.])
 """
+from functrans import lax as lax
 from functrans import primitives as _primitives  # noqa: F401  (registers the primitives)
+from functrans import tree_util as tree_util
 from functrans.api import grad as grad
 from functrans.api import hessian as hessian
 from functrans.api import jacfwd as jacfwd
-from functrans.api import jit as jit
 from functrans.api import jacrev as jacrev
+from functrans.api import jit as jit
 from functrans.api import jvp as jvp
 from functrans.api import linearize as linearize
 from functrans.api import make_jaxpr as make_jaxpr
@@ -23,5 +25,7 @@ from functrans.core import Jaxpr as Jaxpr
 from functrans.core import ShapedArray as ShapedArray
 from functrans.core import check_jaxpr as check_jaxpr
 from functrans.core import eval_jaxpr as eval_jaxpr
+from functrans.custom_derivatives import custom_jvp as custom_jvp
+from functrans.custom_derivatives import custom_vjp as custom_vjp
 
 __version__ = "0.1.0"

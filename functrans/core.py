@@ -31,7 +31,17 @@ from functrans import dtypes, errors
 
 
 class ShapedArray:
-    """The type of an array value: shape, dtype, and whether it is weakly typed."""
+    """The type of an array value: shape, dtype, and whether it is weakly typed.
+
+    Weakly typed values (Python scalars) take the dtype of the strongly typed values they
+    meet (NumPy 2's rule). The IR dump prints a type as `f64[2,3]`.
+
+    Example:
+      >>> import numpy as np, functrans as ft
+      >>> aval = ft.ShapedArray((2, 3), np.float64)
+      >>> aval.str_short(), aval.size
+      ('f64[2,3]', 6)
+    """
 
     __slots__ = ("dtype", "shape", "weak_type")
 
@@ -176,7 +186,18 @@ class JaxprEqn:
 
 
 class Jaxpr:
-    """A typed first-order program: `{ lambda constvars ; invars . let eqns in outvars }`."""
+    """A typed first-order program: `{ lambda constvars ; invars . let eqns in outvars }`.
+
+    Fields: `constvars`, `invars` (lists of `Var`), `eqns` (list of `JaxprEqn`: primitive,
+    params, invars, outvars, source line) and `outvars` (`Var`s or `Literal`s). A `Jaxpr` has
+    no values for its constvars; a `ClosedJaxpr` pairs it with them. See docs/ir.md.
+
+    Example:
+      >>> import numpy as np, functrans as ft, functrans.numpy as fnp
+      >>> jaxpr = ft.make_jaxpr(lambda x: fnp.exp(x) + 1.0)(np.ones(2)).jaxpr
+      >>> [eqn.primitive.name for eqn in jaxpr.eqns], jaxpr.in_avals
+      (['exp', 'add'], [ShapedArray(f64[2])])
+    """
 
     __slots__ = ("__weakref__", "_plan", "constvars", "eqns", "invars", "outvars")
 
@@ -209,7 +230,20 @@ class Jaxpr:
 
 
 class ClosedJaxpr:
-    """A Jaxpr with values for its constvars; `str()` is the IR dump, calling it evaluates."""
+    """A Jaxpr with values for its constvars; `str()` is the IR dump, calling it evaluates.
+
+    What `make_jaxpr` returns. Also: `.jaxpr`, `.consts`, `.eqns`, `.in_avals`,
+    `.out_avals`, `.pretty(source=True)` (the dump with source lines), `.to_dot()`
+    (Graphviz) and `.stats()` (equations and FLOPs per primitive); see docs/ir.md.
+
+    Example:
+      >>> import numpy as np, functrans as ft, functrans.numpy as fnp
+      >>> closed = ft.make_jaxpr(lambda x: fnp.sin(x) * 2.0)(np.ones(3))
+      >>> closed(np.zeros(3))
+      [array([0., 0., 0.])]
+      >>> closed.stats()["primitives"]
+      {'mul': 1, 'sin': 1}
+    """
 
     __slots__ = ("consts", "jaxpr")
 
@@ -241,6 +275,16 @@ class ClosedJaxpr:
         """The IR dump; with `source=True` each equation ends with `# file.py:line`."""
         from functrans import pretty
         return pretty.pp_jaxpr(self.jaxpr, source=source)
+
+    def to_dot(self) -> str:
+        """The program's data-flow graph as Graphviz DOT text (see `irtools.to_dot`)."""
+        from functrans import irtools
+        return irtools.to_dot(self)
+
+    def stats(self) -> dict:
+        """Equations and a FLOP estimate per primitive (see `irtools.stats`)."""
+        from functrans import irtools
+        return irtools.stats(self)
 
     def __repr__(self):
         return str(self)
@@ -768,7 +812,22 @@ def is_tracer(x) -> bool:
 
 
 def eval_jaxpr(jaxpr: Jaxpr, consts: Sequence, *args) -> list:
-    """Evaluate `jaxpr`; inside a trace its equations are bound there (inlined), else NumPy."""
+    """Evaluate `jaxpr`; inside a trace its equations are bound there (inlined), else NumPy.
+
+    Args:
+      jaxpr: the program (a `Jaxpr`; for a `ClosedJaxpr` pass `.jaxpr` and `.consts`).
+      consts: one value per constvar.
+      *args: one value per invar.
+
+    Returns:
+      A list with one value per output.
+
+    Example:
+      >>> import numpy as np, functrans as ft, functrans.numpy as fnp
+      >>> closed = ft.make_jaxpr(lambda x: x * 2.0)(np.ones(2))
+      >>> ft.eval_jaxpr(closed.jaxpr, closed.consts, np.array([1.0, 2.0]))
+      [array([2., 4.])]
+    """
     if len(consts) != len(jaxpr.constvars) or len(args) != len(jaxpr.invars):
         raise errors.FunctransTypeError(
             f"eval_jaxpr: the program takes {len(jaxpr.constvars)} constants and "
@@ -823,6 +882,10 @@ def check_jaxpr(jaxpr: Jaxpr | ClosedJaxpr) -> None:
     Every variable is defined once before use; each equation's output types are what its
     primitive's shape rule gives for its input types; outputs are defined. Sub-jaxprs in
     params (listed by a primitive's `subjaxprs` hook) are checked too.
+
+    Example:
+      >>> import numpy as np, functrans as ft, functrans.numpy as fnp
+      >>> ft.check_jaxpr(ft.make_jaxpr(ft.grad(lambda x: fnp.sum(x ** 3)))(np.ones(2)))
     """
     if isinstance(jaxpr, ClosedJaxpr):
         if len(jaxpr.consts) != len(jaxpr.jaxpr.constvars):

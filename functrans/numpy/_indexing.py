@@ -273,9 +273,11 @@ class IndexUpdateRef:
     `values` broadcast to the shape of `x[idx]` and are converted to x's dtype.
 
     Example:
-      >>> x = np.zeros(3)
-      >>> fnp._indexing.IndexUpdateHelper(x)[[0, 0, 2]].add(1.0)
+      >>> import numpy as np, functrans as ft
+      >>> ft.jit(lambda x: x.at[[0, 0, 2]].add(1.0))(np.zeros(3))
       array([2., 0., 1.])
+
+    Difference from JAX: `.at` exists on traced values only (NumPy arrays have no `.at`).
     """
 
     __slots__ = ("array", "index")

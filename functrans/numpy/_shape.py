@@ -335,13 +335,27 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting=None):
 
 
 def atleast_1d(a):
-    """`a` with at least one axis (a 0-d array becomes shape (1,)), as NumPy's."""
+    """`a` with at least one axis (a 0-d array becomes shape (1,)), as `numpy.atleast_1d`.
+
+    Example:
+      >>> fnp.atleast_1d(3.0)
+      array([3.])
+
+    Difference from NumPy: one argument only (NumPy also takes several and returns a list).
+    """
     a = _util.as_array(a, "atleast_1d")
     return a if _util.aval(a).ndim >= 1 else shape_prims.reshape(a, (1,))
 
 
 def atleast_2d(a):
-    """`a` with at least two axes (new axes in front), as `numpy.atleast_2d`."""
+    """`a` with at least two axes (new axes in front), as `numpy.atleast_2d`.
+
+    Example:
+      >>> fnp.atleast_2d(np.array([1.0, 2.0])).shape
+      (1, 2)
+
+    Difference from NumPy: one argument only (NumPy also takes several and returns a list).
+    """
     a = atleast_1d(a)
     aval = _util.aval(a)
     return a if aval.ndim >= 2 else shape_prims.reshape(a, (1, *aval.shape))

@@ -93,11 +93,16 @@ def _check_dim_pairs(x, y, lhs_dims, rhs_dims, kind: str, dimension_numbers) -> 
 @dot_general_p.def_impl
 def _dot_general_impl(x, y, *, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
+    if not lb:
+        xn, yn = np.ndim(x), np.ndim(y)
+        if 1 <= xn <= 2 and 1 <= yn <= 2 and rc == (0,) and lc == (xn - 1,):
+            # Exactly `x @ y` (matmul, matvec, vecmat, inner product): one BLAS call.
+            return np.asarray(np.matmul(x, y))
+        if not lc and xn == 1 and yn == 1:
+            # An outer product: each entry is one exact product, as with matmul.
+            return np.multiply.outer(x, y)
     x = np.asarray(x)
     y = np.asarray(y)
-    if not lb and 1 <= x.ndim <= 2 and 1 <= y.ndim <= 2 and lc == (x.ndim - 1,) and rc == (0,):
-        # Exactly `x @ y` (matmul, matvec, vecmat, inner product): one BLAS call, no reshapes.
-        return np.asarray(np.matmul(x, y))
     # General case as one (batched) matmul: lhs to (batch, free, contract) and rhs to
     # (batch, contract, free). Transposes are views; BLAS takes transposed 2-D views as is.
     lf = _free_dims(x.ndim, lc, lb)

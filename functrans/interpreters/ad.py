@@ -33,39 +33,16 @@ def jvp_jaxpr(closed: core.ClosedJaxpr, nonzeros: Sequence[bool],
       The program `(primals, tangents of nonzero inputs) -> (primal outputs, tangents of the
       outputs that are nonzero)`, and for each output whether its tangent is in the result.
     """
-    jaxpr = closed.jaxpr
-    want = [True] * len(jaxpr.outvars) if want_tangents is None else list(want_tangents)
-    tangent_avals = [v.aval.strip_weak() for v, nz in zip(jaxpr.invars, nonzeros, strict=True)
-                     if nz]
+    n_in = len(closed.jaxpr.invars)
     out_nonzeros: list[bool] = []
 
     def body(consts, args):
-        primals, tangents = args[:len(jaxpr.invars)], iter(args[len(jaxpr.invars):])
-        env = dict(zip(jaxpr.constvars, consts, strict=True))
-        env.update(zip(jaxpr.invars, primals, strict=True))
-        tenv = {v: next(tangents) for v, nz in zip(jaxpr.invars, nonzeros, strict=True) if nz}
-        read = core.env_reader(env)
-
-        def read_t(v):
-            t = tenv.get(v) if isinstance(v, core.Var) else None
-            return core.Zero(v.aval) if t is None else t
-
-        for eqn in jaxpr.eqns:
-            _jvp_eqn(eqn, read, read_t, env, tenv)
-        outs = [read(v) for v in jaxpr.outvars]
-        touts = []
-        for v, w in zip(jaxpr.outvars, want, strict=True):
-            t = read_t(v) if w else core.Zero(v.aval)
-            if w and instantiate:
-                t = core.instantiate(t)
-            out_nonzeros.append(not isinstance(t, core.Zero))
-            if not isinstance(t, core.Zero):
-                touts.append(t)
+        outs, touts = _jvp_walk(closed.jaxpr, consts, args[:n_in], args[n_in:], nonzeros,
+                                want_tangents, instantiate, out_nonzeros)
         return outs + touts
 
-    in_avals = [*jaxpr.in_avals, *tangent_avals]
-    out = core.rewrite_closed(closed.consts, in_avals, body)
-    return out, out_nonzeros
+    in_avals = [*closed.jaxpr.in_avals, *_tangent_avals(closed.jaxpr, nonzeros)]
+    return core.rewrite_closed(closed.consts, in_avals, body), out_nonzeros
 
 
 def linearize_values(closed: core.ClosedJaxpr, primals: Sequence, nonzeros: Sequence[bool],
@@ -83,37 +60,51 @@ def linearize_values(closed: core.ClosedJaxpr, primals: Sequence, nonzeros: Sequ
       the tangents of the nonzero inputs to the tangents of the outputs flagged in
       `out_nonzeros` (its constants are the residuals), and those flags.
     """
-    jaxpr = closed.jaxpr
-    want = [True] * len(jaxpr.outvars) if want_tangents is None else list(want_tangents)
-    tangent_avals = [v.aval.strip_weak() for v, nz in zip(jaxpr.invars, nonzeros, strict=True)
-                     if nz]
     outs: list = []
     out_nonzeros: list[bool] = []
 
     def body(_, tangents):
-        env = dict(zip(jaxpr.constvars, closed.consts, strict=True))
-        env.update(zip(jaxpr.invars, primals, strict=True))
-        it = iter(tangents)
-        tenv = {v: next(it) for v, nz in zip(jaxpr.invars, nonzeros, strict=True) if nz}
-        read = core.env_reader(env)
-
-        def read_t(v):
-            t = tenv.get(v) if isinstance(v, core.Var) else None
-            return core.Zero(v.aval) if t is None else t
-
-        for eqn in jaxpr.eqns:
-            _jvp_eqn(eqn, read, read_t, env, tenv)
-        outs.extend(read(v) for v in jaxpr.outvars)
-        touts = []
-        for v, w in zip(jaxpr.outvars, want, strict=True):
-            t = read_t(v) if w else core.Zero(v.aval)
-            out_nonzeros.append(not isinstance(t, core.Zero))
-            if not isinstance(t, core.Zero):
-                touts.append(t)
+        primal_outs, touts = _jvp_walk(closed.jaxpr, closed.consts, primals, tangents, nonzeros,
+                                       want_tangents, False, out_nonzeros)
+        outs.extend(primal_outs)
         return touts
 
-    linear = core.rewrite_closed([], tangent_avals, body)
+    linear = core.rewrite_closed([], _tangent_avals(closed.jaxpr, nonzeros), body)
     return outs, optimize.dce_closed(linear), out_nonzeros
+
+
+def _tangent_avals(jaxpr: core.Jaxpr, nonzeros: Sequence[bool]) -> list[core.ShapedArray]:
+    return [v.aval.strip_weak() for v, nz in zip(jaxpr.invars, nonzeros, strict=True) if nz]
+
+
+def _jvp_walk(jaxpr: core.Jaxpr, consts, primals, tangents, nonzeros, want_tangents,
+              instantiate: bool, out_nonzeros: list[bool]) -> tuple[list, list]:
+    """Replay `jaxpr`'s equations through their JVP rules: (primal outputs, nonzero tangents).
+
+    `out_nonzeros` receives, for each output, whether its tangent is among those returned.
+    """
+    want = [True] * len(jaxpr.outvars) if want_tangents is None else want_tangents
+    env = dict(zip(jaxpr.constvars, consts, strict=True))
+    env.update(zip(jaxpr.invars, primals, strict=True))
+    it = iter(tangents)
+    tenv = {v: next(it) for v, nz in zip(jaxpr.invars, nonzeros, strict=True) if nz}
+    read = core.env_reader(env)
+
+    def read_t(v):
+        t = tenv.get(v) if isinstance(v, core.Var) else None
+        return core.Zero(v.aval) if t is None else t
+
+    for eqn in jaxpr.eqns:
+        _jvp_eqn(eqn, read, read_t, env, tenv)
+    touts = []
+    for v, w in zip(jaxpr.outvars, want, strict=True):
+        t = read_t(v) if w else core.Zero(v.aval)
+        if w and instantiate:
+            t = core.instantiate(t)
+        out_nonzeros.append(not isinstance(t, core.Zero))
+        if not isinstance(t, core.Zero):
+            touts.append(t)
+    return [read(v) for v in jaxpr.outvars], touts
 
 
 def _jvp_eqn(eqn: core.JaxprEqn, read, read_t, env: dict, tenv: dict) -> None:

@@ -10,6 +10,8 @@ end up, so un-jitted transformations do not pay for optimizing programs they run
 from __future__ import annotations
 
 import functools
+import operator
+import threading
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -18,17 +20,27 @@ from functrans import core, errors, tree_util
 from functrans.interpreters import ad, batching, optimize
 
 
-def _static_argnums(static_argnums, nargs: int, fname: str) -> tuple[int, ...]:
-    if isinstance(static_argnums, int):
-        static_argnums = (static_argnums,)
+def _index_tuple(nums, nargs: int, fname: str, what: str) -> tuple[int, ...]:
+    """`nums` (an int or a sequence of ints, negatives from the end) as non-negative ints."""
+    items = nums if isinstance(nums, (tuple, list)) else (nums,)
     out = []
-    for i in static_argnums:
+    for i in items:
+        try:
+            i = operator.index(i)
+        except TypeError:
+            raise errors.FunctransTypeError(
+                f"{fname}: {what}={nums!r} must be an int or a tuple of ints, got an entry of "
+                f"type {type(i).__name__}.") from None
         if not -nargs <= i < nargs:
             raise errors.FunctransValueError(
-                f"{fname}: static_argnums entry {i} is out of range for {nargs} positional "
-                "arguments.")
+                f"{fname}: {what}={nums!r} is out of range for a function called with {nargs} "
+                "positional argument(s).")
         out.append(i % nargs)
-    return tuple(sorted(set(out)))
+    return tuple(out)
+
+
+def _static_argnums(static_argnums, nargs: int, fname: str) -> tuple[int, ...]:
+    return tuple(sorted(set(_index_tuple(static_argnums, nargs, fname, "static_argnums"))))
 
 
 def _check_leaf(x, what: str):
@@ -67,6 +79,21 @@ def trace_avals(fun: Callable, in_tree, in_avals: Sequence[core.ShapedArray], so
     return jaxpr, consts, in_tree, out_tree_box[0]
 
 
+def _snapshot(closed: core.ClosedJaxpr) -> core.ClosedJaxpr:
+    """`closed` with read-only copies of its writeable array constants.
+
+    A program kept for later (a `jit` cache entry, a `make_jaxpr` result) holds the values its
+    function closed over when it was traced; mutating those arrays afterwards changes nothing.
+    """
+    consts = []
+    for c in closed.consts:
+        if isinstance(c, np.ndarray) and c.flags.writeable:
+            c = c.copy()
+            c.flags.writeable = False
+        consts.append(c)
+    return core.ClosedJaxpr(closed.jaxpr, consts)
+
+
 def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Callable[..., core.ClosedJaxpr]:
     """Trace `fun` and return its IR as a ClosedJaxpr; `str()` of it is the IR dump.
 
@@ -101,7 +128,7 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Calla
             return fun(*full)
 
         jaxpr, consts, _, _ = trace_pytree(dyn_fun, [args[i] for i in dyn_idx], source)
-        return optimize.optimize(core.ClosedJaxpr(jaxpr, consts))
+        return _snapshot(optimize.optimize(core.ClosedJaxpr(jaxpr, consts)))
 
     return make
 
@@ -128,25 +155,20 @@ def _run(closed: core.ClosedJaxpr, *args) -> list:
     if core.current_trace() is None:
         # An output that is a constant or an argument of the program would alias it: a user
         # mutating a returned gradient in place must not change a cached program or an input.
-        # Read-only views (broadcasts) are copied too, so results are ordinary arrays.
-        sources = {id(x) for x in (*closed.consts, *args) if isinstance(x, np.ndarray)}
-        outs = [x.copy() if id(x) in sources or (isinstance(x, np.ndarray)
-                                                 and not x.flags.writeable) else x
-                for x in outs]
+        # Views of them (reshapes, slices) too; read-only views (broadcasts) are copied so
+        # that results are ordinary arrays.
+        sources = [x for x in (*closed.consts, *args) if isinstance(x, np.ndarray)]
+        outs = [x.copy() if isinstance(x, np.ndarray) and (
+                    not x.flags.writeable or any(np.may_share_memory(x, s) for s in sources))
+                else x for x in outs]
     return outs
 
 
 def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[tuple[int, ...], bool]:
-    single = isinstance(argnums, int)
-    nums = (argnums,) if single else tuple(argnums)
-    if not nums:
+    single = not isinstance(argnums, (tuple, list))
+    if not single and not argnums:
         raise errors.FunctransValueError(f"{fname}: argnums must name at least one argument.")
-    for i in nums:
-        if not isinstance(i, int) or not -nargs <= i < nargs:
-            raise errors.FunctransValueError(
-                f"{fname}: argnums={argnums!r} is out of range for a function called with "
-                f"{nargs} positional argument(s).")
-    return tuple(i % nargs for i in nums), single
+    return _index_tuple(argnums, nargs, fname, "argnums"), single
 
 
 def _diff_mask(args: Sequence, argnums: tuple[int, ...], fname: str) -> list[bool]:
@@ -519,7 +541,10 @@ def vmap(fun: Callable, in_axes=0, out_axes=0):
 
 
 def _norm_axis(d: int, ndim: int, what: str) -> int:
-    if not isinstance(d, (int, np.integer)) or not -ndim <= d < ndim:
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+        raise errors.FunctransTypeError(
+            f"vmap: {what} entry {d!r} must be an int (an axis) or None (not mapped).")
+    if not -ndim <= d < ndim:
         raise errors.FunctransValueError(
             f"vmap: {what} entry {d!r} is out of range for a batched value of rank {ndim}.")
     return int(d) % ndim
@@ -560,7 +585,7 @@ def _unbatched_aval(x, d) -> core.ShapedArray:
 # --------------------------------------------------------------------------- Jacobians
 
 
-def _basis(avals: Sequence[core.ShapedArray], front: bool = True) -> list:
+def _basis(avals: Sequence[core.ShapedArray]) -> list:
     """The standard basis of the space of `avals`, one array per aval of shape (N,) + shape."""
     sizes = [a.size for a in avals]
     n = sum(sizes)
@@ -679,6 +704,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         outs, transposed, out_nz = _vjp_flat(closed, tree_util.tree_leaves(tuple(args)), mask,
                                              n_main)
         main_avals = closed.out_avals[:n_main]
+        out_nz = out_nz[:n_main]
         in_avals = [a.strip_weak() for a, m in zip(closed.in_avals, mask, strict=True) if m]
         ct_avals = [a.strip_weak() for a, nz in zip(main_avals, out_nz, strict=True) if nz]
         basis = _basis(ct_avals)
@@ -746,6 +772,7 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (), cache_size: int
     from functrans import call
 
     cache: collections.OrderedDict = collections.OrderedDict()
+    lock = threading.Lock()   # the cache is shared by every thread calling the function
     name = getattr(fun, "__name__", "fun")
 
     @functools.wraps(fun)
@@ -764,7 +791,10 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (), cache_size: int
             raise errors.FunctransValueError(
                 f"jit({name}): static arguments must be hashable, got "
                 f"{[type(args[i]).__name__ for i in static]}.") from None
-        entry = cache.get(key)
+        with lock:
+            entry = cache.get(key)
+            if entry is not None:
+                cache.move_to_end(key)
         if entry is None:
             def dyn_fun(*d):
                 full = list(args)
@@ -773,13 +803,12 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (), cache_size: int
                 return fun(*full)
             jaxpr, consts, _, out_tree = trace_avals(dyn_fun, in_tree, avals,
                                                      core.user_source_info())
-            entry = (optimize.optimize(core.ClosedJaxpr(jaxpr, consts)), out_tree)
+            entry = (_snapshot(optimize.optimize(core.ClosedJaxpr(jaxpr, consts))), out_tree)
             if not any(isinstance(c, core.Tracer) for c in entry[0].consts):
-                cache[key] = entry
-                if len(cache) > cache_size:
-                    cache.popitem(last=False)
-        else:
-            cache.move_to_end(key)
+                with lock:
+                    cache[key] = entry
+                    while len(cache) > cache_size:
+                        cache.popitem(last=False)
         closed, out_tree = entry
         if core.current_trace() is None:
             outs = _run(closed, *flat)

@@ -485,7 +485,8 @@ class JaxprTrace:
             return self._const_var(x, x._var.aval)
         if isinstance(x, (np.ndarray, np.generic)):
             if x.ndim == 0:
-                return Literal(x, _scalar_aval(x.dtype))
+                # A NumPy scalar, immutable, not the user's 0-d array (which may change later).
+                return Literal(x[()], _scalar_aval(x.dtype))
             return self._const_var(x, ShapedArray(x.shape, x.dtype))
         if isinstance(x, Literal):
             return x

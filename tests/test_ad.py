@@ -279,3 +279,25 @@ def test_linearize_equals_jvp(shape, seed):
 def test_errors_are_builtin_subclasses():
     assert issubclass(errors.ShapeError, TypeError)
     assert issubclass(errors.AxisError, ValueError)
+
+
+def test_known_constant_tangent_output_linearizes_in_every_path():
+    # A custom rule whose tangent is a constant zero: partial evaluation passes it as a
+    # residual, so the staged (jit, linearize) and eager paths agree.
+    @ft.custom_jvp
+    def f(x):
+        return fnp.sin(x)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        return f(primals[0]), fnp.zeros_like(primals[0])
+
+    assert ft.grad(f)(1.0) == 0.0
+    assert ft.jit(ft.grad(f))(1.0) == 0.0
+    assert ft.linearize(f, 1.0)[1](1.0) == 0.0
+
+
+def test_numpy_integer_argnums_and_bad_types():
+    np.testing.assert_allclose(ft.grad(lambda a, b: a * b, argnums=np.int64(1))(1.0, 2.0), 1.0)
+    with pytest.raises(TypeError, match="argnums=1.5 must be an int"):
+        ft.grad(lambda a: a, argnums=1.5)(1.0)

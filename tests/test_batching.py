@@ -200,3 +200,16 @@ def test_hessian_symmetry(seed):
     x = np.random.default_rng(seed).uniform(-1, 1, 4)
     h = ft.hessian(lambda x: fnp.sum(fnp.sin(x) * x[::-1] * fnp.exp(x[0])))(x)
     np.testing.assert_allclose(h, h.T, rtol=1e-12, atol=1e-14)
+
+
+def test_jacrev_and_jacfwd_with_aux():
+    f = lambda x: (x * 2.0, fnp.sum(x))  # noqa: E731
+    for jac in (ft.jacfwd, ft.jacrev):
+        j, aux = jac(f, has_aux=True)(np.ones(2))
+        np.testing.assert_array_equal(j, 2.0 * np.eye(2))
+        np.testing.assert_array_equal(aux, 2.0)
+
+
+def test_vmap_in_axes_must_be_ints():
+    with pytest.raises(TypeError, match="must be an int"):
+        ft.vmap(fnp.sin, in_axes=1.0)(np.ones((2, 2)))

@@ -162,7 +162,9 @@ def test_static_argnums_and_closures():
 
     closed = ft.make_jaxpr(f, static_argnums=1)(np.ones(3), 3)
     assert len(closed.eqns) == 3
-    assert len(closed.consts) == 1 and closed.consts[0] is c
+    # The program keeps a read-only snapshot of the closed-over array.
+    assert len(closed.consts) == 1 and np.array_equal(closed.consts[0], c)
+    assert not closed.consts[0].flags.writeable
     np.testing.assert_array_equal(_eval(closed, np.ones(3))[0], c ** 3)
 
 
@@ -253,3 +255,38 @@ def test_transformation_outputs_are_writable_and_never_alias():
     np.testing.assert_array_equal(x, np.ones(3))
     z = ft.vmap(lambda v: fnp.broadcast_to(v, (2,)))(np.arange(3.0))
     assert z.flags.writeable
+
+
+def test_jit_snapshots_closed_over_values_and_never_returns_views_of_inputs():
+    w, s = np.ones(3), np.array(2.0)
+    f = ft.jit(lambda x: x * w + x * s)
+    np.testing.assert_array_equal(f(np.ones(3)), 3.0)
+    w[:] = 5.0
+    s[()] = 10.0
+    np.testing.assert_array_equal(f(np.ones(3)), 3.0)   # JAX's rule: baked in at trace time
+    a = np.arange(6.0).reshape(2, 3)
+    for fn in (ft.jit(lambda x: x.reshape(6)), ft.jit(lambda x: x.T),
+               ft.vmap(lambda v: v[::-1])):
+        out = fn(a)
+        out[...] = -1.0
+        np.testing.assert_array_equal(a, np.arange(6.0).reshape(2, 3))
+
+
+def test_jit_cache_is_thread_safe():
+    f = ft.jit(lambda x: x * 2.0, cache_size=2)
+    errors_seen = []
+
+    def work(k):
+        try:
+            for i in range(100):
+                n = 1 + (i + k) % 4
+                np.testing.assert_array_equal(f(np.ones(n)), np.full(n, 2.0))
+        except Exception as e:  # noqa: BLE001  (collected and asserted below)
+            errors_seen.append(repr(e))
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors_seen == []

@@ -141,11 +141,12 @@ def linearize_jaxpr(closed: core.ClosedJaxpr, nonzeros: Sequence[bool],
     jvp = optimize.dce_closed(jvp)
     n_in = len(closed.jaxpr.invars)
     unknowns = [False] * n_in + [True] * sum(nonzeros)
-    known, linear, out_unknowns, num_res = partial_eval.partial_eval_jaxpr(jvp, unknowns)
     n_out = len(closed.jaxpr.outvars)
-    if any(out_unknowns[:n_out]) or not all(out_unknowns[n_out:]):
-        raise AssertionError("linearize: a primal output depends on a tangent, or a tangent "
-                             "output does not (internal error)")
+    instantiate = [False] * n_out + [True] * sum(out_nonzeros)
+    known, linear, out_unknowns, num_res = partial_eval.partial_eval_jaxpr(
+        jvp, unknowns, instantiate)
+    if any(out_unknowns[:n_out]):
+        raise AssertionError("linearize: a primal output depends on a tangent (internal error)")
     return optimize.dce_closed(known), optimize.dce_jaxpr(linear), out_nonzeros, num_res
 
 

@@ -70,7 +70,7 @@ def _batch_eqn(eqn: core.JaxprEqn, read, env: dict, denv: dict, axis_size: int) 
     dims = [denv.get(v) if isinstance(v, core.Var) else None for v in eqn.invars]
     with core.source_override(eqn.source_info):
         if all(d is None for d in dims):
-            out, out_dim = prim.bind(*args, **eqn.params), None
+            out = prim.bind(*args, **eqn.params)
             out_dim = [None] * len(eqn.outvars) if prim.multiple_results else None
         else:
             if prim.batch is None:

@@ -12,7 +12,8 @@ from typing import Sequence
 from functrans import core
 
 
-def partial_eval_jaxpr(closed: core.ClosedJaxpr, unknowns: Sequence[bool]
+def partial_eval_jaxpr(closed: core.ClosedJaxpr, unknowns: Sequence[bool],
+                       instantiate: Sequence[bool] | None = None
                        ) -> tuple[core.ClosedJaxpr, core.Jaxpr, list[bool], int]:
     """Split `closed` by which inputs are unknown.
 
@@ -23,6 +24,8 @@ def partial_eval_jaxpr(closed: core.ClosedJaxpr, unknowns: Sequence[bool]
         outvars are the unknown outputs of `closed`.
       out_unknowns: which outputs of `closed` are unknown.
       num_res: the number of residuals.
+    `instantiate` flags outputs that must come out of the unknown part even when they are
+    known (JVP tangents that happen to be constants): they become residuals.
     A primitive with a `partial_eval(eqn, in_unknowns) -> (known_eqn, unknown_eqn,
     out_unknowns)` hook (control flow, jit calls) is split into two equations; the known one
     defines the eqn's known outputs plus new residual variables that the unknown one reads.
@@ -47,12 +50,20 @@ def partial_eval_jaxpr(closed: core.ClosedJaxpr, unknowns: Sequence[bool]
                 unknown_eqns.append(unknown_eqn)
             unknown_vars.update(v for v, u in zip(eqn.outvars, out_unknowns, strict=True) if u)
     out_unknowns = [isinstance(v, core.Var) and v in unknown_vars for v in jaxpr.outvars]
+    forced: list[core.Var] = []
+    for i, inst in enumerate(instantiate or ()):
+        # A known output asked for on the unknown side is passed over as a residual.
+        if inst and not out_unknowns[i]:
+            out_unknowns[i] = True
+            if isinstance(jaxpr.outvars[i], core.Var):
+                forced.append(jaxpr.outvars[i])
     # Residuals: known variables the unknown side reads, in first-use order, without repeats.
     residuals: dict[core.Var, None] = {}
     for eqn in unknown_eqns:
         for v in eqn.invars:
             if isinstance(v, core.Var) and v not in unknown_vars:
                 residuals[v] = None
+    residuals.update(dict.fromkeys(forced))
     res = list(residuals)
     known_ins = [v for v, u in zip(jaxpr.invars, unknowns, strict=True) if not u]
     known_outs = [v for v, u in zip(jaxpr.outvars, out_unknowns, strict=True) if not u]

@@ -2,8 +2,8 @@
 
 Owns the user-facing functions: they take pytrees and Python callables, trace the callables
 into programs, check that the types agree (errors name the user's function and both types),
-and bind the primitives of `control_flow.py`. Also re-exports `stop_gradient`.
-Does not own the primitives or their rules (`control_flow.py`).
+and bind the primitives of `control_flow/`. Also re-exports `stop_gradient`.
+Does not own the primitives or their rules (`control_flow/`).
 
 Every construct is differentiable in both modes (reverse mode through `while_loop` included,
 which JAX refuses) and batchable; loops are never unrolled.

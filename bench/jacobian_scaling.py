@@ -15,6 +15,7 @@ import os
 
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
+import functools  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -43,10 +44,11 @@ def main(sizes=(50, 100, 200, 400, 800), repeats=9):
         def f(x, w=w):
             return fnp.tanh(w @ x) * x
 
-        fns = {"numpy": lambda: closed_form(w, x), "fwd": lambda: ft.jacfwd(f)(x),
-               "rev": lambda: ft.jacrev(f)(x)}
         jf, jr = ft.jit(ft.jacfwd(f)), ft.jit(ft.jacrev(f))
-        fns["jfwd"], fns["jrev"] = (lambda: jf(x)), (lambda: jr(x))
+        fns = {"numpy": functools.partial(closed_form, w, x),
+               "fwd": functools.partial(ft.jacfwd(f), x),
+               "rev": functools.partial(ft.jacrev(f), x),
+               "jfwd": functools.partial(jf, x), "jrev": functools.partial(jr, x)}
         ref = closed_form(w, x)
         for name, fn in fns.items():
             np.testing.assert_allclose(fn(), ref, rtol=1e-10, atol=1e-12, err_msg=name)

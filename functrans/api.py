@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import operator
 import threading
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -44,7 +44,7 @@ def _static_argnums(static_argnums, nargs: int, fname: str) -> tuple[int, ...]:
 
 
 def _check_leaf(x, what: str):
-    if isinstance(x, core.Tracer) or isinstance(x, (np.ndarray, np.generic, bool, int, float)):
+    if isinstance(x, (core.Tracer, np.ndarray, np.generic, bool, int, float)):
         return
     raise errors.FunctransTypeError(
         f"{what}: leaf of type {type(x).__name__} is not an array; pass NumPy arrays or "
@@ -769,6 +769,7 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (), cache_size: int
       array([0., 0.])
     """
     import collections
+
     from functrans import call
 
     cache: collections.OrderedDict = collections.OrderedDict()

@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from functrans import core, dtypes, errors
+from functrans import core, errors
 
 Zero = core.Zero
 

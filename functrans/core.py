@@ -381,10 +381,10 @@ class Primitive:
         self.differentiable = False
 
     def bind(self, *args, **params):
-        trace = current_trace()
-        if trace is None:
-            return _eager_bind(self, args, params)
-        return trace.process(self, args, params)
+        stack = _state.stack
+        if stack:
+            return stack[-1].process(self, args, params)
+        return _eager_bind(self, args, params)
 
 
 def _linear_jvp(prim, primals, tangents, **params):
@@ -404,8 +404,10 @@ def _eager_bind(prim, args, params):
     for x in args:
         if isinstance(x, Tracer):
             raise _dead_tracer_error(x)
-    # Validate exactly as tracing would, so eager and traced calls fail alike.
-    prim.abstract_eval(*[get_aval(x) for x in args], **params)
+    if _state.source is None:
+        # Validate exactly as tracing would, so eager and traced calls fail alike. (While a
+        # checked program is being rewritten, `source` is set and the rules are trusted.)
+        prim.abstract_eval(*[get_aval(x) for x in args], **params)
     return prim.impl(*args, **params)
 
 

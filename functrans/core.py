@@ -508,20 +508,23 @@ class JaxprTrace:
 
     def process(self, prim: Primitive, args, params):
         invars = []
+        avals = []
         traced = False
         for x in args:
             if type(x) is Tracer:
                 traced = True
-                invars.append(x._var if x._trace is self else self.to_atom(x))
+                v = x._var if x._trace is self else self.to_atom(x)
             else:
-                invars.append(x)
+                v = x    # converted below, once we know the equation is traced
+            invars.append(v)
         if not traced:
             # Nothing depends on the traced inputs: evaluate now (constant folding).
             return _eager_bind(prim, args, params)
         for i, v in enumerate(invars):
             if type(v) is not Var:
-                invars[i] = self.to_atom(v)
-        out_aval = prim.abstract_eval(*[v.aval for v in invars], **params)
+                v = invars[i] = self.to_atom(v)
+            avals.append(v.aval)
+        out_aval = prim.abstract_eval(*avals, **params)
         info = _state.source or user_source_info()
         if prim.multiple_results:
             outvars = [Var(a) for a in out_aval]

@@ -116,21 +116,31 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Calla
     """
 
     @functools.wraps(fun)
-    def make(*args):
+    def make(*args, **kwargs):
         source = core.user_source_info()
         static = _static_argnums(static_argnums, len(args), "make_jaxpr")
-        dyn_idx = [i for i in range(len(args)) if i not in static]
-
-        def dyn_fun(*dyn):
-            full = list(args)
-            for i, x in zip(dyn_idx, dyn, strict=True):
-                full[i] = x
-            return fun(*full)
-
-        jaxpr, consts, _, _ = trace_pytree(dyn_fun, [args[i] for i in dyn_idx], source)
+        dyn_fun, dyn_args = _split_static(fun, args, kwargs, static)
+        jaxpr, consts, _, _ = trace_pytree(dyn_fun, dyn_args, source)
         return _snapshot(optimize.optimize(core.ClosedJaxpr(jaxpr, consts)))
 
     return make
+
+
+def _split_static(fun: Callable, args: Sequence, kwargs: dict, static: Sequence[int]):
+    """`fun` as a function of its traced arguments only, and those arguments.
+
+    Static positional arguments are closed over; keyword arguments are traced (a dict as the
+    last argument), as in JAX.
+    """
+    dyn_idx = [i for i in range(len(args)) if i not in static]
+
+    def dyn_fun(*dyn):
+        full = list(args)
+        for i, x in zip(dyn_idx, dyn[:-1], strict=True):
+            full[i] = x
+        return fun(*full, **dyn[-1])
+
+    return dyn_fun, [*(args[i] for i in dyn_idx), dict(kwargs)]
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -391,10 +401,12 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     fun_aux = _aux_wrapper(fun, has_aux, "grad")
 
     @functools.wraps(fun)
-    def value_and_grad_fun(*args):
+    def value_and_grad_fun(*args, **kwargs):
         nums, single = _argnums_tuple(argnums, len(args), "grad")
         mask = _diff_mask(args, nums, "grad")
-        closed, in_tree, out_tree = _trace(fun_aux, args, core.user_source_info())
+        # Keyword arguments are never differentiated (JAX's rule): closed over.
+        f = functools.partial(fun_aux, **kwargs) if kwargs else fun_aux
+        closed, in_tree, out_tree = _trace(f, args, core.user_source_info())
         n_main, main_tree, aux_tree = _split_aux(out_tree, has_aux)
         _check_scalar_output(closed.out_avals[:n_main], main_tree)
         p_flat = tree_util.tree_leaves(tuple(args))
@@ -450,8 +462,8 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
     vg = value_and_grad(fun, argnums, has_aux)
 
     @functools.wraps(fun)
-    def grad_fun(*args):
-        value, g = vg(*args)
+    def grad_fun(*args, **kwargs):
+        value, g = vg(*args, **kwargs)
         return (g, value[1]) if has_aux else g
 
     return grad_fun
@@ -517,8 +529,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0):
     """
 
     @functools.wraps(fun)
-    def vmapped(*args):
-        flat, in_tree = tree_util.tree_flatten(tuple(args))
+    def vmapped(*args, **kwargs):
         axes = in_axes
         if isinstance(in_axes, list):
             axes = tuple(in_axes)
@@ -526,10 +537,17 @@ def vmap(fun: Callable, in_axes=0, out_axes=0):
             raise errors.FunctransValueError(
                 f"vmap: in_axes has {len(axes)} entries but the function was called with "
                 f"{len(args)} positional arguments; give one entry per argument.")
+        f = fun
+        if kwargs:
+            # Keyword arguments are mapped over their leading axis (JAX's rule).
+            f, args = _split_static(fun, args, kwargs, ())
+            args = tuple(args)
+            axes = (*(axes if isinstance(axes, tuple) else (axes,) * (len(args) - 1)), 0)
+        flat, in_tree = tree_util.tree_flatten(tuple(args))
         dims = _flatten_axes(axes, in_tree, "in_axes")
         dims, size = _check_batch_dims(flat, dims)
         avals = [_unbatched_aval(x, d) for x, d in zip(flat, dims, strict=True)]
-        jaxpr, consts, _, out_tree = trace_avals(fun, in_tree, avals, core.user_source_info())
+        jaxpr, consts, _, out_tree = trace_avals(f, in_tree, avals, core.user_source_info())
         closed = core.ClosedJaxpr(jaxpr, consts)
         out_dims = _flatten_axes(out_axes, out_tree, "out_axes")
         out_dims = [None if d is None else _norm_axis(d, a.ndim + 1, "out_axes")
@@ -626,9 +644,11 @@ def _jac_tree(in_tree, nums, single, mask, blocks):
     return picked[0] if single else picked
 
 
-def _jac_setup(fun, argnums, has_aux, args, fname):
+def _jac_setup(fun, argnums, has_aux, args, kwargs, fname):
     nums, single = _argnums_tuple(argnums, len(args), fname)
     mask = _diff_mask(args, nums, fname)
+    if kwargs:   # never differentiated (JAX's rule): closed over
+        fun = functools.partial(fun, **kwargs)
     closed, in_tree, out_tree = _trace(_aux_wrapper(fun, has_aux, fname), args,
                                        core.user_source_info())
     n_main, main_tree, aux_tree = _split_aux(out_tree, has_aux)
@@ -650,9 +670,9 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     """
 
     @functools.wraps(fun)
-    def jacfun(*args):
+    def jacfun(*args, **kwargs):
         nums, single, mask, closed, in_tree, n_main, main_tree, aux_tree = _jac_setup(
-            fun, argnums, has_aux, args, "jacfwd")
+            fun, argnums, has_aux, args, kwargs, "jacfwd")
         n_out = len(closed.jaxpr.outvars)
         want = [i < n_main for i in range(n_out)]
         jc, _ = ad.jvp_jaxpr(closed, mask, want, instantiate=True)
@@ -698,9 +718,9 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     """
 
     @functools.wraps(fun)
-    def jacfun(*args):
+    def jacfun(*args, **kwargs):
         nums, single, mask, closed, in_tree, n_main, main_tree, aux_tree = _jac_setup(
-            fun, argnums, has_aux, args, "jacrev")
+            fun, argnums, has_aux, args, kwargs, "jacrev")
         outs, transposed, out_nz = _vjp_flat(closed, tree_util.tree_leaves(tuple(args)), mask,
                                              n_main)
         main_avals = closed.out_avals[:n_main]
@@ -777,10 +797,9 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (), cache_size: int
     name = getattr(fun, "__name__", "fun")
 
     @functools.wraps(fun)
-    def jitted(*args):
+    def jitted(*args, **kwargs):
         static = _static_argnums(static_argnums, len(args), "jit")
-        dyn_idx = [i for i in range(len(args)) if i not in static]
-        dyn = [args[i] for i in dyn_idx]
+        dyn_fun, dyn = _split_static(fun, args, kwargs, static)
         flat, in_tree = tree_util.tree_flatten(tuple(dyn))
         for x in flat:
             _check_leaf(x, f"jit({name})")
@@ -797,11 +816,6 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (), cache_size: int
             if entry is not None:
                 cache.move_to_end(key)
         if entry is None:
-            def dyn_fun(*d):
-                full = list(args)
-                for i, x in zip(dyn_idx, d, strict=True):
-                    full[i] = x
-                return fun(*full)
             jaxpr, consts, _, out_tree = trace_avals(dyn_fun, in_tree, avals,
                                                      core.user_source_info())
             entry = (_snapshot(optimize.optimize(core.ClosedJaxpr(jaxpr, consts))), out_tree)

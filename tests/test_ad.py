@@ -301,3 +301,22 @@ def test_numpy_integer_argnums_and_bad_types():
     np.testing.assert_allclose(ft.grad(lambda a, b: a * b, argnums=np.int64(1))(1.0, 2.0), 1.0)
     with pytest.raises(TypeError, match="argnums=1.5 must be an int"):
         ft.grad(lambda a: a, argnums=1.5)(1.0)
+
+
+def test_keyword_arguments_are_traced_but_not_differentiated():
+    def loss(w, x, *, scale=1.0, bias):
+        return fnp.sum((w * x + bias) ** 2) * scale
+
+    w, x = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    expect = 2 * (w * x + 0.5) * x * 2.0
+    np.testing.assert_allclose(ft.grad(loss)(w, x, scale=2.0, bias=0.5), expect)
+    np.testing.assert_allclose(ft.jit(ft.grad(loss))(w, x, scale=2.0, bias=0.5), expect)
+    np.testing.assert_allclose(ft.jacrev(loss)(w, x, scale=2.0, bias=0.5), expect)
+    np.testing.assert_allclose(ft.jacfwd(loss)(w, x, scale=2.0, bias=0.5), expect)
+    jl = ft.jit(loss)
+    assert jl(w, x, bias=0.5) == loss(w, x, bias=0.5)
+    assert jl(w, x, bias=1.5) == loss(w, x, bias=1.5)   # traced, not baked into the cache
+    closed = ft.make_jaxpr(loss)(w, x, bias=0.5)
+    assert len(closed.in_avals) == 3
+    batched = ft.vmap(lambda v, *, c: v * c)(np.ones((3, 2)), c=np.arange(3.0))
+    np.testing.assert_array_equal(batched, np.arange(3.0)[:, None] * np.ones((3, 2)))

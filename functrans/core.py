@@ -647,13 +647,17 @@ class Tracer:
         raise self._concretization_error("int()")
 
     def __index__(self):
-        raise self._concretization_error("__index__ (use as a Python int)")
+        raise self._concretization_error(
+            "__index__ (use as a Python int; to index a NumPy array with a traced index, "
+            "use functrans.numpy.take(array, index))")
 
     def __complex__(self):
         raise self._concretization_error("complex()")
 
     def __array__(self, dtype=None, copy=None):
-        raise self._concretization_error("numpy.asarray() / __array__")
+        raise self._concretization_error(
+            "numpy.asarray() / __array__ (a NumPy function or a NumPy array's own indexing "
+            "got a traced value; use functrans.numpy, e.g. functrans.numpy.take(array, index))")
 
     def tolist(self):
         raise self._concretization_error("tolist()")

@@ -320,3 +320,13 @@ def test_keyword_arguments_are_traced_but_not_differentiated():
     assert len(closed.in_avals) == 3
     batched = ft.vmap(lambda v, *, c: v * c)(np.ones((3, 2)), c=np.arange(3.0))
     np.testing.assert_array_equal(batched, np.arange(3.0)[:, None] * np.ones((3, 2)))
+
+
+def test_logaddexp_second_derivative_at_ties():
+    # Regression: a max + log1p composition had zero curvature where x1 == x2.
+    softplus = lambda x: fnp.logaddexp(x, 0.0)  # noqa: E731
+    np.testing.assert_allclose(ft.grad(ft.grad(softplus))(0.0), 0.25, rtol=1e-14)
+    h = ft.hessian(lambda v: fnp.logaddexp(v[0], v[1]))(np.array([1.0, 1.0]))
+    np.testing.assert_allclose(h, [[0.25, -0.25], [-0.25, 0.25]], rtol=1e-14)
+    x = np.array([0.3, 1.0, -2.0])
+    check_grads(fnp.logaddexp, (x, x), order=2)

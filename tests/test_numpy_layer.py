@@ -427,3 +427,27 @@ def test_asarray_converts_tracers_and_numpy_refuses_them():
 def test_unsupported_arguments_raise_clear_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.parametrize("axis, idx", [(None, np.array([5, 0, -1])), (0, np.int64(1)),
+                                       (1, np.array([[0, 2], [1, 1]])), (-1, [2, 0])])
+def test_take_indexes_constants_with_traced_indices(axis, idx):
+    table = np.arange(12.0).reshape(2, 6)[:, :3]
+    want = np.take(table, idx, axis=axis)
+    _assert_same(fnp.take(table, idx, axis=axis), want)
+    _, got = _traced(lambda i: fnp.take(table, i, axis=axis), np.asarray(idx))
+    _assert_same(got, want)
+    np.testing.assert_array_equal(ft.jit(lambda i: fnp.take(table, i, axis=axis))(idx), want)
+
+
+def test_zero_length_ellipsis_separates_advanced_indices():
+    x = np.arange(20.0).reshape(4, 5)
+    i = np.array([0, 1])
+    for f in (lambda a: a[None, i, ..., i], lambda a: a[1, ..., i], lambda a: a[i, i]):
+        _, got = _traced(f, x)
+        _assert_same(got, f(x))
+
+
+def test_split_accepts_array_of_points():
+    pieces = fnp.split(np.arange(6.0), np.array([2, 4]))
+    assert [p.tolist() for p in pieces] == [[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]

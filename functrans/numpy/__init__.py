@@ -11,6 +11,7 @@ This module only re-exports; the implementations live in `_ufuncs`, `_reductions
 `_shape`, `_linalg`, `_creation`, `_indexing` (`x[idx]`, `x.at[idx]`) and `linalg`.
 """
 from functrans.numpy import _indexing as _indexing  # used by Tracer.__getitem__ and .at
+from functrans.numpy._indexing import take as take
 from functrans.numpy import linalg as linalg
 from functrans.numpy._creation import (  # noqa: F401
     arange,

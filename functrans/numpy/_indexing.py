@@ -80,6 +80,25 @@ def _static_slice(s: slice) -> slice:
     return slice(*parts)
 
 
+def _ellipsis_separates(idx, ndim: int) -> bool:
+    """An Ellipsis standing for no axes between two advanced items still separates them.
+
+    NumPy then puts the broadcast index dimensions first, as for any non-adjacent advanced
+    indices (`x[None, i, ..., j]` on a 2-d `x`).
+    """
+    items = idx if isinstance(idx, tuple) else (idx,)
+    kinds = [_classify(item)[0] for item in items]
+    if "ellipsis" not in kinds:
+        return False
+    e = kinds.index("ellipsis")
+    consumed = sum(np.ndim(item) if k == "mask" else 1 for item, k in zip(items, kinds,
+                                                                           strict=True)
+                   if k not in ("none", "ellipsis"))
+    advanced = ("array", "int", "mask")
+    return (consumed == ndim and any(k in advanced for k in kinds[:e])
+            and any(k in advanced for k in kinds[e + 1:]))
+
+
 def _expand_index(idx, shape: tuple[int, ...]) -> list:
     """(kind, value) pairs, one per result-relevant item: Ellipsis expanded into full slices,
     masks into integer arrays, missing trailing axes as full slices."""
@@ -163,6 +182,7 @@ def getitem(x, idx):
     y, sizes = _basic(x, shape, entries)
     adv_shape = ()
     adjacent = advanced == list(range(advanced[0], advanced[-1] + 1)) if advanced else True
+    adjacent = adjacent and not (advanced and _ellipsis_separates(idx, len(shape)))
     if advanced:
         dims = [d for d, (k, _) in enumerate(_dim_entries(entries)) if k == "array"]
         y, adv_shape = _gather(y, dims, [entries[i][1] for i in advanced], adjacent)
@@ -332,3 +352,37 @@ def _fit_updates(values, dtype: np.dtype, shape: tuple[int, ...]):
         raise errors.FunctransValueError(
             f"at[]: value array of shape {vshape} could not be broadcast to indexing result of "
             f"shape {shape}.") from e
+
+
+def take(a, indices, axis=None, mode=None):
+    """Elements of `a` at `indices` along `axis` (flattened `a` when None), as `numpy.take`.
+
+    This is also how to index a constant array with a traced index (a lookup table inside
+    a transformed function), since `np_array[traced_index]` is NumPy's own indexing and
+    cannot see the traced value.
+
+    Args:
+      a: an array or traced value.
+      indices: integer array, list or scalar; concrete or traced. Negative values count from
+        the end.
+      axis: the axis to index, or None to index the flattened array.
+      mode: only None (NumPy's default 'raise') is supported; out-of-range indices raise
+        IndexError when the program runs (JAX clamps instead).
+
+    Returns:
+      `a.shape[:axis] + indices.shape + a.shape[axis + 1:]`.
+
+    Example:
+      >>> fnp.take(np.array([10.0, 20.0, 30.0]), np.array([2, 0]))
+      array([30., 10.])
+    """
+    if mode is not None:
+        raise errors.FunctransTypeError(
+            f"take: mode={mode!r} is not supported; leave it at its default (NumPy's 'raise').")
+    a = _util.as_array(a, "take")
+    if axis is None:
+        a = _shape.ravel(a)
+        axis = 0
+    axis = _util.canonicalize_axis(axis, _util.aval(a).ndim, "take")
+    return getitem(a, (slice(None),) * axis + (indices,))
+

@@ -432,6 +432,8 @@ def split(ary, indices_or_sections, axis=0):
                 "pass split points instead.")
         points = [i * (n // sections) for i in range(1, sections)]
     else:
+        if isinstance(indices_or_sections, np.ndarray):
+            indices_or_sections = indices_or_sections.tolist()
         points = list(_util.normalize_shape(indices_or_sections, "split",
                                             "indices_or_sections"))
     bounds = [0, *points, n]

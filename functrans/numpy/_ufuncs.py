@@ -509,9 +509,9 @@ def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):
 def logaddexp(x1, x2, /, *, out=None, where=None):
     """Elementwise `log(exp(x1) + exp(x2))` without overflow, as `numpy.logaddexp`.
 
-    Computed as `max(x1, x2) + log1p(exp(-|x1 - x2|))`, with the difference taken as 0
-    where `x1 == x2`: equal infinities then give that infinity (NumPy's answer) without
-    ever computing `inf - inf`.
+    One `logaddexp` primitive evaluated by NumPy itself, whose derivative
+    `exp(x1 - out) dx1 + exp(x2 - out) dx2` is smooth where `x1 == x2` (so second derivatives
+    are right there too; a max/log1p composition would lose them at ties).
 
     Args:
       x1, x2: arrays, traced values or Python scalars (broadcast, promoted to float).
@@ -526,6 +526,4 @@ def logaddexp(x1, x2, /, *, out=None, where=None):
     """
     _util.check_unsupported("logaddexp", out=out, where=where)
     (x, y), _ = _util.elementwise_operands("logaddexp", x1, x2, inexact=True)
-    same = equal(x, y)
-    delta = subtract(_where(same, 0.0, x), _where(same, 0.0, y))
-    return add(maximum(x, y), log1p(exp(negative(abs(delta)))))
+    return elementwise.logaddexp(x, y)

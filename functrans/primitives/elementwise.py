@@ -499,8 +499,21 @@ def _atan2_jvp_y(t, x, y, out):
 
 
 atan2_p = binary("atan2", np.arctan2, (_atan2_jvp_x, _atan2_jvp_y))
+
+
+def _logaddexp_weight(x, out):
+    # d logaddexp(x1, x2) = exp(x1 - out) dx1 + exp(x2 - out) dx2: smooth at x1 == x2, so
+    # every order is right there. Where x - out is not finite (equal infinities), weight 0.
+    d = sub(x, out)
+    return select(is_finite(d), exp(d), _factories.zeros_like_aval(core.get_aval(d)))
+
+
+logaddexp_p = binary("logaddexp", np.logaddexp,
+                     (lambda t, x, y, out: mul(t, _logaddexp_weight(x, out)),
+                      lambda t, x, y, out: mul(t, _logaddexp_weight(y, out))))
 pow_p.def_simplify(_binary_simplifier())
 atan2_p.def_simplify(_binary_simplifier())
+logaddexp_p.def_simplify(_binary_simplifier())
 
 
 def pow(x, y):
@@ -511,6 +524,11 @@ def pow(x, y):
 def atan2(x, y):
     """`np.arctan2(x, y)`: the angle of the point (y, x)."""
     return atan2_p.bind(x, y)
+
+
+def logaddexp(x, y):
+    """`np.logaddexp(x, y)`: log(exp(x) + exp(y)) without overflow."""
+    return logaddexp_p.bind(x, y)
 
 
 # --------------------------------------------------------------------------- max, min

@@ -451,3 +451,10 @@ def test_zero_length_ellipsis_separates_advanced_indices():
 def test_split_accepts_array_of_points():
     pieces = fnp.split(np.arange(6.0), np.array([2, 4]))
     assert [p.tolist() for p in pieces] == [[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]
+
+
+def test_mean_of_float16_accumulates_in_float32_like_numpy():
+    a = np.full(10000, 10, np.float16)
+    _assert_same(fnp.mean(a), np.mean(a))
+    _, got = _traced(lambda x: fnp.mean(x, axis=0), a)
+    _assert_same(got, np.mean(a, axis=0))

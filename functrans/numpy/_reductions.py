@@ -243,9 +243,12 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     _util.check_unsupported("mean", out=out, where=where)
     a = _util.as_array(a, "mean")
     aval = _util.aval(a)
+    given = dtype
     dtype = _inexact_dtype(aval, dtype, "mean")
-    total = sum(a, axis=axis, dtype=dtype if dtypes.is_float(dtype) else dtypes.float_,
-                keepdims=keepdims)
+    acc = dtype if dtypes.is_float(dtype) else dtypes.float_
+    if given is None and acc == np.float16:
+        acc = np.dtype(np.float32)   # NumPy accumulates float16 means in float32
+    total = sum(a, axis=axis, dtype=acc, keepdims=keepdims)
     return _util.convert(_ufuncs.true_divide(total, _count(aval, axis, "mean")), dtype)
 
 

@@ -1,9 +1,12 @@
 """User-defined derivatives: `custom_jvp` and `custom_vjp`, with their primitives.
 
 Owns three primitives and all their rules:
-- `custom_jvp_call`: runs its body; its JVP is the user's rule, traced when first needed
-  (so reverse mode is linearize + transpose of the rule's tangent output, which must be
-  linear in the tangents), and under `vmap` the rule is batched lazily too.
+- `custom_jvp_call`: runs its body; its JVP is the user's rule (so reverse mode is
+  linearize + transpose of the rule's tangent output, which must be linear in the tangents),
+  and under `vmap` the rule is batched lazily.
+Inside a trace the rules are traced at the call, so the traced values they close over become
+leading operands of the equation (like the body's constants) instead of tracers of a trace
+that has ended by the time a transformation needs the rule.
 - `custom_vjp_call`: runs its body; its JVP runs the user's `fwd` for the outputs and
   residuals, and gives the tangents by `custom_vjp_lin`.
 - `custom_vjp_lin`: the linear map `tangents -> output tangents` of a custom_vjp call. Its
@@ -16,6 +19,8 @@ Handles the pytrees of the user's functions (like `lax.py`); does not own any tr
 from __future__ import annotations
 
 import functools
+import inspect
+import threading
 from typing import Callable, Sequence
 
 import numpy as np
@@ -97,6 +102,113 @@ def _trace_call(fun: Callable, avals) -> tuple[core.Jaxpr, list, tree_util.PyTre
     jaxpr, consts = core.trace_flat(flat, avals)
     j = core.Jaxpr([], [*jaxpr.constvars, *jaxpr.invars], jaxpr.eqns, jaxpr.outvars)
     return j, consts, box[0]
+
+
+def _positional(fun: Callable, args: tuple, kwargs: dict, nondiff_argnums: Sequence[int],
+                where: str) -> tuple:
+    """The call's arguments as a positional tuple, defaults filled in (the rules get
+    positional primals, as in JAX)."""
+    try:
+        sig = inspect.signature(fun)
+    except (TypeError, ValueError):   # a builtin without a signature: positional only
+        if kwargs:
+            raise errors.FunctransTypeError(
+                f"{where}: keyword arguments need a function with an inspectable signature; "
+                "pass the arguments positionally.") from None
+        return args
+    names = list(sig.parameters)
+    for i in nondiff_argnums:
+        if 0 <= i < len(names) and names[i] in kwargs:
+            raise errors.FunctransTypeError(
+                f"{where}: argument {names[i]!r} is in nondiff_argnums ({i}) but was given by "
+                "keyword; pass it positionally.")
+    try:
+        bound = sig.bind(*args, **kwargs)
+    except TypeError as e:
+        raise errors.FunctransTypeError(f"{where}: {e}") from None
+    bound.apply_defaults()
+    if bound.kwargs:
+        raise errors.FunctransTypeError(
+            f"{where}: keyword-only arguments ({', '.join(bound.kwargs)}) are not supported; "
+            "make them positional parameters.")
+    return bound.args
+
+
+class _Tracing(threading.local):
+    def __init__(self):
+        self.active: set[int] = set()   # ids of the custom functions whose rules are tracing
+
+
+_tracing = _Tracing()
+
+
+def _trace_rules_now(owner) -> bool:
+    """Whether to trace `owner`'s rules at the call: when a trace is active (the values they
+    close over may be tracers of it), unless they are being traced already (a rule calling its
+    own function, like `softplus` in its JVP), which would never end."""
+    return core.current_trace() is not None and id(owner) not in _tracing.active
+
+
+class _rules_tracing:
+    """Marks `owner`'s rules as being traced within this block."""
+
+    def __init__(self, owner):
+        self.key = id(owner)
+
+    def __enter__(self):
+        _tracing.active.add(self.key)
+
+    def __exit__(self, *exc):
+        _tracing.active.discard(self.key)
+
+
+def _has_tracers(program: core.ClosedJaxpr) -> bool:
+    return any(isinstance(c, core.Tracer) for c in program.consts)
+
+
+def _merge_consts(consts: list, extra: Sequence) -> list:
+    """`consts` followed by the tracers of `extra` not already among them."""
+    seen = {id(c) for c in consts}
+    out = list(consts)
+    for c in extra:
+        if isinstance(c, core.Tracer) and id(c) not in seen:
+            seen.add(id(c))
+            out.append(c)
+    return out
+
+
+def _lift(jaxpr: core.Jaxpr, consts: list, operands: Sequence) -> core.ClosedJaxpr:
+    """`jaxpr` taking the call's leading `operands` as leading inputs: its constants that are
+    tracers of an enclosing trace become the inputs standing for them (lambda lifting, so every
+    transformation passes them along); its other constants stay closed."""
+    index = {id(x): i for i, x in enumerate(operands)}
+    slots: list = [None] * len(operands)
+    kept_vars, kept_vals = [], []
+    for v, c in zip(jaxpr.constvars, consts, strict=True):
+        i = index.get(id(c)) if isinstance(c, core.Tracer) else None
+        if i is None:
+            kept_vars.append(v)
+            kept_vals.append(c)
+        else:
+            slots[i] = v
+    ins = [v if v is not None else core.Var(core.get_aval(x))
+           for v, x in zip(slots, operands, strict=True)]
+    return core.ClosedJaxpr(core.Jaxpr(kept_vars, ins + jaxpr.invars, jaxpr.eqns,
+                                       jaxpr.outvars), kept_vals)
+
+
+def _with_operands(body: core.Jaxpr, num_consts: int, operands: Sequence) -> core.Jaxpr:
+    """`body` (consts first) taking `operands[num_consts:]` as further unused leading inputs."""
+    extra = [core.Var(core.get_aval(x)) for x in operands[num_consts:]]
+    invars = [*body.invars[:num_consts], *extra, *body.invars[num_consts:]]
+    return core.Jaxpr([], invars, body.eqns, body.outvars)
+
+
+def _prepend_inputs(closed: core.ClosedJaxpr, avals: Sequence) -> core.ClosedJaxpr:
+    """`closed` taking further unused leading inputs of `avals`."""
+    j = closed.jaxpr
+    ins = [core.Var(a) for a in avals] + j.invars
+    return core.ClosedJaxpr(core.Jaxpr(j.constvars, ins, j.eqns, j.outvars), closed.consts)
 
 
 def _check_value(x, what: str):
@@ -211,23 +323,28 @@ class custom_jvp:
         self.jvp = jvp
         return jvp
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
         name = _name(self.fun)
         if self.jvp is None:
             raise errors.FunctransTypeError(
                 f"custom_jvp function {name} has no JVP rule; define one with @{name}.defjvp.")
-        spec = _Args(args, self.nondiff_argnums, f"custom_jvp {name}")
+        where = f"custom_jvp {name}"
+        args = _positional(self.fun, args, kwargs, self.nondiff_argnums, where)
+        spec = _Args(args, self.nondiff_argnums, where)
         body, consts, out_tree = _trace_call(lambda *flat: self.fun(*spec.full(flat)),
                                              spec.avals)
         rule = _JvpRule(self.jvp, spec, out_tree, body.out_avals)
-        outs = custom_jvp_call_p.bind(*consts, *spec.flat, call_jaxpr=body, jvp=rule,
-                                      num_consts=len(consts))
+        operands = rule.bind_consts(consts, self)
+        outs = custom_jvp_call_p.bind(*operands, *spec.flat,
+                                      call_jaxpr=_with_operands(body, len(consts), operands),
+                                      jvp=rule, num_consts=len(operands))
         return tree_util.tree_unflatten(out_tree, outs)
 
 
 class _JvpRule:
-    """The user's rule as a program `(nondiff, primals, tangents) -> (outputs, tangents)`,
-    traced on first use; tangents are those of the differentiated leaves only."""
+    """The user's rule as a program `(consts, nondiff, primals, tangents) -> (outputs,
+    tangents)`, where `consts` are the call's leading operands; tangents are those of the
+    differentiated leaves only."""
 
     def __init__(self, rule: Callable, spec: _Args, out_tree, out_avals):
         self.rule, self.spec = rule, spec
@@ -235,17 +352,43 @@ class _JvpRule:
         self.num_nondiff = spec.num_nondiff
         self.__name__ = _name(rule)
         self._program: core.ClosedJaxpr | None = None
+        self._operands: list | None = None
+        self._error: Exception | None = None
+
+    def bind_consts(self, consts: list, owner) -> list:
+        """The call's leading operands: the body's `consts` and the live tracers the rule
+        closes over. Inside a trace the rule is traced now, while the traces of the values it
+        closes over are alive (see `_trace_rules_now`); otherwise tracing waits until (if
+        ever) the rule is needed."""
+        self._operands = list(consts)
+        if not _trace_rules_now(owner):
+            return list(consts)
+        try:
+            with _rules_tracing(owner):
+                jaxpr, rule_consts = self._trace()
+        except Exception as e:   # report it only if the rule is needed, as JAX does
+            self._error = e
+            return list(consts)
+        self._operands = None
+        operands = _merge_consts(consts, rule_consts)
+        self._program = _lift(jaxpr, rule_consts, operands)
+        return operands
 
     def __call__(self) -> core.ClosedJaxpr:
         if self._program is not None:
             return self._program
-        avals = self.spec.avals
-        jaxpr, consts = core.trace_flat(self._flat, avals + [a.strip_weak() for a in
-                                                             avals[self.num_nondiff:]])
-        program = core.ClosedJaxpr(jaxpr, consts)
-        if not any(isinstance(c, core.Tracer) for c in consts):
+        if self._error is not None:
+            raise self._error
+        jaxpr, consts = self._trace()
+        program = _lift(jaxpr, consts, self._operands)
+        if not _has_tracers(program):
             self._program = program   # no tracer of some trace inside: safe to reuse
         return program
+
+    def _trace(self) -> tuple[core.Jaxpr, list]:
+        avals = self.spec.avals
+        return core.trace_flat(self._flat, avals + [a.strip_weak() for a in
+                                                    avals[self.num_nondiff:]])
 
     def _flat(self, *leaves):
         n, nn = len(self.spec.avals), self.num_nondiff
@@ -272,25 +415,28 @@ class _JvpRule:
 
 
 class _BatchedJvpRule:
-    """A rule batched like its call: arguments and their tangents at the call's batch dims,
-    every output at 0."""
+    """A rule batched like its call: operands (the base call's consts and arguments) and the
+    tangents at the call's batch dims, every output at 0; it also takes the batched body's new
+    constants (`new_avals`) as leading inputs, unused."""
 
-    def __init__(self, base, dims: list, axis_size: int):
+    def __init__(self, base, dims: list, num_consts: int, axis_size: int, new_avals: list):
         self.base, self.dims, self.axis_size = base, list(dims), axis_size
+        self.num_consts, self.new_avals = num_consts, list(new_avals)
         self.num_nondiff = base.num_nondiff
         self.__name__ = base.__name__
         self._program: core.ClosedJaxpr | None = None
 
     def __call__(self) -> core.ClosedJaxpr:
-        if self._program is not None:
-            return self._program
-        base = self.base()
-        dims = self.dims + self.dims[self.num_nondiff:]
-        program = batching.batch_jaxpr(base, self.axis_size, dims,
-                                       [0] * len(base.jaxpr.outvars))[0]
-        if not any(isinstance(c, core.Tracer) for c in program.consts):
+        if self._program is None:
+            base = self.base()
+            dims = self.dims + self.dims[self.num_consts + self.num_nondiff:]
+            program = batching.batch_jaxpr(base, self.axis_size, dims,
+                                           [0] * len(base.jaxpr.outvars))[0]
+            program = _prepend_inputs(program, self.new_avals)
+            if _has_tracers(program):
+                return program
             self._program = program
-        return program
+        return self._program
 
 
 def _custom_jvp_jvp(primals, tangents, *, call_jaxpr, jvp, num_consts):
@@ -298,7 +444,7 @@ def _custom_jvp_jvp(primals, tangents, *, call_jaxpr, jvp, num_consts):
     rule = jvp()
     # Tangents of nondiff_argnums arguments are ignored: they are declared non-differentiable.
     ts = [core.instantiate(t) for t in tangents[num_consts + jvp.num_nondiff:]]
-    outs = core.eval_jaxpr(rule.jaxpr, rule.consts, *primals[num_consts:], *ts)
+    outs = core.eval_jaxpr(rule.jaxpr, rule.consts, *primals, *ts)
     n = len(call_jaxpr.outvars)
     t_out = [t if dtypes.is_differentiable(a.dtype) else Zero(a)
              for t, a in zip(outs[n:], call_jaxpr.out_avals, strict=True)]
@@ -310,7 +456,8 @@ def _custom_jvp_batch(args, dims, *, axis_size, call_jaxpr, jvp, num_consts):
     body = batching.batch_jaxpr(core.ClosedJaxpr(call_jaxpr, []), axis_size, dims, out_dims)[0]
     j = body.jaxpr
     opened = core.Jaxpr([], [*j.constvars, *j.invars], j.eqns, j.outvars)
-    rule = _BatchedJvpRule(jvp, list(dims[num_consts:]), axis_size)
+    rule = _BatchedJvpRule(jvp, list(dims), num_consts, axis_size,
+                           [core.get_aval(c) for c in body.consts])
     outs = custom_jvp_call_p.bind(*body.consts, *args, call_jaxpr=opened, jvp=rule,
                                   num_consts=len(body.consts) + num_consts)
     return outs, out_dims
@@ -360,27 +507,33 @@ class custom_vjp:
         """Set the forward function (output and residuals) and the backward function."""
         self.fwd, self.bwd = fwd, bwd
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
         name = _name(self.fun)
         if self.fwd is None:
             raise errors.FunctransTypeError(
                 f"custom_vjp function {name} has no VJP; define one with {name}.defvjp(fwd, "
                 "bwd).")
-        spec = _Args(args, self.nondiff_argnums, f"custom_vjp {name}")
+        where = f"custom_vjp {name}"
+        args = _positional(self.fun, args, kwargs, self.nondiff_argnums, where)
+        spec = _Args(args, self.nondiff_argnums, where)
         body, consts, out_tree = _trace_call(lambda *flat: self.fun(*spec.full(flat)),
                                              spec.avals)
         rules = _VjpRules(self, spec, out_tree, body.out_avals)
-        outs = custom_vjp_call_p.bind(*consts, *spec.flat, call_jaxpr=body, rules=rules,
-                                      num_consts=len(consts))
+        operands = rules.bind_consts(consts, self)
+        outs = custom_vjp_call_p.bind(*operands, *spec.flat,
+                                      call_jaxpr=_with_operands(body, len(consts), operands),
+                                      rules=rules, num_consts=len(operands))
         return tree_util.tree_unflatten(out_tree, outs)
 
 
 class _VjpRules:
-    """The user's fwd and bwd on flat lists of arrays.
+    """The user's fwd and bwd as programs over the call's leading operands (`consts`) and
+    flat lists of arrays.
 
-    `fwd()` is the program `(nondiff, args) -> outputs + residuals` (traced once) and the
-    number of residuals; `bwd(nondiff, res, cts)` returns one cotangent per leaf of the
-    differentiated arguments (zeros for None).
+    `fwd()` is the program `(consts, nondiff, args) -> outputs + residuals` and the number of
+    residuals; `bwd(consts, nondiff, res, cts)` returns one cotangent per leaf of the
+    differentiated arguments (zeros for None). Both are traced in `bind_consts` when a trace
+    is active (see `_JvpRule.bind_consts`), else when first needed.
     """
 
     def __init__(self, f: custom_vjp, spec: _Args, out_tree, out_avals):
@@ -390,19 +543,55 @@ class _VjpRules:
         self.out_tree, self.out_avals = out_tree, list(out_avals)
         self.name = _name(f.fun)
         self._fwd: tuple | None = None
+        self._bwd: core.ClosedJaxpr | None = None
+        self._operands: list | None = None
+        self._error: Exception | None = None
         self.res_tree = None
 
     def __repr__(self):
         return f"{_name(self.f.fwd)}/{_name(self.f.bwd)}"
 
-    def fwd(self) -> tuple[core.ClosedJaxpr, int]:
+    def bind_consts(self, consts: list, owner) -> list:
+        """The call's leading operands: the body's `consts` and the live tracers that fwd and
+        bwd close over (traced now as in `_JvpRule.bind_consts`)."""
+        self._operands = list(consts)
+        if not _trace_rules_now(owner):
+            return list(consts)
+        try:
+            with _rules_tracing(owner):
+                fwd, bwd, operands = self._trace(consts)
+        except Exception as e:   # report it only if the rules are needed, as JAX does
+            self._error = e
+            return list(consts)
+        self._operands = None
+        self._fwd, self._bwd = fwd, bwd
+        return operands
+
+    def _trace(self, consts: list) -> tuple:
+        """fwd (and its number of residuals), bwd, and the operands they take first."""
+        fwd, fwd_consts = core.trace_flat(self._fwd_flat, self.in_avals)
+        num_res = len(fwd.outvars) - len(self.out_avals)
+        nn = self.num_nondiff
+        avals = (self.in_avals[:nn] + fwd.out_avals[len(self.out_avals):]
+                 + [a.strip_weak() for a in self.out_avals])
+        bwd, bwd_consts = core.trace_flat(
+            lambda *a: self._bwd_flat(a[:nn], a[nn:nn + num_res], a[nn + num_res:]), avals)
+        operands = _merge_consts(_merge_consts(consts, fwd_consts), bwd_consts)
+        return ((_lift(fwd, fwd_consts, operands), num_res), _lift(bwd, bwd_consts, operands),
+                operands)
+
+    def _programs(self) -> tuple:
         if self._fwd is not None:
-            return self._fwd
-        jaxpr, consts = core.trace_flat(self._fwd_flat, self.in_avals)
-        got = (core.ClosedJaxpr(jaxpr, consts), len(jaxpr.outvars) - len(self.out_avals))
-        if not any(isinstance(c, core.Tracer) for c in consts):
-            self._fwd = got
-        return got
+            return self._fwd, self._bwd
+        if self._error is not None:
+            raise self._error
+        fwd, bwd, _ = self._trace(self._operands)
+        if not _has_tracers(fwd[0]) and not _has_tracers(bwd):
+            self._fwd, self._bwd = fwd, bwd   # no tracer of some trace inside: safe to reuse
+        return fwd, bwd
+
+    def fwd(self) -> tuple[core.ClosedJaxpr, int]:
+        return self._programs()[0]
 
     def _fwd_flat(self, *leaves):
         out = self.f.fwd(*self.spec.full(leaves))
@@ -419,17 +608,20 @@ class _VjpRules:
         res_flat, self.res_tree = tree_util.tree_flatten(out[1])
         return out_flat + [_check_value(r, f"{where}: residual") for r in res_flat]
 
-    def bwd(self, nondiff: list, res: list, cts: list) -> list:
-        if self.res_tree is None:
-            self.fwd()
+    def bwd(self, consts: list, nondiff: list, res: list, cts: list) -> list:
+        bwd = self._programs()[1]
+        return core.eval_jaxpr(bwd.jaxpr, bwd.consts, *consts, *nondiff, *res, *cts)
+
+    def _bwd_flat(self, nondiff: Sequence, res: Sequence, cts: Sequence) -> list:
         got = self.f.bwd(*self.spec.nondiff(nondiff),
-                         tree_util.tree_unflatten(self.res_tree, res),
-                         tree_util.tree_unflatten(self.out_tree, cts))
+                         tree_util.tree_unflatten(self.res_tree, list(res)),
+                         tree_util.tree_unflatten(self.out_tree, list(cts)))
         return _bwd_leaves(got, self.spec.in_tree, self.in_avals[self.num_nondiff:],
                            _name(self.f.bwd))
 
-    def batched(self, axis_size: int) -> _BatchedVjpRules:
-        return _BatchedVjpRules(self, axis_size)
+    def batched(self, axis_size: int, const_dims: list, const_avals: list,
+                new_avals: list) -> _BatchedVjpRules:
+        return _BatchedVjpRules(self, axis_size, const_dims, const_avals, new_avals)
 
 
 def _bwd_leaves(got, in_tree, in_avals, name: str) -> list:
@@ -458,10 +650,15 @@ def _bwd_leaves(got, in_tree, in_avals, name: str) -> list:
 
 
 class _BatchedVjpRules:
-    """fwd and bwd batched at axis 0 of every argument, output, residual and cotangent."""
+    """fwd and bwd batched at axis 0 of every argument, output, residual and cotangent, and
+    at `const_dims` of the base call's consts (of unbatched types `const_avals`); they also
+    take the batched body's new constants (`new_avals`) as leading operands, unused."""
 
-    def __init__(self, base, axis_size: int):
+    def __init__(self, base, axis_size: int, const_dims: list, const_avals: list,
+                 new_avals: list):
         self.base, self.axis_size = base, axis_size
+        self.const_dims, self.const_avals = list(const_dims), list(const_avals)
+        self.new_avals = list(new_avals)
         self.name, self.num_nondiff = base.name, base.num_nondiff
         self.in_avals = [_batched_aval(a, axis_size) for a in base.in_avals]
         self.out_avals = [_batched_aval(a, axis_size) for a in base.out_avals]
@@ -471,33 +668,38 @@ class _BatchedVjpRules:
         return f"vmap({self.base!r})"
 
     def fwd(self) -> tuple[core.ClosedJaxpr, int]:
-        if self._fwd is None:
-            closed, num_res = self.base.fwd()
-            n = len(closed.jaxpr.outvars)
-            batched = batching.batch_jaxpr(closed, self.axis_size, [0] * len(self.in_avals),
-                                           [0] * n)[0]
-            self._fwd = (batched, num_res)
-        return self._fwd
-
-    def bwd(self, nondiff: list, res: list, cts: list) -> list:
+        if self._fwd is not None:
+            return self._fwd
         closed, num_res = self.base.fwd()
-        nn = self.num_nondiff
-        res_avals = closed.out_avals[len(closed.out_avals) - num_res:]
-        avals = [a.strip_weak() for a in
-                 self.base.in_avals[:nn] + res_avals + self.base.out_avals]
-        fn = _batch_callable(lambda *a: self.base.bwd(list(a[:nn]), list(a[nn:nn + num_res]),
-                                                      list(a[nn + num_res:])),
-                             avals, [0] * len(avals), self.axis_size)
-        return fn(*nondiff, *res, *cts)
+        n = len(closed.jaxpr.outvars)
+        dims = self.const_dims + [0] * len(self.in_avals)
+        batched = batching.batch_jaxpr(closed, self.axis_size, dims, [0] * n)[0]
+        got = (_prepend_inputs(batched, self.new_avals), num_res)
+        if not _has_tracers(got[0]):
+            self._fwd = got   # no tracer of some trace inside: safe to reuse
+        return got
 
-    def batched(self, axis_size: int) -> _BatchedVjpRules:
-        return _BatchedVjpRules(self, axis_size)
+    def bwd(self, consts: list, nondiff: list, res: list, cts: list) -> list:
+        closed, num_res = self.base.fwd()
+        nc, nn = len(self.const_avals), self.num_nondiff
+        res_avals = closed.out_avals[len(closed.out_avals) - num_res:]
+        avals = self.const_avals + [a.strip_weak() for a in
+                                    self.base.in_avals[:nn] + res_avals + self.base.out_avals]
+        k, r = nc + nn, nc + nn + num_res
+        fn = _batch_callable(lambda *a: self.base.bwd(list(a[:nc]), list(a[nc:k]),
+                                                      list(a[k:r]), list(a[r:])),
+                             avals, self.const_dims + [0] * (len(avals) - nc), self.axis_size)
+        return fn(*consts[len(self.new_avals):], *nondiff, *res, *cts)
+
+    def batched(self, axis_size: int, const_dims: list, const_avals: list,
+                new_avals: list) -> _BatchedVjpRules:
+        return _BatchedVjpRules(self, axis_size, const_dims, const_avals, new_avals)
 
 
 def _custom_vjp_jvp(primals, tangents, *, call_jaxpr, rules, num_consts):
     _no_closure_tangents(tangents[:num_consts], f"custom_vjp {rules.name}")
     fwd, _ = rules.fwd()
-    outs = core.eval_jaxpr(fwd.jaxpr, fwd.consts, *primals[num_consts:])
+    outs = core.eval_jaxpr(fwd.jaxpr, fwd.consts, *primals)
     n = len(call_jaxpr.outvars)
     prim_out, res = outs[:n], outs[n:]
     # Tangents of nondiff_argnums arguments are ignored: they are declared non-differentiable.
@@ -509,9 +711,9 @@ def _custom_vjp_jvp(primals, tangents, *, call_jaxpr, rules, num_consts):
     ts = [core.instantiate(t) for t, m in zip(tangents[nd_end:], in_mask, strict=True) if m]
     if not ts or not any(out_mask):
         return prim_out, [Zero(a.strip_weak()) for a in out_avals]
-    lin = _LinBwd(rules, in_mask, out_mask, out_avals)
+    lin = _LinBwd(rules, num_consts, in_mask, out_mask, out_avals)
     t_out = iter(custom_vjp_lin_p.bind(
-        *nondiff, *res, *ts, bwd=lin, num_res=len(nondiff) + len(res),
+        *primals[:num_consts], *nondiff, *res, *ts, bwd=lin, num_res=nd_end + len(res),
         out_avals=_Avals(a.strip_weak() for a, m in zip(out_avals, out_mask, strict=True) if m)))
     return prim_out, [next(t_out) if m else Zero(a)
                       for a, m in zip(out_avals, out_mask, strict=True)]
@@ -527,8 +729,13 @@ def _custom_vjp_batch(args, dims, *, axis_size, call_jaxpr, rules, num_consts):
                                 out_dims)[0]
     j = body.jaxpr
     opened = core.Jaxpr([], [*j.constvars, *j.invars], j.eqns, j.outvars)
+    const_dims = list(dims[:num_consts])
+    const_avals = [_unbatched(core.get_aval(c), d) for c, d in zip(consts, const_dims,
+                                                                   strict=True)]
+    batched = rules.batched(axis_size, const_dims, const_avals,
+                            [core.get_aval(c) for c in body.consts])
     outs = custom_vjp_call_p.bind(*body.consts, *consts, *xs, call_jaxpr=opened,
-                                  rules=rules.batched(axis_size),
+                                  rules=batched,
                                   num_consts=len(body.consts) + num_consts)
     return outs, out_dims
 
@@ -544,10 +751,13 @@ custom_vjp_call_p.subjaxprs = lambda params: [params["call_jaxpr"]]
 
 
 class _LinBwd:
-    """`bwd` restricted to the float arguments and outputs: `(nondiff + res, cts) -> cts`."""
+    """`bwd` restricted to the float arguments and outputs: `(consts + nondiff + res, cts) ->
+    cts`, where `consts` are the call's `num_consts` leading operands."""
 
-    def __init__(self, rules, in_mask: list[bool], out_mask: list[bool], out_avals):
+    def __init__(self, rules, num_consts: int, in_mask: list[bool], out_mask: list[bool],
+                 out_avals):
         self.rules, self.in_mask, self.out_mask = rules, in_mask, out_mask
+        self.num_consts = num_consts
         self.out_avals = list(out_avals)
         self.__name__ = f"bwd of {rules.name}"
         self._forward: dict = {}
@@ -556,8 +766,9 @@ class _LinBwd:
         it = iter(cts)
         full = [next(it) if m else _factories.zeros_like_aval(a)
                 for a, m in zip(self.out_avals, self.out_mask, strict=True)]
-        nn = self.rules.num_nondiff   # the nondiff arguments lead the residual operands
-        got = self.rules.bwd(list(res[:nn]), list(res[nn:]), full)
+        # The call's consts and the nondiff arguments lead the residual operands.
+        nc, nn = self.num_consts, self.rules.num_nondiff
+        got = self.rules.bwd(list(res[:nc]), list(res[nc:nc + nn]), list(res[nc + nn:]), full)
         return [g for g, m in zip(got, self.in_mask, strict=True) if m]
 
 

@@ -350,7 +350,7 @@ def _scan_length(xs_flat: list, length) -> int:
                 "to scan over.")
         lengths.add(aval.shape[0])
     if length is not None:
-        length = operator.index(length)
+        length = _check_length(length)
         if lengths - {length}:
             raise errors.FunctransValueError(
                 f"scan: length={length} but xs have leading axes of sizes {sorted(lengths)}.")
@@ -362,3 +362,17 @@ def _scan_length(xs_flat: list, length) -> int:
         raise errors.FunctransValueError(
             f"scan: xs leaves have different leading sizes {sorted(lengths)}; they must agree.")
     return lengths.pop()
+
+
+def _check_length(length) -> int:
+    """`length` as a Python int, checked to be a non-negative integer."""
+    try:
+        n = operator.index(length)
+    except TypeError:
+        raise errors.FunctransTypeError(
+            f"scan: length must be a non-negative int, got length={length!r} of type "
+            f"{type(length).__name__}; pass a Python int (e.g. length=int(n)).") from None
+    if n < 0:
+        raise errors.FunctransValueError(
+            f"scan: length must be a non-negative int, got length={n}.")
+    return n

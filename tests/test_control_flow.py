@@ -471,3 +471,17 @@ def test_other_user_errors_name_the_problem():
 def test_python_control_flow_on_tracer_points_to_lax():
     with pytest.raises(errors.ConcretizationError, match="lax.cond / while_loop"):
         ft.jit(lambda x: x if x > 0 else -x)(1.0)
+
+
+def test_scan_length_must_be_a_non_negative_int():
+    body = lambda c, _: (c + 1.0, c)  # noqa: E731
+    with pytest.raises(errors.FunctransValueError, match=r"length must be a non-negative int, "
+                                                         r"got length=-1"):
+        lax.scan(body, 0.0, None, length=-1)
+    with pytest.raises(errors.FunctransTypeError, match=r"length must be a non-negative int, "
+                                                        r"got length=2.0 of type float"):
+        lax.scan(body, 0.0, None, length=2.0)
+    c, ys = lax.scan(body, 0.0, None, length=np.int64(0))
+    assert c == 0.0 and ys.shape == (0,)
+    c, ys = lax.scan(body, 0.0, None, length=np.int32(3))
+    assert c == 3.0 and ys.shape == (3,)

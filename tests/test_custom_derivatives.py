@@ -311,3 +311,146 @@ def test_custom_functions_inside_loop_bodies():
         np.testing.assert_allclose(ft.hessian(f)(0.4), ft.jacfwd(ft.jacfwd(f))(0.4), rtol=1e-12)
         for t in (ft.grad(f), ft.hessian(f), ft.jit(ft.grad(f))):
             ft.check_jaxpr(ft.make_jaxpr(t)(0.4))
+
+
+# --------------------------------------------------------------------------- closed-over values
+
+
+def _closing_jvp(x, y):
+    """sin(x) * y with a custom_jvp whose rule closes over `y` (a traced value under grad)."""
+    @custom_jvp
+    def g(x):
+        return fnp.sin(x) * y
+    g.defjvp(lambda p, t: (fnp.sin(p[0]) * y, fnp.cos(p[0]) * y * t[0]))
+    return g(x)
+
+
+def _closing_vjp(x, y):
+    """sin(x) * y with a custom_vjp whose fwd and bwd close over `y`."""
+    @custom_vjp
+    def g(x):
+        return fnp.sin(x) * y
+    g.defvjp(lambda x: (fnp.sin(x) * y, fnp.cos(x)), lambda r, ct: (ct * r * y,))
+    return g(x)
+
+
+@pytest.mark.parametrize("h", [_closing_jvp, _closing_vjp], ids=["jvp", "vjp"])
+def test_rules_closing_over_a_traced_value_that_is_not_differentiated(h):
+    # d/dx sin(x) y = cos(x) y, with y a traced argument of the transformed function.
+    x, ys = 0.5, np.array([1.0, 2.0, -3.0])
+    np.testing.assert_allclose(ft.grad(h)(x, 2.0), np.cos(x) * 2.0, rtol=1e-14)
+    np.testing.assert_allclose(ft.jacfwd(h)(x, 2.0), np.cos(x) * 2.0, rtol=1e-14)
+    np.testing.assert_allclose(ft.jit(ft.grad(h))(x, 2.0), np.cos(x) * 2.0, rtol=1e-14)
+    np.testing.assert_allclose(ft.vmap(ft.grad(h), in_axes=(None, 0))(x, ys), np.cos(x) * ys,
+                               rtol=1e-14)
+    # y batched by vmap inside grad: d/dx sum_i sin(x) y_i = cos(x) sum(y)
+    summed = lambda x, ys: fnp.sum(ft.vmap(h, in_axes=(None, 0))(x, ys))  # noqa: E731
+    np.testing.assert_allclose(ft.grad(summed)(x, ys), np.cos(x) * ys.sum(), rtol=1e-14)
+    # second order: d2/dx2 sin(x) y = -sin(x) y
+    np.testing.assert_allclose(ft.jacrev(ft.jacfwd(h))(x, 2.0), -np.sin(x) * 2.0, rtol=1e-14)
+    _, t = ft.jvp(lambda x: h(x, 2.0), (x,), (1.0,))
+    np.testing.assert_allclose(t, np.cos(x) * 2.0, rtol=1e-14)
+
+
+@pytest.mark.parametrize("h", [_closing_jvp, _closing_vjp], ids=["jvp", "vjp"])
+def test_rules_closing_over_the_scanned_value_inside_a_scan_body(h):
+    xs = np.array([0.1, 0.2, -0.4])
+
+    def f(c0):   # the rules close over the scanned x, a tracer of the scan body's trace
+        return lax.scan(lambda c, x: (h(c, x), None), c0, xs)[0]
+
+    eps = 1e-6
+    fd = (f(0.3 + eps) - f(0.3 - eps)) / (2 * eps)
+    np.testing.assert_allclose(ft.grad(f)(0.3), fd, rtol=1e-8)
+    np.testing.assert_allclose(ft.jacfwd(f)(0.3), fd, rtol=1e-8)
+    np.testing.assert_allclose(ft.jit(ft.grad(f))(0.3), fd, rtol=1e-8)
+    np.testing.assert_allclose(ft.vmap(ft.grad(f))(np.array([0.3, 0.3])), [fd, fd], rtol=1e-8)
+
+
+@pytest.mark.parametrize("h", [_closing_jvp, _closing_vjp], ids=["jvp", "vjp"])
+def test_rules_closing_over_a_traced_value_keep_one_equation_in_the_ir(h):
+    closed = ft.make_jaxpr(h)(0.5, 2.0)
+    assert [e.primitive.name for e in closed.eqns] == [f"custom_{h.__name__[-3:]}_call"]
+    ft.check_jaxpr(ft.make_jaxpr(ft.grad(h))(0.5, 2.0))
+    ft.check_jaxpr(ft.make_jaxpr(ft.vmap(ft.grad(h), in_axes=(None, 0)))(0.5, np.ones(2)))
+
+
+def test_rules_closing_over_the_differentiated_value_still_raise():
+    with pytest.raises(TypeError, match="closes over"):
+        ft.grad(_closing_vjp, argnums=1)(0.5, 2.0)
+    with pytest.raises(TypeError, match="closes over"):
+        ft.grad(_closing_jvp, argnums=1)(0.5, 2.0)
+
+
+# --------------------------------------------------------------------------- keyword arguments
+
+
+def test_keyword_arguments_and_defaults_reach_the_rules_positionally():
+    seen = []
+
+    @custom_jvp
+    def f(x, y=3.0):
+        return x * y
+
+    @f.defjvp
+    def _(primals, tangents):
+        seen.append(len(primals))
+        (x, y), (tx, ty) = primals, tangents
+        return f(x, y), tx * y + x * ty   # d(x y) = y dx + x dy
+
+    np.testing.assert_allclose(ft.grad(f)(2.0), 3.0)
+    np.testing.assert_allclose(ft.grad(lambda x: f(x, y=5.0))(2.0), 5.0)
+    np.testing.assert_allclose(ft.grad(lambda y: f(x=2.0, y=y))(4.0), 2.0)
+    assert f(2.0, y=4.0) == 8.0 and set(seen) == {2}
+
+    @custom_vjp
+    def g(x, scale=2.0):
+        return x * scale
+
+    g.defvjp(lambda x, scale: (x * scale, scale), lambda s, ct: (ct * s, None))
+    np.testing.assert_allclose(ft.grad(g)(1.5), 2.0)
+    np.testing.assert_allclose(ft.grad(lambda x: g(x, scale=-4.0))(1.5), -4.0)
+    np.testing.assert_allclose(ft.grad(lambda x: g(scale=0.5, x=x))(1.5), 0.5)
+
+
+def test_nondiff_argument_given_by_keyword_is_an_error():
+    @functools.partial(custom_jvp, nondiff_argnums=(0,))
+    def f(n, x):
+        return x * n
+
+    f.defjvp(lambda n, p, t: (f(n, *p), t[0] * n))
+    assert ft.grad(lambda x: f(3, x=x))(1.0) == 3.0
+    with pytest.raises(TypeError, match=r"'n' is in nondiff_argnums.*pass it positionally"):
+        f(x=1.0, n=3)
+
+    @functools.partial(custom_vjp, nondiff_argnums=(1,))
+    def g(x, n):
+        return x * n
+
+    g.defvjp(lambda x, n: (x * n, None), lambda n, _, ct: (ct * n,))
+    assert ft.grad(lambda x: g(x, 3))(1.0) == 3.0
+    with pytest.raises(TypeError, match=r"'n' is in nondiff_argnums.*pass it positionally"):
+        g(1.0, n=3)
+    with pytest.raises(TypeError, match=r"custom_vjp g: .*unexpected keyword argument 'z'"):
+        g(1.0, 3, z=2)
+
+
+def test_a_broken_rule_fails_only_when_it_is_needed():
+    @custom_jvp
+    def f(x):
+        return x * 2.0
+
+    f.defjvp(lambda p, t: f(*p))   # not a pair
+
+    @custom_vjp
+    def g(x):
+        return x * 2.0
+
+    g.defvjp(lambda x: (x * 2.0, None), lambda _, ct: ct)   # not a tuple of cotangents
+    for h in (f, g):
+        np.testing.assert_allclose(ft.jit(h)(1.5), 3.0)
+        np.testing.assert_allclose(ft.vmap(h)(np.array([1.0, 2.0])), [2.0, 4.0])
+    with pytest.raises(TypeError, match="must return a pair"):
+        ft.grad(f)(1.0)
+    with pytest.raises(TypeError, match="must return a tuple with one cotangent per argument"):
+        ft.grad(g)(1.0)

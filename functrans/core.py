@@ -866,21 +866,35 @@ def _last_uses(jaxpr: Jaxpr) -> list[list[Var]]:
     return frees
 
 
-def _eval_jaxpr_traced(jaxpr: Jaxpr, consts, args) -> list:
+def write_outputs(env: dict, eqn: JaxprEqn, out) -> None:
+    """Store an equation's result(s) under its outvars (multiple results come as a sequence)."""
+    if eqn.primitive.multiple_results:
+        env.update(zip(eqn.outvars, out, strict=True))
+    else:
+        env[eqn.outvars[0]] = out
+
+
+def bind_eqn(eqn: JaxprEqn, ins: Sequence):
+    """Bind `eqn`'s primitive on `ins`, keeping the equation's source line."""
+    with source_override(eqn.source_info):
+        return eqn.primitive.bind(*ins, **eqn.params)
+
+
+def eval_eqns(jaxpr: Jaxpr, consts, args, apply: Callable[[JaxprEqn, list], Any]) -> list:
+    """Evaluate `jaxpr` with `apply(eqn, input values)` per equation, iteratively, dropping
+    each intermediate right after its last use."""
     env: dict[Var, Any] = dict(zip(jaxpr.constvars, consts, strict=True))
     env.update(zip(jaxpr.invars, args, strict=True))
-    frees = _last_uses(jaxpr)
-    for eqn, free in zip(jaxpr.eqns, frees, strict=True):
-        ins = [env[v] if isinstance(v, Var) else v.val for v in eqn.invars]
-        with source_override(eqn.source_info):
-            out = eqn.primitive.bind(*ins, **eqn.params)
-        if eqn.primitive.multiple_results:
-            env.update(zip(eqn.outvars, out, strict=True))
-        else:
-            env[eqn.outvars[0]] = out
+    for eqn, free in zip(jaxpr.eqns, _last_uses(jaxpr), strict=True):
+        write_outputs(env, eqn, apply(eqn, [v.val if type(v) is Literal else env[v]
+                                             for v in eqn.invars]))
         for v in free:
             del env[v]
-    return [env[v] if isinstance(v, Var) else v.val for v in jaxpr.outvars]
+    return [v.val if type(v) is Literal else env[v] for v in jaxpr.outvars]
+
+
+def _eval_jaxpr_traced(jaxpr: Jaxpr, consts, args) -> list:
+    return eval_eqns(jaxpr, consts, args, bind_eqn)
 
 
 # --------------------------------------------------------------------------- checking

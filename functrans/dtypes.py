@@ -28,10 +28,6 @@ def is_float(dtype: np.dtype) -> bool:
     return dtype.kind == "f"
 
 
-def is_int(dtype: np.dtype) -> bool:
-    return dtype.kind in "iu"
-
-
 def is_bool(dtype: np.dtype) -> bool:
     return dtype.kind == "b"
 
@@ -67,7 +63,3 @@ def result_type(*avals_or_dtypes) -> tuple[np.dtype, bool]:
         kind = max((a.dtype.kind.replace("u", "i") for a in avals_or_dtypes), key=kinds.index)
         return {"b": bool_, "i": int_, "f": float_, "c": np.dtype(np.complex128)}[kind], True
     return np.result_type(*items), False
-
-
-def canonical_dtype(dtype) -> np.dtype:
-    return np.dtype(dtype)

@@ -31,19 +31,11 @@ def run(jaxpr: core.Jaxpr, consts, args) -> list:
 
 
 def _interpret_numpy(jaxpr: core.Jaxpr, consts, args) -> list:
-    env: dict[core.Var, Any] = dict(zip(jaxpr.constvars, consts, strict=True))
-    env.update(zip(jaxpr.invars, args, strict=True))
-    for eqn, free in zip(jaxpr.eqns, core._last_uses(jaxpr), strict=True):
-        ins = [v.val if type(v) is core.Literal else env[v] for v in eqn.invars]
-        out = eqn.primitive.impl(*ins, **eqn.params)
-        if eqn.primitive.multiple_results:
-            env.update(zip(eqn.outvars, out, strict=True))
-        else:
-            env[eqn.outvars[0]] = out
-        for v in free:
-            del env[v]
-    return [v.val if type(v) is core.Literal else env[v] for v in jaxpr.outvars]
+    return core.eval_eqns(jaxpr, consts, args, _apply_impl)
 
+
+def _apply_impl(eqn: core.JaxprEqn, ins: list):
+    return eqn.primitive.impl(*ins, **eqn.params)
 
 
 # A compiled plan is Python source generated once per Jaxpr: each equation becomes one call of

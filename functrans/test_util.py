@@ -160,9 +160,7 @@ def locate_bad_rule(f: Callable, args: Sequence, modes=("fwd", "rev"), eps=None,
     read = core.env_reader(env)
     for eqn in closed.jaxpr.eqns:
         ins = [np.asarray(read(v)) for v in eqn.invars]
-        out = eqn.primitive.impl(*ins, **eqn.params)
-        env.update(zip(eqn.outvars, out if eqn.primitive.multiple_results else [out],
-                       strict=True))
+        core.write_outputs(env, eqn, eqn.primitive.impl(*ins, **eqn.params))
         if not eqn.primitive.differentiable or not any(x.dtype.kind == "f" for x in ins):
             continue
 

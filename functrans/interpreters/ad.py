@@ -176,10 +176,7 @@ def transpose_jaxpr(linear: core.ClosedJaxpr, num_linear_in: int) -> core.Closed
                 linear_eqns.append(eqn)
             else:
                 # Non-linear equations (of residuals only) are evaluated forward first.
-                with core.source_override(eqn.source_info):
-                    out = eqn.primitive.bind(*[read(v) for v in eqn.invars], **eqn.params)
-                env.update(zip(eqn.outvars, out if eqn.primitive.multiple_results else [out],
-                               strict=True))
+                core.write_outputs(env, eqn, core.bind_eqn(eqn, [read(v) for v in eqn.invars]))
         ct_env: dict[core.Var, object] = {}
         for v, ct in zip(jaxpr.outvars, cts_out, strict=True):
             if isinstance(v, core.Var) and v in linear_vars:

@@ -221,6 +221,20 @@ def _split_aux(out_tree, has_aux: bool):
     return main.num_leaves, main, aux
 
 
+def _checked(values: Sequence, avals: Sequence[core.ShapedArray], flags: Sequence[bool],
+             what: str) -> list:
+    """The flagged tangents or cotangents, each checked and converted like its aval."""
+    return [_as_like(x, a, f"{what} {i}")
+            for i, (x, a, f) in enumerate(zip(values, avals, flags, strict=True)) if f]
+
+
+def _with_zeros(values: Sequence, avals: Sequence[core.ShapedArray], flags: Sequence[bool]):
+    """`values` in the flagged slots, zeros of each aval elsewhere (symbolic zeros made real)."""
+    it = iter(values)
+    return [next(it) if f else np.zeros(a.shape, a.dtype)
+            for a, f in zip(avals, flags, strict=True)]
+
+
 def _as_like(x, aval: core.ShapedArray, what: str):
     """A tangent or cotangent `x` checked against `aval` and converted to its dtype."""
     if isinstance(x, core.Tracer):
@@ -267,15 +281,12 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence):
             "give one tangent per primal leaf.")
     closed, _, out_tree = _trace(fun, primals, core.user_source_info())
     nonzeros = [np.issubdtype(a.dtype, np.floating) for a in closed.in_avals]
-    ts = [_as_like(t, a, f"jvp: tangent {i}") for i, (t, a, nz)
-          in enumerate(zip(t_flat, closed.in_avals, nonzeros, strict=True)) if nz]
+    ts = _checked(t_flat, closed.in_avals, nonzeros, "jvp: tangent")
     jvp_closed, out_nz = ad.jvp_jaxpr(closed, nonzeros)
     jvp_closed = optimize.dce_closed(jvp_closed)
     outs = _run(jvp_closed, *p_flat, *ts)
     n = len(out_nz)
-    touts = iter(outs[n:])
-    t_out = [next(touts) if nz else np.zeros(a.shape, a.dtype)
-             for nz, a in zip(out_nz, closed.out_avals, strict=True)]
+    t_out = _with_zeros(outs[n:], closed.out_avals, out_nz)
     return (_finish_tree(tree_util.tree_unflatten(out_tree, outs[:n])),
             _finish_tree(tree_util.tree_unflatten(out_tree, t_out)))
 
@@ -308,11 +319,8 @@ def linearize(fun: Callable, *primals):
         if t_tree != in_tree:
             raise errors.FunctransValueError(
                 f"linearize: f_jvp expects tangents of structure {in_tree}, got {t_tree}.")
-        ts = [_as_like(t, a, f"f_jvp: tangent {i}") for i, (t, a, nz)
-              in enumerate(zip(t_flat, in_avals, nonzeros, strict=True)) if nz]
-        touts = iter(_run(lin_closed, *ts))
-        t_out = [next(touts) if nz else np.zeros(a.shape, a.dtype)
-                 for nz, a in zip(out_nz, out_avals, strict=True)]
+        ts = _checked(t_flat, in_avals, nonzeros, "f_jvp: tangent")
+        t_out = _with_zeros(_run(lin_closed, *ts), out_avals, out_nz)
         return _finish_tree(tree_util.tree_unflatten(out_tree, t_out))
 
     return _finish_tree(tree_util.tree_unflatten(out_tree, outs[:n_out])), f_jvp
@@ -375,11 +383,8 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
             raise errors.FunctransValueError(
                 f"vjp_fun: the cotangent has structure {ct_tree}, but the function's output "
                 f"has structure {main_tree}; pass one cotangent per output leaf.")
-        cts = [_as_like(c, a.strip_weak(), f"vjp_fun: cotangent {i}") for i, (c, a, nz)
-               in enumerate(zip(ct_flat, main_avals, out_nz[:n_main], strict=True)) if nz]
-        got = iter(_run(transposed, *cts))
-        ct_in = [next(got) if nz else np.zeros(a.shape, a.dtype)
-                 for nz, a in zip(nonzeros, in_avals, strict=True)]
+        cts = _checked(ct_flat, main_avals, out_nz[:n_main], "vjp_fun: cotangent")
+        ct_in = _with_zeros(_run(transposed, *cts), in_avals, nonzeros)
         return _finish_tree(tree_util.tree_unflatten(in_tree, ct_in))
 
     main = _finish_tree(tree_util.tree_unflatten(main_tree, outs[:n_main]))

@@ -13,7 +13,7 @@ import string
 
 import numpy as np
 
-from functrans import dtypes, errors
+from functrans import core, dtypes, errors
 from functrans.numpy import _reductions, _shape, _ufuncs, _util
 from functrans.primitives import linalg, reductions
 
@@ -91,6 +91,10 @@ def matmul(x1, x2, /, out=None):
       >>> fnp.matmul(np.ones((4, 2, 3)), np.ones((3, 5))).shape
       (4, 2, 5)
     """
+    if out is None and _util.FAST_PATHS:
+        dims = _fast_matmul_dims(x1, x2)
+        if dims is not None:
+            return linalg.dot_general_p.bind(x1, x2, dimension_numbers=dims)
     _util.check_unsupported("matmul", out=out)
     x, y = _operands("matmul", x1, x2)
     xs, ys = _util.aval(x).shape, _util.aval(y).shape
@@ -110,6 +114,32 @@ def matmul(x1, x2, /, out=None):
     nb = len(batch)
     _check_sizes("matmul", x, y, [nb + 1], [nb])
     return _contract(x, y, ((nb + 1,), (nb,)), (tuple(range(nb)), tuple(range(nb))))
+
+
+def _fast_matmul_dims(x1, x2):
+    """The `dimension_numbers` `matmul` gives a 1-d or 2-d tracer or NumPy array beside
+    another of the same (non-bool) dtype with aligned sizes, else None (general path)."""
+    t1, t2 = type(x1), type(x2)
+    if t1 is core.Tracer:
+        a1 = x1._var.aval
+    elif t1 is np.ndarray:
+        a1 = x1
+    else:
+        return None
+    if t2 is core.Tracer:
+        a2 = x2._var.aval
+        if t1 is core.Tracer and not (_util.plain_aval(a1) or _util.plain_aval(a2)):
+            return None   # two weak values of a non-default dtype: promotion changes it
+    elif t2 is np.ndarray:
+        a2 = x2
+    else:
+        return None
+    s1, s2 = a1.shape, a2.shape
+    n1 = len(s1)
+    if (a1.dtype != a2.dtype or a1.dtype.kind not in "iuf" or not 0 < n1 <= 2
+            or not 0 < len(s2) <= 2 or s1[-1] != s2[0]):
+        return None
+    return ((n1 - 1,), (0,)), ((), ())
 
 
 def vdot(a, b, /):

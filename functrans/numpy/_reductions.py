@@ -11,7 +11,7 @@ import builtins
 
 import numpy as np
 
-from functrans import dtypes, errors
+from functrans import core, dtypes, errors
 from functrans.numpy import _shape, _ufuncs, _util
 from functrans.primitives import reductions
 from functrans.primitives import shape as shape_prims
@@ -76,6 +76,12 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=
       >>> fnp.sum(np.ones((2, 3)), axis=0)
       array([2., 2., 2.])
     """
+    if (type(a) is core.Tracer and axis is None and dtype is None and out is None
+            and not keepdims and initial is None and where is None and _util.FAST_PATHS):
+        shape = a._var.aval.shape
+        if a._var.aval.dtype.kind == "f":
+            # A float sum accumulates in its own dtype: no convert, all axes.
+            return reductions.reduce_sum_p.bind(a, axes=tuple(range(len(shape)))) if shape else a
     _util.check_unsupported("sum", out=out, initial=initial, where=where)
     return _reduce("sum", reductions.reduce_sum, a, axis, keepdims, dtype, accumulate=True)
 
@@ -240,6 +246,13 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
       >>> fnp.mean(np.array([[1.0, 2.0], [3.0, 5.0]]), axis=0)
       array([2. , 3.5])
     """
+    if (type(a) is core.Tracer and axis is None and dtype is None and out is None
+            and not keepdims and where is None and _util.FAST_PATHS):
+        aval = a._var.aval
+        if aval.dtype.kind == "f" and aval.dtype != np.float16 and _util.plain_aval(aval):
+            # The sum and the quotient are in a's dtype: no converts.
+            total = sum(a)
+            return _ufuncs.true_divide(total, _util.prod(aval.shape))
     _util.check_unsupported("mean", out=out, where=where)
     a = _util.as_array(a, "mean")
     aval = _util.aval(a)

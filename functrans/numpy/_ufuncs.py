@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from functrans import dtypes, errors
+from functrans import core, dtypes, errors
 from functrans.numpy import _util
 from functrans.primitives import elementwise
 
@@ -70,13 +70,32 @@ def _prim(prim: str | Callable) -> Callable:
     return prim if callable(prim) else getattr(elementwise, prim)
 
 
+def _binder(prim: str | Callable) -> Callable:
+    """What `_prim(prim)` does, for the fast paths: the primitive's own `bind` when `prim`
+    names a wrapper `elementwise.<name>(...) = <name>_p.bind(...)` (one call less)."""
+    if callable(prim):
+        return prim
+    p = getattr(elementwise, prim.rstrip("_") + "_p", None)
+    return p.bind if isinstance(p, core.Primitive) else _prim(prim)
+
+
 def _unary(name: str, prim: str | Callable, summary: str, *, kinds: str = "f",
            identity: str = "", inexact: bool = False, hint: str = "",
            example: tuple = _EX_F) -> Callable:
     """A one-operand ufunc: `inexact` promotes ints/bools to float64 first; dtype kinds in
     `identity` return the operand unchanged; other kinds outside `kinds` raise."""
 
+    # Dtype kinds of a tracer that go straight to the primitive (no conversion, no error).
+    fast_kinds = "f" if inexact else "".join(k for k in kinds if k not in identity)
+    bind = None
+
     def ufunc(x, /, *, out=None, where=None):
+        if (type(x) is core.Tracer and out is None and where is None and _util.FAST_PATHS
+                and x._var.aval.dtype.kind in fast_kinds):
+            nonlocal bind
+            if bind is None:
+                bind = _binder(prim)
+            return bind(x)
         _util.check_unsupported(name, out=out, where=where)
         x = _util.as_operand(x, name)
         if inexact:
@@ -101,7 +120,20 @@ def _binary(name: str, prim: str, summary: str, *, kinds: str = "iuf", bool_prim
     (NumPy's `add` of bools is `or`); other dtype kinds outside `kinds` raise.
     """
 
+    # Result dtype kinds of the fast path: those that bind a primitive (the others raise).
+    fast_kinds = "f" if inexact else kinds + ("b" if bool_prim else "")
+    binds = None
+
     def ufunc(x1, x2, /, *, out=None, where=None):
+        if out is None and where is None and _util.FAST_PATHS:
+            fast = _util.fast_binary_operands(x1, x2, fast_kinds)
+            if fast is not None:
+                nonlocal binds
+                if binds is None:
+                    binds = (_binder(prim), _binder(bool_prim) if bool_prim else None)
+                if fast[2].kind == "b" and bool_prim:
+                    return binds[1](fast[0], fast[1])
+                return binds[0](fast[0], fast[1])
         _util.check_unsupported(name, out=out, where=where)
         (x, y), dtype = _util.elementwise_operands(name, x1, x2, inexact=inexact)
         if dtype.kind == "b" and bool_prim:
@@ -396,6 +428,13 @@ def power(x1, x2, /, *, out=None, where=None):
     Difference from NumPy: a traced integer exponent array is evaluated by repeated squaring
     and gives unspecified results for negative exponents (they cannot be checked).
     """
+    if type(x1) is core.Tracer and out is None and where is None and _util.FAST_PATHS:
+        # A float tracer to a small integral Python power: promotion changes neither.
+        a = x1._var.aval
+        t2 = type(x2)
+        if (a.dtype.kind == "f" and (t2 is int or (t2 is float and x2.is_integer()))
+                and -2**31 < x2 < 2**31 and _util.plain_aval(a)):
+            return elementwise.integer_pow_p.bind(x1, y=int(x2))
     _util.check_unsupported("power", out=out, where=where)
     x1 = _util.as_operand(x1, "power")
     x2 = _util.as_operand(x2, "power")

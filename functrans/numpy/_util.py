@@ -2,7 +2,8 @@
 
 Owns the conversions every public function makes before it binds primitives: turning user
 values into operands, promoting them per NEP 50 (weak Python scalars), broadcasting them by
-NumPy's rules, checking axes, dtypes and unsupported arguments. Owns no public function.
+NumPy's rules, checking axes, dtypes and unsupported arguments; and the fast path of the
+common cases of tracing, which skips them (`FAST_PATHS`). Owns no public function.
 """
 from __future__ import annotations
 
@@ -157,10 +158,10 @@ def elementwise_operands(fname: str, *xs, inexact: bool = False):
     `inexact` turns an integer or bool result dtype into float64 (before broadcasting).
     Returns the operands and their common dtype.
     """
-    if len(xs) == 2:
-        fast = _fast_binary_operands(*xs, inexact)
+    if len(xs) == 2 and FAST_PATHS:
+        fast = fast_binary_operands(xs[0], xs[1], "f" if inexact else "biuf")
         if fast is not None:
-            return fast
+            return [fast[0], fast[1]], fast[2]
     xs = [as_operand(x, fname) for x in xs]
     xs, dtype, weak = promote(*xs)
     if inexact and not dtypes.is_float(dtype):
@@ -175,32 +176,105 @@ def elementwise_operands(fname: str, *xs, inexact: bool = False):
     return out, dtype
 
 
-def _fast_binary_operands(x, y, inexact: bool):
-    """The common cases of tracing, without the general machinery: None if not one of them.
+# --------------------------------------------------------------------------- fast paths
+#
+# Tracing calls the functions of this package once per operation, so the common cases skip
+# the general machinery above (as_operand, promote, convert, broadcast_shapes). Each fast path
+# applies only where the general path would bind exactly the same primitives to exactly the
+# same operands (same params, dtypes and weak types); anything else, errors included, falls
+# through to the general path. tests/test_fnp_fast_paths.py compares the two.
 
-    Two tracers of one dtype whose shapes agree (or one is rank-0); or a floating tracer beside
-    a Python float or int, which takes the tracer's dtype (NEP 50).
+# False: every function takes its general path (the fast-path tests compare the two).
+FAST_PATHS = True
+
+# The dtypes weak values have when NEP 50 promotes weak values among themselves. A weak value
+# of another dtype (e.g. `sum(weak, dtype=float32)`) is promoted to one of these by the
+# general path, so fast paths leave it alone.
+_WEAK_DTYPES = frozenset([dtypes.float_, dtypes.int_, dtypes.bool_])
+
+# The kinds of Python scalar a tracer of each dtype kind absorbs without changing its dtype
+# (NEP 50: a weak scalar of a kind no wider than the array's takes the array's dtype).
+_ABSORBS = {"f": (float, int, bool), "i": (int, bool), "u": (int, bool), "b": (bool,)}
+
+
+def plain_aval(aval: core.ShapedArray) -> bool:
+    """Strongly typed, or weakly typed with the dtype NEP 50 gives weak values: an operand
+    whose dtype promotion leaves alone when it meets operands of its own dtype."""
+    return not aval.weak_type or aval.dtype in _WEAK_DTYPES
+
+
+def fast_binary_operands(x, y, kinds: str):
+    """`elementwise_operands` of two operands in the common cases of tracing, else None.
+
+    The cases: a tracer beside a tracer, NumPy array or NumPy scalar of its dtype (nothing to
+    convert; broadcast unless the shapes are equal or one is rank-0); or a tracer beside a
+    Python scalar of a kind its dtype absorbs (the scalar converted as
+    `convert` would: a NumPy scalar of the tracer's dtype, or a Python scalar when the tracer
+    is weakly typed). Returns `(x, y, dtype)`, and only for a dtype of one of `kinds` (so a
+    caller that would raise for the others has bound nothing when it falls back).
     """
-    tx, ty = type(x) is core.Tracer, type(y) is core.Tracer
-    if tx and ty:
-        ax, ay = x._var.aval, y._var.aval
-        if ax.dtype != ay.dtype or (ax.shape != ay.shape and ax.shape and ay.shape):
-            return None
-        if inexact and ax.dtype.kind != "f":
-            return None
-        return [x, y], ax.dtype
-    if tx:
+    if type(x) is core.Tracer:
         t, s, flip = x, y, False
-    elif ty:
+    elif type(y) is core.Tracer:
         t, s, flip = y, x, True
     else:
         return None
-    st = type(s)
     a = t._var.aval
-    if (st is not float and st is not int) or a.dtype.kind != "f":
+    dtype = a.dtype
+    kind = dtype.kind
+    if kind not in kinds:
         return None
-    s = float(s) if a.weak_type else a.dtype.type(s)
-    return ([s, t] if flip else [t, s]), a.dtype
+    absorbed = _ABSORBS.get(kind)
+    if absorbed is None:
+        return None
+    st = type(s)
+    if st is float or st is int or st is bool:
+        if st not in absorbed:
+            return None
+        if a.weak_type:
+            if dtype not in _WEAK_DTYPES:
+                return None
+            s = _PY_TYPES[kind](s)
+        else:
+            # Equals np.array(s, dtype)[()] (convert's conversion), OverflowError included.
+            s = dtype.type(s)
+    elif st is core.Tracer:
+        b = s._var.aval
+        if b.dtype != dtype or (a.weak_type and b.weak_type and dtype not in _WEAK_DTYPES):
+            return None
+        if a.shape != b.shape and a.shape and b.shape:
+            return _fast_broadcast(s, b.shape, t, a.shape, dtype) if flip else \
+                _fast_broadcast(t, a.shape, s, b.shape, dtype)
+    elif st is np.ndarray or isinstance(s, np.generic):
+        if s.dtype != dtype:
+            return None
+        if a.shape != s.shape and a.shape and s.shape:
+            return _fast_broadcast(s, s.shape, t, a.shape, dtype) if flip else \
+                _fast_broadcast(t, a.shape, s, s.shape, dtype)
+    else:
+        return None
+    return (s, t, dtype) if flip else (t, s, dtype)
+
+
+def _fast_broadcast(x, x_shape, y, y_shape, dtype):
+    """`(x, y, dtype)` with x and y (of ranks >= 1) broadcast to their common shape as
+    `elementwise_operands` does it (`broadcast_to_shape`, x first); None if incompatible."""
+    n = max(len(x_shape), len(y_shape))
+    shape = []
+    for i, j in zip((1,) * (n - len(x_shape)) + x_shape, (1,) * (n - len(y_shape)) + y_shape,
+                    strict=True):
+        if i == j or j == 1:
+            shape.append(i)
+        elif i == 1:
+            shape.append(j)
+        else:
+            return None   # the general path raises the error
+    shape = tuple(shape)
+    if x_shape != shape:
+        x = shape_prims.broadcast_in_dim(x, shape, tuple(range(n - len(x_shape), n)))
+    if y_shape != shape:
+        y = shape_prims.broadcast_in_dim(y, shape, tuple(range(n - len(y_shape), n)))
+    return x, y, dtype
 
 
 def canonicalize_axis(axis, ndim: int, fname: str, argname: str = "axis") -> int:

@@ -30,10 +30,12 @@ PARTIALLY_LINEAR = {
     "scatter_mul",             # linear in the operand, given the updates
 }
 # Primitives without operands: nothing to batch over.
-NULLARY = {"iota"}
+NULLARY = {"iota", "identity_basis"}
 # Registered primitives no op-table program contains: iota has no operands, so it is always
-# folded to a constant while tracing (fnp.arange, eye, ... are constants of the program).
-NOT_IN_TABLE = {"iota"}
+# folded to a constant while tracing (fnp.arange, eye, ... are constants of the program);
+# identity_basis is bound only by jacfwd/jacrev under a trace, never by a functrans.numpy op
+# (tests/test_identity_basis.py covers it).
+NOT_IN_TABLE = {"iota", "identity_basis"}
 
 
 def registered_primitives() -> dict[str, core.Primitive]:

@@ -5,7 +5,10 @@ its own on a `Jaxpr` (or, with a `_closed` wrapper, on a `ClosedJaxpr` and its c
 
 - `simplify_jaxpr`: algebraic identities through the optional per-primitive hook
   `simplify(eqn, ctx) -> list of atoms | None` (see `SimplifyContext`);
-- `fold_jaxpr`: constant folding, evaluating equations whose operands are all known;
+- `fold_jaxpr`: constant folding, evaluating equations whose operands are all known (except
+  `always_staged` ones, such as the Jacobian basis: they stay equations, so that hooks can see
+  where their structure flows; their values are known to later folds, and `optimize` makes
+  constants of the small ones left at the end);
 - `cse_jaxpr`: common-subexpression elimination;
 - `dce_jaxpr`: dead-code elimination.
 
@@ -185,6 +188,9 @@ class SimplifyContext:
         """Outputs of `eqn` (all operands known) as literals and new constants, or None."""
         prim = eqn.primitive
         vals = [v.val if type(v) is Literal else self.known[v] for v in eqn.invars]
+        if prim.always_staged:
+            self._know_structural(eqn, vals)
+            return None
         largest_input = max([np.size(x) for x in vals], default=1)
         for v in eqn.outvars:
             if v.aval.shape == ():
@@ -206,6 +212,23 @@ class SimplifyContext:
                 return None
             outs.append(r)
         return [self._constant(v, r) for v, r in zip(eqn.outvars, outs, strict=True)]
+
+    def _know_structural(self, eqn: core.JaxprEqn, vals: list) -> None:
+        """An always-staged equation (the Jacobian basis) is never replaced by a constant: the
+        hooks must keep seeing its equation. Its value is known to later folds, so whatever
+        no hook rewrites folds exactly as it would have with a constant there."""
+        if eqn.primitive.impl is None:
+            return
+        try:
+            with np.errstate(all="ignore"):
+                res = eqn.primitive.impl(*vals, **eqn.params)
+        except Exception:   # noqa: BLE001  (left for run time, where the error is reported)
+            return
+        res = list(res) if eqn.primitive.multiple_results else [res]
+        for v, r in zip(eqn.outvars, res, strict=True):
+            r = np.asarray(r)
+            if r.shape == v.aval.shape and r.dtype == v.aval.dtype:
+                self.known[v] = r
 
     def _constant(self, v: Var, r: np.ndarray):
         if r.shape == ():
@@ -390,12 +413,44 @@ def optimize(closed: core.ClosedJaxpr) -> core.ClosedJaxpr:
     operands are final, and an equation a rewrite emits is itself rewritten before the walk
     goes on. No rewrite depends on how often a value is used, so removing dead code enables
     no further rewrite: one walk and one DCE reach the fixed point ("until no change"), and
-    `optimize(optimize(p))` is `optimize(p)` (tested). Cost: O(equations).
+    `optimize(optimize(p))` is `optimize(p)` (tested). Last, the always-staged equations
+    left (a Jacobian basis no hook rewrote away) become constants when small. Cost:
+    O(equations).
     """
     with _collector_paused():
         ctx = _walk(closed.jaxpr, _known_consts(closed))
-        return dce_closed(core.ClosedJaxpr(_rebuilt(closed.jaxpr, ctx),
-                                           [*closed.consts, *ctx.new_consts]))
+        return _materialized(dce_closed(core.ClosedJaxpr(_rebuilt(closed.jaxpr, ctx),
+                                                         [*closed.consts, *ctx.new_consts])))
+
+
+def _materialized(closed: core.ClosedJaxpr) -> core.ClosedJaxpr:
+    """`closed` with its operand-free always-staged equations (the Jacobian basis) turned into
+    leading constants when they are no larger than FOLD_MAX_SIZE.
+
+    They were kept as equations for the simplify hooks, which are done with this program; as
+    constants they are not rebuilt on every run. (Inside sub-jaxprs, whose signature is fixed,
+    and when large, they stay equations: `np.eye` is cheap next to O(n^2) work, and a cached
+    program then holds no n x n array.)
+    """
+    jaxpr = closed.jaxpr
+    picked = [e for e in jaxpr.eqns if e.primitive.always_staged and not e.invars
+              and e.primitive.impl is not None
+              and all(v.aval.size <= FOLD_MAX_SIZE for v in e.outvars)]
+    if not picked:
+        return closed
+    constvars, consts = [], []
+    for eqn in picked:
+        res = eqn.primitive.impl(**eqn.params)
+        for v, r in zip(eqn.outvars, res if eqn.primitive.multiple_results else [res],
+                        strict=True):
+            r = np.asarray(r)
+            r.flags.writeable = False   # kept by the program, like a snapshot
+            constvars.append(v)
+            consts.append(r)
+    drop = {id(e) for e in picked}
+    eqns = [e for e in jaxpr.eqns if id(e) not in drop]
+    return core.ClosedJaxpr(core.Jaxpr([*constvars, *jaxpr.constvars], jaxpr.invars, eqns,
+                                       jaxpr.outvars), [*consts, *closed.consts])
 
 
 @contextlib.contextmanager

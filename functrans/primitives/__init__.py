@@ -3,6 +3,7 @@
 Importing this package registers every primitive. See docs/primitives.md for the set.
 """
 from functrans.primitives import (  # noqa: F401
+    basis,
     elementwise,
     indexing,
     linalg,

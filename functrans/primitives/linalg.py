@@ -219,3 +219,20 @@ def _shift_dims(dims, bdim: int | None) -> tuple[int, ...]:
     if bdim is None:
         return tuple(dims)
     return tuple(d + (d >= bdim) for d in dims)
+
+
+# --------------------------------------------------------------------------- simplification
+
+
+@dot_general_p.def_simplify
+def _dot_general_simplify(eqn, ctx):
+    (lc, _), (lb, _) = eqn.params["dimension_numbers"]
+    if lb or len(lc) != 1:
+        return None
+    x, y = eqn.invars
+    if ctx.definition(x) is None and ctx.definition(y) is None:
+        return None
+    # A product with the Jacobian basis scaled along its diagonal is a scaling of the other
+    # operand (primitives/basis.py).
+    from functrans.primitives import basis
+    return basis.simplify_dot(eqn, ctx)

@@ -36,6 +36,7 @@ if _ROOT not in sys.path:
 
 import functrans as ft
 import functrans.numpy as fnp
+from functrans import program_cache
 from functrans.interpreters import optimize
 
 # Problem sizes: "full" is the table of record, "quick" a smoke run, "tiny" the test suite's.
@@ -243,6 +244,20 @@ def _chain_workload(n) -> Workload:
                     lambda: g(x), lambda: jg(x), per=n)
 
 
+def _chain_cold_workload(n) -> Workload:
+    """The chain's grad with the program cache off: every call traces, transforms (linearize,
+    transpose) and evaluates, as the first call of a new program structure does."""
+    x = np.linspace(0.0, 1.0, 10)
+    g = ft.grad(lambda x: chain(x, n))
+
+    def cold():
+        with program_cache.disabled():
+            return g(x)
+
+    return Workload("  same, program cache off", lambda: chain_grad_numpy(x, n), cold, None,
+                    per=n)
+
+
 def _chain_trace_workload(n) -> Workload:
     x = np.linspace(0.0, 1.0, 10)
     return Workload(f"make_jaxpr(grad) {n}-op chain", None,
@@ -286,6 +301,7 @@ def workloads(size: str) -> list[Workload]:
     out.append(_hessian_workload(*s["hess"], rng))
     out.append(_jacobian_norm_workload(s["jac_grad_n"], rng))
     out.append(_chain_workload(s["chain"]))
+    out.append(_chain_cold_workload(s["chain"]))
     out.append(_chain_trace_workload(s["chain"]))
     return out
 
@@ -295,7 +311,7 @@ def check(w: Workload) -> None:
     if w.numpy is None:
         return
     want = w.numpy()
-    for got in (w.functrans(), w.jitted()):
+    for got in [f() for f in (w.functrans, w.jitted) if f is not None]:
         flat_got = ft.tree_util.tree_leaves(got)
         flat_want = ft.tree_util.tree_leaves(want)
         assert len(flat_got) == len(flat_want), w.name

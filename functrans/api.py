@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from functrans import core, errors, tree_util
+from functrans import core, errors, program_cache, tree_util
 from functrans.interpreters import ad, batching, optimize
 
 
@@ -174,6 +174,16 @@ def _run(closed: core.ClosedJaxpr, *args) -> list:
     return outs
 
 
+def _transformed(kind, closed: core.ClosedJaxpr, flat: list, compute,
+                 build_first: bool = False) -> list:
+    """`compute(closed, flat, 0)`, through the program cache when it knows the structure of
+    `closed` (see program_cache: un-jitted calls reuse the transformed program)."""
+    program = program_cache.program_for(kind, closed, flat, compute, build_first)
+    if program is None:
+        return compute(closed, flat, 0)
+    return _run(program, *closed.consts, *flat)
+
+
 def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[tuple[int, ...], bool]:
     single = not isinstance(argnums, (tuple, list))
     if not single and not argnums:
@@ -282,11 +292,16 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence):
     closed, _, out_tree = _trace(fun, primals, core.user_source_info())
     nonzeros = [np.issubdtype(a.dtype, np.floating) for a in closed.in_avals]
     ts = _checked(t_flat, closed.in_avals, nonzeros, "jvp: tangent")
-    jvp_closed, out_nz = ad.jvp_jaxpr(closed, nonzeros)
-    jvp_closed = optimize.dce_closed(jvp_closed)
-    outs = _run(jvp_closed, *p_flat, *ts)
-    n = len(out_nz)
-    t_out = _with_zeros(outs[n:], closed.out_avals, out_nz)
+    n = len(closed.jaxpr.outvars)
+
+    def compute(closed, flat, n_lead):
+        n_in = len(closed.jaxpr.invars)
+        jvp_closed, out_nz = ad.jvp_jaxpr(closed, [False] * n_lead + nonzeros)
+        outs = _run(optimize.dce_closed(jvp_closed), *flat[:n_in], *flat[n_in:])
+        return outs[:n] + _with_zeros(outs[n:], closed.out_avals, out_nz)
+
+    outs = _transformed(("jvp", tuple(nonzeros)), closed, [*p_flat, *ts], compute)
+    t_out = outs[n:]
     return (_finish_tree(tree_util.tree_unflatten(out_tree, outs[:n])),
             _finish_tree(tree_util.tree_unflatten(out_tree, t_out)))
 
@@ -337,10 +352,11 @@ def _vjp_flat(closed: core.ClosedJaxpr, p_flat: list, nonzeros: list[bool], n_ma
     is nonzero (`out_nz`), and returns one cotangent per nonzero input.
     """
     want = [i < n_main for i in range(len(closed.jaxpr.outvars))]
-    if core.current_trace() is None and not any(e.primitive.partial_eval
-                                                for e in closed.jaxpr.eqns):
+    if core.current_trace() is None and not any(
+            e.primitive.partial_eval or e.primitive.always_staged for e in closed.jaxpr.eqns):
         # Concrete inputs: linearize and evaluate the primal part in one pass. (Higher-order
-        # equations need their partial-evaluation rule, so they take the staged path.)
+        # equations need their partial-evaluation rule, and always-staged ones never evaluate
+        # when bound, so programs holding either take the staged path.)
         outs, lin_closed, out_nz = ad.linearize_values(closed, p_flat, nonzeros, want)
         n_lin = len(lin_closed.jaxpr.invars)
     else:
@@ -414,14 +430,21 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         closed, in_tree, out_tree = _trace(f, args, core.user_source_info())
         n_main, main_tree, aux_tree = _split_aux(out_tree, has_aux)
         _check_scalar_output(closed.out_avals[:n_main], main_tree)
-        p_flat = tree_util.tree_leaves(tuple(args))
-        outs, transposed, out_nz = _vjp_flat(closed, p_flat, mask, n_main)
-        if out_nz[0]:
-            aval = closed.out_avals[0]
-            g_flat = iter(_run(transposed, np.ones((), aval.dtype)))
-        else:
-            g_flat = iter(np.zeros(a.shape, a.dtype) for a, m in
-                          zip(closed.in_avals, mask, strict=True) if m)
+        n_out = len(closed.jaxpr.outvars)
+
+        def compute(closed, flat, n_lead):
+            full_mask = [False] * n_lead + mask
+            outs, transposed, out_nz = _vjp_flat(closed, flat, full_mask, n_main)
+            if out_nz[0]:
+                grads = _run(transposed, np.ones((), closed.out_avals[0].dtype))
+            else:
+                grads = [np.zeros(a.shape, a.dtype)
+                         for a, m in zip(closed.in_avals, full_mask, strict=True) if m]
+            return [*outs, *grads]
+
+        res = _transformed(("grad", tuple(mask), n_main), closed,
+                           tree_util.tree_leaves(tuple(args)), compute)
+        outs, g_flat = res[:n_out], iter(res[n_out:])
         per_leaf = [next(g_flat) if m else None for m in mask]
         grads = tree_util.tree_unflatten(in_tree, per_leaf)
         grads = tuple(grads[i] for i in nums)
@@ -557,8 +580,13 @@ def vmap(fun: Callable, in_axes=0, out_axes=0):
         out_dims = _flatten_axes(out_axes, out_tree, "out_axes")
         out_dims = [None if d is None else _norm_axis(d, a.ndim + 1, "out_axes")
                     for d, a in zip(out_dims, closed.out_avals, strict=True)]
-        batched = optimize.dce_closed(batching.batch_jaxpr(closed, size, dims, out_dims)[0])
-        return _finish_tree(tree_util.tree_unflatten(out_tree, _run(batched, *flat)))
+
+        def compute(closed, flat, n_lead):
+            batched = batching.batch_jaxpr(closed, size, [None] * n_lead + dims, out_dims)[0]
+            return _run(optimize.dce_closed(batched), *flat)
+
+        outs = _transformed(("vmap", size, tuple(dims), tuple(out_dims)), closed, flat, compute)
+        return _finish_tree(tree_util.tree_unflatten(out_tree, outs))
 
     return vmapped
 
@@ -609,14 +637,21 @@ def _unbatched_aval(x, d) -> core.ShapedArray:
 
 
 def _basis(avals: Sequence[core.ShapedArray]) -> list:
-    """The standard basis of the space of `avals`, one array per aval of shape (N,) + shape."""
+    """The standard basis of the space of `avals`, one array per aval of shape (N,) + shape.
+
+    Under a trace (N > 1) each block is an `identity_basis` equation, whose zeros the optimizer
+    may treat as structural (docs/design.md); at top level, NumPy arrays."""
+    from functrans.primitives import basis
     sizes = [a.size for a in avals]
     n = sum(sizes)
+    staged = n > 1 and core.current_trace() is not None
     out, off = [], 0
     for a, size in zip(avals, sizes, strict=True):
-        block = np.zeros((n, size), a.dtype)
-        block[off:off + size] = np.eye(size, dtype=a.dtype)
-        out.append(block.reshape((n, *a.shape)))
+        shape = (n, *a.shape)
+        if staged:
+            out.append(basis.identity_basis(shape, a.dtype, off))
+        else:
+            out.append(basis.identity_basis_p.impl(shape=shape, dtype=a.dtype, offset=off))
         off += size
     return out
 
@@ -679,30 +714,38 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         nums, single, mask, closed, in_tree, n_main, main_tree, aux_tree = _jac_setup(
             fun, argnums, has_aux, args, kwargs, "jacfwd")
         n_out = len(closed.jaxpr.outvars)
-        want = [i < n_main for i in range(n_out)]
-        jc, _ = ad.jvp_jaxpr(closed, mask, want, instantiate=True)
-        in_avals = [a.strip_weak() for a, m in zip(closed.in_avals, mask, strict=True) if m]
-        basis = _basis(in_avals)
-        n = len(basis[0]) if basis else 0
         main_avals = closed.out_avals[:n_main]
-        flat_args = tree_util.tree_leaves(tuple(args))
-        if n == 1:
-            # One basis vector: a plain JVP, with the basis axis added back at the end.
-            res = _run(jc, *flat_args, *[b[0] for b in basis])
-            res = res[:n_out] + [_expand(t, a.ndim) for t, a in zip(res[n_out:], main_avals,
-                                                                     strict=True)]
-        else:
-            in_dims = [None] * len(closed.in_avals) + [0] * len(basis)
-            out_dims = [None] * n_out + [a.ndim for a in main_avals]
-            batched = optimize.dce_closed(batching.batch_jaxpr(jc, n, in_dims, out_dims)[0])
-            res = _run(batched, *flat_args, *basis)
-        jac_leaves = []
-        for t, a in zip(res[n_out:], main_avals, strict=True):
-            blocks, off = [], 0
-            for ia in in_avals:
-                blocks.append(_finish(_block(t, a.ndim, off, ia.size, a.shape + ia.shape)))
-                off += ia.size
-            jac_leaves.append(_jac_tree(in_tree, nums, single, mask, blocks))
+        in_avals = [a.strip_weak() for a, m in zip(closed.in_avals, mask, strict=True) if m]
+
+        def compute(closed, flat_args, n_lead):
+            full_mask = [False] * n_lead + mask
+            want = [i < n_main for i in range(n_out)]
+            jc, _ = ad.jvp_jaxpr(closed, full_mask, want, instantiate=True)
+            basis = _basis(in_avals)
+            n = len(basis[0]) if basis else 0
+            if n == 1:
+                # One basis vector: a plain JVP, with the basis axis added back at the end.
+                res = _run(jc, *flat_args, *[b[0] for b in basis])
+                res = res[:n_out] + [_expand(t, a.ndim)
+                                     for t, a in zip(res[n_out:], main_avals, strict=True)]
+            else:
+                in_dims = [None] * len(closed.in_avals) + [0] * len(basis)
+                out_dims = [None] * n_out + [a.ndim for a in main_avals]
+                batched = optimize.dce_closed(batching.batch_jaxpr(jc, n, in_dims, out_dims)[0])
+                res = _run(batched, *flat_args, *basis)
+            blocks = []
+            for t, a in zip(res[n_out:], main_avals, strict=True):
+                off = 0
+                for ia in in_avals:
+                    blocks.append(_block(t, a.ndim, off, ia.size, a.shape + ia.shape))
+                    off += ia.size
+            return res[:n_out] + blocks
+
+        res = _transformed(("jacfwd", tuple(mask), n_main), closed,
+                           tree_util.tree_leaves(tuple(args)), compute, build_first=True)
+        blocks = iter(res[n_out:])
+        jac_leaves = [_jac_tree(in_tree, nums, single, mask,
+                                [_finish(next(blocks)) for _ in in_avals]) for _ in main_avals]
         jac = tree_util.tree_unflatten(main_tree, jac_leaves)
         if has_aux:
             return jac, _finish_tree(tree_util.tree_unflatten(aux_tree, res[n_main:n_out]))
@@ -726,31 +769,39 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     def jacfun(*args, **kwargs):
         nums, single, mask, closed, in_tree, n_main, main_tree, aux_tree = _jac_setup(
             fun, argnums, has_aux, args, kwargs, "jacrev")
-        outs, transposed, out_nz = _vjp_flat(closed, tree_util.tree_leaves(tuple(args)), mask,
-                                             n_main)
+        n_out = len(closed.jaxpr.outvars)
         main_avals = closed.out_avals[:n_main]
-        out_nz = out_nz[:n_main]
         in_avals = [a.strip_weak() for a, m in zip(closed.in_avals, mask, strict=True) if m]
-        ct_avals = [a.strip_weak() for a, nz in zip(main_avals, out_nz, strict=True) if nz]
-        basis = _basis(ct_avals)
-        m = len(basis[0]) if basis else 0
-        if m == 1:
-            # One basis cotangent: a plain VJP, with the basis axis added back in front.
-            rows = [_expand(r, 0) for r in _run(transposed, *[b[0] for b in basis])]
-        elif basis:
-            batched = optimize.dce_closed(batching.batch_jaxpr(
-                transposed, m, [0] * len(basis), [0] * len(in_avals))[0])
-            rows = _run(batched, *basis)
-        jac_leaves, off = [], 0
-        for a, nz in zip(main_avals, out_nz, strict=True):
-            blocks = []
-            for k, ia in enumerate(in_avals):
-                if nz:
-                    blocks.append(_finish(_block(rows[k], 0, off, a.size, a.shape + ia.shape)))
-                else:
-                    blocks.append(np.zeros(a.shape + ia.shape, a.dtype))
-            off += a.size if nz else 0
-            jac_leaves.append(_jac_tree(in_tree, nums, single, mask, blocks))
+
+        def compute(closed, flat_args, n_lead):
+            outs, transposed, out_nz = _vjp_flat(closed, flat_args, [False] * n_lead + mask,
+                                                 n_main)
+            out_nz = out_nz[:n_main]
+            ct_avals = [a.strip_weak() for a, nz in zip(main_avals, out_nz, strict=True) if nz]
+            basis = _basis(ct_avals)
+            m = len(basis[0]) if basis else 0
+            if m == 1:
+                # One basis cotangent: a plain VJP, with the basis axis added back in front.
+                rows = [_expand(r, 0) for r in _run(transposed, *[b[0] for b in basis])]
+            elif basis:
+                batched = optimize.dce_closed(batching.batch_jaxpr(
+                    transposed, m, [0] * len(basis), [0] * len(in_avals))[0])
+                rows = _run(batched, *basis)
+            blocks, off = [], 0
+            for a, nz in zip(main_avals, out_nz, strict=True):
+                for k, ia in enumerate(in_avals):
+                    if nz:
+                        blocks.append(_block(rows[k], 0, off, a.size, a.shape + ia.shape))
+                    else:
+                        blocks.append(np.zeros(a.shape + ia.shape, a.dtype))
+                off += a.size if nz else 0
+            return [*outs, *blocks]
+
+        res = _transformed(("jacrev", tuple(mask), n_main), closed,
+                           tree_util.tree_leaves(tuple(args)), compute, build_first=True)
+        outs, blocks = res[:n_out], iter(res[n_out:])
+        jac_leaves = [_jac_tree(in_tree, nums, single, mask,
+                                [_finish(next(blocks)) for _ in in_avals]) for _ in main_avals]
         jac = tree_util.tree_unflatten(main_tree, jac_leaves)
         if has_aux:
             return jac, _finish_tree(tree_util.tree_unflatten(aux_tree, outs[n_main:]))

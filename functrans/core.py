@@ -122,14 +122,29 @@ class SourceInfo(NamedTuple):
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
+_INTERNAL_CODE: set = set()   # code objects of functrans functions (bounded by the package)
+_SOURCE_INFOS: dict = {}      # (code, line) -> SourceInfo, cleared when it grows past a bound
+
+
 def user_source_info() -> SourceInfo | None:
     """The innermost stack frame outside functrans, i.e. the user's line."""
     f = sys._getframe(1)
-    while f is not None and f.f_code.co_filename.startswith(_PKG_DIR):
+    internal = _INTERNAL_CODE
+    while f is not None:
+        code = f.f_code
+        if code not in internal:
+            if not code.co_filename.startswith(_PKG_DIR):
+                key = (code, f.f_lineno)
+                info = _SOURCE_INFOS.get(key)
+                if info is None:
+                    if len(_SOURCE_INFOS) > 4096:
+                        _SOURCE_INFOS.clear()
+                    info = _SOURCE_INFOS[key] = SourceInfo(code.co_filename, key[1],
+                                                           code.co_name)
+                return info
+            internal.add(code)
         f = f.f_back
-    if f is None:
-        return None
-    return SourceInfo(f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
+    return None
 
 
 # --------------------------------------------------------------------------- IR
@@ -338,6 +353,9 @@ class Primitive:
         self.subjaxprs: Callable | None = None   # params -> sub-jaxprs, for check/pretty/DCE
         self.partial_eval: Callable | None = None  # split by known inputs (higher-order prims)
         self.dce: Callable | None = None   # (eqn, used_outputs) -> eqn with only those outputs
+        # True: recorded under a trace even when no operand is traced (a structural value the
+        # optimizer must recognize, e.g. the identity basis of jacrev); False: evaluated then.
+        self.always_staged = False
 
     def __repr__(self):
         return self.name
@@ -489,40 +507,43 @@ class JaxprTrace:
             if x.ndim == 0:
                 # A NumPy scalar, immutable, not the user's 0-d array (which may change later).
                 return Literal(x[()], _scalar_aval(x.dtype))
-            return self._const_var(x, ShapedArray(x.shape, x.dtype))
+            return self._const_var(x, None)
         if isinstance(x, Literal):
             return x
+        aval = _WEAK_AVALS.get(type(x))
+        if aval is not None:   # bool, int, float
+            return Literal(np.array(x, aval.dtype)[()], aval)
         if isinstance(x, (bool, int, float)):
             aval = get_aval(x)
             return Literal(np.array(x, aval.dtype)[()], aval)
         return self.to_atom(np.asarray(x))
 
-    def _const_var(self, x, aval) -> Var:
+    def _const_var(self, x, aval: ShapedArray | None) -> Var:
+        """The constvar holding `x` (an array, or an outer tracer), made on first use."""
         v = self._const_ids.get(id(x))
         if v is None:
-            v = Var(aval)
+            v = Var(ShapedArray(x.shape, x.dtype) if aval is None else aval)
             self._const_ids[id(x)] = v
             self.constvars.append(v)
             self.const_vals.append(x)   # keeps x alive, so id(x) stays unique
         return v
 
     def process(self, prim: Primitive, args, params):
-        invars = []
-        avals = []
-        traced = False
         for x in args:
             if type(x) is Tracer:
-                traced = True
-                v = x._var if x._trace is self else self.to_atom(x)
+                break
+        else:
+            if not prim.always_staged:
+                # Nothing depends on the traced inputs: evaluate now (constant folding).
+                return _eager_bind(prim, args, params)
+        invars = []
+        avals = []
+        for x in args:
+            if type(x) is Tracer and x._trace is self:
+                v = x._var
             else:
-                v = x    # converted below, once we know the equation is traced
+                v = self.to_atom(x)
             invars.append(v)
-        if not traced:
-            # Nothing depends on the traced inputs: evaluate now (constant folding).
-            return _eager_bind(prim, args, params)
-        for i, v in enumerate(invars):
-            if type(v) is not Var:
-                v = invars[i] = self.to_atom(v)
             avals.append(v.aval)
         out_aval = prim.abstract_eval(*avals, **params)
         info = _state.source or user_source_info()
@@ -542,6 +563,8 @@ class JaxprTrace:
 
 
 _SCALAR_AVALS: dict[np.dtype, ShapedArray] = {}
+_WEAK_AVALS = {bool: ShapedArray((), dtypes.bool_, True), int: ShapedArray((), dtypes.int_, True),
+               float: ShapedArray((), dtypes.float_, True)}
 
 
 def _scalar_aval(dtype: np.dtype) -> ShapedArray:
@@ -669,149 +692,149 @@ class Tracer:
 
     # -- operators forward to functrans.numpy
     def __neg__(self):
-        return _np_lazy().negative(self)
+        return (_fnp or _np_lazy()).negative(self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return _np_lazy().abs(self)
+        return (_fnp or _np_lazy()).abs(self)
 
     def __invert__(self):
-        return _np_lazy().invert(self)
+        return (_fnp or _np_lazy()).invert(self)
 
     def __add__(self, other):
-        return _np_lazy().add(self, other)
+        return (_fnp or _np_lazy()).add(self, other)
 
     def __radd__(self, other):
-        return _np_lazy().add(other, self)
+        return (_fnp or _np_lazy()).add(other, self)
 
     def __sub__(self, other):
-        return _np_lazy().subtract(self, other)
+        return (_fnp or _np_lazy()).subtract(self, other)
 
     def __rsub__(self, other):
-        return _np_lazy().subtract(other, self)
+        return (_fnp or _np_lazy()).subtract(other, self)
 
     def __mul__(self, other):
-        return _np_lazy().multiply(self, other)
+        return (_fnp or _np_lazy()).multiply(self, other)
 
     def __rmul__(self, other):
-        return _np_lazy().multiply(other, self)
+        return (_fnp or _np_lazy()).multiply(other, self)
 
     def __truediv__(self, other):
-        return _np_lazy().true_divide(self, other)
+        return (_fnp or _np_lazy()).true_divide(self, other)
 
     def __rtruediv__(self, other):
-        return _np_lazy().true_divide(other, self)
+        return (_fnp or _np_lazy()).true_divide(other, self)
 
     def __floordiv__(self, other):
-        return _np_lazy().floor_divide(self, other)
+        return (_fnp or _np_lazy()).floor_divide(self, other)
 
     def __rfloordiv__(self, other):
-        return _np_lazy().floor_divide(other, self)
+        return (_fnp or _np_lazy()).floor_divide(other, self)
 
     def __mod__(self, other):
-        return _np_lazy().remainder(self, other)
+        return (_fnp or _np_lazy()).remainder(self, other)
 
     def __rmod__(self, other):
-        return _np_lazy().remainder(other, self)
+        return (_fnp or _np_lazy()).remainder(other, self)
 
     def __pow__(self, other):
-        return _np_lazy().power(self, other)
+        return (_fnp or _np_lazy()).power(self, other)
 
     def __rpow__(self, other):
-        return _np_lazy().power(other, self)
+        return (_fnp or _np_lazy()).power(other, self)
 
     def __matmul__(self, other):
-        return _np_lazy().matmul(self, other)
+        return (_fnp or _np_lazy()).matmul(self, other)
 
     def __rmatmul__(self, other):
-        return _np_lazy().matmul(other, self)
+        return (_fnp or _np_lazy()).matmul(other, self)
 
     def __and__(self, other):
-        return _np_lazy().bitwise_and(self, other)
+        return (_fnp or _np_lazy()).bitwise_and(self, other)
 
     def __rand__(self, other):
-        return _np_lazy().bitwise_and(other, self)
+        return (_fnp or _np_lazy()).bitwise_and(other, self)
 
     def __or__(self, other):
-        return _np_lazy().bitwise_or(self, other)
+        return (_fnp or _np_lazy()).bitwise_or(self, other)
 
     def __ror__(self, other):
-        return _np_lazy().bitwise_or(other, self)
+        return (_fnp or _np_lazy()).bitwise_or(other, self)
 
     def __xor__(self, other):
-        return _np_lazy().bitwise_xor(self, other)
+        return (_fnp or _np_lazy()).bitwise_xor(self, other)
 
     def __rxor__(self, other):
-        return _np_lazy().bitwise_xor(other, self)
+        return (_fnp or _np_lazy()).bitwise_xor(other, self)
 
     def __eq__(self, other):
-        return _np_lazy().equal(self, other)
+        return (_fnp or _np_lazy()).equal(self, other)
 
     def __ne__(self, other):
-        return _np_lazy().not_equal(self, other)
+        return (_fnp or _np_lazy()).not_equal(self, other)
 
     def __lt__(self, other):
-        return _np_lazy().less(self, other)
+        return (_fnp or _np_lazy()).less(self, other)
 
     def __le__(self, other):
-        return _np_lazy().less_equal(self, other)
+        return (_fnp or _np_lazy()).less_equal(self, other)
 
     def __gt__(self, other):
-        return _np_lazy().greater(self, other)
+        return (_fnp or _np_lazy()).greater(self, other)
 
     def __ge__(self, other):
-        return _np_lazy().greater_equal(self, other)
+        return (_fnp or _np_lazy()).greater_equal(self, other)
 
     def __getitem__(self, idx):
-        return _np_lazy()._indexing.getitem(self, idx)
+        return (_fnp or _np_lazy())._indexing.getitem(self, idx)
 
     # -- attributes and methods
     @property
     def T(self):
-        return _np_lazy().transpose(self)
+        return (_fnp or _np_lazy()).transpose(self)
 
     @property
     def at(self):
-        return _np_lazy()._indexing.IndexUpdateHelper(self)
+        return (_fnp or _np_lazy())._indexing.IndexUpdateHelper(self)
 
     def sum(self, axis=None, dtype=None, keepdims=False):
-        return _np_lazy().sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
+        return (_fnp or _np_lazy()).sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
 
     def mean(self, axis=None, dtype=None, keepdims=False):
-        return _np_lazy().mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
+        return (_fnp or _np_lazy()).mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
 
     def max(self, axis=None, keepdims=False):
-        return _np_lazy().max(self, axis=axis, keepdims=keepdims)
+        return (_fnp or _np_lazy()).max(self, axis=axis, keepdims=keepdims)
 
     def min(self, axis=None, keepdims=False):
-        return _np_lazy().min(self, axis=axis, keepdims=keepdims)
+        return (_fnp or _np_lazy()).min(self, axis=axis, keepdims=keepdims)
 
     def prod(self, axis=None, keepdims=False):
-        return _np_lazy().prod(self, axis=axis, keepdims=keepdims)
+        return (_fnp or _np_lazy()).prod(self, axis=axis, keepdims=keepdims)
 
     def reshape(self, *shape, order="C"):
         if len(shape) == 1 and not isinstance(shape[0], int):
             shape = shape[0]
-        return _np_lazy().reshape(self, shape, order=order)
+        return (_fnp or _np_lazy()).reshape(self, shape, order=order)
 
     def transpose(self, *axes):
         if len(axes) == 1 and not isinstance(axes[0], int):
             axes = axes[0]
-        return _np_lazy().transpose(self, axes or None)
+        return (_fnp or _np_lazy()).transpose(self, axes or None)
 
     def astype(self, dtype):
-        return _np_lazy().asarray(self, dtype=dtype)
+        return (_fnp or _np_lazy()).asarray(self, dtype=dtype)
 
     def ravel(self):
-        return _np_lazy().ravel(self)
+        return (_fnp or _np_lazy()).ravel(self)
 
     def squeeze(self, axis=None):
-        return _np_lazy().squeeze(self, axis=axis)
+        return (_fnp or _np_lazy()).squeeze(self, axis=axis)
 
     def dot(self, other):
-        return _np_lazy().dot(self, other)
+        return (_fnp or _np_lazy()).dot(self, other)
 
 
 def is_tracer(x) -> bool:

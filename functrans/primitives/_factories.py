@@ -208,6 +208,13 @@ def binary_elementwise(name: str, impl: Callable, jvps: tuple | None = None, *,
     prim.def_impl(impl)
 
     def abstract_eval(x, y):
+        if out_dtype is None and x.dtype is y.dtype and x.weak_type == y.weak_type \
+                and x.dtype.kind in kinds:
+            # The common case, without building a new type: equal types, or a rank-0 operand.
+            if x.shape == y.shape or not y.shape:
+                return x
+            if not x.shape:
+                return y
         check_kind(name, x, kinds)
         if x.dtype != y.dtype:
             raise shape_error(name, "operands must have the same dtype; use functrans.numpy, "

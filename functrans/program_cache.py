@@ -1,0 +1,225 @@
+"""Reuse of transformed programs by un-jitted calls, keyed by the traced program's structure.
+
+An un-jitted `grad(f)(x)` traces `f` on every call (its Python may do something different each
+time), then transforms the traced program. The trace is usually the same program as last time:
+same equations, same wiring, same literals; only the arrays it closes over may differ. This
+module maps such a program, by its *structure*, to the optimized program of the whole
+transformation, taking the closed-over arrays as ordinary inputs; a later call with the same
+structure skips transformation and optimization and runs that program.
+
+What the key holds (`structure_key`): the types (shape, dtype, weak type) of the constants and
+inputs, and for each equation its primitive, its params by value and its operands (variables by
+position, literals by dtype, weak type and bits, so `-0.0` is not `0.0`). Values of constants
+are not in the key: they are inputs of the cached program. Programs with higher-order equations
+(jit, control flow, custom derivatives: their params hold sub-programs or Python callables) are
+never cached, nor programs with a param that is unhashable or a float.
+
+A structure is transformed the ordinary way the first time it is seen, and compiled into a
+cached program the second time (like `jit`'s plans: interpret once, compile on reuse). The cache
+is a bounded LRU shared by all functions and threads: `info()`, `clear()`, `set_max_size(n)`
+(0 turns it off), and `with disabled():` for the uncached path in this thread only (to compare,
+or to debug a transformation rule). Cached and uncached calls give bitwise-equal results.
+"""
+from __future__ import annotations
+
+import collections
+import contextlib
+import threading
+from typing import Any, Callable
+
+import numpy as np
+
+from functrans import core
+from functrans.interpreters import optimize
+
+_DEFAULT_SIZE = 256
+
+_lock = threading.Lock()
+_entries: collections.OrderedDict = collections.OrderedDict()
+_max_size = _DEFAULT_SIZE
+_stats = {"hits": 0, "misses": 0, "builds": 0, "uncacheable": 0}
+_SEEN_ONCE = object()
+_FAILED = object()   # building raised: this structure always takes the ordinary path
+_local = threading.local()   # .off: `disabled()` is active in this thread
+
+
+def info() -> dict[str, int]:
+    """Counters and size: hits, misses (first sightings), builds, uncacheable, size, maxsize."""
+    with _lock:
+        return {**_stats, "size": len(_entries), "maxsize": _max_size}
+
+
+def clear() -> None:
+    """Forget every cached program and reset the counters."""
+    with _lock:
+        _entries.clear()
+        for k in _stats:
+            _stats[k] = 0
+
+
+def set_max_size(n: int) -> None:
+    """Keep at most `n` structures (0 disables the cache). Default 256."""
+    global _max_size
+    if not isinstance(n, int) or n < 0:
+        raise ValueError(f"set_max_size: n must be a non-negative int, got {n!r}.")
+    with _lock:
+        _max_size = n
+        _trim()
+
+
+@contextlib.contextmanager
+def disabled():
+    """Within this block, this thread's transformations neither use nor fill the cache."""
+    saved = getattr(_local, "off", False)
+    _local.off = True
+    try:
+        yield
+    finally:
+        _local.off = saved
+
+
+def _trim() -> None:
+    while len(_entries) > _max_size:
+        _entries.popitem(last=False)
+
+
+# --------------------------------------------------------------------------- the key
+
+_PLAIN = frozenset([int, bool, str, type(None)])
+
+
+def _param_key(x):
+    """`x` itself when it holds no float (floats compare 0.0 == -0.0); else a key by bits."""
+    t = type(x)
+    if t in _PLAIN or isinstance(x, np.dtype):
+        return x
+    if isinstance(x, tuple):
+        for e in x:
+            if type(e) is not int:
+                return t, tuple(_param_key(e) for e in x)
+        return x
+    if isinstance(x, (float, np.floating)):
+        raise TypeError("float param")   # never cached: rare, and keyed unsafely by value
+    return x
+
+
+def structure_key(jaxpr: core.Jaxpr, with_source: bool = False):
+    """A hashable key equal for two programs iff they are the same up to renaming of variables
+    (constants' values aside; source lines too unless `with_source`); None if the program is
+    not cacheable."""
+    ids: dict[core.Var, int] = {}
+    n = 0
+    sig = []
+    for v in (*jaxpr.constvars, *jaxpr.invars):
+        ids[v] = n
+        n += 1
+        a = v.aval
+        sig.append((a.shape, a.dtype, a.weak_type))
+    parts: list[Any] = [len(jaxpr.constvars), tuple(sig)]
+    append = parts.append
+    Var = core.Var
+    try:
+        for eqn in jaxpr.eqns:
+            prim = eqn.primitive
+            if prim.subjaxprs is not None:
+                return None
+            ins = tuple([ids[v] if type(v) is Var else _literal_key(v) for v in eqn.invars])
+            for v in eqn.outvars:
+                ids[v] = n
+                n += 1
+            params = eqn.params
+            append((prim, ins, tuple([(k, _param_key(p)) for k, p in params.items()])
+                    if params else ()))
+            if with_source:
+                append(eqn.source_info)
+        append(tuple([ids[v] if type(v) is Var else _literal_key(v) for v in jaxpr.outvars]))
+        key = tuple(parts)
+        hash(key)
+    except TypeError:   # an unhashable or float param
+        return None
+    return key
+
+
+def _literal_key(v: core.Literal):
+    val = v.val
+    bits = val.tobytes() if isinstance(val, np.generic) else np.asarray(val, v.aval.dtype).tobytes()
+    return (v.aval.dtype, v.aval.weak_type, bits)
+
+
+# --------------------------------------------------------------------------- lookup
+
+
+def program_for(kind: Any, closed: core.ClosedJaxpr, args: list,
+                compute: Callable[[core.ClosedJaxpr, list, int], list], build_first: bool = False):
+    """The cached program computing `compute(closed, args, 0)` from `(*closed.consts, *args)`,
+    or None (the structure is not cacheable, or, outside any trace, seen for the first time).
+
+    Outside any trace the program is optimized, and built on the second sighting. Inside a
+    trace (a transformation nested in another) it is built on the first sighting and not
+    optimized: it is the raw rewrite, replayed into the enclosing trace (whose own result is
+    optimized at the end), so that the enclosing program does not depend on what ran before.
+    Its key then includes source lines, which replayed equations carry into IR dumps.
+
+    Args:
+      kind: hashable; everything besides the program that `compute`'s result depends on (the
+        transformation and its options). With the structure of `closed`, it must determine the
+        types of `args` (e.g. tangents typed like the primals, batched inputs by axis size).
+      compute: `(closed, flat_args, n_lead) -> flat results`, traceable; `n_lead` leading
+        inputs of `closed` are its former constants (never differentiated, never batched).
+      build_first: build on the first sighting outside traces too (for transformations whose
+        optimized program may differ from the ordinary path, like the Jacobians' structural
+        zeros, so that every call of a structure gives the same result).
+    """
+    if _max_size == 0 or getattr(_local, "off", False):
+        return None
+    nested = core.current_trace() is not None
+    build_first = build_first or nested
+    skey = structure_key(closed.jaxpr, with_source=nested)
+    if skey is None:
+        with _lock:
+            _stats["uncacheable"] += 1
+        return None
+    key = (kind, nested, skey)
+    with _lock:
+        entry = _entries.get(key)
+        if entry is None and not build_first:
+            _stats["misses"] += 1
+            _entries[key] = _SEEN_ONCE
+            _trim()
+            return None
+        if entry is not None:
+            _entries.move_to_end(key)
+        if entry is _FAILED:
+            return None
+        if entry is not None and entry is not _SEEN_ONCE:
+            _stats["hits"] += 1
+            return entry
+        if entry is None:
+            _stats["misses"] += 1
+    try:
+        program = _build(closed, args, compute, optimized=not nested)
+    except Exception:   # noqa: BLE001
+        # Staging failed where the ordinary path may work: keep the ordinary path for this
+        # structure (its errors, if any, are the ones users know).
+        with _lock:
+            _entries[key] = _FAILED
+            _trim()
+        return None
+    with _lock:
+        _stats["builds"] += 1
+        _entries[key] = program
+        _trim()
+    return program
+
+
+def _build(closed: core.ClosedJaxpr, args: list, compute, optimized: bool) -> core.ClosedJaxpr:
+    """`compute` traced on `closed` with its constants turned into leading inputs."""
+    jaxpr = closed.jaxpr
+    lifted = core.ClosedJaxpr(
+        core.Jaxpr([], [*jaxpr.constvars, *jaxpr.invars], jaxpr.eqns, jaxpr.outvars), [])
+    n_lead = len(jaxpr.constvars)
+    avals = [*(v.aval for v in jaxpr.constvars), *(core.get_aval(x) for x in args)]
+    body, consts = core.trace_flat(lambda *xs: compute(lifted, list(xs), n_lead), avals,
+                                   jaxpr.eqns[0].source_info if jaxpr.eqns else None)
+    program = core.ClosedJaxpr(body, consts)
+    return optimize.optimize(program) if optimized else program

@@ -1,0 +1,311 @@
+"""The program cache of un-jitted transformations (functrans/program_cache.py).
+
+Un-jitted grad/value_and_grad/jacfwd/jacrev re-trace the user's function on every call and
+reuse the transformed program when the traced structure was seen before. These tests check
+that a cached call computes exactly (bit for bit) what the uncached path computes, that the
+key tells apart programs that differ in anything but the values of closed-over arrays, and
+that the cache is bounded, can be turned off, and is safe across threads.
+"""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+import functrans as ft
+import functrans.numpy as fnp
+from functrans import core, lax, program_cache
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    program_cache.clear()
+    yield
+    program_cache.set_max_size(256)
+    program_cache.clear()
+
+
+def _calls(fn, *args, n=4):
+    """`fn(*args)` n times: first sighting, build, then hits."""
+    return [fn(*args) for _ in range(n)]
+
+
+def _bits(x):
+    """The bytes of `x` with every NaN made the same NaN: the optimizer may change the sign and
+    payload of a NaN (documented in optimize.py), nothing else."""
+    x = np.array(x)
+    if x.dtype.kind == "f":
+        x[np.isnan(x)] = np.nan
+    return x.dtype, x.shape, x.tobytes()
+
+
+def _bitwise_equal(a, b) -> bool:
+    la, lb = ft.tree_util.tree_leaves(a), ft.tree_util.tree_leaves(b)
+    return len(la) == len(lb) and all(_bits(x) == _bits(y) for x, y in zip(la, lb))
+
+
+def _uncached(fn, *args):
+    before = program_cache.info()
+    with program_cache.disabled():
+        out = fn(*args)
+    after = program_cache.info()
+    assert all(after[k] == before[k] for k in ("hits", "misses", "builds", "size"))
+    return out
+
+
+W = np.array([[0.3, -1.2, 0.5], [2.0, 0.1, -0.7]])
+
+
+def mlp(params, x):
+    (w1, b1), (w2, b2) = params
+    h = fnp.tanh(x @ w1 + b1)
+    return fnp.mean((h @ w2 + b2) ** 2)
+
+
+PARAMS = [(np.linspace(-1, 1, 6).reshape(3, 2), np.array([0.1, -0.2])),
+          (np.linspace(0.5, -0.5, 4).reshape(2, 2), np.array([0.0, 0.3]))]
+X = np.array([[0.2, -0.4, 1.5], [1.0, 0.5, -2.0]])
+
+CASES = {
+    "grad mlp": lambda: (ft.grad(mlp), (PARAMS, X)),
+    "grad argnums": lambda: (ft.grad(mlp, argnums=(0, 1)), (PARAMS, X)),
+    "value_and_grad aux": lambda: (
+        ft.value_and_grad(lambda x: (fnp.sum(fnp.sin(x) * W), fnp.cos(x)), has_aux=True),
+        (np.array([[1.0, 2.0, 3.0], [0.5, -0.5, 0.25]]),)),
+    "grad int arg": lambda: (ft.grad(lambda x, n: fnp.sum(x ** 2) * n), (np.ones(3), 3)),
+    "jacfwd": lambda: (ft.jacfwd(lambda x: fnp.tanh(W @ x) * fnp.sum(x)), (np.array([.1, .2, .3]),)),
+    "jacrev": lambda: (ft.jacrev(lambda x: fnp.tanh(W @ x) * fnp.sum(x)), (np.array([.1, .2, .3]),)),
+    "jacrev pytree aux": lambda: (
+        ft.jacrev(lambda d: ({"a": d["x"] * 2.0, "b": fnp.sum(d["y"])}, d["x"]), has_aux=True),
+        ({"x": np.array([1.0, -2.0]), "y": np.array([[3.0, 4.0]])},)),
+    "hessian": lambda: (ft.hessian(lambda x: fnp.sum(fnp.log1p(fnp.exp(W @ x))) + x @ x),
+                        (np.array([0.3, -0.1, 0.8]),)),
+    "grad of jacfwd": lambda: (ft.grad(lambda x: fnp.sum(ft.jacfwd(lambda y: fnp.sin(W @ y))(x) ** 2)),
+                               (np.array([0.3, -0.1, 0.8]),)),
+    "grad scalar": lambda: (ft.grad(lambda x: x * fnp.sin(x)), (0.7,)),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_cached_calls_equal_the_uncached_path_bit_for_bit(name):
+    fn, args = CASES[name]()
+    want = _uncached(fn, *args)
+    got = _calls(fn, *args)
+    info = program_cache.info()
+    assert info["builds"] >= 1 and info["hits"] >= 1, info
+    for g in got:
+        assert _bitwise_equal(g, want), name
+
+
+def test_second_sighting_builds_and_later_calls_hit():
+    g = ft.grad(lambda x: fnp.sum(fnp.sin(x) * x))
+    x = np.arange(3.0)
+    g(x)
+    assert program_cache.info()["misses"] == 1 and program_cache.info()["builds"] == 0
+    g(x)
+    assert program_cache.info()["builds"] == 1
+    g(x)
+    g(x)
+    assert program_cache.info()["hits"] == 2
+
+
+def test_closed_over_arrays_are_inputs_not_baked_in():
+    c = np.array([1.0, 2.0, 3.0])
+    g = ft.grad(lambda x: fnp.sum(x * c))
+    x = np.zeros(3)
+    _calls(g, x)
+    c[:] = [10.0, 20.0, 30.0]       # un-jitted code sees the new values (unlike jit)
+    np.testing.assert_array_equal(g(x), [10.0, 20.0, 30.0])
+    assert program_cache.info()["hits"] >= 2
+
+
+def test_different_closures_with_the_same_structure_share_a_program():
+    def make(c):
+        return ft.grad(lambda x: fnp.sum(fnp.sin(x) * c))
+    x = np.array([0.1, 0.2])
+    for k in range(4):
+        c = np.array([k, -k], float)
+        np.testing.assert_allclose(make(c)(x), np.cos(x) * c)
+    assert program_cache.info()["builds"] == 1
+
+
+@pytest.mark.parametrize("a, b", [(0.0, -0.0), (1.0, 1.0 + 2 ** -52), (2, 2.0)])
+def test_literals_are_keyed_by_bits_and_type(a, b):
+    x = np.array([1.0, -1.0, np.inf])
+
+    def make(k):
+        return ft.grad(lambda x: fnp.sum(fnp.maximum(x * k, -1.0) / (x * k + 1.0)))
+    with np.errstate(all="ignore"):
+        for k in (a, b, a, b, a, b):
+            got = make(k)(x)
+            want = _uncached(make(k), x)
+            assert _bitwise_equal(got, want), (k, got, want)
+
+
+def test_python_control_flow_changing_the_structure_gets_its_own_program():
+    state = {"n": 1}
+
+    def f(x):
+        for _ in range(state["n"]):   # the program traced depends on Python state
+            x = fnp.sin(x)
+        return fnp.sum(x)
+    g = ft.grad(f)
+    x = np.array([0.5, 1.0])
+    for n in (1, 2, 1, 2, 1, 2):
+        state["n"] = n
+        want = _uncached(g, x)
+        np.testing.assert_array_equal(g(x), want)
+    assert program_cache.info()["builds"] == 2
+
+
+def test_dtypes_and_shapes_are_part_of_the_key():
+    g = ft.grad(lambda x: fnp.sum(x * x))
+    for x in (np.ones(3), np.ones(3, np.float32), np.ones((3, 1)), np.ones(3)) * 2:
+        got = g(x)
+        assert got.dtype == x.dtype and got.shape == x.shape
+        np.testing.assert_array_equal(got, 2 * x)
+
+
+def test_results_do_not_alias_inputs_or_cached_constants():
+    c = np.array([1.0, 2.0])
+    g = ft.grad(lambda x: fnp.sum(x * c))
+    outs = _calls(g, np.zeros(2))
+    outs[-1][:] = 99.0
+    np.testing.assert_array_equal(c, [1.0, 2.0])
+    np.testing.assert_array_equal(g(np.zeros(2)), [1.0, 2.0])
+
+
+def test_higher_order_programs_are_not_cached_but_work():
+    def f(x):
+        return fnp.sum(lax.fori_loop(0, 3, lambda i, c: fnp.sin(c), x))
+    g = ft.grad(f)
+    x = np.array([0.3, 0.4])
+    outs = _calls(g, x)
+    assert program_cache.info()["uncacheable"] == 4 and program_cache.info()["builds"] == 0
+    assert all(_bitwise_equal(o, outs[0]) for o in outs)
+
+
+def test_the_cache_is_bounded_and_can_be_turned_off():
+    program_cache.set_max_size(3)
+    x = np.array([0.5])
+    for n in range(10):
+        g = ft.grad(lambda x, n=n: fnp.sum(x ** (n + 1)))
+        g(x)
+        g(x)
+    assert program_cache.info()["size"] <= 3
+    program_cache.set_max_size(0)
+    assert program_cache.info()["size"] == 0
+    g(x)
+    g(x)
+    assert program_cache.info()["size"] == 0
+    with pytest.raises(ValueError, match="non-negative"):
+        program_cache.set_max_size(-1)
+
+
+def test_inside_other_transformations_the_cache_is_not_used():
+    g = ft.grad(lambda x: fnp.sum(fnp.sin(x)))
+    x = np.array([0.1, 0.2])
+    _calls(g, x)
+    before = program_cache.info()
+    jaxpr = ft.make_jaxpr(g)(x)
+    assert program_cache.info()["hits"] == before["hits"]
+    core.check_jaxpr(jaxpr.jaxpr)
+    np.testing.assert_array_equal(ft.jit(g)(x), g(x))
+
+
+def test_threads_share_the_cache_safely():
+    g = ft.grad(lambda x: fnp.sum(fnp.tanh(x) * x))
+    xs = [np.linspace(-1, 1, 5) * k for k in range(8)]
+    want = [_uncached(g, x) for x in xs]
+    errors = []
+
+    def work(i):
+        try:
+            for _ in range(20):
+                assert _bitwise_equal(g(xs[i]), want[i])
+        except Exception as e:   # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert program_cache.info()["hits"] > 0
+
+
+def test_structure_key_ignores_names_and_constant_values_only():
+    def trace(f, *args):
+        return ft.make_jaxpr(f)(*args).jaxpr   # optimized, but the same for equal programs
+
+    x = np.ones(3)
+    k1 = program_cache.structure_key(trace(lambda x: fnp.sin(x) * np.arange(3.0), x))
+    c = np.array([5.0, -1.0, 2.0])
+    k2 = program_cache.structure_key(trace(lambda x: fnp.sin(x) * c, x))
+    k3 = program_cache.structure_key(trace(lambda x: fnp.cos(x) * c, x))
+    k4 = program_cache.structure_key(trace(lambda x: c * fnp.sin(x), x))
+    assert k1 == k2 and hash(k1) == hash(k2)
+    assert k1 != k3 and k1 != k4
+
+
+def test_jvp_and_vmap_are_cached_too():
+    f = lambda x, y: (fnp.sin(x) * y, fnp.sum(x * W[0]))   # noqa: E731
+    x, y, tx, ty = np.array([.1, .2, .3]), np.array([1., 2., 3.]), np.ones(3), np.arange(3.0)
+    want = _uncached(ft.jvp, f, (x, y), (tx, ty))
+    for got in _calls(ft.jvp, f, (x, y), (tx, ty)):
+        assert _bitwise_equal(got, want)
+    xs = np.linspace(-1, 1, 12).reshape(4, 3)
+    v = ft.vmap(ft.grad(lambda x: fnp.sum(fnp.tanh(W @ x))), in_axes=0)
+    want = _uncached(v, xs)
+    for got in _calls(v, xs):
+        assert _bitwise_equal(got, want)
+    v1 = ft.vmap(lambda a, b: a * b, in_axes=(1, None), out_axes=1)
+    want = _uncached(v1, xs, 2.0)
+    for got in _calls(v1, xs, 2.0):
+        assert _bitwise_equal(got, want)
+    assert program_cache.info()["hits"] >= 6
+
+
+def _hessian_f(x):
+    return fnp.sum(fnp.log1p(fnp.exp(W @ x))) + 0.5 * x @ x
+
+
+@pytest.mark.parametrize("make, batched", [
+    (lambda: ft.hessian(_hessian_f), False),
+    (lambda: ft.grad(lambda x: fnp.sum(ft.jacrev(lambda y: fnp.tanh(W.T @ W @ y) * y)(x) ** 2)),
+     False),
+    (lambda: ft.vmap(ft.grad(lambda x: fnp.sum(fnp.sin(W @ x)))), True),
+    (lambda: ft.jacfwd(ft.jacrev(lambda x: fnp.sin(x) * x[::-1])), False),
+])
+def test_nested_transformations_replay_the_raw_rewrite(make, batched):
+    """Inside a trace the cache replays the raw rewrite: IR dumps (with source lines) do not
+    depend on what ran before, and equal those of the ordinary path."""
+    f = make()
+    x = np.array([0.3, -0.1, 0.8])
+    xs = np.stack([x, 2 * x]) if batched else x
+
+    def dump():   # one call site: equations made by the API itself carry this line
+        return ft.make_jaxpr(f)(xs).pretty(source=True)
+
+    with program_cache.disabled():
+        want_dump = dump()
+        want = f(xs)
+    dumps = [dump() for _ in range(3)]
+    assert program_cache.info()["hits"] >= 2
+    assert dumps == [want_dump] * 3
+    core.check_jaxpr(ft.make_jaxpr(f)(xs).jaxpr)
+    for got in _calls(f, xs):
+        assert _bitwise_equal(got, want)
+
+
+def test_jacobians_give_the_same_result_on_every_call():
+    """The optimized Jacobian program drops the basis' structural zeros (no 0 * inf = NaN
+    artifacts), so it is used from the first call on."""
+    w = np.array([[1.0, np.inf], [0.5, 2.0]])
+    for jac in (ft.jacfwd, ft.jacrev):
+        f = jac(lambda x: fnp.tanh(w @ x) * x)
+        with np.errstate(all="ignore"):
+            outs = _calls(f, np.array([0.5, 0.0]))
+        assert all(_bitwise_equal(o, outs[0]) for o in outs)

@@ -1,8 +1,10 @@
 """Benchmarks: functrans derivatives, un-jitted and jitted, against hand-written NumPy.
 
 For every workload the same derivative is computed three ways: NumPy code written by hand (the
-reference), functrans (traced and transformed on every call, as un-jitted JAX-style code is),
-and `ft.jit` of the functrans function (traced once, then the cached optimized program). Each
+reference), functrans un-jitted (the function is traced on every call, as in JAX; the
+transformation is reused through the program cache when the traced program repeats, and the
+"program cache off" rows show calls that transform every time, like a first call), and
+`ft.jit` of the functrans function (traced once, then the cached optimized program). Each
 result is checked against the reference (assert_allclose) before anything is timed. Times are
 medians of interleaved runs (NumPy, functrans, jit, NumPy, ...), so drifts of the machine hit
 all three alike; BLAS is pinned to one thread.
@@ -264,6 +266,17 @@ def _chain_trace_workload(n) -> Workload:
                     lambda: ft.make_jaxpr(ft.grad(lambda x: chain(x, n)))(x), None, per=n)
 
 
+def _chain_trace_cold_workload(n) -> Workload:
+    """make_jaxpr(grad) with the program cache off: trace, linearize, transpose, optimize."""
+    x = np.linspace(0.0, 1.0, 10)
+
+    def cold():
+        with program_cache.disabled():
+            return ft.make_jaxpr(ft.grad(lambda x: chain(x, n)))(x)
+
+    return Workload("  same, program cache off", None, cold, None, per=n)
+
+
 def optimizer_cost(n: int, repeats: int) -> tuple[float, int, int]:
     """Median microseconds per equation of `optimize` on the raw program that
     `make_jaxpr(grad(chain))` optimizes (the chain, its linearization and transpose, inlined),
@@ -303,6 +316,7 @@ def workloads(size: str) -> list[Workload]:
     out.append(_chain_workload(s["chain"]))
     out.append(_chain_cold_workload(s["chain"]))
     out.append(_chain_trace_workload(s["chain"]))
+    out.append(_chain_trace_cold_workload(s["chain"]))
     return out
 
 

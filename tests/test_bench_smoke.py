@@ -39,7 +39,7 @@ def test_tiny_run_checks_every_workload(bench):
     out = io.StringIO()
     rows = bench.run("tiny", repeats=1, out=out)   # raises if a result disagrees
     names = [r.name for r in rows]
-    assert len(rows) == len(bench.SIZES["tiny"]["mlp"]) + 7
+    assert len(rows) == len(bench.SIZES["tiny"]["mlp"]) + 8
     for prefix in ("grad MLP", "jacfwd", "jacrev", "hessian", "grad sum(jacfwd", "grad 31-op",
                    "make_jaxpr(grad)"):
         assert any(n.startswith(prefix) for n in names), prefix

@@ -167,18 +167,22 @@ def _run(closed: core.ClosedJaxpr, *args) -> list:
         # mutating a returned gradient in place must not change a cached program or an input.
         # Views of them (reshapes, slices) too; read-only views (broadcasts) are copied so
         # that results are ordinary arrays.
+        # Outputs sharing memory with each other (CSE merges equal results) are copied too.
         sources = [x for x in (*closed.consts, *args) if isinstance(x, np.ndarray)]
-        outs = [x.copy() if isinstance(x, np.ndarray) and (
-                    not x.flags.writeable or any(np.may_share_memory(x, s) for s in sources))
-                else x for x in outs]
+        fresh = []
+        for i, x in enumerate(outs):
+            if isinstance(x, np.ndarray):
+                if not x.flags.writeable or any(np.may_share_memory(x, s) for s in sources) \
+                        or any(np.may_share_memory(x, y) for y in fresh):
+                    x = outs[i] = x.copy()
+                fresh.append(x)
     return outs
 
 
-def _transformed(kind, closed: core.ClosedJaxpr, flat: list, compute,
-                 build_first: bool = False) -> list:
+def _transformed(kind, closed: core.ClosedJaxpr, flat: list, compute) -> list:
     """`compute(closed, flat, 0)`, through the program cache when it knows the structure of
     `closed` (see program_cache: un-jitted calls reuse the transformed program)."""
-    program = program_cache.program_for(kind, closed, flat, compute, build_first)
+    program = program_cache.program_for(kind, closed, flat, compute)
     if program is None:
         return compute(closed, flat, 0)
     return _run(program, *closed.consts, *flat)
@@ -742,7 +746,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
             return res[:n_out] + blocks
 
         res = _transformed(("jacfwd", tuple(mask), n_main), closed,
-                           tree_util.tree_leaves(tuple(args)), compute, build_first=True)
+                           tree_util.tree_leaves(tuple(args)), compute)
         blocks = iter(res[n_out:])
         jac_leaves = [_jac_tree(in_tree, nums, single, mask,
                                 [_finish(next(blocks)) for _ in in_avals]) for _ in main_avals]
@@ -798,7 +802,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
             return [*outs, *blocks]
 
         res = _transformed(("jacrev", tuple(mask), n_main), closed,
-                           tree_util.tree_leaves(tuple(args)), compute, build_first=True)
+                           tree_util.tree_leaves(tuple(args)), compute)
         outs, blocks = res[:n_out], iter(res[n_out:])
         jac_leaves = [_jac_tree(in_tree, nums, single, mask,
                                 [_finish(next(blocks)) for _ in in_avals]) for _ in main_avals]

@@ -335,6 +335,14 @@ class UndefPrimal:
 # --------------------------------------------------------------------------- primitives
 
 
+_rules_version = 0   # bumped whenever an attribute (a rule) of any Primitive is set
+
+
+def rules_version() -> int:
+    """A counter that changes whenever a primitive's rule is defined or replaced."""
+    return _rules_version
+
+
 class Primitive:
     """An operation of the IR together with its rules (see STYLE.md for their signatures)."""
 
@@ -356,6 +364,13 @@ class Primitive:
         # True: recorded under a trace even when no operand is traced (a structural value the
         # optimizer must recognize, e.g. the identity basis of jacrev); False: evaluated then.
         self.always_staged = False
+
+    def __setattr__(self, name, value):
+        # Any change of a rule (a def_* call, or a test patching one) invalidates programs
+        # built with the old rules (program_cache compares this version).
+        global _rules_version
+        _rules_version += 1
+        object.__setattr__(self, name, value)
 
     def __repr__(self):
         return self.name

@@ -12,13 +12,17 @@ inputs, and for each equation its primitive, its params by value and its operand
 position, literals by dtype, weak type and bits, so `-0.0` is not `0.0`). Values of constants
 are not in the key: they are inputs of the cached program. Programs with higher-order equations
 (jit, control flow, custom derivatives: their params hold sub-programs or Python callables) are
-never cached, nor programs with a param that is unhashable or a float.
+never cached.
 
-A structure is transformed the ordinary way the first time it is seen, and compiled into a
-cached program the second time (like `jit`'s plans: interpret once, compile on reuse). The cache
-is a bounded LRU shared by all functions and threads: `info()`, `clear()`, `set_max_size(n)`
-(0 turns it off), and `with disabled():` for the uncached path in this thread only (to compare,
-or to debug a transformation rule). Cached and uncached calls give bitwise-equal results.
+The cached program is built the first time a structure is seen, so every call behaves like
+`jit` of the transformation (same results; dead code is not evaluated), except that
+closed-over arrays are read on every call. Only params whose equality is their meaning are
+keyed (ints, bools, strings, dtypes, tuples of them); a program with any other param is not
+cached. The cache is a bounded LRU shared by all functions and threads: `info()`, `clear()`,
+`set_max_size(n)` (0 turns it off), and `with disabled():` for the ordinary path in this
+thread only (to compare, or to debug a transformation rule). Cached and ordinary calls agree
+bit for bit except for the optimizer's documented freedoms (NaN sign and payload, the
+structural zeros of Jacobian bases) and errors or warnings of dead code.
 """
 from __future__ import annotations
 
@@ -38,8 +42,10 @@ _lock = threading.Lock()
 _entries: collections.OrderedDict = collections.OrderedDict()
 _max_size = _DEFAULT_SIZE
 _stats = {"hits": 0, "misses": 0, "builds": 0, "uncacheable": 0}
-_SEEN_ONCE = object()
 _FAILED = object()   # building raised: this structure always takes the ordinary path
+_skeletons: collections.OrderedDict = collections.OrderedDict()   # builds per skeleton
+_VOLATILE_LIMIT = 8
+_rules_seen = -1   # core.rules_version() when the entries were built
 _local = threading.local()   # .off: `disabled()` is active in this thread
 
 
@@ -53,6 +59,7 @@ def clear() -> None:
     """Forget every cached program and reset the counters."""
     with _lock:
         _entries.clear()
+        _skeletons.clear()
         for k in _stats:
             _stats[k] = 0
 
@@ -85,28 +92,35 @@ def _trim() -> None:
 
 # --------------------------------------------------------------------------- the key
 
-_PLAIN = frozenset([int, bool, str, type(None)])
+_PLAIN = frozenset([int, bool, str, type(None), np.int64, np.int32, np.bool_])
 
 
 def _param_key(x):
-    """`x` itself when it holds no float (floats compare 0.0 == -0.0); else a key by bits."""
+    """`x` itself if it is a value whose equality is its meaning: ints, bools, strings, None,
+    dtypes, and tuples (named or not) of those. Anything else raises TypeError (the program is
+    not cached): floats compare 0.0 == -0.0, and other objects (Python callables, rule
+    objects made per call) compare by identity, which would only fill the cache."""
     t = type(x)
-    if t in _PLAIN or isinstance(x, np.dtype):
+    if t in _PLAIN or t is _DTYPE or isinstance(x, np.dtype):
         return x
     if isinstance(x, tuple):
         for e in x:
             if type(e) is not int:
-                return t, tuple(_param_key(e) for e in x)
+                for e in x:
+                    _param_key(e)
+                return t, x
         return x
-    if isinstance(x, (float, np.floating)):
-        raise TypeError("float param")   # never cached: rare, and keyed unsafely by value
-    return x
+    raise TypeError(f"param of type {t.__name__}")
 
 
-def structure_key(jaxpr: core.Jaxpr, with_source: bool = False):
+_DTYPE = type(np.dtype(np.float64))
+
+
+def structure_key(jaxpr: core.Jaxpr, with_source: bool = False, literals: bool = True):
     """A hashable key equal for two programs iff they are the same up to renaming of variables
-    (constants' values aside; source lines too unless `with_source`); None if the program is
-    not cacheable."""
+    (constants' values aside; source lines too unless `with_source`, values of literals too
+    unless `literals`); None if the program is not cacheable."""
+    lit = _literal_key if literals else _literal_type
     ids: dict[core.Var, int] = {}
     n = 0
     sig = []
@@ -123,7 +137,7 @@ def structure_key(jaxpr: core.Jaxpr, with_source: bool = False):
             prim = eqn.primitive
             if prim.subjaxprs is not None:
                 return None
-            ins = tuple([ids[v] if type(v) is Var else _literal_key(v) for v in eqn.invars])
+            ins = tuple([ids[v] if type(v) is Var else lit(v) for v in eqn.invars])
             for v in eqn.outvars:
                 ids[v] = n
                 n += 1
@@ -132,12 +146,16 @@ def structure_key(jaxpr: core.Jaxpr, with_source: bool = False):
                     if params else ()))
             if with_source:
                 append(eqn.source_info)
-        append(tuple([ids[v] if type(v) is Var else _literal_key(v) for v in jaxpr.outvars]))
+        append(tuple([ids[v] if type(v) is Var else lit(v) for v in jaxpr.outvars]))
         key = tuple(parts)
         hash(key)
     except TypeError:   # an unhashable or float param
         return None
     return key
+
+
+def _literal_type(v: core.Literal):
+    return (v.aval.dtype, v.aval.weak_type)
 
 
 def _literal_key(v: core.Literal):
@@ -150,15 +168,20 @@ def _literal_key(v: core.Literal):
 
 
 def program_for(kind: Any, closed: core.ClosedJaxpr, args: list,
-                compute: Callable[[core.ClosedJaxpr, list, int], list], build_first: bool = False):
+                compute: Callable[[core.ClosedJaxpr, list, int], list]):
     """The cached program computing `compute(closed, args, 0)` from `(*closed.consts, *args)`,
-    or None (the structure is not cacheable, or, outside any trace, seen for the first time).
+    built on the first sighting of the structure; None if it is not cacheable.
 
-    Outside any trace the program is optimized, and built on the second sighting. Inside a
-    trace (a transformation nested in another) it is built on the first sighting and not
-    optimized: it is the raw rewrite, replayed into the enclosing trace (whose own result is
-    optimized at the end), so that the enclosing program does not depend on what ran before.
-    Its key then includes source lines, which replayed equations carry into IR dumps.
+    Outside any trace the program is optimized, so every call of a structure, the first
+    included, behaves like `jit` of the transformation (same results, no work for dead code).
+    Inside a trace (a transformation nested in another) it is the raw rewrite, replayed into
+    the enclosing trace, whose own result is optimized at the end; its key then includes
+    source lines (those of the equations and of the call), which replayed equations carry
+    into IR dumps, so the enclosing program does not depend on what ran before.
+
+    A structure whose literals keep changing (a closed-over Python scalar that differs on
+    every call, say) would be rebuilt on every call: after `_VOLATILE_LIMIT` builds that differ
+    only in literal values, that skeleton takes the ordinary path instead.
 
     Args:
       kind: hashable; everything besides the program that `compute`'s result depends on (the
@@ -166,36 +189,43 @@ def program_for(kind: Any, closed: core.ClosedJaxpr, args: list,
         types of `args` (e.g. tangents typed like the primals, batched inputs by axis size).
       compute: `(closed, flat_args, n_lead) -> flat results`, traceable; `n_lead` leading
         inputs of `closed` are its former constants (never differentiated, never batched).
-      build_first: build on the first sighting outside traces too (for transformations whose
-        optimized program may differ from the ordinary path, like the Jacobians' structural
-        zeros, so that every call of a structure gives the same result).
     """
     if _max_size == 0 or getattr(_local, "off", False):
         return None
+    global _rules_seen
+    if _rules_seen != core.rules_version():
+        # A primitive's rule was defined or replaced since the programs were built.
+        with _lock:
+            _entries.clear()
+            _skeletons.clear()
+            _rules_seen = core.rules_version()
     nested = core.current_trace() is not None
-    build_first = build_first or nested
     skey = structure_key(closed.jaxpr, with_source=nested)
     if skey is None:
         with _lock:
             _stats["uncacheable"] += 1
         return None
-    key = (kind, nested, skey)
+    key = (kind, core.user_source_info(), skey) if nested else (kind, skey)
     with _lock:
         entry = _entries.get(key)
-        if entry is None and not build_first:
-            _stats["misses"] += 1
-            _entries[key] = _SEEN_ONCE
-            _trim()
-            return None
         if entry is not None:
             _entries.move_to_end(key)
-        if entry is _FAILED:
-            return None
-        if entry is not None and entry is not _SEEN_ONCE:
+            if entry is _FAILED:
+                return None
             _stats["hits"] += 1
             return entry
-        if entry is None:
-            _stats["misses"] += 1
+        _stats["misses"] += 1
+    skeleton = (kind, nested, structure_key(closed.jaxpr, with_source=nested, literals=False))
+    with _lock:
+        builds = _skeletons.get(skeleton, 0)
+        if builds >= _VOLATILE_LIMIT:
+            _skeletons.move_to_end(skeleton)
+            _stats["uncacheable"] += 1
+            return None
+        _skeletons[skeleton] = builds + 1
+        _skeletons.move_to_end(skeleton)
+        while len(_skeletons) > max(_max_size, 1):
+            _skeletons.popitem(last=False)
     try:
         program = _build(closed, args, compute, optimized=not nested)
     except Exception:   # noqa: BLE001

@@ -45,14 +45,18 @@ _stats = {"hits": 0, "misses": 0, "builds": 0, "uncacheable": 0}
 _FAILED = object()   # building raised: this structure always takes the ordinary path
 _skeletons: collections.OrderedDict = collections.OrderedDict()   # builds per skeleton
 _VOLATILE_LIMIT = 8
+MAX_EQUATIONS = 1_000_000   # all cached programs together hold at most this many equations
+_total_eqns = 0
 _rules_seen = -1   # core.rules_version() when the entries were built
 _local = threading.local()   # .off: `disabled()` is active in this thread
 
 
 def info() -> dict[str, int]:
-    """Counters and size: hits, misses (first sightings), builds, uncacheable, size, maxsize."""
+    """Counters and size: hits, misses (first sightings), builds, uncacheable, size (entries),
+    maxsize, equations (in all cached programs; at most MAX_EQUATIONS)."""
     with _lock:
-        return {**_stats, "size": len(_entries), "maxsize": _max_size}
+        return {**_stats, "size": len(_entries), "maxsize": _max_size,
+                "equations": _total_eqns}
 
 
 def clear() -> None:
@@ -60,6 +64,8 @@ def clear() -> None:
     with _lock:
         _entries.clear()
         _skeletons.clear()
+        global _total_eqns
+        _total_eqns = 0
         for k in _stats:
             _stats[k] = 0
 
@@ -85,9 +91,25 @@ def disabled():
         _local.off = saved
 
 
+def _size(entry) -> int:
+    return len(entry.jaxpr.eqns) if isinstance(entry, core.ClosedJaxpr) else 0
+
+
 def _trim() -> None:
-    while len(_entries) > _max_size:
-        _entries.popitem(last=False)
+    """Evict least recently used entries beyond `_max_size` entries or `MAX_EQUATIONS` in all."""
+    global _total_eqns
+    while _entries and (len(_entries) > _max_size or _total_eqns > MAX_EQUATIONS):
+        _total_eqns -= _size(_entries.popitem(last=False)[1])
+
+
+def _store(key, entry) -> None:
+    global _total_eqns
+    old = _entries.pop(key, None)
+    _total_eqns -= _size(old)
+    if _size(entry) <= MAX_EQUATIONS:   # a program larger than the whole budget is not kept
+        _entries[key] = entry
+        _total_eqns += _size(entry)
+    _trim()
 
 
 # --------------------------------------------------------------------------- the key
@@ -192,12 +214,13 @@ def program_for(kind: Any, closed: core.ClosedJaxpr, args: list,
     """
     if _max_size == 0 or getattr(_local, "off", False):
         return None
-    global _rules_seen
+    global _rules_seen, _total_eqns
     if _rules_seen != core.rules_version():
         # A primitive's rule was defined or replaced since the programs were built.
         with _lock:
             _entries.clear()
             _skeletons.clear()
+            _total_eqns = 0
             _rules_seen = core.rules_version()
     nested = core.current_trace() is not None
     skey = structure_key(closed.jaxpr, with_source=nested)
@@ -232,13 +255,11 @@ def program_for(kind: Any, closed: core.ClosedJaxpr, args: list,
         # Staging failed where the ordinary path may work: keep the ordinary path for this
         # structure (its errors, if any, are the ones users know).
         with _lock:
-            _entries[key] = _FAILED
-            _trim()
+            _store(key, _FAILED)
         return None
     with _lock:
         _stats["builds"] += 1
-        _entries[key] = program
-        _trim()
+        _store(key, program)
     return program
 
 

@@ -393,3 +393,20 @@ def test_changing_a_rule_invalidates_cached_programs():
     with mock.patch.object(elementwise.sin_p, "jvp", bad):
         np.testing.assert_allclose(g(x), 2.0)
     np.testing.assert_allclose(g(x), np.cos(x))
+
+
+def test_the_cache_is_bounded_in_equations_too(monkeypatch):
+    monkeypatch.setattr(program_cache, "MAX_EQUATIONS", 40)
+    x = np.array([0.5, 0.25])
+
+    def chain(n):
+        def f(x):
+            for _ in range(n):
+                x = fnp.sin(x)
+            return fnp.sum(x)
+        return f
+
+    for n in (3, 4, 5, 6, 7, 100):
+        np.testing.assert_allclose(ft.grad(chain(n))(x), _uncached(ft.grad(chain(n)), x))
+        assert program_cache.info()["equations"] <= 40
+    assert 0 < program_cache.info()["size"] < 6

@@ -168,15 +168,24 @@ def _run(closed: core.ClosedJaxpr, *args) -> list:
         # Views of them (reshapes, slices) too; read-only views (broadcasts) are copied so
         # that results are ordinary arrays.
         # Outputs sharing memory with each other (CSE merges equal results) are copied too.
-        sources = [x for x in (*closed.consts, *args) if isinstance(x, np.ndarray)]
-        fresh = []
+        # Arrays are compared by the array owning their memory (linear in the count).
+        taken = {id(_memory_owner(x)) for x in (*closed.consts, *args)
+                 if isinstance(x, np.ndarray)}
         for i, x in enumerate(outs):
             if isinstance(x, np.ndarray):
-                if not x.flags.writeable or any(np.may_share_memory(x, s) for s in sources) \
-                        or any(np.may_share_memory(x, y) for y in fresh):
+                owner = id(_memory_owner(x))
+                if not x.flags.writeable or owner in taken:
                     x = outs[i] = x.copy()
-                fresh.append(x)
+                    owner = id(x)
+                taken.add(owner)
     return outs
+
+
+def _memory_owner(x: np.ndarray):
+    """The object owning `x`'s memory (following views' bases); kept alive by `x`."""
+    while isinstance(x.base, np.ndarray):
+        x = x.base
+    return x if x.base is None else x.base
 
 
 def _transformed(kind, closed: core.ClosedJaxpr, flat: list, compute) -> list:

@@ -410,3 +410,15 @@ def test_the_cache_is_bounded_in_equations_too(monkeypatch):
         np.testing.assert_allclose(ft.grad(chain(n))(x), _uncached(ft.grad(chain(n)), x))
         assert program_cache.info()["equations"] <= 40
     assert 0 < program_cache.info()["size"] < 6
+
+
+def test_outputs_that_are_views_of_inputs_or_each_other_are_copied():
+    x = np.arange(6.0)
+    outs = ft.vmap(lambda a: (a, a[::-1], a * 2.0))(x.reshape(3, 2))
+    for o in outs:
+        assert o.flags.writeable and not np.may_share_memory(o, x)
+    assert not np.may_share_memory(outs[0], outs[1])
+    many = ft.grad(lambda ps: sum(fnp.sum(p * 2.0) for p in ps))([np.ones(3)] * 300)
+    assert len({id(m) for m in many}) == 300
+    many[0][:] = 5.0
+    assert all(np.array_equal(m, [2.0, 2.0, 2.0]) for m in many[1:])

@@ -171,7 +171,7 @@ def structure_key(jaxpr: core.Jaxpr, with_source: bool = False, literals: bool =
         append(tuple([ids[v] if type(v) is Var else lit(v) for v in jaxpr.outvars]))
         key = tuple(parts)
         hash(key)
-    except TypeError:   # an unhashable or float param
+    except TypeError:   # a param that is not keyed by value (see _param_key), or unhashable
         return None
     return key
 

@@ -190,7 +190,11 @@ def _memory_owner(x: np.ndarray):
 
 def _transformed(kind, closed: core.ClosedJaxpr, flat: list, compute) -> list:
     """`compute(closed, flat, 0)`, through the program cache when it knows the structure of
-    `closed` (see program_cache: un-jitted calls reuse the transformed program)."""
+    `closed` (see program_cache: un-jitted calls reuse the transformed program). Inside a
+    trace, a transformation of concrete values only is computed directly: its results fold
+    to concrete values (a cached program would record its always-staged equations)."""
+    if core.current_trace() is not None and not _any_tracer(closed.consts, flat):
+        return compute(closed, flat, 0)
     program = program_cache.program_for(kind, closed, flat, compute)
     if program is None:
         return compute(closed, flat, 0)
@@ -649,15 +653,16 @@ def _unbatched_aval(x, d) -> core.ShapedArray:
 # --------------------------------------------------------------------------- Jacobians
 
 
-def _basis(avals: Sequence[core.ShapedArray]) -> list:
+def _basis(avals: Sequence[core.ShapedArray], traced: bool) -> list:
     """The standard basis of the space of `avals`, one array per aval of shape (N,) + shape.
 
-    Under a trace (N > 1) each block is an `identity_basis` equation, whose zeros the optimizer
-    may treat as structural (docs/design.md); at top level, NumPy arrays."""
+    When the Jacobian is `traced` (some input or closed-over value is a tracer; N > 1) each
+    block is an `identity_basis` equation, whose zeros the optimizer may treat as structural
+    (docs/design.md); otherwise NumPy arrays, so a Jacobian of concrete values is concrete."""
     from functrans.primitives import basis
     sizes = [a.size for a in avals]
     n = sum(sizes)
-    staged = n > 1 and core.current_trace() is not None
+    staged = n > 1 and traced
     out, off = [], 0
     for a, size in zip(avals, sizes, strict=True):
         shape = (n, *a.shape)
@@ -667,6 +672,10 @@ def _basis(avals: Sequence[core.ShapedArray]) -> list:
             out.append(basis.identity_basis_p.impl(shape=shape, dtype=a.dtype, offset=off))
         off += size
     return out
+
+
+def _any_tracer(*seqs) -> bool:
+    return any(isinstance(x, core.Tracer) for seq in seqs for x in seq)
 
 
 def _block(x, axis: int, off: int, size: int, new_shape: tuple[int, ...]):
@@ -734,7 +743,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
             full_mask = [False] * n_lead + mask
             want = [i < n_main for i in range(n_out)]
             jc, _ = ad.jvp_jaxpr(closed, full_mask, want, instantiate=True)
-            basis = _basis(in_avals)
+            basis = _basis(in_avals, _any_tracer(closed.consts, flat_args))
             n = len(basis[0]) if basis else 0
             if n == 1:
                 # One basis vector: a plain JVP, with the basis axis added back at the end.
@@ -791,7 +800,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
                                                  n_main)
             out_nz = out_nz[:n_main]
             ct_avals = [a.strip_weak() for a, nz in zip(main_avals, out_nz, strict=True) if nz]
-            basis = _basis(ct_avals)
+            basis = _basis(ct_avals, _any_tracer(closed.consts, flat_args))
             m = len(basis[0]) if basis else 0
             if m == 1:
                 # One basis cotangent: a plain VJP, with the basis axis added back in front.

@@ -441,6 +441,14 @@ def _eager_bind(prim, args, params):
         # Validate exactly as tracing would, so eager and traced calls fail alike. (While a
         # checked program is being rewritten, `source` is set and the rules are trusted.)
         prim.abstract_eval(*[get_aval(x) for x in args], **params)
+    if prim.subjaxprs is not None and _state.stack:
+        # A higher-order impl evaluates its sub-programs on these concrete values: outside any
+        # trace, so that nothing in them (an always-staged equation) is recorded in ours.
+        saved, _state.stack = _state.stack, []
+        try:
+            return prim.impl(*args, **params)
+        finally:
+            _state.stack = saved
     return prim.impl(*args, **params)
 
 

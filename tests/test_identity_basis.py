@@ -457,3 +457,28 @@ def test_errors_are_type_and_value_errors():
     assert issubclass(errors.FunctransTypeError, TypeError)
     with pytest.raises(errors.FunctransValueError):
         basis.identity_basis((2, 3), np.float64, 0)
+
+
+def test_custom_rules_whose_body_takes_a_jacobian_work_under_grad_and_jit():
+    c = np.array([0.1, 0.2, 0.3])
+
+    @ft.custom_jvp
+    def f(x):
+        return fnp.sum(ft.jacrev(fnp.sin)(x))
+
+    f.defjvp(lambda p, t: (f(p[0]), fnp.sum(fnp.cos(p[0]) * t[0])))
+    np.testing.assert_allclose(ft.grad(f)(c), np.cos(c))
+    np.testing.assert_allclose(ft.jit(lambda y: y * f(c))(c), c * np.sum(np.cos(c)))
+
+
+def test_a_jacobian_of_constants_inside_a_trace_is_concrete():
+    c = np.arange(1.0, 4.0)
+
+    def h(x):
+        jac = ft.jacfwd(lambda z: z ** 2)(c)
+        assert not isinstance(jac, ft.core.Tracer)
+        return fnp.sum(x @ jac) if jac[1, 1] > 0 else fnp.sum(x)
+
+    for g in (ft.grad(h), ft.jit(ft.grad(h)), ft.jacrev(h)):
+        np.testing.assert_allclose(g(np.ones(3)), 2 * c)
+    np.testing.assert_allclose(ft.vmap(h)(np.ones((2, 3))), [12.0, 12.0])

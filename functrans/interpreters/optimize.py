@@ -429,8 +429,9 @@ def _materialized(closed: core.ClosedJaxpr) -> core.ClosedJaxpr:
 
     They were kept as equations for the simplify hooks, which are done with this program; as
     constants they are not rebuilt on every run. (Inside sub-jaxprs, whose signature is fixed,
-    and when large, they stay equations: `np.eye` is cheap next to O(n^2) work, and a cached
-    program then holds no n x n array.)
+    and when large, they stay equations: `np.eye` is cheap next to O(n^2) work. Equations
+    consuming only the basis may still fold into constants of its size, as any constant
+    operand of that size allows.)
     """
     jaxpr = closed.jaxpr
     picked = [e for e in jaxpr.eqns if e.primitive.always_staged and not e.invars

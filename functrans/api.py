@@ -706,7 +706,11 @@ def _jac_tree(in_tree, nums, single, mask, blocks):
     return picked[0] if single else picked
 
 
-def _jac_setup(fun, argnums, has_aux, args, kwargs, fname):
+def _jacobian(fname: str, fun, argnums, has_aux, args, kwargs, blocks):
+    """What jacfwd and jacrev share: trace `fun`, compute (through the program cache)
+    `blocks(closed, flat_args, mask, n_main, main_avals, in_avals) -> outputs + blocks`, one
+    block per (main output leaf, differentiated input leaf), and arrange the blocks like the
+    output (outside) and input (inside) pytrees."""
     nums, single = _argnums_tuple(argnums, len(args), fname)
     mask = _diff_mask(args, nums, fname)
     if kwargs:   # never differentiated (JAX's rule): closed over
@@ -714,7 +718,73 @@ def _jac_setup(fun, argnums, has_aux, args, kwargs, fname):
     closed, in_tree, out_tree = _trace(_aux_wrapper(fun, has_aux, fname), args,
                                        core.user_source_info())
     n_main, main_tree, aux_tree = _split_aux(out_tree, has_aux)
-    return nums, single, mask, closed, in_tree, n_main, main_tree, aux_tree
+    n_out = len(closed.jaxpr.outvars)
+    main_avals = closed.out_avals[:n_main]
+    in_avals = [a.strip_weak() for a, m in zip(closed.in_avals, mask, strict=True) if m]
+
+    def compute(closed, flat_args, n_lead):
+        return blocks(closed, flat_args, [False] * n_lead + mask, n_main, main_avals, in_avals)
+
+    res = _transformed((fname, tuple(mask), n_main), closed, tree_util.tree_leaves(tuple(args)),
+                       compute)
+    it = iter(res[n_out:])
+    jac_leaves = [_jac_tree(in_tree, nums, single, mask, [_finish(next(it)) for _ in in_avals])
+                  for _ in main_avals]
+    jac = tree_util.tree_unflatten(main_tree, jac_leaves)
+    if has_aux:
+        return jac, _finish_tree(tree_util.tree_unflatten(aux_tree, res[n_main:n_out]))
+    return jac
+
+
+def _jacfwd_blocks(closed, flat_args, mask, n_main, main_avals, in_avals) -> list:
+    """The outputs, then the Jacobian blocks: the JVP batched over the inputs' basis."""
+    n_out = len(closed.jaxpr.outvars)
+    want = [i < n_main for i in range(n_out)]
+    jc, _ = ad.jvp_jaxpr(closed, mask, want, instantiate=True)
+    basis = _basis(in_avals, _any_tracer(closed.consts, flat_args))
+    n = len(basis[0]) if basis else 0
+    if n == 1:
+        # One basis vector: a plain JVP, with the basis axis added back at the end.
+        res = _run(jc, *flat_args, *[b[0] for b in basis])
+        res = res[:n_out] + [_expand(t, a.ndim)
+                             for t, a in zip(res[n_out:], main_avals, strict=True)]
+    else:
+        in_dims = [None] * len(closed.in_avals) + [0] * len(basis)
+        out_dims = [None] * n_out + [a.ndim for a in main_avals]
+        batched = optimize.dce_closed(batching.batch_jaxpr(jc, n, in_dims, out_dims)[0])
+        res = _run(batched, *flat_args, *basis)
+    blocks = []
+    for t, a in zip(res[n_out:], main_avals, strict=True):
+        off = 0
+        for ia in in_avals:
+            blocks.append(_block(t, a.ndim, off, ia.size, a.shape + ia.shape))
+            off += ia.size
+    return res[:n_out] + blocks
+
+
+def _jacrev_blocks(closed, flat_args, mask, n_main, main_avals, in_avals) -> list:
+    """The outputs, then the Jacobian blocks: the VJP batched over the outputs' basis."""
+    outs, transposed, out_nz = _vjp_flat(closed, flat_args, mask, n_main)
+    out_nz = out_nz[:n_main]
+    ct_avals = [a.strip_weak() for a, nz in zip(main_avals, out_nz, strict=True) if nz]
+    basis = _basis(ct_avals, _any_tracer(closed.consts, flat_args))
+    m = len(basis[0]) if basis else 0
+    if m == 1:
+        # One basis cotangent: a plain VJP, with the basis axis added back in front.
+        rows = [_expand(r, 0) for r in _run(transposed, *[b[0] for b in basis])]
+    elif basis:
+        batched = optimize.dce_closed(batching.batch_jaxpr(
+            transposed, m, [0] * len(basis), [0] * len(in_avals))[0])
+        rows = _run(batched, *basis)
+    blocks, off = [], 0
+    for a, nz in zip(main_avals, out_nz, strict=True):
+        for k, ia in enumerate(in_avals):
+            if nz:
+                blocks.append(_block(rows[k], 0, off, a.size, a.shape + ia.shape))
+            else:
+                blocks.append(np.zeros(a.shape + ia.shape, a.dtype))
+        off += a.size if nz else 0
+    return [*outs, *blocks]
 
 
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
@@ -733,45 +803,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
     @functools.wraps(fun)
     def jacfun(*args, **kwargs):
-        nums, single, mask, closed, in_tree, n_main, main_tree, aux_tree = _jac_setup(
-            fun, argnums, has_aux, args, kwargs, "jacfwd")
-        n_out = len(closed.jaxpr.outvars)
-        main_avals = closed.out_avals[:n_main]
-        in_avals = [a.strip_weak() for a, m in zip(closed.in_avals, mask, strict=True) if m]
-
-        def compute(closed, flat_args, n_lead):
-            full_mask = [False] * n_lead + mask
-            want = [i < n_main for i in range(n_out)]
-            jc, _ = ad.jvp_jaxpr(closed, full_mask, want, instantiate=True)
-            basis = _basis(in_avals, _any_tracer(closed.consts, flat_args))
-            n = len(basis[0]) if basis else 0
-            if n == 1:
-                # One basis vector: a plain JVP, with the basis axis added back at the end.
-                res = _run(jc, *flat_args, *[b[0] for b in basis])
-                res = res[:n_out] + [_expand(t, a.ndim)
-                                     for t, a in zip(res[n_out:], main_avals, strict=True)]
-            else:
-                in_dims = [None] * len(closed.in_avals) + [0] * len(basis)
-                out_dims = [None] * n_out + [a.ndim for a in main_avals]
-                batched = optimize.dce_closed(batching.batch_jaxpr(jc, n, in_dims, out_dims)[0])
-                res = _run(batched, *flat_args, *basis)
-            blocks = []
-            for t, a in zip(res[n_out:], main_avals, strict=True):
-                off = 0
-                for ia in in_avals:
-                    blocks.append(_block(t, a.ndim, off, ia.size, a.shape + ia.shape))
-                    off += ia.size
-            return res[:n_out] + blocks
-
-        res = _transformed(("jacfwd", tuple(mask), n_main), closed,
-                           tree_util.tree_leaves(tuple(args)), compute)
-        blocks = iter(res[n_out:])
-        jac_leaves = [_jac_tree(in_tree, nums, single, mask,
-                                [_finish(next(blocks)) for _ in in_avals]) for _ in main_avals]
-        jac = tree_util.tree_unflatten(main_tree, jac_leaves)
-        if has_aux:
-            return jac, _finish_tree(tree_util.tree_unflatten(aux_tree, res[n_main:n_out]))
-        return jac
+        return _jacobian("jacfwd", fun, argnums, has_aux, args, kwargs, _jacfwd_blocks)
 
     return jacfun
 
@@ -789,45 +821,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
     @functools.wraps(fun)
     def jacfun(*args, **kwargs):
-        nums, single, mask, closed, in_tree, n_main, main_tree, aux_tree = _jac_setup(
-            fun, argnums, has_aux, args, kwargs, "jacrev")
-        n_out = len(closed.jaxpr.outvars)
-        main_avals = closed.out_avals[:n_main]
-        in_avals = [a.strip_weak() for a, m in zip(closed.in_avals, mask, strict=True) if m]
-
-        def compute(closed, flat_args, n_lead):
-            outs, transposed, out_nz = _vjp_flat(closed, flat_args, [False] * n_lead + mask,
-                                                 n_main)
-            out_nz = out_nz[:n_main]
-            ct_avals = [a.strip_weak() for a, nz in zip(main_avals, out_nz, strict=True) if nz]
-            basis = _basis(ct_avals, _any_tracer(closed.consts, flat_args))
-            m = len(basis[0]) if basis else 0
-            if m == 1:
-                # One basis cotangent: a plain VJP, with the basis axis added back in front.
-                rows = [_expand(r, 0) for r in _run(transposed, *[b[0] for b in basis])]
-            elif basis:
-                batched = optimize.dce_closed(batching.batch_jaxpr(
-                    transposed, m, [0] * len(basis), [0] * len(in_avals))[0])
-                rows = _run(batched, *basis)
-            blocks, off = [], 0
-            for a, nz in zip(main_avals, out_nz, strict=True):
-                for k, ia in enumerate(in_avals):
-                    if nz:
-                        blocks.append(_block(rows[k], 0, off, a.size, a.shape + ia.shape))
-                    else:
-                        blocks.append(np.zeros(a.shape + ia.shape, a.dtype))
-                off += a.size if nz else 0
-            return [*outs, *blocks]
-
-        res = _transformed(("jacrev", tuple(mask), n_main), closed,
-                           tree_util.tree_leaves(tuple(args)), compute)
-        outs, blocks = res[:n_out], iter(res[n_out:])
-        jac_leaves = [_jac_tree(in_tree, nums, single, mask,
-                                [_finish(next(blocks)) for _ in in_avals]) for _ in main_avals]
-        jac = tree_util.tree_unflatten(main_tree, jac_leaves)
-        if has_aux:
-            return jac, _finish_tree(tree_util.tree_unflatten(aux_tree, outs[n_main:]))
-        return jac
+        return _jacobian("jacrev", fun, argnums, has_aux, args, kwargs, _jacrev_blocks)
 
     return jacfun
 

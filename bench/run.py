@@ -203,8 +203,8 @@ def _jacobian_norm_workload(n, rng) -> Workload:
 _CHAIN_C = np.linspace(0.01, 0.02, 10)
 
 
-def chain(x, n: int):
-    """n tiny elementwise ops on a vector (sin, scale, shift, repeating), summed."""
+def chain_ops(x, n: int, c=_CHAIN_C):
+    """n tiny elementwise ops on a vector: sin, scale by 0.5, shift by `c`, repeating."""
     for i in range(n):
         k = i % 3
         if k == 0:
@@ -212,8 +212,13 @@ def chain(x, n: int):
         elif k == 1:
             x = x * 0.5
         else:
-            x = x + _CHAIN_C
-    return fnp.sum(x)
+            x = x + c
+    return x
+
+
+def chain(x, n: int):
+    """`chain_ops`, summed (the scalar whose gradient is benchmarked)."""
+    return fnp.sum(chain_ops(x, n))
 
 
 def chain_grad_numpy(x, n: int):

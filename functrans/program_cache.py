@@ -128,10 +128,8 @@ def _param_key(x):
     if isinstance(x, tuple):
         for e in x:
             if type(e) is not int:
-                for e in x:
-                    _param_key(e)
-                return t, x
-        return x
+                _param_key(e)   # raises for an element not keyed by value
+        return x if t is tuple else (t, x)   # a named tuple's type is part of its meaning
     raise TypeError(f"param of type {t.__name__}")
 
 

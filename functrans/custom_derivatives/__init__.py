@@ -6,7 +6,7 @@ The public surface only. Each concern has its module:
   `custom_vjp_lin`);
 - `_vjp_lin`: the primitive `custom_vjp_lin`, the linear part of a custom_vjp call, whose
   transpose is the user's `bwd`;
-- `_rules`: staging the user's rules as programs over the call's leading operands (when to
+- `_common`: staging the user's rules as programs over the call's leading operands (when to
   trace them, lambda lifting of the traced values they close over), shared by the primitives;
 - `_args`: the user's arguments and pytrees as flat operands, and checks of returned values.
 Handles the pytrees of the user's functions (like `lax.py`); owns no transformation.

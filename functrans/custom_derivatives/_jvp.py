@@ -6,7 +6,7 @@ primitive runs its body; its JVP is the user's rule (so reverse mode is lineariz
 of the rule's tangent output, which must be linear in the tangents), and under `vmap` the rule
 is batched lazily. Inside a trace the rule is traced at the call, so the traced values it
 closes over become leading operands of the equation (like the body's constants) instead of
-tracers of a trace that has ended by the time a transformation needs the rule (`_rules`).
+tracers of a trace that has ended by the time a transformation needs the rule (`_common`).
 Does not own argument handling (`_args`) or any transformation.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import functools
 from collections.abc import Callable, Sequence
 
 from functrans import call, core, dtypes, errors, tree_util
-from functrans.custom_derivatives import _args, _rules
+from functrans.custom_derivatives import _args, _common
 from functrans.interpreters import batching
 
 custom_jvp_call_p = core.Primitive("custom_jvp_call", multiple_results=True)
@@ -68,12 +68,12 @@ class custom_jvp:
         rule = _JvpRule(self.jvp, spec, out_tree, body.out_avals)
         operands = rule.bind_consts(consts, self)
         outs = custom_jvp_call_p.bind(
-            *operands, *spec.flat, call_jaxpr=_rules.with_operands(body, len(consts), operands),
+            *operands, *spec.flat, call_jaxpr=_common.with_operands(body, len(consts), operands),
             jvp=rule, num_consts=len(operands))
         return tree_util.tree_unflatten(out_tree, outs)
 
 
-class _JvpRule(_rules.StagedRules):
+class _JvpRule(_common.StagedRules):
     """The user's rule as a program `(consts, nondiff, primals, tangents) -> (outputs,
     tangents)`, where `consts` are the call's leading operands; tangents are those of the
     differentiated leaves only. Calling it returns that program."""
@@ -135,15 +135,15 @@ class _BatchedJvpRule:
             dims = self.dims + self.dims[self.num_consts + self.num_nondiff:]
             program = batching.batch_jaxpr(base, self.axis_size, dims,
                                            [0] * len(base.jaxpr.outvars))[0]
-            program = _rules.prepend_inputs(program, self.new_avals)
-            if _rules.has_tracers(program):
+            program = _common.prepend_inputs(program, self.new_avals)
+            if _common.has_tracers(program):
                 return program
             self._program = program
         return self._program
 
 
 def _custom_jvp_jvp(primals, tangents, *, call_jaxpr, jvp, num_consts):
-    _rules.no_closure_tangents(tangents[:num_consts], f"custom_jvp {jvp.__name__}")
+    _common.no_closure_tangents(tangents[:num_consts], f"custom_jvp {jvp.__name__}")
     rule = jvp()
     # Tangents of nondiff_argnums arguments are ignored: they are declared non-differentiable.
     ts = [core.instantiate(t) for t in tangents[num_consts + jvp.num_nondiff:]]
@@ -165,8 +165,8 @@ def _custom_jvp_batch(args, dims, *, axis_size, call_jaxpr, jvp, num_consts):
     return outs, out_dims
 
 
-custom_jvp_call_p.def_impl(_rules.call_impl)
-custom_jvp_call_p.def_abstract_eval(_rules.call_abstract_eval("custom_jvp_call"))
+custom_jvp_call_p.def_impl(_common.call_impl)
+custom_jvp_call_p.def_abstract_eval(_common.call_abstract_eval("custom_jvp_call"))
 custom_jvp_call_p.def_jvp(_custom_jvp_jvp)
 custom_jvp_call_p.def_batch(_custom_jvp_batch)
 custom_jvp_call_p.subjaxprs = lambda params: [params["call_jaxpr"]]

@@ -5,7 +5,7 @@ Owns the `custom_vjp` class, the rules object the primitive carries (`_VjpRules`
 `custom_vjp_call`'s rules. The primitive runs its body; its JVP runs the user's `fwd` for the
 outputs and residuals, and gives the tangents by `custom_vjp_lin` (`_vjp_lin`), whose
 transpose calls `bwd`. Does not own argument handling (`_args`), when rules are traced
-(`_rules`) or any transformation.
+(`_common`) or any transformation.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import functools
 from collections.abc import Callable, Sequence
 
 from functrans import call, core, dtypes, errors, tree_util
-from functrans.custom_derivatives import _args, _rules, _vjp_lin
+from functrans.custom_derivatives import _args, _common, _vjp_lin
 from functrans.interpreters import batching
 from functrans.primitives import _factories
 
@@ -65,12 +65,12 @@ class custom_vjp:
         rules = _VjpRules(self, spec, out_tree, body.out_avals)
         operands = rules.bind_consts(consts, self)
         outs = custom_vjp_call_p.bind(
-            *operands, *spec.flat, call_jaxpr=_rules.with_operands(body, len(consts), operands),
+            *operands, *spec.flat, call_jaxpr=_common.with_operands(body, len(consts), operands),
             rules=rules, num_consts=len(operands))
         return tree_util.tree_unflatten(out_tree, outs)
 
 
-class _VjpRules(_rules.StagedRules):
+class _VjpRules(_common.StagedRules):
     """The user's fwd and bwd as programs over the call's leading operands (`consts`) and
     flat lists of arrays.
 
@@ -169,8 +169,8 @@ class _BatchedVjpRules:
         self.const_dims, self.const_avals = list(const_dims), list(const_avals)
         self.new_avals = list(new_avals)
         self.name, self.num_nondiff = base.name, base.num_nondiff
-        self.in_avals = [_rules.batched_aval(a, axis_size) for a in base.in_avals]
-        self.out_avals = [_rules.batched_aval(a, axis_size) for a in base.out_avals]
+        self.in_avals = [_common.batched_aval(a, axis_size) for a in base.in_avals]
+        self.out_avals = [_common.batched_aval(a, axis_size) for a in base.out_avals]
         self._fwd: tuple | None = None
 
     def __repr__(self):
@@ -183,8 +183,8 @@ class _BatchedVjpRules:
         n = len(closed.jaxpr.outvars)
         dims = self.const_dims + [0] * len(self.in_avals)
         batched = batching.batch_jaxpr(closed, self.axis_size, dims, [0] * n)[0]
-        got = (_rules.prepend_inputs(batched, self.new_avals), num_res)
-        if not _rules.has_tracers(got[0]):
+        got = (_common.prepend_inputs(batched, self.new_avals), num_res)
+        if not _common.has_tracers(got[0]):
             self._fwd = got   # no tracer of some trace inside: safe to reuse
         return got
 
@@ -195,14 +195,14 @@ class _BatchedVjpRules:
         avals = self.const_avals + [a.strip_weak() for a in
                                     self.base.in_avals[:nn] + res_avals + self.base.out_avals]
         k, r = nc + nn, nc + nn + num_res
-        fn = _rules.batch_callable(
+        fn = _common.batch_callable(
             lambda *a: self.base.bwd(list(a[:nc]), list(a[nc:k]), list(a[k:r]), list(a[r:])),
             avals, self.const_dims + [0] * (len(avals) - nc), self.axis_size)
         return fn(*consts[len(self.new_avals):], *nondiff, *res, *cts)
 
 
 def _custom_vjp_jvp(primals, tangents, *, call_jaxpr, rules, num_consts):
-    _rules.no_closure_tangents(tangents[:num_consts], f"custom_vjp {rules.name}")
+    _common.no_closure_tangents(tangents[:num_consts], f"custom_vjp {rules.name}")
     fwd, _ = rules.fwd()
     outs = core.eval_jaxpr(fwd.jaxpr, fwd.consts, *primals)
     n = len(call_jaxpr.outvars)
@@ -235,7 +235,7 @@ def _custom_vjp_batch(args, dims, *, axis_size, call_jaxpr, rules, num_consts):
                                 out_dims)[0]
     opened, body_consts = call.open_jaxpr(body)
     const_dims = list(dims[:num_consts])
-    const_avals = [_rules.unbatched(core.get_aval(c), d)
+    const_avals = [_common.unbatched(core.get_aval(c), d)
                    for c, d in zip(consts, const_dims, strict=True)]
     batched = _BatchedVjpRules(rules, axis_size, const_dims, const_avals,
                                [core.get_aval(c) for c in body_consts])
@@ -244,8 +244,8 @@ def _custom_vjp_batch(args, dims, *, axis_size, call_jaxpr, rules, num_consts):
     return outs, out_dims
 
 
-custom_vjp_call_p.def_impl(_rules.call_impl)
-custom_vjp_call_p.def_abstract_eval(_rules.call_abstract_eval("custom_vjp_call"))
+custom_vjp_call_p.def_impl(_common.call_impl)
+custom_vjp_call_p.def_abstract_eval(_common.call_abstract_eval("custom_vjp_call"))
 custom_vjp_call_p.def_jvp(_custom_vjp_jvp)
 custom_vjp_call_p.def_batch(_custom_vjp_batch)
 custom_vjp_call_p.subjaxprs = lambda params: [params["call_jaxpr"]]

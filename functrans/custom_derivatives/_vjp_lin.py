@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from functrans import core, errors
-from functrans.custom_derivatives import _rules
+from functrans.custom_derivatives import _common
 from functrans.interpreters import ad
 from functrans.primitives import _factories
 
@@ -60,7 +60,7 @@ class _BatchedBwd:
 
     def __call__(self, res: list, cts: list) -> list:
         nr = len(res)
-        fn = _rules.batch_callable(lambda *a: self.base(list(a[:nr]), list(a[nr:])),
+        fn = _common.batch_callable(lambda *a: self.base(list(a[:nr]), list(a[nr:])),
                                    self.res_avals + self.ct_avals,
                                    self.res_dims + [0] * len(cts), self.axis_size)
         return fn(*res, *cts)
@@ -91,7 +91,7 @@ def _forward_program(bwd, res_avals: list, t_avals: list, out_avals: list) -> co
 
     jaxpr, consts = core.trace_flat(fn, list(res_avals) + list(t_avals))
     program = core.ClosedJaxpr(jaxpr, consts)
-    if not _rules.has_tracers(program):
+    if not _common.has_tracers(program):
         bwd._forward[key] = program
     return program
 
@@ -141,11 +141,11 @@ def _lin_batch(args, dims, *, axis_size, bwd, num_res, out_avals):
     res_dims = list(dims[:num_res])
     ts = [_factories.bdim_at_front(t, d, axis_size)
           for t, d in zip(ts, dims[num_res:], strict=True)]
-    res_avals = [_rules.unbatched(core.get_aval(r), d) for r, d in zip(res, res_dims, strict=True)]
+    res_avals = [_common.unbatched(core.get_aval(r), d) for r, d in zip(res, res_dims, strict=True)]
     batched_bwd = _BatchedBwd(bwd, res_avals, res_dims, list(out_avals), axis_size)
     outs = custom_vjp_lin_p.bind(
         *res, *ts, bwd=batched_bwd, num_res=num_res,
-        out_avals=Avals(_rules.batched_aval(a, axis_size) for a in out_avals))
+        out_avals=Avals(_common.batched_aval(a, axis_size) for a in out_avals))
     return outs, [0] * len(out_avals)
 
 

@@ -93,12 +93,14 @@ SECTIONS = [
 # Where a public object is defined -> the subsection it is listed under.
 GROUPS = {
     "functrans.api": "Transformations",
-    "functrans.custom_derivatives": "Custom derivatives",
+    "functrans.custom_derivatives._jvp": "Custom derivatives",
+    "functrans.custom_derivatives._vjp": "Custom derivatives",
     "functrans.core": "The IR",
     "functrans.numpy._ufuncs": "Elementwise functions",
     "functrans.numpy._reductions": "Reductions",
     "functrans.numpy._linalg": "Linear algebra",
     "functrans.numpy._shape": "Shapes",
+    "functrans.numpy._join": "Shapes",
     "functrans.numpy._creation": "Creation",
     "functrans.numpy._indexing": "Indexing",
 }

@@ -24,13 +24,15 @@ import functrans.tree_util
 
 MODULES = [functrans, functrans.numpy, functrans.numpy.linalg, functrans.lax,
            functrans.tree_util]
-# Modules whose docstring examples are run (api.py and tree_util.py are the brief's minimum).
+# Modules whose docstring examples are run (api.py and tree_util are the brief's minimum).
 DOCTEST_MODULES = [
-    "functrans.api", "functrans.tree_util", "functrans.lax", "functrans.core",
+    "functrans.api", "functrans.tree_util", "functrans.tree_util._registry",
+    "functrans.tree_util._treedef", "functrans.lax", "functrans.core",
     "functrans.irtools", "functrans.test_util", "functrans.numpy._ufuncs",
     "functrans.numpy._reductions", "functrans.numpy._linalg", "functrans.numpy._shape",
-    "functrans.numpy._creation", "functrans.numpy._indexing", "functrans.numpy.linalg",
-    "functrans.custom_derivatives",
+    "functrans.numpy._join", "functrans.numpy._creation", "functrans.numpy._indexing",
+    "functrans.numpy.linalg",
+    "functrans.custom_derivatives._jvp", "functrans.custom_derivatives._vjp",
 ]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 

@@ -32,6 +32,7 @@ if _ROOT not in sys.path:
 import functrans as ft  # noqa: E402
 import functrans.lax as lax  # noqa: E402
 import functrans.numpy as fnp  # noqa: E402
+from functrans import ir
 
 HIDDEN, INPUT, STEPS = 64, 32, 100
 

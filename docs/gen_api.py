@@ -94,7 +94,8 @@ SECTIONS = [
 GROUPS = {
     "functrans.api": "Transformations",
     "functrans.custom_derivatives": "Custom derivatives",
-    "functrans.core": "The IR",
+    "functrans.ir": "The IR",
+    "functrans.evaluate": "The IR",
     "functrans.numpy._ufuncs": "Elementwise functions",
     "functrans.numpy._reductions": "Reductions",
     "functrans.numpy._linalg": "Linear algebra",

@@ -25,12 +25,12 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from functrans import core, dtypes, errors, tree_util
+from functrans import core, dtypes, errors, evaluate, ir, tree_util
 from functrans.interpreters import ad, batching
 from functrans.primitives import _factories, elementwise
 
-Zero = core.Zero
-UndefPrimal = core.UndefPrimal
+Zero = ir.Zero
+UndefPrimal = ir.UndefPrimal
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -90,7 +90,7 @@ def _is_array(x) -> bool:
     return isinstance(x, (core.Tracer, np.ndarray, np.generic))
 
 
-def _trace_call(fun: Callable, avals) -> tuple[core.Jaxpr, list, tree_util.PyTreeDef]:
+def _trace_call(fun: Callable, avals) -> tuple[ir.Jaxpr, list, tree_util.PyTreeDef]:
     """`fun(*flat)` traced into a const-free program (consts first), its consts, out tree."""
     box = []
 
@@ -100,7 +100,7 @@ def _trace_call(fun: Callable, avals) -> tuple[core.Jaxpr, list, tree_util.PyTre
         return [_check_value(x, f"output of {_name(fun)}") for x in out_flat]
 
     jaxpr, consts = core.trace_flat(flat, avals)
-    j = core.Jaxpr([], [*jaxpr.constvars, *jaxpr.invars], jaxpr.eqns, jaxpr.outvars)
+    j = ir.Jaxpr([], [*jaxpr.constvars, *jaxpr.invars], jaxpr.eqns, jaxpr.outvars)
     return j, consts, box[0]
 
 
@@ -162,7 +162,7 @@ class _rules_tracing:
         _tracing.active.discard(self.key)
 
 
-def _has_tracers(program: core.ClosedJaxpr) -> bool:
+def _has_tracers(program: ir.ClosedJaxpr) -> bool:
     return any(isinstance(c, core.Tracer) for c in program.consts)
 
 
@@ -177,7 +177,7 @@ def _merge_consts(consts: list, extra: Sequence) -> list:
     return out
 
 
-def _lift(jaxpr: core.Jaxpr, consts: list, operands: Sequence) -> core.ClosedJaxpr:
+def _lift(jaxpr: ir.Jaxpr, consts: list, operands: Sequence) -> ir.ClosedJaxpr:
     """`jaxpr` taking the call's leading `operands` as leading inputs: its constants that are
     tracers of an enclosing trace become the inputs standing for them (lambda lifting, so every
     transformation passes them along); its other constants stay closed."""
@@ -191,24 +191,24 @@ def _lift(jaxpr: core.Jaxpr, consts: list, operands: Sequence) -> core.ClosedJax
             kept_vals.append(c)
         else:
             slots[i] = v
-    ins = [v if v is not None else core.Var(core.get_aval(x))
+    ins = [v if v is not None else ir.Var(core.get_aval(x))
            for v, x in zip(slots, operands, strict=True)]
-    return core.ClosedJaxpr(core.Jaxpr(kept_vars, ins + jaxpr.invars, jaxpr.eqns,
+    return ir.ClosedJaxpr(ir.Jaxpr(kept_vars, ins + jaxpr.invars, jaxpr.eqns,
                                        jaxpr.outvars), kept_vals)
 
 
-def _with_operands(body: core.Jaxpr, num_consts: int, operands: Sequence) -> core.Jaxpr:
+def _with_operands(body: ir.Jaxpr, num_consts: int, operands: Sequence) -> ir.Jaxpr:
     """`body` (consts first) taking `operands[num_consts:]` as further unused leading inputs."""
-    extra = [core.Var(core.get_aval(x)) for x in operands[num_consts:]]
+    extra = [ir.Var(core.get_aval(x)) for x in operands[num_consts:]]
     invars = [*body.invars[:num_consts], *extra, *body.invars[num_consts:]]
-    return core.Jaxpr([], invars, body.eqns, body.outvars)
+    return ir.Jaxpr([], invars, body.eqns, body.outvars)
 
 
-def _prepend_inputs(closed: core.ClosedJaxpr, avals: Sequence) -> core.ClosedJaxpr:
+def _prepend_inputs(closed: ir.ClosedJaxpr, avals: Sequence) -> ir.ClosedJaxpr:
     """`closed` taking further unused leading inputs of `avals`."""
     j = closed.jaxpr
-    ins = [core.Var(a) for a in avals] + j.invars
-    return core.ClosedJaxpr(core.Jaxpr(j.constvars, ins, j.eqns, j.outvars), closed.consts)
+    ins = [ir.Var(a) for a in avals] + j.invars
+    return ir.ClosedJaxpr(ir.Jaxpr(j.constvars, ins, j.eqns, j.outvars), closed.consts)
 
 
 def _check_value(x, what: str):
@@ -224,7 +224,7 @@ def _no_closure_tangents(tangents, name: str) -> None:
             "as an argument instead of closing over it.")
 
 
-def _conform(x, aval: core.ShapedArray, what: str):
+def _conform(x, aval: ir.ShapedArray, what: str):
     """`x` checked to have `aval`'s type; a weakly typed `x` (a Python scalar) is converted."""
     got = core.get_aval(x)
     if got.shape != aval.shape or (got.dtype != aval.dtype and not got.weak_type):
@@ -237,25 +237,25 @@ def _conform(x, aval: core.ShapedArray, what: str):
     return np.asarray(x, aval.dtype)
 
 
-def _batch_callable(fn: Callable, avals: list[core.ShapedArray], dims: list,
+def _batch_callable(fn: Callable, avals: list[ir.ShapedArray], dims: list,
                     axis_size: int) -> Callable:
     """`fn` (a flat function of values of `avals`) mapped over batched arguments with `dims`;
     its outputs come batched at 0."""
     def batched(*args):
         jaxpr, consts = core.trace_flat(lambda *a: list(fn(*a)), avals)
-        closed = batching.batch_jaxpr(core.ClosedJaxpr(jaxpr, consts), axis_size, dims,
+        closed = batching.batch_jaxpr(ir.ClosedJaxpr(jaxpr, consts), axis_size, dims,
                                       [0] * len(jaxpr.outvars))[0]
-        return core.eval_jaxpr(closed.jaxpr, closed.consts, *args)
+        return evaluate.eval_jaxpr(closed.jaxpr, closed.consts, *args)
     return batched
 
 
-def _unbatched(aval: core.ShapedArray, dim: int | None) -> core.ShapedArray:
+def _unbatched(aval: ir.ShapedArray, dim: int | None) -> ir.ShapedArray:
     if dim is None:
         return aval
     return aval.update(shape=aval.shape[:dim] + aval.shape[dim + 1:])
 
 
-def _batched_aval(aval: core.ShapedArray, axis_size: int) -> core.ShapedArray:
+def _batched_aval(aval: ir.ShapedArray, axis_size: int) -> ir.ShapedArray:
     return aval.update(shape=(axis_size, *aval.shape))
 
 
@@ -267,7 +267,7 @@ class _Avals(tuple):
 
 
 def _call_impl(*args, call_jaxpr, num_consts, **_):
-    outs = core.eval_jaxpr(call_jaxpr, [], *args)
+    outs = evaluate.eval_jaxpr(call_jaxpr, [], *args)
     return [np.asarray(x, a.dtype) for x, a in zip(outs, call_jaxpr.out_avals, strict=True)]
 
 
@@ -286,7 +286,7 @@ def _call_abstract_eval(prim_name: str):
 
 # --------------------------------------------------------------------------- custom_jvp
 
-custom_jvp_call_p = core.Primitive("custom_jvp_call", multiple_results=True)
+custom_jvp_call_p = core.HigherOrderPrimitive("custom_jvp_call", multiple_results=True)
 
 
 class custom_jvp:
@@ -351,7 +351,7 @@ class _JvpRule:
         self.out_tree, self.out_avals = out_tree, list(out_avals)
         self.num_nondiff = spec.num_nondiff
         self.__name__ = _name(rule)
-        self._program: core.ClosedJaxpr | None = None
+        self._program: ir.ClosedJaxpr | None = None
         self._operands: list | None = None
         self._error: Exception | None = None
 
@@ -374,7 +374,7 @@ class _JvpRule:
         self._program = _lift(jaxpr, rule_consts, operands)
         return operands
 
-    def __call__(self) -> core.ClosedJaxpr:
+    def __call__(self) -> ir.ClosedJaxpr:
         if self._program is not None:
             return self._program
         if self._error is not None:
@@ -385,7 +385,7 @@ class _JvpRule:
             self._program = program   # no tracer of some trace inside: safe to reuse
         return program
 
-    def _trace(self) -> tuple[core.Jaxpr, list]:
+    def _trace(self) -> tuple[ir.Jaxpr, list]:
         avals = self.spec.avals
         return core.trace_flat(self._flat, avals + [a.strip_weak() for a in
                                                     avals[self.num_nondiff:]])
@@ -424,9 +424,9 @@ class _BatchedJvpRule:
         self.num_consts, self.new_avals = num_consts, list(new_avals)
         self.num_nondiff = base.num_nondiff
         self.__name__ = base.__name__
-        self._program: core.ClosedJaxpr | None = None
+        self._program: ir.ClosedJaxpr | None = None
 
-    def __call__(self) -> core.ClosedJaxpr:
+    def __call__(self) -> ir.ClosedJaxpr:
         if self._program is None:
             base = self.base()
             dims = self.dims + self.dims[self.num_consts + self.num_nondiff:]
@@ -444,7 +444,7 @@ def _custom_jvp_jvp(primals, tangents, *, call_jaxpr, jvp, num_consts):
     rule = jvp()
     # Tangents of nondiff_argnums arguments are ignored: they are declared non-differentiable.
     ts = [core.instantiate(t) for t in tangents[num_consts + jvp.num_nondiff:]]
-    outs = core.eval_jaxpr(rule.jaxpr, rule.consts, *primals, *ts)
+    outs = evaluate.eval_jaxpr(rule.jaxpr, rule.consts, *primals, *ts)
     n = len(call_jaxpr.outvars)
     t_out = [t if dtypes.is_differentiable(a.dtype) else Zero(a)
              for t, a in zip(outs[n:], call_jaxpr.out_avals, strict=True)]
@@ -453,9 +453,9 @@ def _custom_jvp_jvp(primals, tangents, *, call_jaxpr, jvp, num_consts):
 
 def _custom_jvp_batch(args, dims, *, axis_size, call_jaxpr, jvp, num_consts):
     out_dims = [0] * len(call_jaxpr.outvars)
-    body = batching.batch_jaxpr(core.ClosedJaxpr(call_jaxpr, []), axis_size, dims, out_dims)[0]
+    body = batching.batch_jaxpr(ir.ClosedJaxpr(call_jaxpr, []), axis_size, dims, out_dims)[0]
     j = body.jaxpr
-    opened = core.Jaxpr([], [*j.constvars, *j.invars], j.eqns, j.outvars)
+    opened = ir.Jaxpr([], [*j.constvars, *j.invars], j.eqns, j.outvars)
     rule = _BatchedJvpRule(jvp, list(dims), num_consts, axis_size,
                            [core.get_aval(c) for c in body.consts])
     outs = custom_jvp_call_p.bind(*body.consts, *args, call_jaxpr=opened, jvp=rule,
@@ -467,12 +467,12 @@ custom_jvp_call_p.def_impl(_call_impl)
 custom_jvp_call_p.def_abstract_eval(_call_abstract_eval("custom_jvp_call"))
 custom_jvp_call_p.def_jvp(_custom_jvp_jvp)
 custom_jvp_call_p.def_batch(_custom_jvp_batch)
-custom_jvp_call_p.subjaxprs = lambda params: [params["call_jaxpr"]]
+custom_jvp_call_p.def_subjaxprs(lambda params: [params["call_jaxpr"]])
 
 
 # --------------------------------------------------------------------------- custom_vjp
 
-custom_vjp_call_p = core.Primitive("custom_vjp_call", multiple_results=True)
+custom_vjp_call_p = core.HigherOrderPrimitive("custom_vjp_call", multiple_results=True)
 custom_vjp_lin_p = core.Primitive("custom_vjp_lin", multiple_results=True)
 
 
@@ -543,7 +543,7 @@ class _VjpRules:
         self.out_tree, self.out_avals = out_tree, list(out_avals)
         self.name = _name(f.fun)
         self._fwd: tuple | None = None
-        self._bwd: core.ClosedJaxpr | None = None
+        self._bwd: ir.ClosedJaxpr | None = None
         self._operands: list | None = None
         self._error: Exception | None = None
         self.res_tree = None
@@ -590,7 +590,7 @@ class _VjpRules:
             self._fwd, self._bwd = fwd, bwd   # no tracer of some trace inside: safe to reuse
         return fwd, bwd
 
-    def fwd(self) -> tuple[core.ClosedJaxpr, int]:
+    def fwd(self) -> tuple[ir.ClosedJaxpr, int]:
         return self._programs()[0]
 
     def _fwd_flat(self, *leaves):
@@ -610,7 +610,7 @@ class _VjpRules:
 
     def bwd(self, consts: list, nondiff: list, res: list, cts: list) -> list:
         bwd = self._programs()[1]
-        return core.eval_jaxpr(bwd.jaxpr, bwd.consts, *consts, *nondiff, *res, *cts)
+        return evaluate.eval_jaxpr(bwd.jaxpr, bwd.consts, *consts, *nondiff, *res, *cts)
 
     def _bwd_flat(self, nondiff: Sequence, res: Sequence, cts: Sequence) -> list:
         got = self.f.bwd(*self.spec.nondiff(nondiff),
@@ -667,7 +667,7 @@ class _BatchedVjpRules:
     def __repr__(self):
         return f"vmap({self.base!r})"
 
-    def fwd(self) -> tuple[core.ClosedJaxpr, int]:
+    def fwd(self) -> tuple[ir.ClosedJaxpr, int]:
         if self._fwd is not None:
             return self._fwd
         closed, num_res = self.base.fwd()
@@ -699,7 +699,7 @@ class _BatchedVjpRules:
 def _custom_vjp_jvp(primals, tangents, *, call_jaxpr, rules, num_consts):
     _no_closure_tangents(tangents[:num_consts], f"custom_vjp {rules.name}")
     fwd, _ = rules.fwd()
-    outs = core.eval_jaxpr(fwd.jaxpr, fwd.consts, *primals)
+    outs = evaluate.eval_jaxpr(fwd.jaxpr, fwd.consts, *primals)
     n = len(call_jaxpr.outvars)
     prim_out, res = outs[:n], outs[n:]
     # Tangents of nondiff_argnums arguments are ignored: they are declared non-differentiable.
@@ -725,10 +725,10 @@ def _custom_vjp_batch(args, dims, *, axis_size, call_jaxpr, rules, num_consts):
           for x, d in zip(xs, dims[num_consts:], strict=True)]
     in_dims = list(dims[:num_consts]) + [0] * len(xs)
     out_dims = [0] * len(call_jaxpr.outvars)
-    body = batching.batch_jaxpr(core.ClosedJaxpr(call_jaxpr, []), axis_size, in_dims,
+    body = batching.batch_jaxpr(ir.ClosedJaxpr(call_jaxpr, []), axis_size, in_dims,
                                 out_dims)[0]
     j = body.jaxpr
-    opened = core.Jaxpr([], [*j.constvars, *j.invars], j.eqns, j.outvars)
+    opened = ir.Jaxpr([], [*j.constvars, *j.invars], j.eqns, j.outvars)
     const_dims = list(dims[:num_consts])
     const_avals = [_unbatched(core.get_aval(c), d) for c, d in zip(consts, const_dims,
                                                                    strict=True)]
@@ -744,7 +744,7 @@ custom_vjp_call_p.def_impl(_call_impl)
 custom_vjp_call_p.def_abstract_eval(_call_abstract_eval("custom_vjp_call"))
 custom_vjp_call_p.def_jvp(_custom_vjp_jvp)
 custom_vjp_call_p.def_batch(_custom_vjp_batch)
-custom_vjp_call_p.subjaxprs = lambda params: [params["call_jaxpr"]]
+custom_vjp_call_p.def_subjaxprs(lambda params: [params["call_jaxpr"]])
 
 
 # --------------------------------------------------------------------------- custom_vjp_lin
@@ -789,7 +789,7 @@ class _BatchedBwd:
         return fn(*res, *cts)
 
 
-def _forward_program(bwd, res_avals: list, t_avals: list, out_avals: list) -> core.ClosedJaxpr:
+def _forward_program(bwd, res_avals: list, t_avals: list, out_avals: list) -> ir.ClosedJaxpr:
     """`(res, tangents) -> output tangents`: the transpose of `ct -> bwd(res, ct)`.
 
     Cached on `bwd` per argument types (unless tracers of some trace got inside).
@@ -803,23 +803,23 @@ def _forward_program(bwd, res_avals: list, t_avals: list, out_avals: list) -> co
     def fn(*args):
         res, ts = list(args[:nr]), args[nr:]
         jaxpr, consts = core.trace_flat(lambda *cts: bwd(res, list(cts)), list(out_avals))
-        lin = core.ClosedJaxpr(jaxpr, consts)
+        lin = ir.ClosedJaxpr(jaxpr, consts)
         try:
             transposed = ad.transpose_jaxpr(lin, len(jaxpr.invars))
         except NotImplementedError as e:
             raise errors.FunctransTypeError(
                 f"forward-mode differentiation of a custom_vjp function transposes its bwd "
                 f"({bwd.__name__}), which must then be linear in the cotangent: {e}") from None
-        return core.eval_jaxpr(transposed.jaxpr, transposed.consts, *ts)
+        return evaluate.eval_jaxpr(transposed.jaxpr, transposed.consts, *ts)
 
     jaxpr, consts = core.trace_flat(fn, list(res_avals) + list(t_avals))
-    program = core.ClosedJaxpr(jaxpr, consts)
+    program = ir.ClosedJaxpr(jaxpr, consts)
     if not any(isinstance(c, core.Tracer) for c in consts):
         bwd._forward[key] = program
     return program
 
 
-def _lin_program(args, bwd, num_res, out_avals) -> core.ClosedJaxpr:
+def _lin_program(args, bwd, num_res, out_avals) -> ir.ClosedJaxpr:
     avals = [core.get_aval(a) for a in args]
     return _forward_program(bwd, avals[:num_res], [a.strip_weak() for a in avals[num_res:]],
                             list(out_avals))
@@ -828,7 +828,7 @@ def _lin_program(args, bwd, num_res, out_avals) -> core.ClosedJaxpr:
 @custom_vjp_lin_p.def_impl
 def _lin_impl(*args, bwd, num_res, out_avals):
     program = _lin_program(args, bwd, num_res, out_avals)
-    outs = core.eval_jaxpr(program.jaxpr, program.consts, *args)
+    outs = evaluate.eval_jaxpr(program.jaxpr, program.consts, *args)
     return [np.asarray(x, a.dtype) for x, a in zip(outs, out_avals, strict=True)]
 
 
@@ -843,7 +843,7 @@ def _lin_jvp(primals, tangents, *, bwd, num_res, out_avals):
     program = _lin_program(primals, bwd, num_res, out_avals)
     nonzeros = [not isinstance(t, Zero) for t in tangents]
     jvp, out_nz = ad.jvp_jaxpr(program, nonzeros)
-    outs = core.eval_jaxpr(jvp.jaxpr, jvp.consts, *primals,
+    outs = evaluate.eval_jaxpr(jvp.jaxpr, jvp.consts, *primals,
                            *[t for t in tangents if not isinstance(t, Zero)])
     n = len(out_avals)
     t_out = iter(outs[n:])

@@ -55,7 +55,7 @@ _PKG_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 _INTERNAL_CODE: set = set()   # code objects of functrans functions (bounded by the package)
-_SOURCE_INFOS: dict = {}      # (code, line) -> ir.SourceInfo, cleared when it grows past a bound
+_SOURCE_INFOS: dict = {}      # (code, line) -> SourceInfo, cleared when it grows past a bound
 
 
 def user_source_info() -> ir.SourceInfo | None:
@@ -218,7 +218,7 @@ def _linear_jvp(prim, primals, tangents, **params):
 
 
 def instantiate(t):
-    """A symbolic ir.Zero turned into an array of zeros of its type; other values unchanged."""
+    """A symbolic Zero turned into an array of zeros of its type; other values unchanged."""
     if isinstance(t, ir.Zero):
         return np.zeros(t.aval.shape, t.aval.dtype)
     return t
@@ -285,7 +285,7 @@ def _dead_tracer_error(x: Tracer) -> errors.DeadTracerError:
 
 
 class JaxprTrace:
-    """Records the equations bound while it is the current trace, then builds a ir.Jaxpr."""
+    """Records the equations bound while it is the current trace, then builds a Jaxpr."""
 
     def __init__(self, source: ir.SourceInfo | None = None):
         self.eqns: list[ir.JaxprEqn] = []
@@ -391,7 +391,7 @@ def _scalar_aval(dtype: np.dtype) -> ir.ShapedArray:
 
 def trace_flat(fun: Callable, in_avals: Sequence[ir.ShapedArray],
                source: ir.SourceInfo | None = None) -> tuple[ir.Jaxpr, list]:
-    """Trace `fun(*tracers) -> list of outputs` into a ir.Jaxpr and its constant values."""
+    """Trace `fun(*tracers) -> list of outputs` into a Jaxpr and its constant values."""
     with JaxprTrace(source) as trace:
         tracers = [trace.new_arg(a) for a in in_avals]
         outs = fun(*tracers)

@@ -79,17 +79,19 @@ def bind_eqn(eqn: ir.JaxprEqn, ins: Sequence):
         return eqn.primitive.bind(*ins, **eqn.params)
 
 
-def eval_eqns(jaxpr: ir.Jaxpr, consts, args, apply: Callable[[ir.JaxprEqn, list], Any]) -> list:
+def eval_eqns(jaxpr: ir.Jaxpr, consts, args,
+              apply: Callable[[ir.JaxprEqn, list], Any]) -> list:
     """Evaluate `jaxpr` with `apply(eqn, input values)` per equation, iteratively, dropping
     each intermediate right after its last use."""
+    literal = ir.Literal   # a local: read once per operand
     env: dict[ir.Var, Any] = dict(zip(jaxpr.constvars, consts, strict=True))
     env.update(zip(jaxpr.invars, args, strict=True))
     for eqn, free in zip(jaxpr.eqns, _last_uses(jaxpr), strict=True):
-        write_outputs(env, eqn, apply(eqn, [v.val if type(v) is ir.Literal else env[v]
+        write_outputs(env, eqn, apply(eqn, [v.val if type(v) is literal else env[v]
                                              for v in eqn.invars]))
         for v in free:
             del env[v]
-    return [v.val if type(v) is ir.Literal else env[v] for v in jaxpr.outvars]
+    return [v.val if type(v) is literal else env[v] for v in jaxpr.outvars]
 
 
 def _eval_jaxpr_traced(jaxpr: ir.Jaxpr, consts, args) -> list:
@@ -98,7 +100,7 @@ def _eval_jaxpr_traced(jaxpr: ir.Jaxpr, consts, args) -> list:
 
 
 def env_reader(env: dict):
-    """`read(atom)`: a ir.Var's value from `env`, a ir.Literal's value."""
+    """`read(atom)`: a Var's value from `env`, a Literal's value."""
     def read(v):
         return v.val if isinstance(v, ir.Literal) else env[v]
     return read
@@ -128,7 +130,7 @@ def _apply_impl(eqn: ir.JaxprEqn, ins: list):
     return eqn.primitive.impl(*ins, **eqn.params)
 
 
-# A compiled plan is Python source generated once per ir.Jaxpr: each equation becomes one call of
+# A compiled plan is Python source generated once per Jaxpr: each equation becomes one call of
 # its NumPy implementation on local variables, and each intermediate is deleted right after
 # its last use. Per-equation overhead is then a local load and a call, not dict lookups.
 _CHUNK = 2000   # equations per generated function, to keep CPython's compiler fast

@@ -26,7 +26,8 @@ MODULES = [functrans, functrans.numpy, functrans.numpy.linalg, functrans.lax,
            functrans.tree_util]
 # Modules whose docstring examples are run (api.py and tree_util.py are the brief's minimum).
 DOCTEST_MODULES = [
-    "functrans.api", "functrans.tree_util", "functrans.lax", "functrans.core",
+    "functrans.api", "functrans.tree_util", "functrans.lax", "functrans.ir", "functrans.core",
+    "functrans.evaluate",
     "functrans.irtools", "functrans.test_util", "functrans.numpy._ufuncs",
     "functrans.numpy._reductions", "functrans.numpy._linalg", "functrans.numpy._shape",
     "functrans.numpy._creation", "functrans.numpy._indexing", "functrans.numpy.linalg",

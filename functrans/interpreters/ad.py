@@ -177,7 +177,8 @@ def transpose_jaxpr(linear: ir.ClosedJaxpr, num_linear_in: int) -> ir.ClosedJaxp
                 linear_eqns.append(eqn)
             else:
                 # Non-linear equations (of residuals only) are evaluated forward first.
-                evaluate.write_outputs(env, eqn, evaluate.bind_eqn(eqn, [read(v) for v in eqn.invars]))
+                outs = evaluate.bind_eqn(eqn, [read(v) for v in eqn.invars])
+                evaluate.write_outputs(env, eqn, outs)
         ct_env: dict[ir.Var, object] = {}
         for v, ct in zip(jaxpr.outvars, cts_out, strict=True):
             if isinstance(v, ir.Var) and v in linear_vars:

@@ -44,7 +44,7 @@ def main():
     # Transposing needs the residuals' values: run the primal program, then close over them.
     residuals = primal(x)[1:]
     lin_closed = ir.ClosedJaxpr(ir.Jaxpr(linear.invars[:num_res], linear.invars[num_res:],
-                                             linear.eqns, linear.outvars), residuals)
+                                         linear.eqns, linear.outvars), residuals)
     print("its transpose, cotangent of f(x) -> cotangent of x (the gradient program):")
     print(ad.transpose_jaxpr(lin_closed, 1))
 

@@ -384,7 +384,7 @@ def _vjp_flat(closed: ir.ClosedJaxpr, p_flat: list, nonzeros: list[bool], n_main
         primal, lin, out_nz, nres = ad.linearize_jaxpr(closed, nonzeros, want)
         outs = _run(primal, *p_flat)
         lin_closed = ir.ClosedJaxpr(ir.Jaxpr(lin.invars[:nres], lin.invars[nres:],
-                                                 lin.eqns, lin.outvars), outs[len(out_nz):])
+                                             lin.eqns, lin.outvars), outs[len(out_nz):])
         n_lin = len(lin.invars) - nres
     transposed = optimize.dce_closed(ad.transpose_jaxpr(lin_closed, n_lin))
     return outs[:len(out_nz)], transposed, out_nz

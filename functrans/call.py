@@ -54,7 +54,7 @@ def _transpose(cts, *args, jaxpr: ir.Jaxpr, name: str):
     lin_vars = [v for v, lin in zip(jaxpr.invars, linear, strict=True) if lin]
     nonlin_vals = [a for a in args if not isinstance(a, ir.UndefPrimal)]
     sub = ir.ClosedJaxpr(ir.Jaxpr(nonlin_vars, lin_vars, jaxpr.eqns, jaxpr.outvars),
-                           nonlin_vals)
+                         nonlin_vals)
     transposed = optimize.dce_closed(ad.transpose_jaxpr(sub, len(lin_vars)))
     cts = [core.instantiate(c) for c in cts]
     got = iter(bind_closed(transposed, cts, f"transpose({name})"))
@@ -76,7 +76,7 @@ def _partial_eval(eqn: ir.JaxprEqn, in_unknowns: list[bool]):
     known_ins = [v for v, u in zip(eqn.invars, in_unknowns, strict=True) if not u]
     known_outs = [v for v, u in zip(eqn.outvars, out_unknowns, strict=True) if not u]
     known_eqn = ir.JaxprEqn(jit_p, known_ins, [*known_outs, *res_vars],
-                              {"jaxpr": known_jaxpr, "name": name}, eqn.source_info)
+                            {"jaxpr": known_jaxpr, "name": name}, eqn.source_info)
     unknown_ins = [v for v, u in zip(eqn.invars, in_unknowns, strict=True) if u]
     unknown_outs = [v for v, u in zip(eqn.outvars, out_unknowns, strict=True) if u]
     unknown_eqn = ir.JaxprEqn(jit_p, [*res_vars, *unknown_ins], unknown_outs,
@@ -91,7 +91,7 @@ def _dce(eqn: ir.JaxprEqn, used_outputs: list[bool]) -> ir.JaxprEqn:
     used_in.update(v for v in jaxpr.outvars if isinstance(v, ir.Var))
     keep = [v in used_in for v in jaxpr.invars]
     jaxpr = ir.Jaxpr([], [v for v, k in zip(jaxpr.invars, keep, strict=True) if k],
-                       jaxpr.eqns, jaxpr.outvars)
+                     jaxpr.eqns, jaxpr.outvars)
     return eqn.replace(
         invars=[v for v, k in zip(eqn.invars, keep, strict=True) if k],
         outvars=[v for v, u in zip(eqn.outvars, used_outputs, strict=True) if u],

@@ -72,7 +72,7 @@ def user_source_info() -> ir.SourceInfo | None:
                     if len(_SOURCE_INFOS) > 4096:
                         _SOURCE_INFOS.clear()
                     info = _SOURCE_INFOS[key] = ir.SourceInfo(code.co_filename, key[1],
-                                                           code.co_name)
+                                                              code.co_name)
                 return info
             internal.add(code)
         f = f.f_back

@@ -194,7 +194,7 @@ def _lift(jaxpr: ir.Jaxpr, consts: list, operands: Sequence) -> ir.ClosedJaxpr:
     ins = [v if v is not None else ir.Var(core.get_aval(x))
            for v, x in zip(slots, operands, strict=True)]
     return ir.ClosedJaxpr(ir.Jaxpr(kept_vars, ins + jaxpr.invars, jaxpr.eqns,
-                                       jaxpr.outvars), kept_vals)
+                                   jaxpr.outvars), kept_vals)
 
 
 def _with_operands(body: ir.Jaxpr, num_consts: int, operands: Sequence) -> ir.Jaxpr:
@@ -844,7 +844,7 @@ def _lin_jvp(primals, tangents, *, bwd, num_res, out_avals):
     nonzeros = [not isinstance(t, Zero) for t in tangents]
     jvp, out_nz = ad.jvp_jaxpr(program, nonzeros)
     outs = evaluate.eval_jaxpr(jvp.jaxpr, jvp.consts, *primals,
-                           *[t for t in tangents if not isinstance(t, Zero)])
+                               *[t for t in tangents if not isinstance(t, Zero)])
     n = len(out_avals)
     t_out = iter(outs[n:])
     return outs[:n], [next(t_out) if nz else Zero(a)

@@ -208,7 +208,7 @@ def test_fold_skips_unknown_constants_and_large_broadcasts():
     s = ir.Var(ir.ShapedArray((), F64))
     eqns = [ir.JaxprEqn(shape.broadcast_in_dim_p, [ir.Literal(np.float64(2.0),
                                                                    ir.ShapedArray((), F64))],
-                          [big], {"shape": (1000, 1000), "broadcast_dimensions": ()}, None),
+                        [big], {"shape": (1000, 1000), "broadcast_dimensions": ()}, None),
             ir.JaxprEqn(elementwise.sin_p, [k], [s], {}, None)]
     jaxpr = ir.Jaxpr([k], [x], eqns, [big, s])
     with core.JaxprTrace() as trace:

@@ -289,7 +289,7 @@ def _chunks(seq: Sequence, sizes: Sequence[int]) -> list[list]:
 
 def _permute(jaxpr: ir.Jaxpr, in_order: Sequence[int], out_order: Sequence[int]) -> ir.Jaxpr:
     return ir.Jaxpr([], [jaxpr.invars[i] for i in in_order], jaxpr.eqns,
-                      [jaxpr.outvars[i] for i in out_order])
+                    [jaxpr.outvars[i] for i in out_order])
 
 
 def _nonzero(ts) -> list[bool]:
@@ -336,4 +336,4 @@ def _tangents_out(primals_out: list, nonzeros: list[bool], nz_tangents: list) ->
 
 def _keep_invars(jaxpr: ir.Jaxpr, keep: Sequence[bool]) -> ir.Jaxpr:
     return ir.Jaxpr([], [v for v, k in zip(jaxpr.invars, keep, strict=True) if k],
-                      jaxpr.eqns, jaxpr.outvars)
+                    jaxpr.eqns, jaxpr.outvars)

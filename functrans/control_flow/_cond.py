@@ -199,7 +199,7 @@ def _cond_known_eqn(eqn, splits, computed, offsets, res_vars, op_uk, out_uk):
         return None
     known_ops = [v for v, u in zip(eqn.invars[1:], op_uk, strict=True) if not u]
     return ir.JaxprEqn(cond_p, [eqn.invars[0], *known_ops], outvars,
-                         {"branches": tuple(programs)}, eqn.source_info)
+                       {"branches": tuple(programs)}, eqn.source_info)
 
 
 def _cond_unknown_eqn(eqn, splits, fwd_pos, positions, offsets, res_vars, op_uk, out_uk):
@@ -219,11 +219,11 @@ def _cond_unknown_eqn(eqn, splits, fwd_pos, positions, offsets, res_vars, op_uk,
         mid = [computed_in[i - offsets[k]] if offsets[k] <= i < offsets[k + 1]
                else ir.Var(r.aval) for i, r in enumerate(res_vars)]
         programs.append(ir.Jaxpr([], head + mid + unknown.invars[num_res:], unknown.eqns,
-                                   unknown.outvars))
+                                 unknown.outvars))
     unknown_ops = [o for o, u in zip(ops, op_uk, strict=True) if u]
     invars = [eqn.invars[0], *[ops[p] for p in positions], *res_vars, *unknown_ops]
     return ir.JaxprEqn(cond_p, invars, outvars, {"branches": tuple(programs)},
-                         eqn.source_info)
+                       eqn.source_info)
 
 
 def _cond_dce(eqn: ir.JaxprEqn, used_outputs: list[bool]) -> ir.JaxprEqn:
@@ -233,7 +233,7 @@ def _cond_dce(eqn: ir.JaxprEqn, used_outputs: list[bool]) -> ir.JaxprEqn:
         used.update(_common._used_vars(b))
     keep = [any(b.invars[i] in used for b in branches) for i in range(len(eqn.invars) - 1)]
     branches = [ir.Jaxpr([], [v for v, k in zip(b.invars, keep, strict=True) if k], b.eqns,
-                           b.outvars) for b in branches]
+                         b.outvars) for b in branches]
     return eqn.replace(
         invars=[eqn.invars[0], *[v for v, k in zip(eqn.invars[1:], keep, strict=True) if k]],
         outvars=[v for v, u in zip(eqn.outvars, used_outputs, strict=True) if u],

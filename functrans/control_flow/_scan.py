@@ -261,7 +261,7 @@ def _scan_partial_eval(eqn: ir.JaxprEqn, in_unknowns: list[bool]):
     fx_in = [v for v, r in zip(res_in, res, strict=True) if r in xs_of]
     st_in = [v for v, r in zip(res_in, res, strict=True) if r not in const_of and r not in xs_of]
     ubody = optimize.dce_jaxpr(ir.Jaxpr([], fc_in + uc + ucar + fx_in + st_in + ux,
-                                          unknown.eqns, unknown.outvars))
+                                        unknown.eqns, unknown.outvars))
     pick = _picker(True)
     u_invars = (head + [const_of[r] for r in res if r in const_of] + pick(c_ops, c_uk)
                 + pick(i_ops, carry_uk) + [xs_of[r] for r in res if r in xs_of] + res_vars

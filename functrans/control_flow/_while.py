@@ -183,7 +183,7 @@ def _while_partial_eval(eqn: ir.JaxprEqn, in_unknowns: list[bool]):
     nub = bc_uk.count(True)
     uk_ins = unknown.invars[num_res:]
     body = optimize.dce_jaxpr(ir.Jaxpr([], fwd_in + uk_ins + stk_in, unknown.eqns,
-                                         unknown.outvars))
+                                       unknown.outvars))
     _, bc_ops, init_ops = _common._split3(eqn.invars, nc, nb)
     invars = [count, *[known_consts[r] for r in res if r in known_consts],
               *[o for o, u in zip(bc_ops, bc_uk, strict=True) if u],
@@ -201,14 +201,14 @@ def _while_known_eqn(eqn, kcond, known, num_res, stacked, count, res_vars, cc_uk
     n = len(carry_uk)
     trips_in, trips_out = ir.Var(_common._COUNT_AVAL), ir.Var(_common._COUNT_AVAL)
     incr = ir.JaxprEqn(elementwise.add_p, [trips_in, _common._int_literal(1)], [trips_out],
-                         {}, None)
+                       {}, None)
     outs = known.outvars[:len(known.outvars) - num_res]
     nkc = carry_uk.count(False)
     body = optimize.dce_jaxpr(ir.Jaxpr(
         [], [*known.invars, trips_in], [*known.eqns, incr],
         [*outs[:nkc], trips_out, *outs[nkc:], *stacked]))
     cond = optimize.dce_jaxpr(ir.Jaxpr([], [*kcond.invars, ir.Var(_common._COUNT_AVAL)],
-                                         kcond.eqns, kcond.outvars[:1]))
+                                       kcond.eqns, kcond.outvars[:1]))
     cc_ops, bc_ops, init_ops = _common._split3(eqn.invars, nc, nb)
     invars = [*[o for o, u in zip(cc_ops, cc_uk, strict=True) if not u],
               *[o for o, u in zip(bc_ops, bc_uk, strict=True) if not u],

@@ -423,7 +423,7 @@ def optimize(closed: ir.ClosedJaxpr) -> ir.ClosedJaxpr:
     with _collector_paused():
         ctx = _walk(closed.jaxpr, _known_consts(closed))
         return _materialized(dce_closed(ir.ClosedJaxpr(_rebuilt(closed.jaxpr, ctx),
-                                                         [*closed.consts, *ctx.new_consts])))
+                                                       [*closed.consts, *ctx.new_consts])))
 
 
 def _materialized(closed: ir.ClosedJaxpr) -> ir.ClosedJaxpr:
@@ -454,7 +454,7 @@ def _materialized(closed: ir.ClosedJaxpr) -> ir.ClosedJaxpr:
     drop = {id(e) for e in picked}
     eqns = [e for e in jaxpr.eqns if id(e) not in drop]
     return ir.ClosedJaxpr(ir.Jaxpr([*constvars, *jaxpr.constvars], jaxpr.invars, eqns,
-                                       jaxpr.outvars), [*consts, *closed.consts])
+                                   jaxpr.outvars), [*consts, *closed.consts])
 
 
 @contextlib.contextmanager

@@ -32,7 +32,6 @@ if _ROOT not in sys.path:
 import functrans as ft  # noqa: E402
 import functrans.lax as lax  # noqa: E402
 import functrans.numpy as fnp  # noqa: E402
-from functrans import ir  # noqa: E402
 
 HIDDEN, INPUT, STEPS = 64, 32, 100
 

@@ -23,8 +23,8 @@ LAYERS = [
     ["functrans.primitives"],              # first-order primitives, all rules inline
     ["functrans.interpreters"],            # Jaxpr -> Jaxpr rewrites
     ["functrans.call", "functrans.control_flow", "functrans.custom_derivatives"],
-    ["functrans.program_cache"],
-    ["functrans.api"],
+    ["functrans.program_cache", "functrans.cache"],   # the program cache (either name)
+    ["functrans.api", "functrans.api_util"],
     ["functrans.lax", "functrans.numpy", "functrans.test_util"],
     ["functrans"],                         # the package's __init__: public surface only
 ]
@@ -203,7 +203,8 @@ def test_modules_import_only_their_layer_or_below():
 def test_the_ir_imports_nothing_of_functrans_but_errors_and_dtypes():
     _, edges, _ = _graph()
     assert edges["functrans.ir"] <= {"functrans.errors", "functrans.dtypes"}
-    assert "functrans.numpy" not in {b.rpartition(".")[0] or b for b in edges["functrans.core"]}
+    # The Tracer's operators are installed by functrans.numpy, never imported by core.
+    assert not [b for b in edges["functrans.core"] if _inside(b, "functrans.numpy")]
 
 
 @pytest.mark.xfail(strict=True, reason="H-prims branch breaks the primitives/numpy circles")

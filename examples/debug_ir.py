@@ -12,7 +12,7 @@ import numpy as np
 
 import functrans as ft
 import functrans.numpy as fnp
-from functrans import api, core
+from functrans import api, ir
 from functrans.interpreters import ad, optimize
 
 
@@ -43,8 +43,8 @@ def main():
     print(linear)
     # Transposing needs the residuals' values: run the primal program, then close over them.
     residuals = primal(x)[1:]
-    lin_closed = core.ClosedJaxpr(core.Jaxpr(linear.invars[:num_res], linear.invars[num_res:],
-                                             linear.eqns, linear.outvars), residuals)
+    lin_closed = ir.ClosedJaxpr(ir.Jaxpr(linear.invars[:num_res], linear.invars[num_res:],
+                                         linear.eqns, linear.outvars), residuals)
     print("its transpose, cotangent of f(x) -> cotangent of x (the gradient program):")
     print(ad.transpose_jaxpr(lin_closed, 1))
 
@@ -53,7 +53,7 @@ def main():
     # would optimize it, trace_pytree does not.
     g = ft.grad(ft.jacfwd(f))
     jaxpr, consts, _, _ = api.trace_pytree(g, [x])
-    raw = core.ClosedJaxpr(jaxpr, consts)
+    raw = ir.ClosedJaxpr(jaxpr, consts)
     print(raw)
     opt = optimize.optimize(raw)
     print(f"equations before optimization: {len(raw.eqns)}")

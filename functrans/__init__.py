@@ -5,7 +5,10 @@ Example:
     >>> ft.grad(lambda x: fnp.sum(fnp.sin(x)))(np.zeros(2))
     array([1., 1.])
 """
+from functrans import irtools as _irtools  # noqa: F401  (installs ClosedJaxpr.to_dot, .stats)
 from functrans import lax as lax
+from functrans import numpy as _numpy  # noqa: F401  (installs the Tracer's operators)
+from functrans import pretty as _pretty  # noqa: F401  (installs str() of Jaxpr, ClosedJaxpr)
 from functrans import primitives as _primitives  # noqa: F401  (registers the primitives)
 from functrans import tree_util as tree_util
 from functrans.api import grad as grad
@@ -20,12 +23,12 @@ from functrans.api import stop_gradient as stop_gradient
 from functrans.api import value_and_grad as value_and_grad
 from functrans.api import vjp as vjp
 from functrans.api import vmap as vmap
-from functrans.core import ClosedJaxpr as ClosedJaxpr
-from functrans.core import Jaxpr as Jaxpr
-from functrans.core import ShapedArray as ShapedArray
-from functrans.core import check_jaxpr as check_jaxpr
-from functrans.core import eval_jaxpr as eval_jaxpr
 from functrans.custom_derivatives import custom_jvp as custom_jvp
 from functrans.custom_derivatives import custom_vjp as custom_vjp
+from functrans.evaluate import eval_jaxpr as eval_jaxpr
+from functrans.ir import ClosedJaxpr as ClosedJaxpr
+from functrans.ir import Jaxpr as Jaxpr
+from functrans.ir import ShapedArray as ShapedArray
+from functrans.ir import check_jaxpr as check_jaxpr
 
 __version__ = "0.1.0"

@@ -1,7 +1,7 @@
 """The user-facing transformations: the only module that handles pytrees.
 
 Each wrapper flattens its arguments, traces the user's function to a Jaxpr, rewrites it with
-the IR-to-IR functions of `interpreters/`, and evaluates the result with `core.eval_jaxpr`
+the IR-to-IR functions of `interpreters/`, and evaluates the result with `evaluate.eval_jaxpr`
 (which inlines it when called inside another transformation). Internal programs are only
 cleaned of dead code: the full optimization pipeline runs on what users see or reuse
 (`make_jaxpr`'s result and `jit`'s cached programs), which is also where inlined rewrites
@@ -9,6 +9,7 @@ end up, so un-jitted transformations do not pay for optimizing programs they run
 """
 from __future__ import annotations
 
+import collections
 import functools
 import operator
 import threading
@@ -16,8 +17,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from functrans import core, errors, program_cache, tree_util
+from functrans import call, core, errors, evaluate, ir, program_cache, tree_util
 from functrans.interpreters import ad, batching, optimize
+from functrans.primitives import basis, elementwise
+from functrans.primitives import shape as shape_prims
 
 
 def _index_tuple(nums, nargs: int, fname: str, what: str) -> tuple[int, ...]:
@@ -63,7 +66,7 @@ def trace_pytree(fun: Callable, args: Sequence, source=None):
     return trace_avals(fun, in_tree, [core.get_aval(x) for x in flat], source)
 
 
-def trace_avals(fun: Callable, in_tree, in_avals: Sequence[core.ShapedArray], source=None):
+def trace_avals(fun: Callable, in_tree, in_avals: Sequence[ir.ShapedArray], source=None):
     """`trace_pytree` from the arguments' structure and abstract values alone."""
     out_tree_box = []
 
@@ -79,7 +82,7 @@ def trace_avals(fun: Callable, in_tree, in_avals: Sequence[core.ShapedArray], so
     return jaxpr, consts, in_tree, out_tree_box[0]
 
 
-def _snapshot(closed: core.ClosedJaxpr) -> core.ClosedJaxpr:
+def _snapshot(closed: ir.ClosedJaxpr) -> ir.ClosedJaxpr:
     """`closed` with read-only copies of its writeable array constants.
 
     A program kept for later (a `jit` cache entry, a `make_jaxpr` result) holds the values its
@@ -91,10 +94,10 @@ def _snapshot(closed: core.ClosedJaxpr) -> core.ClosedJaxpr:
             c = c.copy()
             c.flags.writeable = False
         consts.append(c)
-    return core.ClosedJaxpr(closed.jaxpr, consts)
+    return ir.ClosedJaxpr(closed.jaxpr, consts)
 
 
-def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Callable[..., core.ClosedJaxpr]:
+def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Callable[..., ir.ClosedJaxpr]:
     """Trace `fun` and return its IR as a ClosedJaxpr; `str()` of it is the IR dump.
 
     Args:
@@ -121,7 +124,7 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Calla
         static = _static_argnums(static_argnums, len(args), "make_jaxpr")
         dyn_fun, dyn_args = _split_static(fun, args, kwargs, static)
         jaxpr, consts, _, _ = trace_pytree(dyn_fun, dyn_args, source)
-        return _snapshot(optimize.optimize(core.ClosedJaxpr(jaxpr, consts)))
+        return _snapshot(optimize.optimize(ir.ClosedJaxpr(jaxpr, consts)))
 
     return make
 
@@ -148,7 +151,7 @@ def _split_static(fun: Callable, args: Sequence, kwargs: dict, static: Sequence[
 
 def _trace(fun: Callable, args: Sequence, source=None):
     jaxpr, consts, in_tree, out_tree = trace_pytree(fun, args, source)
-    return core.ClosedJaxpr(jaxpr, consts), in_tree, out_tree
+    return ir.ClosedJaxpr(jaxpr, consts), in_tree, out_tree
 
 
 def _finish(x):
@@ -160,8 +163,8 @@ def _finish_tree(tree):
     return tree_util.tree_map(_finish, tree)
 
 
-def _run(closed: core.ClosedJaxpr, *args) -> list:
-    outs = core.eval_jaxpr(closed.jaxpr, closed.consts, *args)
+def _run(closed: ir.ClosedJaxpr, *args) -> list:
+    outs = evaluate.eval_jaxpr(closed.jaxpr, closed.consts, *args)
     if core.current_trace() is None:
         # An output that is a constant or an argument of the program would alias it: a user
         # mutating a returned gradient in place must not change a cached program or an input.
@@ -188,7 +191,7 @@ def _memory_owner(x: np.ndarray):
     return x if x.base is None else x.base
 
 
-def _transformed(kind, closed: core.ClosedJaxpr, flat: list, compute) -> list:
+def _transformed(kind, closed: ir.ClosedJaxpr, flat: list, compute) -> list:
     """`compute(closed, flat, 0)`, through the program cache when it knows the structure of
     `closed` (see program_cache: un-jitted calls reuse the transformed program). Inside a
     trace, a transformation of concrete values only is computed directly: its results fold
@@ -248,21 +251,21 @@ def _split_aux(out_tree, has_aux: bool):
     return main.num_leaves, main, aux
 
 
-def _checked(values: Sequence, avals: Sequence[core.ShapedArray], flags: Sequence[bool],
+def _checked(values: Sequence, avals: Sequence[ir.ShapedArray], flags: Sequence[bool],
              what: str) -> list:
     """The flagged tangents or cotangents, each checked and converted like its aval."""
     return [_as_like(x, a, f"{what} {i}")
             for i, (x, a, f) in enumerate(zip(values, avals, flags, strict=True)) if f]
 
 
-def _with_zeros(values: Sequence, avals: Sequence[core.ShapedArray], flags: Sequence[bool]):
+def _with_zeros(values: Sequence, avals: Sequence[ir.ShapedArray], flags: Sequence[bool]):
     """`values` in the flagged slots, zeros of each aval elsewhere (symbolic zeros made real)."""
     it = iter(values)
     return [next(it) if f else np.zeros(a.shape, a.dtype)
             for a, f in zip(avals, flags, strict=True)]
 
 
-def _as_like(x, aval: core.ShapedArray, what: str):
+def _as_like(x, aval: ir.ShapedArray, what: str):
     """A tangent or cotangent `x` checked against `aval` and converted to its dtype."""
     if isinstance(x, core.Tracer):
         if x.shape != aval.shape:
@@ -341,8 +344,8 @@ def linearize(fun: Callable, *primals):
     outs = _run(primal, *p_flat)
     n_out = len(out_nz)
     res = outs[n_out:]
-    lin_closed = core.ClosedJaxpr(
-        core.Jaxpr(lin.invars[:nres], lin.invars[nres:], lin.eqns, lin.outvars), res)
+    lin_closed = ir.ClosedJaxpr(
+        ir.Jaxpr(lin.invars[:nres], lin.invars[nres:], lin.eqns, lin.outvars), res)
     out_avals = closed.out_avals
     in_avals = closed.in_avals
 
@@ -361,7 +364,7 @@ def linearize(fun: Callable, *primals):
 # --------------------------------------------------------------------------- reverse mode
 
 
-def _vjp_flat(closed: core.ClosedJaxpr, p_flat: list, nonzeros: list[bool], n_main: int):
+def _vjp_flat(closed: ir.ClosedJaxpr, p_flat: list, nonzeros: list[bool], n_main: int):
     """Primal outputs, and the transposed linear program `cts of main outputs -> cts of inputs`.
 
     Only the first `n_main` outputs are differentiated (the rest are aux). Returns
@@ -370,7 +373,8 @@ def _vjp_flat(closed: core.ClosedJaxpr, p_flat: list, nonzeros: list[bool], n_ma
     """
     want = [i < n_main for i in range(len(closed.jaxpr.outvars))]
     if core.current_trace() is None and not any(
-            e.primitive.partial_eval or e.primitive.always_staged for e in closed.jaxpr.eqns):
+            (isinstance(e.primitive, core.HigherOrderPrimitive) and e.primitive.partial_eval)
+            or e.primitive.always_staged for e in closed.jaxpr.eqns):
         # Concrete inputs: linearize and evaluate the primal part in one pass. (Higher-order
         # equations need their partial-evaluation rule, and always-staged ones never evaluate
         # when bound, so programs holding either take the staged path.)
@@ -379,8 +383,8 @@ def _vjp_flat(closed: core.ClosedJaxpr, p_flat: list, nonzeros: list[bool], n_ma
     else:
         primal, lin, out_nz, nres = ad.linearize_jaxpr(closed, nonzeros, want)
         outs = _run(primal, *p_flat)
-        lin_closed = core.ClosedJaxpr(core.Jaxpr(lin.invars[:nres], lin.invars[nres:],
-                                                 lin.eqns, lin.outvars), outs[len(out_nz):])
+        lin_closed = ir.ClosedJaxpr(ir.Jaxpr(lin.invars[:nres], lin.invars[nres:],
+                                             lin.eqns, lin.outvars), outs[len(out_nz):])
         n_lin = len(lin.invars) - nres
     transposed = optimize.dce_closed(ad.transpose_jaxpr(lin_closed, n_lin))
     return outs[:len(out_nz)], transposed, out_nz
@@ -522,8 +526,6 @@ def stop_gradient(x):
       >>> ft.grad(lambda x: x * ft.stop_gradient(x))(3.0)
       array(3.)
     """
-    from functrans.primitives import elementwise
-
     def one(v):
         if isinstance(v, core.Tracer):
             return elementwise.stop_gradient(v)
@@ -593,7 +595,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0):
         dims, size = _check_batch_dims(flat, dims)
         avals = [_unbatched_aval(x, d) for x, d in zip(flat, dims, strict=True)]
         jaxpr, consts, _, out_tree = trace_avals(f, in_tree, avals, core.user_source_info())
-        closed = core.ClosedJaxpr(jaxpr, consts)
+        closed = ir.ClosedJaxpr(jaxpr, consts)
         out_dims = _flatten_axes(out_axes, out_tree, "out_axes")
         out_dims = [None if d is None else _norm_axis(d, a.ndim + 1, "out_axes")
                     for d, a in zip(out_dims, closed.out_avals, strict=True)]
@@ -643,7 +645,7 @@ def _check_batch_dims(flat: list, dims: list):
     return out, next(iter(sizes))
 
 
-def _unbatched_aval(x, d) -> core.ShapedArray:
+def _unbatched_aval(x, d) -> ir.ShapedArray:
     aval = core.get_aval(x)
     if d is None:
         return aval
@@ -653,13 +655,12 @@ def _unbatched_aval(x, d) -> core.ShapedArray:
 # --------------------------------------------------------------------------- Jacobians
 
 
-def _basis(avals: Sequence[core.ShapedArray], traced: bool) -> list:
+def _basis(avals: Sequence[ir.ShapedArray], traced: bool) -> list:
     """The standard basis of the space of `avals`, one array per aval of shape (N,) + shape.
 
     When the Jacobian is `traced` (some input or closed-over value is a tracer; N > 1) each
     block is an `identity_basis` equation, whose zeros the optimizer may treat as structural
     (docs/design.md); otherwise NumPy arrays, so a Jacobian of concrete values is concrete."""
-    from functrans.primitives import basis
     sizes = [a.size for a in avals]
     n = sum(sizes)
     staged = n > 1 and traced
@@ -680,7 +681,6 @@ def _any_tracer(*seqs) -> bool:
 
 def _block(x, axis: int, off: int, size: int, new_shape: tuple[int, ...]):
     """`x[..., off:off+size, ...]` along `axis`, reshaped to `new_shape` (works on tracers)."""
-    from functrans.primitives import shape as shape_prims
     aval = core.get_aval(x)
     start = [0] * aval.ndim
     limit = list(aval.shape)
@@ -692,7 +692,6 @@ def _block(x, axis: int, off: int, size: int, new_shape: tuple[int, ...]):
 
 def _expand(x, axis: int):
     """`x` with a new axis of size 1 at `axis` (works on tracers)."""
-    from functrans.primitives import shape as shape_prims
     aval = core.get_aval(x)
     return shape_prims.reshape(x, aval.shape[:axis] + (1,) + aval.shape[axis:])
 
@@ -860,10 +859,6 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (), cache_size: int
       >>> f(np.zeros(2))
       array([0., 0.])
     """
-    import collections
-
-    from functrans import call
-
     cache: collections.OrderedDict = collections.OrderedDict()
     lock = threading.Lock()   # the cache is shared by every thread calling the function
     name = getattr(fun, "__name__", "fun")
@@ -890,7 +885,7 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (), cache_size: int
         if entry is None:
             jaxpr, consts, _, out_tree = trace_avals(dyn_fun, in_tree, avals,
                                                      core.user_source_info())
-            entry = (_snapshot(optimize.optimize(core.ClosedJaxpr(jaxpr, consts))), out_tree)
+            entry = (_snapshot(optimize.optimize(ir.ClosedJaxpr(jaxpr, consts))), out_tree)
             if not any(isinstance(c, core.Tracer) for c in entry[0].consts):
                 with lock:
                     cache[key] = entry

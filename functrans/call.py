@@ -10,28 +10,22 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from functrans import core, errors
+from functrans import core, errors, evaluate, ir
 from functrans.interpreters import ad, batching, optimize, partial_eval
 
-jit_p = core.Primitive("jit", multiple_results=True)
+jit_p = core.HigherOrderPrimitive("jit", multiple_results=True)
 
 
-def open_jaxpr(closed: core.ClosedJaxpr) -> tuple[core.Jaxpr, list]:
-    """The program with its constants turned into leading inputs, and those constants."""
-    j = closed.jaxpr
-    return core.Jaxpr([], [*j.constvars, *j.invars], j.eqns, j.outvars), list(closed.consts)
-
-
-def bind_closed(closed: core.ClosedJaxpr, args: Sequence, name: str) -> list:
-    jaxpr, consts = open_jaxpr(closed)
+def bind_closed(closed: ir.ClosedJaxpr, args: Sequence, name: str) -> list:
+    jaxpr, consts = ir.open_consts(closed)
     return jit_p.bind(*consts, *args, jaxpr=jaxpr, name=name)
 
 
-def _impl(*args, jaxpr: core.Jaxpr, name: str):
-    return core.eval_jaxpr(jaxpr, [], *args)
+def _impl(*args, jaxpr: ir.Jaxpr, name: str):
+    return evaluate.eval_jaxpr(jaxpr, [], *args)
 
 
-def _abstract_eval(*avals, jaxpr: core.Jaxpr, name: str):
+def _abstract_eval(*avals, jaxpr: ir.Jaxpr, name: str):
     if len(avals) != len(jaxpr.invars):
         raise errors.ShapeError(f"jit[{name}]: takes {len(jaxpr.invars)} operands, "
                                 f"got {len(avals)}")
@@ -42,62 +36,62 @@ def _abstract_eval(*avals, jaxpr: core.Jaxpr, name: str):
     return [v.aval for v in jaxpr.outvars]
 
 
-def _jvp(primals, tangents, *, jaxpr: core.Jaxpr, name: str):
-    nonzeros = [not isinstance(t, core.Zero) for t in tangents]
-    jvp_closed, out_nz = ad.jvp_jaxpr(core.ClosedJaxpr(jaxpr, []), nonzeros)
+def _jvp(primals, tangents, *, jaxpr: ir.Jaxpr, name: str):
+    nonzeros = [not isinstance(t, ir.Zero) for t in tangents]
+    jvp_closed, out_nz = ad.jvp_jaxpr(ir.ClosedJaxpr(jaxpr, []), nonzeros)
     jvp_closed = optimize.dce_closed(jvp_closed)
-    nz_tangents = [t for t in tangents if not isinstance(t, core.Zero)]
+    nz_tangents = [t for t in tangents if not isinstance(t, ir.Zero)]
     outs = bind_closed(jvp_closed, [*primals, *nz_tangents], name)
     n = len(jaxpr.outvars)
     touts = iter(outs[n:])
-    return outs[:n], [next(touts) if nz else core.Zero(v.aval.strip_weak())
+    return outs[:n], [next(touts) if nz else ir.Zero(v.aval.strip_weak())
                       for nz, v in zip(out_nz, jaxpr.outvars, strict=True)]
 
 
-def _transpose(cts, *args, jaxpr: core.Jaxpr, name: str):
-    linear = [isinstance(a, core.UndefPrimal) for a in args]
+def _transpose(cts, *args, jaxpr: ir.Jaxpr, name: str):
+    linear = [isinstance(a, ir.UndefPrimal) for a in args]
     nonlin_vars = [v for v, lin in zip(jaxpr.invars, linear, strict=True) if not lin]
     lin_vars = [v for v, lin in zip(jaxpr.invars, linear, strict=True) if lin]
-    nonlin_vals = [a for a in args if not isinstance(a, core.UndefPrimal)]
-    sub = core.ClosedJaxpr(core.Jaxpr(nonlin_vars, lin_vars, jaxpr.eqns, jaxpr.outvars),
-                           nonlin_vals)
+    nonlin_vals = [a for a in args if not isinstance(a, ir.UndefPrimal)]
+    sub = ir.ClosedJaxpr(ir.Jaxpr(nonlin_vars, lin_vars, jaxpr.eqns, jaxpr.outvars),
+                         nonlin_vals)
     transposed = optimize.dce_closed(ad.transpose_jaxpr(sub, len(lin_vars)))
     cts = [core.instantiate(c) for c in cts]
     got = iter(bind_closed(transposed, cts, f"transpose({name})"))
     return tuple(next(got) if lin else None for lin in linear)
 
 
-def _batch(args, dims, *, axis_size: int, jaxpr: core.Jaxpr, name: str):
-    batched, out_dims = batching.batch_jaxpr(core.ClosedJaxpr(jaxpr, []), axis_size, dims)
+def _batch(args, dims, *, axis_size: int, jaxpr: ir.Jaxpr, name: str):
+    batched, out_dims = batching.batch_jaxpr(ir.ClosedJaxpr(jaxpr, []), axis_size, dims)
     return bind_closed(optimize.dce_closed(batched), args, name), out_dims
 
 
-def _partial_eval(eqn: core.JaxprEqn, in_unknowns: list[bool]):
+def _partial_eval(eqn: ir.JaxprEqn, in_unknowns: list[bool]):
     jaxpr, name = eqn.params["jaxpr"], eqn.params["name"]
     known, unknown, out_unknowns, num_res = partial_eval.partial_eval_jaxpr(
-        core.ClosedJaxpr(jaxpr, []), in_unknowns)
+        ir.ClosedJaxpr(jaxpr, []), in_unknowns)
     assert not known.consts   # splitting a const-free program creates no constants
     known_jaxpr = known.jaxpr
-    res_vars = [core.Var(v.aval) for v in unknown.invars[:num_res]]
+    res_vars = [ir.Var(v.aval) for v in unknown.invars[:num_res]]
     known_ins = [v for v, u in zip(eqn.invars, in_unknowns, strict=True) if not u]
     known_outs = [v for v, u in zip(eqn.outvars, out_unknowns, strict=True) if not u]
-    known_eqn = core.JaxprEqn(jit_p, known_ins, [*known_outs, *res_vars],
-                              {"jaxpr": known_jaxpr, "name": name}, eqn.source_info)
+    known_eqn = ir.JaxprEqn(jit_p, known_ins, [*known_outs, *res_vars],
+                            {"jaxpr": known_jaxpr, "name": name}, eqn.source_info)
     unknown_ins = [v for v, u in zip(eqn.invars, in_unknowns, strict=True) if u]
     unknown_outs = [v for v, u in zip(eqn.outvars, out_unknowns, strict=True) if u]
-    unknown_eqn = core.JaxprEqn(jit_p, [*res_vars, *unknown_ins], unknown_outs,
+    unknown_eqn = ir.JaxprEqn(jit_p, [*res_vars, *unknown_ins], unknown_outs,
                                 {"jaxpr": optimize.dce_jaxpr(unknown), "name": name},
                                 eqn.source_info)
     return known_eqn, unknown_eqn, out_unknowns
 
 
-def _dce(eqn: core.JaxprEqn, used_outputs: list[bool]) -> core.JaxprEqn:
+def _dce(eqn: ir.JaxprEqn, used_outputs: list[bool]) -> ir.JaxprEqn:
     jaxpr = optimize.dce_jaxpr(eqn.params["jaxpr"], used_outputs)
-    used_in = set(v for e in jaxpr.eqns for v in e.invars if isinstance(v, core.Var))
-    used_in.update(v for v in jaxpr.outvars if isinstance(v, core.Var))
+    used_in = set(v for e in jaxpr.eqns for v in e.invars if isinstance(v, ir.Var))
+    used_in.update(v for v in jaxpr.outvars if isinstance(v, ir.Var))
     keep = [v in used_in for v in jaxpr.invars]
-    jaxpr = core.Jaxpr([], [v for v, k in zip(jaxpr.invars, keep, strict=True) if k],
-                       jaxpr.eqns, jaxpr.outvars)
+    jaxpr = ir.Jaxpr([], [v for v, k in zip(jaxpr.invars, keep, strict=True) if k],
+                     jaxpr.eqns, jaxpr.outvars)
     return eqn.replace(
         invars=[v for v, k in zip(eqn.invars, keep, strict=True) if k],
         outvars=[v for v, u in zip(eqn.outvars, used_outputs, strict=True) if u],
@@ -109,6 +103,6 @@ jit_p.def_abstract_eval(_abstract_eval)
 jit_p.def_jvp(_jvp)
 jit_p.def_transpose(_transpose)
 jit_p.def_batch(_batch)
-jit_p.partial_eval = _partial_eval
-jit_p.dce = _dce
-jit_p.subjaxprs = lambda params: [params["jaxpr"]]
+jit_p.def_partial_eval(_partial_eval)
+jit_p.def_dce(_dce)
+jit_p.def_subjaxprs(lambda params: [params["jaxpr"]])

@@ -2,7 +2,8 @@
 
 Owns `to_dot` (the data-flow graph of a `Jaxpr` or `ClosedJaxpr` as DOT text, no Graphviz
 needed to produce it) and `stats` / `format_stats` (equations and a FLOP estimate per
-primitive). `ClosedJaxpr.to_dot()` and `ClosedJaxpr.stats()` delegate here.
+primitive). Installs `ClosedJaxpr.to_dot()` and `ClosedJaxpr.stats()`, which delegate here
+(`ir` cannot define them without importing this module).
 Reads programs only: nothing here changes, checks or evaluates one. See docs/ir.md.
 
 FLOP estimate, per equation (documented in docs/ir.md):
@@ -25,35 +26,35 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from functrans import core, pretty
+from functrans import core, ir, pretty
 
 # --------------------------------------------------------------------------- walking programs
 
 
-def _as_jaxpr(program) -> tuple[core.Jaxpr, list | None]:
-    if isinstance(program, core.ClosedJaxpr):
+def _as_jaxpr(program) -> tuple[ir.Jaxpr, list | None]:
+    if isinstance(program, ir.ClosedJaxpr):
         return program.jaxpr, program.consts
-    if isinstance(program, core.Jaxpr):
+    if isinstance(program, ir.Jaxpr):
         return program, None
     raise TypeError(f"expected a Jaxpr or ClosedJaxpr (from functrans.make_jaxpr), got "
                     f"{type(program).__name__}")
 
 
-def _bare(sub) -> core.Jaxpr:
-    return sub.jaxpr if isinstance(sub, core.ClosedJaxpr) else sub
+def _bare(sub) -> ir.Jaxpr:
+    return sub.jaxpr if isinstance(sub, ir.ClosedJaxpr) else sub
 
 
-def subjaxprs(eqn: core.JaxprEqn) -> list[tuple[str, core.Jaxpr]]:
+def subjaxprs(eqn: ir.JaxprEqn) -> list[tuple[str, ir.Jaxpr]]:
     """The sub-programs an equation carries, each with the name of the param holding it."""
-    found: list[tuple[str, core.Jaxpr]] = []
+    found: list[tuple[str, ir.Jaxpr]] = []
     for key, val in eqn.params.items():
-        if isinstance(val, (core.Jaxpr, core.ClosedJaxpr)):
+        if isinstance(val, (ir.Jaxpr, ir.ClosedJaxpr)):
             found.append((key, _bare(val)))
         elif isinstance(val, (tuple, list)):
             found.extend((f"{key}[{i}]", _bare(v)) for i, v in enumerate(val)
-                         if isinstance(v, (core.Jaxpr, core.ClosedJaxpr)))
+                         if isinstance(v, (ir.Jaxpr, ir.ClosedJaxpr)))
     # A primitive may list sub-jaxprs that are not plain params (its `subjaxprs` hook).
-    if eqn.primitive.subjaxprs is not None:
+    if isinstance(eqn.primitive, core.HigherOrderPrimitive):
         seen = {id(j) for _, j in found}
         for i, sub in enumerate(eqn.primitive.subjaxprs(eqn.params)):
             if id(_bare(sub)) not in seen:
@@ -61,7 +62,7 @@ def subjaxprs(eqn: core.JaxprEqn) -> list[tuple[str, core.Jaxpr]]:
     return found
 
 
-def _walk(jaxpr: core.Jaxpr) -> Iterator[tuple[core.JaxprEqn, int]]:
+def _walk(jaxpr: ir.Jaxpr) -> Iterator[tuple[ir.JaxprEqn, int]]:
     """Every equation of `jaxpr` and of its sub-jaxprs (depth first), with its nesting depth."""
     todo = [(eqn, 0) for eqn in reversed(jaxpr.eqns)]
     while todo:
@@ -90,7 +91,7 @@ def _family(prim: core.Primitive) -> str:
     return _families.get(prim, "other")
 
 
-def _size(aval: core.ShapedArray) -> tuple[int, bool]:
+def _size(aval: ir.ShapedArray) -> tuple[int, bool]:
     """Number of elements, and whether a run-time length (counted as 1) was met."""
     n, dynamic = 1, False
     for d in aval.shape:
@@ -101,7 +102,7 @@ def _size(aval: core.ShapedArray) -> tuple[int, bool]:
     return n, dynamic
 
 
-def eqn_flops(eqn: core.JaxprEqn) -> tuple[int, bool]:
+def eqn_flops(eqn: ir.JaxprEqn) -> tuple[int, bool]:
     """The FLOP estimate of one equation by the module's rule (sub-jaxprs not included), and
     whether a run-time length was counted as 1."""
     family = _family(eqn.primitive)
@@ -230,11 +231,11 @@ class _DotWriter:
         extra = ", ".join(f"{k}={_quote(v)}" for k, v in attrs.items())
         self.lines.append(f"{indent}{src} -> {dst}" + (f" [{extra}]" if extra else "") + ";")
 
-    def graph(self, jaxpr: core.Jaxpr, indent: str) -> str:
+    def graph(self, jaxpr: ir.Jaxpr, indent: str) -> str:
         """Emit `jaxpr`; returns the id of its first node (edges into a cluster aim at it)."""
         g = f"g{self.n_graphs}"
         self.n_graphs += 1
-        producer: dict[core.Var, str] = {}
+        producer: dict[ir.Var, str] = {}
         for i, v in enumerate(jaxpr.constvars):
             producer[v] = f"{g}_c{i}"
             self.node(producer[v], f"{self.ctx.binder(v)}\nconst", indent, shape="box",
@@ -249,7 +250,7 @@ class _DotWriter:
             out_id = f"{g}_out{i}"
             self.node(out_id, f"out {i}: {self.ctx.atom(v)}", indent, shape="house",
                       style="filled", fillcolor="#f8e8d0")
-            if isinstance(v, core.Var):
+            if isinstance(v, ir.Var):
                 self.edge(producer[v], out_id, indent)
         for kind, items in (("c", jaxpr.constvars), ("in", jaxpr.invars), ("e", jaxpr.eqns),
                             ("out", jaxpr.outvars)):
@@ -258,7 +259,7 @@ class _DotWriter:
         self.node(f"{g}_empty", "(empty program)", indent)   # no inputs, equations or outputs
         return f"{g}_empty"
 
-    def _eqn(self, eqn: core.JaxprEqn, eqn_id: str, producer: dict, indent: str) -> None:
+    def _eqn(self, eqn: ir.JaxprEqn, eqn_id: str, producer: dict, indent: str) -> None:
         subs = subjaxprs(eqn)
         simple = {k: v for k, v in eqn.params.items() if not _holds_jaxpr(v)}
         params = " ".join(f"{k}={pretty.format_param(v, self.ctx, 0)}" for k, v in simple.items())
@@ -274,7 +275,7 @@ class _DotWriter:
         # One edge per producing node, labelled with the variables it carries.
         carried: dict[str, list[str]] = {}
         for v in eqn.invars:
-            if isinstance(v, core.Var):
+            if isinstance(v, ir.Var):
                 names = carried.setdefault(producer[v], [])
                 if self.ctx.name(v) not in names:
                     names.append(self.ctx.name(v))
@@ -293,10 +294,10 @@ class _DotWriter:
 
 
 def _holds_jaxpr(val) -> bool:
-    if isinstance(val, (core.Jaxpr, core.ClosedJaxpr)):
+    if isinstance(val, (ir.Jaxpr, ir.ClosedJaxpr)):
         return True
     if isinstance(val, (tuple, list)):
-        return any(isinstance(v, (core.Jaxpr, core.ClosedJaxpr)) for v in val)
+        return any(isinstance(v, (ir.Jaxpr, ir.ClosedJaxpr)) for v in val)
     return False
 
 
@@ -338,3 +339,20 @@ def to_dot(program, name: str = "jaxpr") -> str:
     writer.graph(jaxpr, "  ")
     writer.lines.append("}")
     return "\n".join(writer.lines)
+
+
+# --------------------------------------------------------------------------- IR methods
+
+
+def _closed_to_dot(self: ir.ClosedJaxpr) -> str:
+    """The program's data-flow graph as Graphviz DOT text (see `irtools.to_dot`)."""
+    return to_dot(self)
+
+
+def _closed_stats(self: ir.ClosedJaxpr) -> dict:
+    """Equations and a FLOP estimate per primitive (see `irtools.stats`)."""
+    return stats(self)
+
+
+ir.ClosedJaxpr.to_dot = _closed_to_dot
+ir.ClosedJaxpr.stats = _closed_stats

@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from functrans import api, control_flow, core, dtypes, errors, tree_util
+from functrans import api, control_flow, core, dtypes, errors, ir, tree_util
 from functrans.api import stop_gradient as stop_gradient
 from functrans.primitives import elementwise
 
@@ -36,10 +36,10 @@ def _check_callable(where: str, **funs) -> None:
                 f"{where}: {what} must be a function, got {type(f).__name__}.")
 
 
-def _trace(fun: Callable, in_tree, avals, source) -> tuple[core.Jaxpr, list, Any]:
+def _trace(fun: Callable, in_tree, avals, source) -> tuple[ir.Jaxpr, list, Any]:
     """`fun` traced on `avals` (leaves of `in_tree`): a const-free program, its consts, out tree."""
     jaxpr, consts, _, out_tree = api.trace_avals(fun, in_tree, avals, source)
-    program, consts = control_flow.open_jaxpr(core.ClosedJaxpr(jaxpr, consts))
+    program, consts = ir.open_consts(ir.ClosedJaxpr(jaxpr, consts))
     return program, consts, out_tree
 
 
@@ -60,7 +60,7 @@ def _converting(fun: Callable, targets: Sequence[np.dtype | None]) -> Callable:
     return wrapped
 
 
-def _joined_dtype(avals: Sequence[core.ShapedArray]) -> np.dtype | None:
+def _joined_dtype(avals: Sequence[ir.ShapedArray]) -> np.dtype | None:
     """The dtype values of `avals` (equal shapes) can share: weak values take the strong
     values' dtype (NumPy 2 promotion), or None when the strong ones disagree with it."""
     target, _ = dtypes.result_type(*avals)
@@ -69,8 +69,8 @@ def _joined_dtype(avals: Sequence[core.ShapedArray]) -> np.dtype | None:
     return target
 
 
-def _carry_targets(where: str, fun_name: str, init: Sequence[core.ShapedArray],
-                   out: Sequence[core.ShapedArray]) -> list[np.dtype | None]:
+def _carry_targets(where: str, fun_name: str, init: Sequence[ir.ShapedArray],
+                   out: Sequence[ir.ShapedArray]) -> list[np.dtype | None]:
     """For each carry leaf, the dtype both sides convert to (None: already the same type)."""
     targets = []
     for i, (a, b) in enumerate(zip(init, out, strict=True)):
@@ -146,7 +146,7 @@ def switch(index, branches: Sequence[Callable], *operands):
     return _branches("switch", index, branches, names, operands)
 
 
-def _scalar_aval(where: str, what: str, x, kinds: str) -> core.ShapedArray:
+def _scalar_aval(where: str, what: str, x, kinds: str) -> ir.ShapedArray:
     aval = core.get_aval(x)
     if aval.shape != () or aval.dtype.kind not in kinds:
         kind = "a bool or a number" if "b" in kinds else "an integer"
@@ -175,7 +175,7 @@ def _branches(where: str, index, funs: list[Callable], names: list[str], operand
     return tree_util.tree_unflatten(out_tree, outs)
 
 
-def _branch_targets(where: str, outs: list[list[core.ShapedArray]], names: list[str]):
+def _branch_targets(where: str, outs: list[list[ir.ShapedArray]], names: list[str]):
     targets = []
     for j, avals in enumerate(zip(*outs, strict=True)):
         if all(a.same_type(avals[0]) for a in avals):
@@ -261,7 +261,7 @@ def fori_loop(lower, upper, body_fun: Callable, init_val):
     def step(i, val):
         return elementwise.add(i, one), body_fun(i, val)
 
-    init_val = _fori_carry(body_fun, core.ShapedArray((), dtype), init_val)
+    init_val = _fori_carry(body_fun, ir.ShapedArray((), dtype), init_val)
     if not isinstance(lower, core.Tracer) and not isinstance(upper, core.Tracer):
         lo, hi = operator.index(np.asarray(lower)[()]), operator.index(np.asarray(upper)[()])
         (_, out), _ = scan(lambda c, _: (step(*c), None), (np.array(lo, dtype), init_val), None,
@@ -273,7 +273,7 @@ def fori_loop(lower, upper, body_fun: Callable, init_val):
     return out
 
 
-def _fori_carry(body_fun: Callable, index_aval: core.ShapedArray, init_val):
+def _fori_carry(body_fun: Callable, index_aval: ir.ShapedArray, init_val):
     """`init_val` checked against what `body_fun` returns (errors name body_fun's carry, not
     the loop's internal one), weakly typed leaves converted to the dtype body_fun gives."""
     flat, tree = tree_util.tree_flatten(init_val)

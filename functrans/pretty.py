@@ -9,7 +9,10 @@
 Variables are named a, b, ..., z, ba, bb, ... in order of appearance; literals carry their
 type; params are printed in brackets after the primitive's name, a sub-jaxpr param indented
 on its own lines. A primitive may print itself through its `pp` hook.
-Owns printing only: nothing here changes or checks a program.
+Owns printing only: nothing here changes or checks a program. It sits above `ir` and `core`
+(it prints their types) and installs the printing methods of the IR types, which `ir` cannot
+define without importing this module: `str()`/`repr()` and `.pretty(source=False)` of `Jaxpr`
+and `ClosedJaxpr`.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from functrans import core
+from functrans import core, ir
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -36,21 +39,21 @@ class Context:
     """Variable names shared by a jaxpr and its sub-jaxprs, so each name is unique."""
 
     def __init__(self, source: bool = False):
-        self.names: dict[core.Var, str] = {}
+        self.names: dict[ir.Var, str] = {}
         self.source = source
 
-    def name(self, v: core.Var) -> str:
+    def name(self, v: ir.Var) -> str:
         n = self.names.get(v)
         if n is None:
             n = self.names[v] = _var_name(len(self.names))
         return n
 
     def atom(self, v) -> str:
-        if isinstance(v, core.Literal):
+        if isinstance(v, ir.Literal):
             return f"{format_scalar(v.val)}:{v.aval.str_short()}"
         return self.name(v)
 
-    def binder(self, v: core.Var) -> str:
+    def binder(self, v: ir.Var) -> str:
         return f"{self.name(v)}:{v.aval.str_short()}"
 
 
@@ -68,9 +71,9 @@ def format_scalar(val) -> str:
 
 
 def format_param(value: Any, ctx: Context, indent: int) -> str:
-    if isinstance(value, core.ClosedJaxpr):
+    if isinstance(value, ir.ClosedJaxpr):
         value = value.jaxpr
-    if isinstance(value, core.Jaxpr):
+    if isinstance(value, ir.Jaxpr):
         return pp_jaxpr_lines(value, ctx, indent + 2)
     if isinstance(value, np.dtype):
         return value.name
@@ -83,7 +86,7 @@ def format_param(value: Any, ctx: Context, indent: int) -> str:
     return repr(value)
 
 
-def pp_eqn(eqn: core.JaxprEqn, ctx: Context, indent: int) -> list[str]:
+def pp_eqn(eqn: ir.JaxprEqn, ctx: Context, indent: int) -> list[str]:
     """The lines of one equation (one line unless a param holds a sub-jaxpr)."""
     if eqn.primitive.pp is not None:
         return eqn.primitive.pp(eqn, ctx, indent)
@@ -92,7 +95,7 @@ def pp_eqn(eqn: core.JaxprEqn, ctx: Context, indent: int) -> list[str]:
     rhs = " ".join(ctx.atom(v) for v in eqn.invars)
     simple, nested = [], []
     for k, val in eqn.params.items():
-        (nested if isinstance(val, (core.Jaxpr, core.ClosedJaxpr)) else simple).append(k)
+        (nested if isinstance(val, (ir.Jaxpr, ir.ClosedJaxpr)) else simple).append(k)
     src = f"  # {eqn.source_info}" if ctx.source and eqn.source_info else ""
     if not nested:
         params = " ".join(f"{k}={format_param(eqn.params[k], ctx, indent)}" for k in simple)
@@ -108,7 +111,7 @@ def pp_eqn(eqn: core.JaxprEqn, ctx: Context, indent: int) -> list[str]:
     return lines
 
 
-def pp_jaxpr_lines(jaxpr: core.Jaxpr, ctx: Context, indent: int) -> str:
+def pp_jaxpr_lines(jaxpr: ir.Jaxpr, ctx: Context, indent: int) -> str:
     pad = " " * indent
     consts = " ".join(ctx.binder(v) for v in jaxpr.constvars)
     args = " ".join(ctx.binder(v) for v in jaxpr.invars)
@@ -121,6 +124,33 @@ def pp_jaxpr_lines(jaxpr: core.Jaxpr, ctx: Context, indent: int) -> str:
     return "\n".join(lines)
 
 
-def pp_jaxpr(jaxpr: core.Jaxpr, source: bool = False) -> str:
+def pp_jaxpr(jaxpr: ir.Jaxpr, source: bool = False) -> str:
     """The IR dump of `jaxpr`; `source=True` appends `# file.py:line` to each equation."""
     return pp_jaxpr_lines(jaxpr, Context(source), 0)
+
+
+# --------------------------------------------------------------------------- IR methods
+
+
+def _jaxpr_str(self: ir.Jaxpr) -> str:
+    return pp_jaxpr(self)
+
+
+def _jaxpr_pretty(self: ir.Jaxpr, source: bool = False) -> str:
+    """The IR dump; with `source=True` each equation ends with `# file.py:line`."""
+    return pp_jaxpr(self, source=source)
+
+
+def _closed_str(self: ir.ClosedJaxpr) -> str:
+    return pp_jaxpr(self.jaxpr)
+
+
+def _closed_pretty(self: ir.ClosedJaxpr, source: bool = False) -> str:
+    """The IR dump; with `source=True` each equation ends with `# file.py:line`."""
+    return pp_jaxpr(self.jaxpr, source=source)
+
+
+ir.Jaxpr.__str__ = ir.Jaxpr.__repr__ = _jaxpr_str
+ir.Jaxpr.pretty = _jaxpr_pretty
+ir.ClosedJaxpr.__str__ = ir.ClosedJaxpr.__repr__ = _closed_str
+ir.ClosedJaxpr.pretty = _closed_pretty

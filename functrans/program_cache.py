@@ -33,7 +33,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from functrans import core
+from functrans import core, ir
 from functrans.interpreters import optimize
 
 _DEFAULT_SIZE = 256
@@ -92,7 +92,7 @@ def disabled():
 
 
 def _size(entry) -> int:
-    return len(entry.jaxpr.eqns) if isinstance(entry, core.ClosedJaxpr) else 0
+    return len(entry.jaxpr.eqns) if isinstance(entry, ir.ClosedJaxpr) else 0
 
 
 def _trim() -> None:
@@ -136,12 +136,12 @@ def _param_key(x):
 _DTYPE = type(np.dtype(np.float64))
 
 
-def structure_key(jaxpr: core.Jaxpr, with_source: bool = False, literals: bool = True):
+def structure_key(jaxpr: ir.Jaxpr, with_source: bool = False, literals: bool = True):
     """A hashable key equal for two programs iff they are the same up to renaming of variables
     (constants' values aside; source lines too unless `with_source`, values of literals too
     unless `literals`); None if the program is not cacheable."""
     lit = _literal_key if literals else _literal_type
-    ids: dict[core.Var, int] = {}
+    ids: dict[ir.Var, int] = {}
     n = 0
     sig = []
     for v in (*jaxpr.constvars, *jaxpr.invars):
@@ -151,11 +151,11 @@ def structure_key(jaxpr: core.Jaxpr, with_source: bool = False, literals: bool =
         sig.append((a.shape, a.dtype, a.weak_type))
     parts: list[Any] = [len(jaxpr.constvars), tuple(sig)]
     append = parts.append
-    Var = core.Var
+    Var = ir.Var
     try:
         for eqn in jaxpr.eqns:
             prim = eqn.primitive
-            if prim.subjaxprs is not None:
+            if isinstance(prim, core.HigherOrderPrimitive):
                 return None
             ins = tuple([ids[v] if type(v) is Var else lit(v) for v in eqn.invars])
             for v in eqn.outvars:
@@ -174,11 +174,11 @@ def structure_key(jaxpr: core.Jaxpr, with_source: bool = False, literals: bool =
     return key
 
 
-def _literal_type(v: core.Literal):
+def _literal_type(v: ir.Literal):
     return (v.aval.dtype, v.aval.weak_type)
 
 
-def _literal_key(v: core.Literal):
+def _literal_key(v: ir.Literal):
     val = v.val
     bits = val.tobytes() if isinstance(val, np.generic) else np.asarray(val, v.aval.dtype).tobytes()
     return (v.aval.dtype, v.aval.weak_type, bits)
@@ -187,8 +187,8 @@ def _literal_key(v: core.Literal):
 # --------------------------------------------------------------------------- lookup
 
 
-def program_for(kind: Any, closed: core.ClosedJaxpr, args: list,
-                compute: Callable[[core.ClosedJaxpr, list, int], list]):
+def program_for(kind: Any, closed: ir.ClosedJaxpr, args: list,
+                compute: Callable[[ir.ClosedJaxpr, list, int], list]):
     """The cached program computing `compute(closed, args, 0)` from `(*closed.consts, *args)`,
     built on the first sighting of the structure; None if it is not cacheable.
 
@@ -261,14 +261,14 @@ def program_for(kind: Any, closed: core.ClosedJaxpr, args: list,
     return program
 
 
-def _build(closed: core.ClosedJaxpr, args: list, compute, optimized: bool) -> core.ClosedJaxpr:
+def _build(closed: ir.ClosedJaxpr, args: list, compute, optimized: bool) -> ir.ClosedJaxpr:
     """`compute` traced on `closed` with its constants turned into leading inputs."""
     jaxpr = closed.jaxpr
-    lifted = core.ClosedJaxpr(
-        core.Jaxpr([], [*jaxpr.constvars, *jaxpr.invars], jaxpr.eqns, jaxpr.outvars), [])
+    lifted = ir.ClosedJaxpr(
+        ir.Jaxpr([], [*jaxpr.constvars, *jaxpr.invars], jaxpr.eqns, jaxpr.outvars), [])
     n_lead = len(jaxpr.constvars)
     avals = [*(v.aval for v in jaxpr.constvars), *(core.get_aval(x) for x in args)]
     body, consts = core.trace_flat(lambda *xs: compute(lifted, list(xs), n_lead), avals,
                                    jaxpr.eqns[0].source_info if jaxpr.eqns else None)
-    program = core.ClosedJaxpr(body, consts)
+    program = ir.ClosedJaxpr(body, consts)
     return optimize.optimize(program) if optimized else program

@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from functrans import api, core, tree_util
+from functrans import api, core, evaluate, tree_util
 
 _DEFAULTS = {  # dtype -> (eps, atol, rtol)
     np.dtype(np.float64): (1e-6, 1e-6, 1e-5),
@@ -157,10 +157,10 @@ def locate_bad_rule(f: Callable, args: Sequence, modes=("fwd", "rev"), eps=None,
     flat = tree_util.tree_leaves(tuple(args))
     env = dict(zip(closed.jaxpr.constvars, closed.consts, strict=True))
     env.update(zip(closed.jaxpr.invars, flat, strict=True))
-    read = core.env_reader(env)
+    read = evaluate.env_reader(env)
     for eqn in closed.jaxpr.eqns:
         ins = [np.asarray(read(v)) for v in eqn.invars]
-        core.write_outputs(env, eqn, eqn.primitive.impl(*ins, **eqn.params))
+        evaluate.write_outputs(env, eqn, eqn.primitive.impl(*ins, **eqn.params))
         if not eqn.primitive.differentiable or not any(x.dtype.kind == "f" for x in ins):
             continue
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core
+from functrans import core, ir
 
 
 def _rand_like(rng, x):
@@ -25,7 +25,7 @@ def check_jvp_rule(prim: core.Primitive, args, params=None, *, diff_argnums=None
     args = [np.asarray(a) for a in args]
     if diff_argnums is None:
         diff_argnums = [i for i, a in enumerate(args) if a.dtype.kind == "f"]
-    tangents = [(_rand_like(rng, a) if i in diff_argnums else core.Zero(core.get_aval(a)))
+    tangents = [(_rand_like(rng, a) if i in diff_argnums else ir.Zero(core.get_aval(a)))
                 for i, a in enumerate(args)]
     out, t_out = prim.jvp(args, tangents, **params)
     ref = prim.impl(*args, **params)
@@ -39,7 +39,7 @@ def check_jvp_rule(prim: core.Primitive, args, params=None, *, diff_argnums=None
 
     fd = [(p - m) / (2 * eps) for p, m in zip(shifted(1), shifted(-1), strict=True)]
     for t, f in zip(_as_list(prim, t_out), fd, strict=True):
-        t = np.zeros_like(f) if isinstance(t, core.Zero) else t
+        t = np.zeros_like(f) if isinstance(t, ir.Zero) else t
         np.testing.assert_allclose(t, f, rtol=rtol, atol=atol)
 
 
@@ -51,7 +51,7 @@ def check_transpose_rule(prim: core.Primitive, args, linear_argnums, params=None
     args = [np.asarray(a) for a in args]
     out = prim.impl(*args, **params)
     ct = _rand_like(rng, out)
-    undef = [core.UndefPrimal(core.get_aval(a)) if i in linear_argnums else a
+    undef = [ir.UndefPrimal(core.get_aval(a)) if i in linear_argnums else a
              for i, a in enumerate(args)]
     cts_in = prim.transpose(ct, *undef, **params)
     assert len(cts_in) == len(args), f"{prim}: transpose must return one entry per input"
@@ -60,7 +60,7 @@ def check_transpose_rule(prim: core.Primitive, args, linear_argnums, params=None
     for i, (a, c) in enumerate(zip(args, cts_in, strict=True)):
         if i in linear_argnums:
             assert c is not None, f"{prim}: missing cotangent for linear input {i}"
-            c = np.zeros_like(a) if isinstance(c, core.Zero) else c
+            c = np.zeros_like(a) if isinstance(c, ir.Zero) else c
             assert np.shape(c) == a.shape, f"{prim}: cotangent shape {np.shape(c)} != {a.shape}"
             rhs += np.sum(c * a)
         else:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import functrans as ft
 import functrans.numpy as fnp
-from functrans import core
+from functrans import evaluate, ir
 
 
 def _f(x):
@@ -178,8 +178,8 @@ def test_composed_programs_are_well_typed():
                     (ft.jacfwd(ft.vmap(_f)), xs), (ft.vmap(ft.jacrev(_f)), xs),
                     (ft.jit(ft.vmap(ft.jacfwd(_f))), xs), (ft.grad(ft.jit(_scalar)), x)]:
         closed = ft.make_jaxpr(fn)(arg)
-        core.check_jaxpr(closed)
-        np.testing.assert_allclose(core.eval_jaxpr(closed.jaxpr, closed.consts, arg)[0],
+        ir.check_jaxpr(closed)
+        np.testing.assert_allclose(evaluate.eval_jaxpr(closed.jaxpr, closed.consts, arg)[0],
                                    fn(arg), rtol=1e-14)
 
 

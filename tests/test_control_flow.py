@@ -11,7 +11,7 @@ import pytest
 import functrans as ft
 import functrans.lax as lax
 import functrans.numpy as fnp
-from functrans import control_flow, errors
+from functrans import control_flow, errors, ir
 from functrans.interpreters import ad
 from functrans.test_util import check_grads
 
@@ -250,7 +250,7 @@ def test_grad_of_while_ir_records_trips_and_stacks_then_runs_a_dynamic_scan_back
     assert names.count("while") == 1 and names.count("scan") == 1
     (loop,) = [e for e in closed.eqns if e.primitive.name == "while"]
     (back,) = [e for e in closed.eqns if e.primitive.name == "scan"]
-    stacks = [v for v in loop.outvars if v.aval.shape[:1] == (control_flow.DYN,)]
+    stacks = [v for v in loop.outvars if v.aval.shape[:1] == (ir.DYN,)]
     assert loop.params["num_ys"] == len(stacks) >= 1
     assert back.params["length"] is None and back.params["reverse"] is True
     assert back.invars[0] in loop.outvars   # the trip count the forward loop recorded

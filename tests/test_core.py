@@ -8,13 +8,13 @@ import pytest
 
 import functrans as ft
 import functrans.numpy as fnp
-from functrans import core, errors, plan
+from functrans import errors, evaluate, ir
 from functrans.primitives import elementwise, reductions
 
 
 def _eval(closed, *args):
     ft.check_jaxpr(closed)
-    return core.eval_jaxpr(closed.jaxpr, closed.consts, *args)
+    return evaluate.eval_jaxpr(closed.jaxpr, closed.consts, *args)
 
 
 def test_golden_dump_of_api_example():
@@ -122,17 +122,17 @@ def test_check_jaxpr_rejects_ill_formed_programs():
     closed = ft.make_jaxpr(lambda x: fnp.sin(x) + x)(np.ones(3))
     jaxpr = closed.jaxpr
     sin_eqn, add_eqn = jaxpr.eqns
-    swapped = core.Jaxpr([], jaxpr.invars, [add_eqn, sin_eqn], jaxpr.outvars)
+    swapped = ir.Jaxpr([], jaxpr.invars, [add_eqn, sin_eqn], jaxpr.outvars)
     with pytest.raises(errors.InvalidJaxprError, match="used before definition"):
         ft.check_jaxpr(swapped)
-    twice = core.Jaxpr([], jaxpr.invars, [sin_eqn, sin_eqn], jaxpr.outvars)
+    twice = ir.Jaxpr([], jaxpr.invars, [sin_eqn, sin_eqn], jaxpr.outvars)
     with pytest.raises(errors.InvalidJaxprError, match="defined twice"):
         ft.check_jaxpr(twice)
-    bad_out = sin_eqn.replace(outvars=[core.Var(core.ShapedArray((4,), np.float64))])
-    wrong_type = core.Jaxpr([], jaxpr.invars, [bad_out], bad_out.outvars)
+    bad_out = sin_eqn.replace(outvars=[ir.Var(ir.ShapedArray((4,), np.float64))])
+    wrong_type = ir.Jaxpr([], jaxpr.invars, [bad_out], bad_out.outvars)
     with pytest.raises(errors.InvalidJaxprError, match="rule gives"):
         ft.check_jaxpr(wrong_type)
-    undefined_out = core.Jaxpr([], jaxpr.invars, [], [add_eqn.outvars[0]])
+    undefined_out = ir.Jaxpr([], jaxpr.invars, [], [add_eqn.outvars[0]])
     with pytest.raises(errors.InvalidJaxprError):
         ft.check_jaxpr(undefined_out)
 
@@ -146,7 +146,7 @@ def test_primitive_shape_errors_name_primitive_and_shapes():
 
 def test_eval_jaxpr_inside_a_trace_inlines():
     inner = ft.make_jaxpr(lambda x: fnp.sin(x) * 3.0)(np.ones(2))
-    outer = ft.make_jaxpr(lambda x: core.eval_jaxpr(inner.jaxpr, inner.consts, x)[0] + 1.0)(
+    outer = ft.make_jaxpr(lambda x: evaluate.eval_jaxpr(inner.jaxpr, inner.consts, x)[0] + 1.0)(
         np.ones(2))
     assert [e.primitive.name for e in outer.eqns] == ["sin", "mul", "add"]
     ft.check_jaxpr(outer)
@@ -176,21 +176,21 @@ def test_constants_are_folded_while_tracing():
 def test_plan_is_reused_and_matches_interpretation():
     closed = ft.make_jaxpr(lambda x: fnp.tanh(x) * x - fnp.exp(x))(np.linspace(0, 1, 5))
     x = np.linspace(-1, 1, 5)
-    first = core.eval_jaxpr(closed.jaxpr, closed.consts, x)[0]     # interpreted
-    second = core.eval_jaxpr(closed.jaxpr, closed.consts, x)[0]    # compiled plan
-    third = core.eval_jaxpr(closed.jaxpr, closed.consts, x)[0]
+    first = evaluate.eval_jaxpr(closed.jaxpr, closed.consts, x)[0]     # interpreted
+    second = evaluate.eval_jaxpr(closed.jaxpr, closed.consts, x)[0]    # compiled plan
+    third = evaluate.eval_jaxpr(closed.jaxpr, closed.consts, x)[0]
     np.testing.assert_array_equal(first, np.tanh(x) * x - np.exp(x))
     np.testing.assert_array_equal(first, second)
     np.testing.assert_array_equal(second, third)
 
 
 def test_chunked_plans_agree_with_small_chunks(monkeypatch):
-    monkeypatch.setattr(plan, "_CHUNK", 3)
+    monkeypatch.setattr(evaluate, "_CHUNK", 3)
     for n in range(1, 12):
         closed = ft.make_jaxpr(lambda x, n=n: _chain(x, n))(np.ones(4))
         x = np.linspace(0, 1, 4)
-        interp = core.eval_jaxpr(closed.jaxpr, closed.consts, x)[0]
-        compiled = core.eval_jaxpr(closed.jaxpr, closed.consts, x)[0]
+        interp = evaluate.eval_jaxpr(closed.jaxpr, closed.consts, x)[0]
+        compiled = evaluate.eval_jaxpr(closed.jaxpr, closed.consts, x)[0]
         np.testing.assert_array_equal(interp, compiled)
         np.testing.assert_array_equal(interp, _chain(x, n))
 
@@ -238,7 +238,7 @@ def test_hundred_thousand_equations_trace_transform_and_run():
     ref = x
     for i in range(n):
         ref = np.sin(ref) if i % 2 == 0 else ref + c
-    np.testing.assert_allclose(core.eval_jaxpr(closed.jaxpr, closed.consts, x)[0], ref.sum())
+    np.testing.assert_allclose(evaluate.eval_jaxpr(closed.jaxpr, closed.consts, x)[0], ref.sum())
     g = ft.grad(chain)(x)
     assert g.shape == (10,) and np.all(np.isfinite(g))
 

@@ -27,7 +27,8 @@ MODULES = [functrans, functrans.numpy, functrans.numpy.linalg, functrans.lax,
 # Modules whose docstring examples are run (api.py and tree_util are the brief's minimum).
 DOCTEST_MODULES = [
     "functrans.api", "functrans.tree_util", "functrans.tree_util._registry",
-    "functrans.tree_util._treedef", "functrans.lax", "functrans.core",
+    "functrans.tree_util._treedef", "functrans.lax", "functrans.ir", "functrans.core",
+    "functrans.evaluate",
     "functrans.irtools", "functrans.test_util", "functrans.numpy._ufuncs",
     "functrans.numpy._reductions", "functrans.numpy._linalg", "functrans.numpy._shape",
     "functrans.numpy._join", "functrans.numpy._creation", "functrans.numpy._indexing",

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import functrans.numpy as fnp
-from functrans import core
+from functrans import core, ir
 from functrans.numpy import _util
 
 F32, F64, I32, I64, BOOL = (np.dtype(t) for t in (np.float32, np.float64, np.int32, np.int64,
@@ -82,7 +82,7 @@ def _canon(jaxpr, consts):
     names = {}
 
     def atom(v):
-        if isinstance(v, core.Literal):
+        if isinstance(v, ir.Literal):
             val = np.asarray(v.val)
             return ("lit", type(v.val).__name__, val.dtype.str, val.tobytes(), _aval(v.aval))
         if v not in names:
@@ -100,9 +100,9 @@ def _canon(jaxpr, consts):
 def _trace(f, operands, fast: bool):
     """The canonical program of `f(*operands)` (tracers as inputs), or the error it raises."""
     tracer_ops = [o for o in operands if o.kind == "tracer"]
-    avals = [core.ShapedArray(o.shape, o.dtype, o.weak) for o in tracer_ops]
+    avals = [ir.ShapedArray(o.shape, o.dtype, o.weak) for o in tracer_ops]
     # One extra input, so that calls on constants alone are traced too.
-    avals.append(core.ShapedArray((), F64))
+    avals.append(ir.ShapedArray((), F64))
 
     def fun(*tracers):
         it = iter(tracers)
@@ -312,7 +312,7 @@ def test_the_benchmark_operations_take_the_fast_paths(monkeypatch):
         h = fnp.tanh(h @ w2 + b2)
         return [fnp.mean((h - 1.0) ** 2) + fnp.sum(h) / 2, x @ x]
 
-    avals = [core.ShapedArray((10,), F64), core.ShapedArray((5, 10), F64),
-             core.ShapedArray((4, 3), F64), core.ShapedArray((3,), F64)]
+    avals = [ir.ShapedArray((10,), F64), ir.ShapedArray((5, 10), F64),
+             ir.ShapedArray((4, 3), F64), ir.ShapedArray((3,), F64)]
     jaxpr, _ = core.trace_flat(f, avals)
     assert "integer_pow" in str(jaxpr)

@@ -16,7 +16,7 @@ import pytest
 
 import functrans as ft
 import functrans.numpy as fnp
-from functrans import core, errors
+from functrans import core, errors, evaluate, ir
 from functrans.interpreters import optimize
 from functrans.primitives import basis, elementwise, linalg, shape
 
@@ -39,17 +39,17 @@ def _names(closed) -> list[str]:
     return [e.primitive.name for e in closed.eqns]
 
 
-def _dots(closed) -> list[core.JaxprEqn]:
+def _dots(closed) -> list[ir.JaxprEqn]:
     return [e for e in closed.eqns if e.primitive is linalg.dot_general_p]
 
 
-def _trace(fun, *args) -> core.ClosedJaxpr:
+def _trace(fun, *args) -> ir.ClosedJaxpr:
     jaxpr, consts = core.trace_flat(lambda *xs: [fun(*xs)], [core.get_aval(a) for a in args])
-    return core.ClosedJaxpr(jaxpr, consts)
+    return ir.ClosedJaxpr(jaxpr, consts)
 
 
 def _run(closed, *args):
-    return core.eval_jaxpr(closed.jaxpr, closed.consts, *args)[0]
+    return evaluate.eval_jaxpr(closed.jaxpr, closed.consts, *args)[0]
 
 
 def assert_bitwise(a, b):
@@ -84,7 +84,7 @@ def test_values_are_rows_of_the_identity(shape_, offset):
     np.testing.assert_array_equal(got, want.reshape(shape_))
     aval = basis.identity_basis_p.abstract_eval(shape=shape_, dtype=np.dtype(np.float32),
                                                 offset=offset)
-    assert aval == core.ShapedArray(shape_, np.float32)
+    assert aval == ir.ShapedArray(shape_, np.float32)
 
 
 def test_shape_rule_errors_name_the_problem():
@@ -128,7 +128,7 @@ def test_the_optimizer_keeps_the_equation_and_folds_what_no_hook_rewrites():
     want = np.eye(3) * x + (np.eye(3) + c)
     # The walk (here the sub-jaxpr pipeline, which adds no constants: the fold of `add` is
     # left alone) keeps the equation; so does constant folding on its own.
-    assert _names(core.ClosedJaxpr(optimize.optimize_jaxpr(raw.jaxpr), raw.consts)) == [
+    assert _names(ir.ClosedJaxpr(optimize.optimize_jaxpr(raw.jaxpr), raw.consts)) == [
         "identity_basis", "add", "mul", "add"]
     folded = optimize.dce_closed(optimize.fold_closed(raw))
     assert _names(folded) == ["identity_basis", "mul", "add"]

@@ -9,7 +9,7 @@ import pytest
 
 import functrans as ft
 import functrans.numpy as fnp
-from functrans import core
+from functrans import core, ir
 from functrans.primitives import elementwise, reductions, shape
 
 
@@ -100,7 +100,7 @@ def _uniform(value):
 
 
 def _scalar(atom, consts):
-    if isinstance(atom, core.Literal):
+    if isinstance(atom, ir.Literal):
         return np.asarray(atom.val)[()]
     return _uniform(consts.get(atom))
 
@@ -148,15 +148,15 @@ def _identity_reason(eqn, defs, consts) -> str | None:
     return None
 
 
-def check_readable(closed: core.ClosedJaxpr) -> None:
+def check_readable(closed: ir.ClosedJaxpr) -> None:
     """Assert: well typed, and no dead, duplicated or identity equations (sub-jaxprs too)."""
     ft.check_jaxpr(closed)
     consts = {v: c for v, c in zip(closed.jaxpr.constvars, closed.consts, strict=True)}
     todo = [(closed.jaxpr, True)]
     while todo:
         jaxpr, top = todo.pop()
-        used = {v for e in jaxpr.eqns for v in e.invars if isinstance(v, core.Var)}
-        used.update(v for v in jaxpr.outvars if isinstance(v, core.Var))
+        used = {v for e in jaxpr.eqns for v in e.invars if isinstance(v, ir.Var)}
+        used.update(v for v in jaxpr.outvars if isinstance(v, ir.Var))
         seen: dict = {}
         defs: dict = {}
         for eqn in jaxpr.eqns:
@@ -164,16 +164,16 @@ def check_readable(closed: core.ClosedJaxpr) -> None:
             live = [v in used for v in eqn.outvars]
             assert (all(live) if top else any(live)), f"dead equation {where}"
             key = (eqn.primitive, repr(sorted(eqn.params.items(), key=lambda kv: kv[0])),
-                   tuple(v if isinstance(v, core.Var) else (v.aval, np.asarray(v.val).tobytes())
+                   tuple(v if isinstance(v, ir.Var) else (v.aval, np.asarray(v.val).tobytes())
                          for v in eqn.invars))
             assert key not in seen, f"duplicated equation {where}"
             seen[key] = eqn
             reason = _identity_reason(eqn, defs, consts)
             assert reason is None, f"equation {reason}: {where}"
             defs.update((v, eqn) for v in eqn.outvars)
-            if eqn.primitive.subjaxprs is not None:
+            if isinstance(eqn.primitive, core.HigherOrderPrimitive):
                 for sub in eqn.primitive.subjaxprs(eqn.params):
-                    todo.append((sub.jaxpr if isinstance(sub, core.ClosedJaxpr) else sub, False))
+                    todo.append((sub.jaxpr if isinstance(sub, ir.ClosedJaxpr) else sub, False))
         for c in closed.consts:
             assert not isinstance(c, core.Tracer)
 
@@ -182,7 +182,7 @@ def test_checker_catches_what_it_should():
     # The checker itself: each defect, written into an unoptimized program, is reported.
     def traced(fun, *args):
         jaxpr, consts = core.trace_flat(lambda *xs: [fun(*xs)], [core.get_aval(a) for a in args])
-        return core.ClosedJaxpr(jaxpr, consts)
+        return ir.ClosedJaxpr(jaxpr, consts)
 
     defects = {
         "dead": lambda x: (elementwise.cos(x), elementwise.sin(x))[1],

@@ -10,7 +10,7 @@ import pytest
 
 import functrans as ft
 import functrans.numpy as fnp
-from functrans import control_flow, core, irtools, lax
+from functrans import ir, irtools, lax
 from functrans.primitives import elementwise
 
 # --------------------------------------------------------------------------- stats
@@ -84,10 +84,10 @@ def test_stats_nested_depth_through_jit():
 
 
 def test_stats_run_time_lengths_count_as_one():
-    aval = core.ShapedArray((control_flow.DYN, 3), np.dtype(np.float64))
-    x, y = core.Var(aval), core.Var(aval)
-    eqn = core.JaxprEqn(elementwise.sin_p, [x], [y], {}, None)
-    s = irtools.stats(core.Jaxpr([], [x], [eqn], [y]))
+    aval = ir.ShapedArray((ir.DYN, 3), np.dtype(np.float64))
+    x, y = ir.Var(aval), ir.Var(aval)
+    eqn = ir.JaxprEqn(elementwise.sin_p, [x], [y], {}, None)
+    s = irtools.stats(ir.Jaxpr([], [x], [eqn], [y]))
     assert s["flops"] == 3
     assert any("run-time length" in n for n in s["notes"])
 
@@ -155,7 +155,7 @@ def test_to_dot_nodes_edges_and_names_match_the_dump():
     # Data flow: const and input feed dot_general; the last equation feeds the output.
     assert ("g0_c0", "g0_e0") in edges and ("g0_in0", "g0_e0") in edges
     assert (f"g0_e{len(jaxpr.eqns) - 1}", "g0_out0") in edges
-    assert len(edges) == sum(len({v for v in e.invars if isinstance(v, core.Var)})
+    assert len(edges) == sum(len({v for v in e.invars if isinstance(v, ir.Var)})
                              for e in jaxpr.eqns) + 1
 
 
@@ -181,7 +181,7 @@ def test_to_dot_edge_cases():
     closed = ft.make_jaxpr(lambda x, y: (x, 2.0))(np.ones(2), np.ones(2))
     nodes, edges, _ = parse_dot(closed.to_dot())
     assert nodes["g0_out1"] == "out 1: 2.0:f64[]" and ("g0_in0", "g0_out0") in edges
-    empty = core.Jaxpr([], [], [], [])
+    empty = ir.Jaxpr([], [], [], [])
     nodes, _, _ = parse_dot(irtools.to_dot(empty, name='a "quoted" name'))
     assert list(nodes) == ["g0_empty"]
     assert irtools.to_dot(empty, name='a "quoted" name').startswith('digraph "a \\"quoted\\" name"')

@@ -12,7 +12,7 @@ import pytest
 
 import functrans as ft
 import functrans.numpy as fnp
-from functrans import core, errors
+from functrans import errors, evaluate
 
 RNG = np.random.default_rng(0)
 X = np.arange(2 * 3 * 4 * 5, dtype=np.float64).reshape(2, 3, 4, 5)
@@ -22,7 +22,7 @@ def _traced(f, *args):
     """`f` traced on `args`: the checked ClosedJaxpr and its evaluation on `args`."""
     closed = ft.make_jaxpr(f)(*args)
     ft.check_jaxpr(closed)
-    out = core.eval_jaxpr(closed.jaxpr, closed.consts, *args)
+    out = evaluate.eval_jaxpr(closed.jaxpr, closed.consts, *args)
     return closed, out[0] if len(out) == 1 else out
 
 

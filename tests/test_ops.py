@@ -10,7 +10,7 @@ import pytest
 from op_table import assert_matches, leaves, params
 
 import functrans as ft
-from functrans import core, plan
+from functrans import evaluate
 
 
 @pytest.mark.parametrize("case", params("eval"))
@@ -26,13 +26,13 @@ def test_traced_matches_numpy(case):
     closed = ft.make_jaxpr(case.row.fun)(*args)
     ft.check_jaxpr(closed)
     flat = leaves(args)
-    first = core.eval_jaxpr(closed.jaxpr, closed.consts, *flat)
+    first = evaluate.eval_jaxpr(closed.jaxpr, closed.consts, *flat)
     assert_matches(first, leaves(want), case.row, "make_jaxpr then eval_jaxpr")
     for aval, out in zip(closed.out_avals, first, strict=True):
         assert aval.shape == np.shape(out), f"abstract shape {aval.shape} != {np.shape(out)}"
         assert aval.dtype == np.asarray(out).dtype, f"abstract dtype {aval.dtype}"
     # The second evaluation runs the compiled plan instead of the interpreter.
-    second = core.eval_jaxpr(closed.jaxpr, closed.consts, *flat)
-    assert closed.jaxpr._plan is not plan._interpret_numpy
+    second = evaluate.eval_jaxpr(closed.jaxpr, closed.consts, *flat)
+    assert closed.jaxpr._plan is not evaluate._interpret_numpy
     for a, b in zip(first, second, strict=True):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b), strict=True)

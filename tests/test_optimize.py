@@ -16,17 +16,17 @@ from hypothesis import strategies as st
 
 import functrans as ft
 import functrans.numpy as fnp
-from functrans import call, core
+from functrans import call, core, evaluate, ir
 from functrans.interpreters import optimize
 from functrans.primitives import elementwise, reductions, shape
 
 F64 = np.dtype(np.float64)
 
 
-def _trace(fun, *args) -> core.ClosedJaxpr:
+def _trace(fun, *args) -> ir.ClosedJaxpr:
     jaxpr, consts = core.trace_flat(lambda *xs: _as_list(fun(*xs)),
                                     [core.get_aval(a) for a in args])
-    return core.ClosedJaxpr(jaxpr, consts)
+    return ir.ClosedJaxpr(jaxpr, consts)
 
 
 def _as_list(out):
@@ -38,7 +38,7 @@ def _names(closed) -> list[str]:
 
 
 def _run(closed, *args):
-    return core.eval_jaxpr(closed.jaxpr, closed.consts, *args)
+    return evaluate.eval_jaxpr(closed.jaxpr, closed.consts, *args)
 
 
 def assert_bitwise(a, b):
@@ -86,7 +86,7 @@ def test_dce_uses_the_dce_hook_of_higher_order_equations():
     out = optimize.dce_closed(closed)
     (eqn,) = out.eqns
     assert len(eqn.outvars) == 1
-    assert _names(core.ClosedJaxpr(eqn.params["jaxpr"], [])) == ["sin"]
+    assert _names(ir.ClosedJaxpr(eqn.params["jaxpr"], [])) == ["sin"]
     assert_bitwise(_run(out, X3)[0], np.sin(X3))
 
 
@@ -182,19 +182,19 @@ def test_cse_compares_sub_jaxprs_by_identity():
 def test_fold_evaluates_equations_of_constants():
     c = np.array([0.25, 0.5, 1.0])
     # A program computing on a constant: `sin c` and `reduce_sum (sin c)` fold.
-    d = core.Var(core.ShapedArray((3,), F64))
-    e = core.Var(core.ShapedArray((), F64))
-    x = core.Var(core.ShapedArray((3,), F64))
-    out = core.Var(core.ShapedArray((3,), F64))
-    k = core.Var(core.ShapedArray((3,), F64))
-    eqns = [core.JaxprEqn(elementwise.sin_p, [k], [d], {}, None),
-            core.JaxprEqn(reductions.reduce_sum_p, [d], [e], {"axes": (0,)}, None),
-            core.JaxprEqn(elementwise.mul_p, [x, e], [out], {}, None)]
-    closed = core.ClosedJaxpr(core.Jaxpr([k], [x], eqns, [out, d]), [c])
+    d = ir.Var(ir.ShapedArray((3,), F64))
+    e = ir.Var(ir.ShapedArray((), F64))
+    x = ir.Var(ir.ShapedArray((3,), F64))
+    out = ir.Var(ir.ShapedArray((3,), F64))
+    k = ir.Var(ir.ShapedArray((3,), F64))
+    eqns = [ir.JaxprEqn(elementwise.sin_p, [k], [d], {}, None),
+            ir.JaxprEqn(reductions.reduce_sum_p, [d], [e], {"axes": (0,)}, None),
+            ir.JaxprEqn(elementwise.mul_p, [x, e], [out], {}, None)]
+    closed = ir.ClosedJaxpr(ir.Jaxpr([k], [x], eqns, [out, d]), [c])
     folded = optimize.dce_closed(optimize.fold_closed(closed))
     assert _names(folded) == ["mul"]
     lit = folded.eqns[0].invars[1]
-    assert isinstance(lit, core.Literal) and lit.val == np.sum(np.sin(c))
+    assert isinstance(lit, ir.Literal) and lit.val == np.sum(np.sin(c))
     assert len(folded.consts) == 1       # sin c, an output, is a new constant
     assert_bitwise(folded.consts[0], np.sin(c))
     assert_bitwise(_run(folded, X3)[0], _run(closed, X3)[0])
@@ -202,18 +202,18 @@ def test_fold_evaluates_equations_of_constants():
 
 
 def test_fold_skips_unknown_constants_and_large_broadcasts():
-    x = core.Var(core.ShapedArray((), F64))
-    k = core.Var(core.ShapedArray((), F64))
-    big = core.Var(core.ShapedArray((1000, 1000), F64))
-    s = core.Var(core.ShapedArray((), F64))
-    eqns = [core.JaxprEqn(shape.broadcast_in_dim_p, [core.Literal(np.float64(2.0),
-                                                                   core.ShapedArray((), F64))],
-                          [big], {"shape": (1000, 1000), "broadcast_dimensions": ()}, None),
-            core.JaxprEqn(elementwise.sin_p, [k], [s], {}, None)]
-    jaxpr = core.Jaxpr([k], [x], eqns, [big, s])
+    x = ir.Var(ir.ShapedArray((), F64))
+    k = ir.Var(ir.ShapedArray((), F64))
+    big = ir.Var(ir.ShapedArray((1000, 1000), F64))
+    s = ir.Var(ir.ShapedArray((), F64))
+    eqns = [ir.JaxprEqn(shape.broadcast_in_dim_p, [ir.Literal(np.float64(2.0),
+                                                                   ir.ShapedArray((), F64))],
+                        [big], {"shape": (1000, 1000), "broadcast_dimensions": ()}, None),
+            ir.JaxprEqn(elementwise.sin_p, [k], [s], {}, None)]
+    jaxpr = ir.Jaxpr([k], [x], eqns, [big, s])
     with core.JaxprTrace() as trace:
-        tracer = trace.new_arg(core.ShapedArray((), F64))
-        out = optimize.fold_closed(core.ClosedJaxpr(jaxpr, [tracer]))
+        tracer = trace.new_arg(ir.ShapedArray((), F64))
+        out = optimize.fold_closed(ir.ClosedJaxpr(jaxpr, [tracer]))
     # A million-element broadcast of a scalar stays an equation; `sin` of a constant whose
     # value is not known yet (a tracer of an enclosing trace) stays too.
     assert _names(out) == ["broadcast_in_dim", "sin"]
@@ -335,7 +335,7 @@ def test_scalar_literal_replaces_a_broadcast_operand():
 
     out = optimize.optimize(_trace(f, X3))
     (eqn,) = out.eqns
-    assert isinstance(eqn.invars[1], core.Literal) and eqn.invars[1].val == 3.0
+    assert isinstance(eqn.invars[1], ir.Literal) and eqn.invars[1].val == 3.0
 
 
 NOT_IDENTITIES = {
@@ -381,9 +381,9 @@ def test_integer_zero_is_an_additive_identity():
 def test_simplify_keeps_the_weak_type_of_program_outputs():
     # mul of a weak input by a strong 1.0 is strong; replacing the output by the weak input
     # would change the program's output type, so the equation stays.
-    weak = core.ShapedArray((), F64, weak_type=True)
+    weak = ir.ShapedArray((), F64, weak_type=True)
     jaxpr, consts = core.trace_flat(lambda x: [elementwise.mul(x, np.float64(1.0))], [weak])
-    out = optimize.optimize(core.ClosedJaxpr(jaxpr, consts))
+    out = optimize.optimize(ir.ClosedJaxpr(jaxpr, consts))
     assert _names(out) == ["mul"] and not out.jaxpr.outvars[0].aval.weak_type
 
 
@@ -421,7 +421,7 @@ def test_sub_jaxprs_are_optimized_with_their_signature_kept():
     out = optimize.optimize(_trace(f, X3))
     (eqn,) = out.eqns
     inner = eqn.params["jaxpr"]
-    assert _names(core.ClosedJaxpr(inner, [])) == ["sin"]
+    assert _names(ir.ClosedJaxpr(inner, [])) == ["sin"]
     assert len(inner.invars) == 1 and len(inner.outvars) == 3
     assert inner.outvars[0] is inner.invars[0] and inner.outvars[1] is inner.outvars[2]
     ft.check_jaxpr(out)

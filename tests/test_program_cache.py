@@ -15,7 +15,7 @@ import pytest
 
 import functrans as ft
 import functrans.numpy as fnp
-from functrans import core, lax, program_cache
+from functrans import ir, lax, program_cache
 
 
 @pytest.fixture(autouse=True)
@@ -208,7 +208,7 @@ def test_inside_other_transformations_the_cache_is_not_used():
     before = program_cache.info()
     jaxpr = ft.make_jaxpr(g)(x)
     assert program_cache.info()["hits"] == before["hits"]
-    core.check_jaxpr(jaxpr.jaxpr)
+    ir.check_jaxpr(jaxpr.jaxpr)
     np.testing.assert_array_equal(ft.jit(g)(x), g(x))
 
 
@@ -293,7 +293,7 @@ def test_nested_transformations_replay_the_raw_rewrite(make, batched):
     dumps = [dump() for _ in range(3)]
     assert program_cache.info()["hits"] >= 2
     assert dumps == [want_dump] * 3
-    core.check_jaxpr(ft.make_jaxpr(f)(xs).jaxpr)
+    ir.check_jaxpr(ft.make_jaxpr(f)(xs).jaxpr)
     for got in _calls(f, xs):
         assert _bitwise_equal(got, want)
 
@@ -383,15 +383,17 @@ def test_literals_that_change_on_every_call_stop_being_cached():
 
 
 def test_changing_a_rule_invalidates_cached_programs():
-    from unittest import mock
-
     from functrans.primitives import elementwise
     g = ft.grad(lambda x: fnp.sum(fnp.sin(x)))
     x = np.array([0.1, 0.2])
     _calls(g, x)
     bad = lambda primals, tangents: (elementwise.sin(primals[0]), tangents[0] * 2.0)  # noqa: E731
-    with mock.patch.object(elementwise.sin_p, "jvp", bad):
+    good = elementwise.sin_p.jvp
+    elementwise.sin_p.def_jvp(bad)
+    try:
         np.testing.assert_allclose(g(x), 2.0)
+    finally:
+        elementwise.sin_p.def_jvp(good)
     np.testing.assert_allclose(g(x), np.cos(x))
 
 

@@ -12,7 +12,7 @@ from op_table import ROWS, cases, known_bug
 
 import functrans as ft
 import functrans.primitives
-from functrans import core
+from functrans import core, ir
 
 # Primitives linear in some of their inputs without being linear in all of them (those carry
 # `linear = True`), or linear in all but with a JVP of their own (add, sub keep symbolic
@@ -75,12 +75,12 @@ def test_primitive_has_rules(name):
         assert prim.transpose is None, f"{name}: transpose rule on a primitive not linear"
 
 
-def _primitive_names(jaxpr: core.Jaxpr, names: set) -> None:
+def _primitive_names(jaxpr: ir.Jaxpr, names: set) -> None:
     for eqn in jaxpr.eqns:
         names.add(eqn.primitive.name)
-        if eqn.primitive.subjaxprs is not None:
+        if isinstance(eqn.primitive, core.HigherOrderPrimitive):
             for sub in eqn.primitive.subjaxprs(eqn.params):
-                _primitive_names(sub.jaxpr if isinstance(sub, core.ClosedJaxpr) else sub, names)
+                _primitive_names(sub.jaxpr if isinstance(sub, ir.ClosedJaxpr) else sub, names)
 
 
 def test_every_primitive_has_a_table_row():

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import rule_checks
 
-from functrans import core, errors
+from functrans import core, errors, evaluate, ir
 from functrans.primitives import elementwise as ew
 from functrans.primitives import misc
 
@@ -197,12 +197,12 @@ def test_float32_stays_float32(op):
 @pytest.mark.parametrize("prim", [ew.add_p, ew.mul_p, ew.div_p, ew.pow_p, ew.max_p, ew.eq_p,
                                   ew.atan2_p, ew.rem_p], ids=lambda p: p.name)
 def test_binary_shape_errors_name_primitive_and_shapes(prim):
-    f64_3 = core.ShapedArray((3,), F64)
+    f64_3 = ir.ShapedArray((3,), F64)
     with pytest.raises(errors.ShapeError, match=r"f64\[3\].*f64\[4\]") as info:
-        prim.abstract_eval(f64_3, core.ShapedArray((4,), F64))
+        prim.abstract_eval(f64_3, ir.ShapedArray((4,), F64))
     assert prim.name in str(info.value)
     with pytest.raises(errors.ShapeError, match=r"f64\[3\].*f32\[3\]") as info:
-        prim.abstract_eval(f64_3, core.ShapedArray((3,), np.float32))
+        prim.abstract_eval(f64_3, ir.ShapedArray((3,), np.float32))
     assert prim.name in str(info.value)
     # Eager binding validates exactly like tracing.
     with pytest.raises(errors.ShapeError, match=prim.name):
@@ -227,13 +227,13 @@ def test_shape_rule_errors(fun, args, fragment):
 
 
 def test_weak_type_rules():
-    weak = core.ShapedArray((3,), F64, weak_type=True)
-    strong = core.ShapedArray((3,), F64)
+    weak = ir.ShapedArray((3,), F64, weak_type=True)
+    strong = ir.ShapedArray((3,), F64)
     assert ew.sin_p.abstract_eval(weak).weak_type
     assert ew.add_p.abstract_eval(weak, weak).weak_type
     assert not ew.add_p.abstract_eval(weak, strong).weak_type
     assert not ew.lt_p.abstract_eval(weak, weak).weak_type
-    pred = core.ShapedArray((), np.dtype(bool))
+    pred = ir.ShapedArray((), np.dtype(bool))
     assert ew.select_p.abstract_eval(pred, weak, weak).weak_type
     assert not ew.select_p.abstract_eval(pred, weak, strong).weak_type
 
@@ -251,9 +251,9 @@ def test_convert_element_type_wrapper():
     assert ew.convert_element_type(x, np.float64) is x   # nothing to convert
     out = ew.convert_element_type(np.array([1.7, -1.7]), "int32")
     np.testing.assert_array_equal(out, np.array([1, -1], np.int32))
-    aval = ew.convert_element_type_p.abstract_eval(core.ShapedArray((2,), F64),
+    aval = ew.convert_element_type_p.abstract_eval(ir.ShapedArray((2,), F64),
                                                    new_dtype=np.dtype(np.float32), weak_type=True)
-    assert aval == core.ShapedArray((2,), np.float32, True)
+    assert aval == ir.ShapedArray((2,), np.float32, True)
 
 
 def test_stop_gradient_is_identity_without_derivative():
@@ -326,7 +326,7 @@ def test_convert_element_type_jvp():
     np.testing.assert_array_equal(t_out, t.astype(np.float32))
     params = {"new_dtype": np.dtype(np.int32), "weak_type": False}
     _, t_out = ew.convert_element_type_p.jvp([x], [t], **params)
-    assert isinstance(t_out, core.Zero) and t_out.aval.dtype == np.int32
+    assert isinstance(t_out, ir.Zero) and t_out.aval.dtype == np.int32
     rule_checks.check_jvp_rule(ew.convert_element_type_p, [np.array([0.3, 1.7])],
                                {"new_dtype": np.dtype(np.float32), "weak_type": False},
                                eps=1e-2, rtol=1e-4)
@@ -346,12 +346,12 @@ def test_max_min_ties_share_the_tangent():
 def test_pow_derivatives_are_finite_at_zero():
     x, y = np.array([0.0, 0.0, 0.0]), np.array([2.0, 0.0, 3.0])
     one = np.ones(3)
-    _, t_x = ew.pow_p.jvp([x, y], [one, core.Zero(core.get_aval(y))])
-    _, t_y = ew.pow_p.jvp([x, y], [core.Zero(core.get_aval(x)), one])
+    _, t_x = ew.pow_p.jvp([x, y], [one, ir.Zero(core.get_aval(y))])
+    _, t_y = ew.pow_p.jvp([x, y], [ir.Zero(core.get_aval(x)), one])
     np.testing.assert_array_equal(t_x, [0.0, 0.0, 0.0])
     np.testing.assert_array_equal(t_y, [0.0, 0.0, 0.0])
-    _, t_x1 = ew.pow_p.jvp([np.array([0.0]), np.array([1.0])], [one[:1], core.Zero(
-        core.ShapedArray((1,), F64))])
+    _, t_x1 = ew.pow_p.jvp([np.array([0.0]), np.array([1.0])], [one[:1], ir.Zero(
+        ir.ShapedArray((1,), F64))])
     np.testing.assert_array_equal(t_x1, [1.0])
 
 
@@ -360,7 +360,7 @@ def test_abs_and_integer_pow_edge_derivatives():
     np.testing.assert_array_equal(t, [-1.0, 0.0, 1.0])   # d abs(0) = sign(0) = 0
     x, t = np.array([1.5, -2.0]), np.array([3.0, 4.0])
     _, t0 = ew.integer_pow_p.jvp([x], [t], y=0)
-    assert isinstance(t0, core.Zero)
+    assert isinstance(t0, ir.Zero)
     _, t1 = ew.integer_pow_p.jvp([x], [t], y=1)
     np.testing.assert_array_equal(t1, t)
 
@@ -368,8 +368,8 @@ def test_abs_and_integer_pow_edge_derivatives():
 def test_select_jvp_with_one_zero_case():
     pred = np.array([True, False, True])
     a, b, t = np.ones(3), np.zeros(3), np.array([1.0, 2.0, 3.0])
-    _, t_out = ew.select_p.jvp([pred, a, b], [core.Zero(core.get_aval(pred)), t,
-                                              core.Zero(core.get_aval(b))])
+    _, t_out = ew.select_p.jvp([pred, a, b], [ir.Zero(core.get_aval(pred)), t,
+                                              ir.Zero(core.get_aval(b))])
     np.testing.assert_array_equal(t_out, [1.0, 0.0, 3.0])
 
 
@@ -414,13 +414,13 @@ def test_convert_element_type_transpose(src, dst, rtol):
     params = {"new_dtype": np.dtype(dst), "weak_type": src == dst}
     rule_checks.check_transpose_rule(ew.convert_element_type_p, [x], (0,), params, rtol=rtol)
     ct = np.ones(6, dst)
-    (ct_x,) = ew.convert_element_type_p.transpose(ct, core.UndefPrimal(core.get_aval(x)),
+    (ct_x,) = ew.convert_element_type_p.transpose(ct, ir.UndefPrimal(core.get_aval(x)),
                                                   **params)
     assert ct_x.dtype == src
 
 
 def test_transpose_of_nonlinear_operands_raises():
-    u = core.UndefPrimal(core.ShapedArray((3,), F64))
+    u = ir.UndefPrimal(ir.ShapedArray((3,), F64))
     with pytest.raises(NotImplementedError, match="mul"):
         ew.mul_p.transpose(np.ones(3), u, u)
     with pytest.raises(NotImplementedError, match="div"):
@@ -502,8 +502,8 @@ def _trace_and_compare(fun, args):
     expect = [core.instantiate(o) for o in fun(*args)]
     jaxpr, consts = core.trace_flat(lambda *xs: [core.instantiate(o) for o in fun(*xs)],
                                     [core.get_aval(a) for a in args])
-    core.check_jaxpr(core.ClosedJaxpr(jaxpr, consts))
-    got = core.eval_jaxpr(jaxpr, consts, *args)
+    ir.check_jaxpr(ir.ClosedJaxpr(jaxpr, consts))
+    got = evaluate.eval_jaxpr(jaxpr, consts, *args)
     for g, e in zip(got, expect, strict=True):
         np.testing.assert_allclose(g, e, rtol=1e-13, atol=0)
         assert np.shape(g) == np.shape(e)
@@ -524,7 +524,7 @@ def test_jvp_rule_while_tracing(op, shapes):
 
     def jvp(*xs):
         primals, ts = list(xs[:len(args)]), list(xs[len(args):])
-        full = [ts.pop(0) if i in diff else core.Zero(core.get_aval(a))
+        full = [ts.pop(0) if i in diff else ir.Zero(core.get_aval(a))
                 for i, a in enumerate(primals)]
         return op.prim.jvp(primals, full, **op.params)
 
@@ -539,7 +539,7 @@ def test_transpose_rule_while_tracing(name, prim, domains, shapes, linear):
     avals = [core.get_aval(a) for a in args]
 
     def transpose(ct, *xs):
-        ins = [core.UndefPrimal(avals[i]) if i in linear else x for i, x in enumerate(xs)]
+        ins = [ir.UndefPrimal(avals[i]) if i in linear else x for i, x in enumerate(xs)]
         return [c for c in prim.transpose(ct, *ins) if c is not None]
 
     _trace_and_compare(transpose, [ct, *args])
@@ -560,7 +560,7 @@ def test_iota(dtype, shape, dimension):
     out[...] = 7   # a fresh array, not a read-only broadcast view
     aval = misc.iota_p.abstract_eval(dtype=np.dtype(dtype), shape=shape,
                                      dimension=dimension % len(shape))
-    assert aval == core.ShapedArray(shape, dtype)
+    assert aval == ir.ShapedArray(shape, dtype)
 
 
 def test_iota_errors_and_folding():
@@ -575,5 +575,5 @@ def test_iota_errors_and_folding():
     assert not misc.iota_p.differentiable
     # No operands: binding inside a trace evaluates at once and records nothing.
     jaxpr, _ = core.trace_flat(lambda x: [ew.add(x, misc.iota(np.float64, (3,), 0))],
-                               [core.ShapedArray((3,), F64)])
+                               [ir.ShapedArray((3,), F64)])
     assert [eqn.primitive.name for eqn in jaxpr.eqns] == ["add"]

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from rule_checks import check_batch_rule, check_jvp_rule, check_transpose_rule
 
-from functrans import core, errors
+from functrans import core, errors, evaluate, ir
 from functrans.primitives import indexing, linalg
 
 B = 3   # batch size for the batching checks
@@ -27,9 +27,9 @@ def _traced_matches(fun, *args):
     """`fun` traced on tracers is a valid program whose evaluation equals `fun(*args)`."""
     args = [np.asarray(a) for a in args]
     jaxpr, consts = core.trace_flat(lambda *xs: list(fun(*xs)), [core.get_aval(a) for a in args])
-    core.check_jaxpr(jaxpr)
+    ir.check_jaxpr(jaxpr)
     assert jaxpr.eqns, "the rule was not traced"
-    got = core.eval_jaxpr(jaxpr, consts, *args)
+    got = evaluate.eval_jaxpr(jaxpr, consts, *args)
     expect = list(fun(*args))
     for g, e in zip(got, expect, strict=True):
         np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12)
@@ -158,7 +158,7 @@ def test_dot_general_transpose(name, linear):
 
 
 def test_dot_general_transpose_both_linear_raises():
-    undef = core.UndefPrimal(core.ShapedArray((3,), np.float64))
+    undef = ir.UndefPrimal(ir.ShapedArray((3,), np.float64))
     with pytest.raises(NotImplementedError, match="dot_general"):
         linalg.dot_general_p.transpose(np.ones(()), undef, undef,
                                        dimension_numbers=(((0,), (0,)), ((), ())))
@@ -191,7 +191,7 @@ def test_dot_general_rules_trace(name):
     ct = _rng("ct", name).standard_normal(p.impl(x, y, dimension_numbers=dn).shape)
     _traced_matches(lambda a, b, ta, tb: p.jvp((a, b), (ta, tb), dimension_numbers=dn),
                     x, y, x + 1.0, y - 1.0)
-    ux, uy = core.UndefPrimal(core.get_aval(x)), core.UndefPrimal(core.get_aval(y))
+    ux, uy = ir.UndefPrimal(core.get_aval(x)), ir.UndefPrimal(core.get_aval(y))
     _traced_matches(lambda c, b: p.transpose(c, ux, b, dimension_numbers=dn)[:1], ct, y)
     _traced_matches(lambda c, a: p.transpose(c, a, uy, dimension_numbers=dn)[1:], ct, x)
     xb, yb = np.stack([x] * B, axis=-1), np.stack([y] * B, axis=0)
@@ -230,8 +230,8 @@ def test_dot_general_rejects_bad_dtypes(x, y):
 
 
 def test_dot_general_weak_type_only_if_both_weak():
-    weak = core.ShapedArray((), np.float64, True)
-    strong = core.ShapedArray((), np.float64)
+    weak = ir.ShapedArray((), np.float64, True)
+    strong = ir.ShapedArray((), np.float64)
     dn = (((), ()), ((), ()))
     rule = linalg.dot_general_p.abstract_eval
     assert rule(weak, weak, dimension_numbers=dn).weak_type
@@ -392,7 +392,7 @@ def test_scatter_mul_transpose_in_updates_raises():
     x, idx, updates, axis = _index_args("vec_1d")
     with pytest.raises(NotImplementedError, match="scatter_mul"):
         indexing.scatter_mul_p.transpose(np.ones_like(x), x, idx,
-                                         core.UndefPrimal(core.get_aval(updates)), axis=axis)
+                                         ir.UndefPrimal(core.get_aval(updates)), axis=axis)
 
 
 # Batch axis positions: None = unbatched, -1 = after the last dim.
@@ -449,17 +449,17 @@ def test_batched_gather_keeps_index_errors():
 def test_indexing_rules_trace(name):
     x, idx, updates, axis = _index_args(name)
     gather_p, scatter_p = indexing.gather_p, indexing.scatter_p
-    _traced_matches(lambda a, t: gather_p.jvp((a, idx), (t, core.Zero(core.get_aval(idx))),
+    _traced_matches(lambda a, t: gather_p.jvp((a, idx), (t, ir.Zero(core.get_aval(idx))),
                                               axis=axis), x, x * 2.0)
-    ux = core.UndefPrimal(core.get_aval(x))
+    ux = ir.UndefPrimal(core.get_aval(x))
     _traced_matches(lambda c: gather_p.transpose(c, ux, idx, axis=axis)[:1], updates)
     for kind in SCATTERS:
         prim = SCATTERS[kind][0]
         _traced_matches(
-            lambda a, u, ta, tu, p=prim: p.jvp((a, idx, u), (ta, core.Zero(core.get_aval(idx)),
+            lambda a, u, ta, tu, p=prim: p.jvp((a, idx, u), (ta, ir.Zero(core.get_aval(idx)),
                                                              tu), axis=axis),
             x, updates, x + 1.0, updates - 1.0)
-    uu = core.UndefPrimal(core.get_aval(updates))
+    uu = ir.UndefPrimal(core.get_aval(updates))
     _traced_matches(lambda c: scatter_p.transpose(c, ux, idx, uu, axis=axis)[::2], x)
     # The batching rules' most involved path: x, indices and updates all batched.
     xb, ub = np.stack([x] * B, axis=-1), np.stack([updates] * B, axis=0)

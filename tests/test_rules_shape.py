@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import rule_checks
 
-from functrans import core, errors
+from functrans import core, errors, evaluate, ir
 from functrans.primitives import reductions, shape
 
 RNG_SEED = 1234
@@ -386,7 +386,7 @@ def test_reduction_batch_out_dim(axes, bdim, out_dim):
 
 def _trace(fun, *avals):
     jaxpr, consts = core.trace_flat(fun, list(avals))
-    core.check_jaxpr(core.ClosedJaxpr(jaxpr, consts))
+    ir.check_jaxpr(ir.ClosedJaxpr(jaxpr, consts))
     return jaxpr, consts
 
 
@@ -397,7 +397,7 @@ TRACED_RULES = [
         [x, reductions.reduce_sum(t, (1,))], [None, 0], axis_size=3,
         padding_config=((1, 1, 1), (0, 2, 0)))[0]]),
     ("bid_transpose", lambda x, t: list(shape.broadcast_in_dim_p.transpose(
-        x, core.UndefPrimal(core.ShapedArray((3, 1), np.float64)),
+        x, ir.UndefPrimal(ir.ShapedArray((3, 1), np.float64)),
         shape=(3, 4), broadcast_dimensions=(0, 1)))),
     ("concatenate_batch", lambda x, t: [shape.concatenate_p.batch(
         [x, reductions.reduce_sum(t, (1,))], [1, None], axis_size=4, dimension=0)[0]]),
@@ -408,10 +408,10 @@ TRACED_RULES = [
 def test_rules_trace_to_valid_programs_that_match_eager(name, fun):
     x, t = _randn(3, 4), _randn(3, 4, seed=1)
     x[1, 2] = 0.0
-    aval = core.ShapedArray((3, 4), np.float64)
+    aval = ir.ShapedArray((3, 4), np.float64)
     jaxpr, consts = _trace(fun, aval, aval)
     assert jaxpr.eqns
-    for got, expect in zip(core.eval_jaxpr(jaxpr, consts, x, t), fun(x, t), strict=True):
+    for got, expect in zip(evaluate.eval_jaxpr(jaxpr, consts, x, t), fun(x, t), strict=True):
         np.testing.assert_allclose(got, expect, rtol=1e-13)
 
 
@@ -448,7 +448,7 @@ def test_wrappers_normalize_params():
     (lambda x: shape.squeeze(x, (-1,)), (2, 1), [("reshape", {"new_sizes": (2,)})]),
 ])
 def test_traced_wrappers_record_canonical_equations(fun, in_shape, expect):
-    jaxpr, _ = _trace(lambda x: [fun(x)], core.ShapedArray(in_shape, np.float64))
+    jaxpr, _ = _trace(lambda x: [fun(x)], ir.ShapedArray(in_shape, np.float64))
     assert [(e.primitive.name, e.params) for e in jaxpr.eqns] == expect
 
 
@@ -460,16 +460,16 @@ def test_helpers():
     assert full.dtype == np.float32 and full.shape == (2, 3) and np.all(full == 2)
     assert shape.full((4,), True).dtype == np.bool_
     jaxpr, consts = _trace(lambda v: [shape.full((2, 2), v, np.float32)],
-                           core.ShapedArray((), np.float64))
-    out, = core.eval_jaxpr(jaxpr, consts, np.float64(1.25))
+                           ir.ShapedArray((), np.float64))
+    out, = evaluate.eval_jaxpr(jaxpr, consts, np.float64(1.25))
     assert out.dtype == np.float32
     np.testing.assert_array_equal(out, np.full((2, 2), 1.25, np.float32))
 
 
 def test_weak_types():
-    weak = core.ShapedArray((2,), np.float64, weak_type=True)
-    strong = core.ShapedArray((2,), np.float64)
-    scalar_weak = core.ShapedArray((), np.float64, weak_type=True)
+    weak = ir.ShapedArray((2,), np.float64, weak_type=True)
+    strong = ir.ShapedArray((2,), np.float64)
+    scalar_weak = ir.ShapedArray((), np.float64, weak_type=True)
     assert shape.reshape_p.abstract_eval(weak, new_sizes=(1, 2)).weak_type
     assert reductions.reduce_sum_p.abstract_eval(weak, axes=(0,)).weak_type
     assert not reductions.argmax_p.abstract_eval(weak, axis=0,
@@ -484,7 +484,7 @@ def test_weak_types():
 # --------------------------------------------------------------------------- errors
 
 X23 = np.zeros((2, 3))
-F64_23 = core.ShapedArray((2, 3), np.float64)
+F64_23 = ir.ShapedArray((2, 3), np.float64)
 ERROR_CASES = [
     ("transpose_repeat", lambda: shape.transpose(X23, (0, 0)), errors.ShapeError,
      ["transpose", "f64[2,3]", "permutation"]),

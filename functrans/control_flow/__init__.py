@@ -19,9 +19,7 @@ sub-program helpers shared by all three), `_cond`, `_scan` and `_while` (which b
 dynamic-length scans, so it comes after `_scan`). Importing it registers the primitives.
 """
 from functrans.control_flow._common import (  # noqa: F401
-    DYN,
     join_consts,
-    open_jaxpr,
     stacked_aval,
     trace_body,
     unstacked_aval,

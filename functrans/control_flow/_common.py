@@ -1,8 +1,8 @@
 """Helpers shared by the control-flow primitives; owns no primitive and no rule.
 
-Owns the types of stacks built by loops (`DYN`, the leading size `*` known only at run time;
-`stacked_aval`, `unstacked_aval`) and the NumPy helpers the loop impls use on them; the
-sub-program utilities every rule uses (`open_jaxpr`, `trace_body`, `join_consts`, partial
+Owns the types of stacks built by loops (`stacked_aval`, `unstacked_aval`: a leading size
+`ir.DYN`, printed `*`, is known only at run time) and the NumPy helpers the loop impls use on
+them; the sub-program utilities every rule uses (`trace_body`, `join_consts`, partial
 evaluation with instantiated outputs, the JVP and transpose of a sub-program, per-lane
 `select`, operand checks); and small helpers the two loops share (carry fixpoints, chunking,
 trip counters, carry checks). The primitives are in `_cond`, `_while` and `_scan`.
@@ -13,66 +13,49 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from functrans import core, dtypes, errors
+from functrans import core, dtypes, errors, evaluate, ir
 from functrans.interpreters import ad, optimize, partial_eval
 from functrans.primitives import _factories, elementwise, shape
 
-Zero = core.Zero
+Zero = ir.Zero
 
 # --------------------------------------------------------------------------- dynamic lengths
 
 
-class _DynamicDim:
-    """The leading size of a stack built by a loop: known only at run time; prints as `*`."""
-
-    __slots__ = ()
-
-    def __repr__(self):
-        return "*"
-
-    __str__ = __repr__
-
-    def __reduce__(self):
-        return "DYN"
-
-
-DYN = _DynamicDim()
-
-
-def stacked_aval(aval: core.ShapedArray, length) -> core.ShapedArray:
+def stacked_aval(aval: ir.ShapedArray, length) -> ir.ShapedArray:
     """The type of `length` values of type `aval` stacked on a new leading axis."""
-    return core.ShapedArray((length, *aval.shape), aval.dtype)
+    return ir.ShapedArray((length, *aval.shape), aval.dtype)
 
 
-def unstacked_aval(aval: core.ShapedArray) -> core.ShapedArray:
-    return core.ShapedArray(aval.shape[1:], aval.dtype, aval.weak_type)
+def unstacked_aval(aval: ir.ShapedArray) -> ir.ShapedArray:
+    return ir.ShapedArray(aval.shape[1:], aval.dtype, aval.weak_type)
 
 
-def _typematch(actual: core.ShapedArray, expected: core.ShapedArray) -> bool:
+def _typematch(actual: ir.ShapedArray, expected: ir.ShapedArray) -> bool:
     """Equal dtype and rank, and equal sizes except where either side is a dynamic size."""
     return (actual.dtype == expected.dtype and actual.ndim == expected.ndim
-            and all(a == e or a is DYN or e is DYN
+            and all(a == e or a is ir.DYN or e is ir.DYN
                     for a, e in zip(actual.shape, expected.shape, strict=True)))
 
 
-def _join(avals: Sequence[core.ShapedArray]) -> core.ShapedArray:
+def _join(avals: Sequence[ir.ShapedArray]) -> ir.ShapedArray:
     """The type of a value that may come from any of `avals` (sizes that differ become `*`)."""
     first = avals[0]
-    sizes = tuple(s if all(a.shape[i] == s for a in avals) else DYN
+    sizes = tuple(s if all(a.shape[i] == s for a in avals) else ir.DYN
                   for i, s in enumerate(first.shape))
-    return core.ShapedArray(sizes, first.dtype, all(a.weak_type for a in avals))
+    return ir.ShapedArray(sizes, first.dtype, all(a.weak_type for a in avals))
 
 
-def _concrete_shape(aval: core.ShapedArray) -> tuple[int, ...]:
-    return tuple(0 if s is DYN else s for s in aval.shape)
+def _concrete_shape(aval: ir.ShapedArray) -> tuple[int, ...]:
+    return tuple(0 if s is ir.DYN else s for s in aval.shape)
 
 
-def _zeros(aval: core.ShapedArray):
+def _zeros(aval: ir.ShapedArray):
     """Zeros of type `aval`; a dynamic size becomes 0 (an empty stack)."""
     return np.zeros(_concrete_shape(aval), aval.dtype)
 
 
-def _stack(values: list, aval: core.ShapedArray) -> np.ndarray:
+def _stack(values: list, aval: ir.ShapedArray) -> np.ndarray:
     """Per-trip values of type `aval` stacked on a new leading axis.
 
     Values with dynamic sizes (stacks made by an inner loop) may differ in those sizes: they
@@ -89,14 +72,13 @@ def _stack(values: list, aval: core.ShapedArray) -> np.ndarray:
     return np.stack(arrays)
 
 
-def _numpy_runner(jaxpr: core.Jaxpr) -> Callable[..., list]:
+def _numpy_runner(jaxpr: ir.Jaxpr) -> Callable[..., list]:
     """`jaxpr` evaluated with NumPy: what loop impls call on every trip.
 
     Impl operands are always concrete, so this skips `eval_jaxpr`'s checks and, during
     constant folding inside a trace, its inlining: the body runs as NumPy even then.
     """
-    from functrans import plan
-    return lambda *args: plan.run(jaxpr, (), args)
+    return lambda *args: evaluate.run_numpy(jaxpr, (), args)
 
 
 def _as_arrays(values, avals) -> list:
@@ -107,24 +89,18 @@ def _as_arrays(values, avals) -> list:
 # --------------------------------------------------------------------------- program helpers
 
 
-def _closed(jaxpr: core.Jaxpr) -> core.ClosedJaxpr:
-    return core.ClosedJaxpr(jaxpr, [])
+def _closed(jaxpr: ir.Jaxpr) -> ir.ClosedJaxpr:
+    return ir.ClosedJaxpr(jaxpr, [])
 
 
-def open_jaxpr(closed: core.ClosedJaxpr) -> tuple[core.Jaxpr, list]:
-    """The program with its constants as leading inputs, and those constants."""
-    j = closed.jaxpr
-    return core.Jaxpr([], [*j.constvars, *j.invars], j.eqns, j.outvars), list(closed.consts)
-
-
-def trace_body(fn: Callable, in_avals: Sequence[core.ShapedArray]) -> tuple[core.Jaxpr, list]:
+def trace_body(fn: Callable, in_avals: Sequence[ir.ShapedArray]) -> tuple[ir.Jaxpr, list]:
     """Trace `fn(*tracers) -> list` into a const-free program and the constants it needs.
 
     The constants (folded arrays, tracers of enclosing traces) become leading inputs, to be
     passed as leading operands of the loop or branch that runs the program.
     """
     jaxpr, consts = core.trace_flat(fn, in_avals)
-    return optimize.dce_jaxpr(open_jaxpr(core.ClosedJaxpr(jaxpr, consts))[0]), consts
+    return optimize.dce_jaxpr(ir.open_consts(ir.ClosedJaxpr(jaxpr, consts))[0]), consts
 
 
 def _split3(seq: Sequence, a: int, b: int) -> tuple[list, list, list]:
@@ -132,11 +108,11 @@ def _split3(seq: Sequence, a: int, b: int) -> tuple[list, list, list]:
     return seq[:a], seq[a:a + b], seq[a + b:]
 
 
-def _unknown_outs(jaxpr: core.Jaxpr, in_unknowns: Sequence[bool]) -> list[bool]:
+def _unknown_outs(jaxpr: ir.Jaxpr, in_unknowns: Sequence[bool]) -> list[bool]:
     return partial_eval.partial_eval_jaxpr(_closed(jaxpr), in_unknowns)[2]
 
 
-def _split(jaxpr: core.Jaxpr, in_unknowns: Sequence[bool], instantiate: Sequence[bool]):
+def _split(jaxpr: ir.Jaxpr, in_unknowns: Sequence[bool], instantiate: Sequence[bool]):
     """`partial_eval_jaxpr`, with the outputs flagged in `instantiate` made unknown.
 
     Returns `(known, unknown, out_unknowns, num_res)` like `partial_eval_jaxpr`, as const-free
@@ -160,42 +136,42 @@ def _split(jaxpr: core.Jaxpr, in_unknowns: Sequence[bool], instantiate: Sequence
             kept_known.append(v)
             new_uk.append(False)
             continue
-        if isinstance(v, core.Var):
+        if isinstance(v, ir.Var):
             if v not in res:
                 res.append(v)
-                res_in.append(core.Var(v.aval))
+                res_in.append(ir.Var(v.aval))
             v = res_in[res.index(v)]
         uk_outs.append(v)
         new_uk.append(True)
-    known_j = core.Jaxpr([], kj.invars, kj.eqns, kept_known + res)
-    unknown_j = core.Jaxpr([], res_in + list(uk_ins), unknown.eqns, uk_outs)
+    known_j = ir.Jaxpr([], kj.invars, kj.eqns, kept_known + res)
+    unknown_j = ir.Jaxpr([], res_in + list(uk_ins), unknown.eqns, uk_outs)
     return known_j, unknown_j, new_uk, len(res)
 
 
-def _zeros_eqn(aval: core.ShapedArray) -> tuple[list, core.Atom]:
+def _zeros_eqn(aval: ir.ShapedArray) -> tuple[list, ir.Atom]:
     """Equations (built directly, not traced) computing zeros of type `aval`, and the atom."""
-    zero = core.Literal(np.zeros((), aval.dtype)[()], core.ShapedArray((), aval.dtype))
+    zero = ir.Literal(np.zeros((), aval.dtype)[()], ir.ShapedArray((), aval.dtype))
     if aval.shape == ():
         return [], zero
     shp = _concrete_shape(aval)
-    out = core.Var(core.ShapedArray(shp, aval.dtype))
-    eqn = core.JaxprEqn(shape.broadcast_in_dim_p, [zero], [out],
+    out = ir.Var(ir.ShapedArray(shp, aval.dtype))
+    eqn = ir.JaxprEqn(shape.broadcast_in_dim_p, [zero], [out],
                         {"shape": shp, "broadcast_dimensions": ()}, None)
     return [eqn], out
 
 
-def join_consts(opened: Sequence[tuple[core.Jaxpr, list]]) -> tuple[list[core.Jaxpr], list]:
+def join_consts(opened: Sequence[tuple[ir.Jaxpr, list]]) -> tuple[list[ir.Jaxpr], list]:
     """Programs that each take the constants of all of them (shared ones once) as leading inputs.
 
     `opened` holds `(jaxpr, consts)` pairs whose jaxpr takes its `consts` first; the result's
     programs all take the joined constants first, then their other inputs.
     """
     slots: list = []
-    slot_avals: list[core.ShapedArray] = []
+    slot_avals: list[ir.ShapedArray] = []
     where: dict[int, list[int]] = {}
     maps = []
     for jaxpr, consts in opened:
-        mapping: dict[int, core.Var] = {}
+        mapping: dict[int, ir.Var] = {}
         for v, c in zip(jaxpr.invars[:len(consts)], consts, strict=True):
             k = next((k for k in where.get(id(c), []) if k not in mapping), None)
             if k is None:
@@ -207,12 +183,12 @@ def join_consts(opened: Sequence[tuple[core.Jaxpr, list]]) -> tuple[list[core.Ja
         maps.append(mapping)
     out = []
     for (jaxpr, consts), mapping in zip(opened, maps, strict=True):
-        head = [mapping.get(k) or core.Var(a) for k, a in enumerate(slot_avals)]
-        out.append(core.Jaxpr([], head + jaxpr.invars[len(consts):], jaxpr.eqns, jaxpr.outvars))
+        head = [mapping.get(k) or ir.Var(a) for k, a in enumerate(slot_avals)]
+        out.append(ir.Jaxpr([], head + jaxpr.invars[len(consts):], jaxpr.eqns, jaxpr.outvars))
     return out, slots
 
 
-def _jvp_program(jaxpr: core.Jaxpr, nonzeros: Sequence[bool], want_zeros: Sequence[bool]):
+def _jvp_program(jaxpr: ir.Jaxpr, nonzeros: Sequence[bool], want_zeros: Sequence[bool]):
     """The JVP of `jaxpr` whose tangent outputs are exactly those in `want_zeros`.
 
     Returns `(program, consts, out_nonzeros)`: the program takes its consts, the primals and the
@@ -224,7 +200,7 @@ def _jvp_program(jaxpr: core.Jaxpr, nonzeros: Sequence[bool], want_zeros: Sequen
     n = len(jaxpr.outvars)
 
     def fn(*args):
-        outs = core.eval_jaxpr(closed.jaxpr, closed.consts, *args)
+        outs = evaluate.eval_jaxpr(closed.jaxpr, closed.consts, *args)
         touts = iter(outs[n:])
         ts = [next(touts) if nz else None for nz in out_nz]
         return outs[:n] + [_zeros(v.aval.strip_weak()) if t is None else t
@@ -234,8 +210,8 @@ def _jvp_program(jaxpr: core.Jaxpr, nonzeros: Sequence[bool], want_zeros: Sequen
     return program, consts, out_nz
 
 
-def _transpose_program(jaxpr: core.Jaxpr, linear: Sequence[bool], res: Sequence,
-                       ct_nonzero: Sequence[bool]) -> tuple[core.Jaxpr, list]:
+def _transpose_program(jaxpr: ir.Jaxpr, linear: Sequence[bool], res: Sequence,
+                       ct_nonzero: Sequence[bool]) -> tuple[ir.Jaxpr, list]:
     """The transpose of `jaxpr` in its `linear` inputs, given the values `res` of the others.
 
     Returns a program taking its consts then the nonzero output cotangents, and returning one
@@ -247,8 +223,8 @@ def _transpose_program(jaxpr: core.Jaxpr, linear: Sequence[bool], res: Sequence,
     # cotangent is an empty stack (its size is unknown), which `transpose_jaxpr` cannot make.
     used = _used_vars(j)
     lin_vars = [v for v, lin in zip(j.invars, linear, strict=True) if lin and v in used]
-    lin_closed = core.ClosedJaxpr(core.Jaxpr(nonlin_vars, lin_vars, j.eqns, j.outvars), res)
-    program, consts = open_jaxpr(ad.transpose_jaxpr(lin_closed, len(lin_vars)))
+    lin_closed = ir.ClosedJaxpr(ir.Jaxpr(nonlin_vars, lin_vars, j.eqns, j.outvars), res)
+    program, consts = ir.open_consts(ad.transpose_jaxpr(lin_closed, len(lin_vars)))
     cts = iter(program.outvars)
     eqns, outs = list(program.eqns), []
     for v, lin in zip(j.invars, linear, strict=True):
@@ -258,10 +234,10 @@ def _transpose_program(jaxpr: core.Jaxpr, linear: Sequence[bool], res: Sequence,
             zero_eqns, atom = _zeros_eqn(v.aval.strip_weak())
             eqns += zero_eqns
             outs.append(atom)
-    return core.Jaxpr([], program.invars, eqns, outs), consts
+    return ir.Jaxpr([], program.invars, eqns, outs), consts
 
 
-def _broadcast_pred(pred, aval: core.ShapedArray):
+def _broadcast_pred(pred, aval: ir.ShapedArray):
     """A per-lane predicate `bool[B]` broadcast to a value of type `aval` batched at 0."""
     if aval.shape == core.get_aval(pred).shape:
         return pred
@@ -292,9 +268,9 @@ def _check_operands(prim: str, what: str, avals, invars) -> None:
                                     f"but the program expects {v.aval.str_short()}")
 
 
-def _used_vars(jaxpr: core.Jaxpr) -> set:
-    used = {v for e in jaxpr.eqns for v in e.invars if isinstance(v, core.Var)}
-    used.update(v for v in jaxpr.outvars if isinstance(v, core.Var))
+def _used_vars(jaxpr: ir.Jaxpr) -> set:
+    used = {v for e in jaxpr.eqns for v in e.invars if isinstance(v, ir.Var)}
+    used.update(v for v in jaxpr.outvars if isinstance(v, ir.Var))
     return used
 
 
@@ -311,9 +287,9 @@ def _chunks(seq: Sequence, sizes: Sequence[int]) -> list[list]:
     return out
 
 
-def _permute(jaxpr: core.Jaxpr, in_order: Sequence[int], out_order: Sequence[int]) -> core.Jaxpr:
-    return core.Jaxpr([], [jaxpr.invars[i] for i in in_order], jaxpr.eqns,
-                      [jaxpr.outvars[i] for i in out_order])
+def _permute(jaxpr: ir.Jaxpr, in_order: Sequence[int], out_order: Sequence[int]) -> ir.Jaxpr:
+    return ir.Jaxpr([], [jaxpr.invars[i] for i in in_order], jaxpr.eqns,
+                    [jaxpr.outvars[i] for i in out_order])
 
 
 def _nonzero(ts) -> list[bool]:
@@ -337,11 +313,11 @@ def _fixpoint(flags: list[bool], step: Callable[[list[bool]], list[bool]]) -> li
     raise AssertionError("carry fixpoint did not converge")
 
 
-_COUNT_AVAL = core.ShapedArray((), dtypes.int_)
+_COUNT_AVAL = ir.ShapedArray((), dtypes.int_)
 
 
-def _int_literal(value: int) -> core.Literal:
-    return core.Literal(np.array(value, dtypes.int_)[()], _COUNT_AVAL)
+def _int_literal(value: int) -> ir.Literal:
+    return ir.Literal(np.array(value, dtypes.int_)[()], _COUNT_AVAL)
 
 
 def _check_carry(prim: str, carry_in, carry_out) -> None:
@@ -358,6 +334,6 @@ def _tangents_out(primals_out: list, nonzeros: list[bool], nz_tangents: list) ->
             for p, z in zip(primals_out, nonzeros, strict=True)]
 
 
-def _keep_invars(jaxpr: core.Jaxpr, keep: Sequence[bool]) -> core.Jaxpr:
-    return core.Jaxpr([], [v for v, k in zip(jaxpr.invars, keep, strict=True) if k],
-                      jaxpr.eqns, jaxpr.outvars)
+def _keep_invars(jaxpr: ir.Jaxpr, keep: Sequence[bool]) -> ir.Jaxpr:
+    return ir.Jaxpr([], [v for v, k in zip(jaxpr.invars, keep, strict=True) if k],
+                    jaxpr.eqns, jaxpr.outvars)

@@ -10,18 +10,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from functrans import core, errors
+from functrans import core, errors, evaluate, ir, pretty
 from functrans.control_flow import _common
 from functrans.interpreters import ad, batching, optimize
 from functrans.primitives import _factories, elementwise
 
-Zero = core.Zero
-UndefPrimal = core.UndefPrimal
+Zero = ir.Zero
+UndefPrimal = ir.UndefPrimal
 
-cond_p = core.Primitive("cond", multiple_results=True)
+cond_p = core.HigherOrderPrimitive("cond", multiple_results=True)
 
 
-def cond(index, *operands, branches: Sequence[core.Jaxpr]):
+def cond(index, *operands, branches: Sequence[ir.Jaxpr]):
     """Bind `cond`: run `branches[index]` on the operands (a bool index picks (false, true))."""
     return cond_p.bind(index, *operands, branches=tuple(branches))
 
@@ -104,7 +104,7 @@ def _cond_batch(args, dims, *, axis_size, branches):
         out_b = [x or d is not None for x, d in zip(out_b, got, strict=True)]
     out_dims = [0 if b else None for b in out_b]
     programs, consts = _common.join_consts(
-        [_common.open_jaxpr(
+        [ir.open_consts(
             batching.batch_jaxpr(_common._closed(b), axis_size, op_dims, out_dims)[0])
          for b in branches])
     return cond(index, *consts, *ops, branches=programs), out_dims
@@ -126,7 +126,7 @@ def _cond_batch_index(index, index_dim, ops, op_dims, axis_size, branches):
     outs = []
     for b in branches:
         closed = batching.batch_jaxpr(_common._closed(b), axis_size, op_dims, out_dims)[0]
-        outs.append(core.eval_jaxpr(closed.jaxpr, closed.consts, *ops))
+        outs.append(evaluate.eval_jaxpr(closed.jaxpr, closed.consts, *ops))
     index = _factories.moveaxis(index, index_dim, 0)
     static = [j for j, k in enumerate(owners) if k is None]
     if core.get_aval(index).dtype.kind == "b":
@@ -144,7 +144,7 @@ def _cond_batch_index(index, index_dim, ops, op_dims, axis_size, branches):
 
 def _stack_owner(branches, j: int) -> int | None:
     """The branch whose output `j` is a stack of unknown length, or None for other outputs."""
-    owners = [k for k, b in enumerate(branches) if _common.DYN in b.outvars[j].aval.shape]
+    owners = [k for k, b in enumerate(branches) if ir.DYN in b.outvars[j].aval.shape]
     if len(owners) > 1:
         raise NotImplementedError(
             f"vmap of cond with a batched predicate: output {j} is a loop's stack in several "
@@ -152,7 +152,7 @@ def _stack_owner(branches, j: int) -> int | None:
     return owners[0] if owners else None
 
 
-def _cond_partial_eval(eqn: core.JaxprEqn, in_unknowns: list[bool]):
+def _cond_partial_eval(eqn: ir.JaxprEqn, in_unknowns: list[bool]):
     branches = eqn.params["branches"]
     if in_unknowns[0]:
         return None, eqn, [True] * len(eqn.outvars)
@@ -173,7 +173,7 @@ def _cond_partial_eval(eqn: core.JaxprEqn, in_unknowns: list[bool]):
         computed.append([r for r in res if r not in pos_of])
     positions = sorted({p for ps in fwd_pos for p in ps if p is not None})
     res_avals = [r.aval for rs in computed for r in rs]
-    res_vars = [core.Var(a.strip_weak()) for a in res_avals]
+    res_vars = [ir.Var(a.strip_weak()) for a in res_avals]
     offsets = [int(o) for o in np.cumsum([0] + [len(rs) for rs in computed])]
     known_eqn = _cond_known_eqn(eqn, splits, computed, offsets, res_vars, op_uk, out_uk)
     unknown_eqn = _cond_unknown_eqn(eqn, splits, fwd_pos, positions, offsets, res_vars, op_uk,
@@ -193,13 +193,13 @@ def _cond_known_eqn(eqn, splits, computed, offsets, res_vars, op_uk, out_uk):
                 zero_eqns, atom = _common._zeros_eqn(r.aval)
                 eqns += zero_eqns
                 outs.append(atom)
-        programs.append(optimize.dce_jaxpr(core.Jaxpr([], known.invars, eqns, outs)))
+        programs.append(optimize.dce_jaxpr(ir.Jaxpr([], known.invars, eqns, outs)))
     outvars = [v for v, u in zip(eqn.outvars, out_uk, strict=True) if not u] + res_vars
     if not outvars:
         return None
     known_ops = [v for v, u in zip(eqn.invars[1:], op_uk, strict=True) if not u]
-    return core.JaxprEqn(cond_p, [eqn.invars[0], *known_ops], outvars,
-                         {"branches": tuple(programs)}, eqn.source_info)
+    return ir.JaxprEqn(cond_p, [eqn.invars[0], *known_ops], outvars,
+                       {"branches": tuple(programs)}, eqn.source_info)
 
 
 def _cond_unknown_eqn(eqn, splits, fwd_pos, positions, offsets, res_vars, op_uk, out_uk):
@@ -215,34 +215,33 @@ def _cond_unknown_eqn(eqn, splits, fwd_pos, positions, offsets, res_vars, op_uk,
                 computed_in.append(v)
             else:
                 slot[p] = v
-        head = [slot.get(p) or core.Var(ops[p].aval) for p in positions]
+        head = [slot.get(p) or ir.Var(ops[p].aval) for p in positions]
         mid = [computed_in[i - offsets[k]] if offsets[k] <= i < offsets[k + 1]
-               else core.Var(r.aval) for i, r in enumerate(res_vars)]
-        programs.append(core.Jaxpr([], head + mid + unknown.invars[num_res:], unknown.eqns,
-                                   unknown.outvars))
+               else ir.Var(r.aval) for i, r in enumerate(res_vars)]
+        programs.append(ir.Jaxpr([], head + mid + unknown.invars[num_res:], unknown.eqns,
+                                 unknown.outvars))
     unknown_ops = [o for o, u in zip(ops, op_uk, strict=True) if u]
     invars = [eqn.invars[0], *[ops[p] for p in positions], *res_vars, *unknown_ops]
-    return core.JaxprEqn(cond_p, invars, outvars, {"branches": tuple(programs)},
-                         eqn.source_info)
+    return ir.JaxprEqn(cond_p, invars, outvars, {"branches": tuple(programs)},
+                       eqn.source_info)
 
 
-def _cond_dce(eqn: core.JaxprEqn, used_outputs: list[bool]) -> core.JaxprEqn:
+def _cond_dce(eqn: ir.JaxprEqn, used_outputs: list[bool]) -> ir.JaxprEqn:
     branches = [optimize.dce_jaxpr(b, used_outputs) for b in eqn.params["branches"]]
     used = set()
     for b in branches:
         used.update(_common._used_vars(b))
     keep = [any(b.invars[i] in used for b in branches) for i in range(len(eqn.invars) - 1)]
-    branches = [core.Jaxpr([], [v for v, k in zip(b.invars, keep, strict=True) if k], b.eqns,
-                           b.outvars) for b in branches]
+    branches = [ir.Jaxpr([], [v for v, k in zip(b.invars, keep, strict=True) if k], b.eqns,
+                         b.outvars) for b in branches]
     return eqn.replace(
         invars=[eqn.invars[0], *[v for v, k in zip(eqn.invars[1:], keep, strict=True) if k]],
         outvars=[v for v, u in zip(eqn.outvars, used_outputs, strict=True) if u],
         params={"branches": tuple(branches)})
 
 
-def _pp_branches(eqn: core.JaxprEqn, ctx, indent: int) -> list[str]:
+def _pp_branches(eqn: ir.JaxprEqn, ctx, indent: int) -> list[str]:
     """`cond` prints its branches indented, one program per line group, as JAX does."""
-    from functrans import pretty
     pad = " " * indent
     lhs = " ".join(ctx.binder(v) for v in eqn.outvars) or "_"
     rhs = " ".join(ctx.atom(v) for v in eqn.invars)
@@ -253,7 +252,7 @@ def _pp_branches(eqn: core.JaxprEqn, ctx, indent: int) -> list[str]:
     return lines
 
 
-cond_p.partial_eval = _cond_partial_eval
-cond_p.dce = _cond_dce
-cond_p.subjaxprs = lambda params: list(params["branches"])
+cond_p.def_partial_eval(_cond_partial_eval)
+cond_p.def_dce(_cond_dce)
+cond_p.def_subjaxprs(lambda params: list(params["branches"]))
 cond_p.def_pp(_pp_branches)

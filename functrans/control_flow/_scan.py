@@ -11,15 +11,15 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from functrans import core, dtypes, errors
+from functrans import core, dtypes, errors, evaluate, ir
 from functrans.control_flow import _common
 from functrans.interpreters import ad, batching, optimize
 from functrans.primitives import _factories, elementwise, reductions
 
-Zero = core.Zero
-UndefPrimal = core.UndefPrimal
+Zero = ir.Zero
+UndefPrimal = ir.UndefPrimal
 
-scan_p = core.Primitive("scan", multiple_results=True)
+scan_p = core.HigherOrderPrimitive("scan", multiple_results=True)
 
 
 def _scan_params(jaxpr, length, num_consts, num_carry, reverse) -> dict:
@@ -27,7 +27,7 @@ def _scan_params(jaxpr, length, num_consts, num_carry, reverse) -> dict:
             "num_carry": num_carry, "jaxpr": jaxpr}
 
 
-def scan(jaxpr: core.Jaxpr, consts: Sequence, init: Sequence, xs: Sequence, *,
+def scan(jaxpr: ir.Jaxpr, consts: Sequence, init: Sequence, xs: Sequence, *,
          length: int | None, reverse: bool = False, count=None) -> list:
     """Bind `scan`: `(carry, y) = body(consts, carry, x)` over the leading axis of `xs`.
 
@@ -86,7 +86,7 @@ def _scan_abstract_eval(*avals, jaxpr, length, num_consts, num_carry, reverse):
         raise errors.ShapeError(f"scan: jaxpr returns {len(outs)} values, fewer than its "
                                 f"{num_carry} carries")
     _common._check_carry("scan", carry, outs[:num_carry])
-    lead = _common.DYN if length is None else length
+    lead = ir.DYN if length is None else length
     return ([v.aval for v in jaxpr.invars[num_consts:num_consts + num_carry]]
             + [_common.stacked_aval(a, lead) for a in outs[num_carry:]])
 
@@ -144,7 +144,7 @@ def _scan_transpose(cts, *args, jaxpr, length, num_consts, num_carry, reverse):
         rc, acc, ct_carry, rx, ct_y = _common._chunks(a, sizes)
         prog, pconsts = _common._transpose_program(jaxpr, linear, rc + rx,
                                                    [True] * num_carry + ys_nz)
-        got = core.eval_jaxpr(prog, [], *pconsts, *ct_carry, *ct_y)
+        got = evaluate.eval_jaxpr(prog, [], *pconsts, *ct_carry, *ct_y)
         g_c, g_carry, g_x = _common._chunks(got, [len(acc), num_carry, sum(lin_x)])
         return [elementwise.add(s, g) for s, g in zip(acc, g_c, strict=True)] + g_carry + g_x
 
@@ -191,7 +191,7 @@ def _scan_batch(args, dims, *, axis_size, jaxpr, length, num_consts, num_carry, 
     if masked:
         outs = _scan_batched_count(head[0], hdims[0], consts, init, xs, body, reverse)
     else:
-        bj, bc = _common.open_jaxpr(body)
+        bj, bc = ir.open_consts(body)
         outs = scan(bj, [*bc, *consts], init, xs, length=length, reverse=reverse,
                     count=head[0] if head else None)
     return outs, carry_dims + [1 if b else None for b in ys_b]
@@ -208,7 +208,7 @@ def _scan_batched_count(count, count_dim, consts, init, xs, body, reverse) -> li
 
     def body_fn(*a):
         c, (cnt,), carry, (trip,), x = _common._chunks(a, sizes)
-        outs = core.eval_jaxpr(body.jaxpr, body.consts, *c, *carry, *x)
+        outs = evaluate.eval_jaxpr(body.jaxpr, body.consts, *c, *carry, *x)
         active = elementwise.lt(trip, cnt)
         nxt = elementwise.add(trip, np.array(-1 if reverse else 1, dtypes.int_)[()])
         return _common._select_lanes(active, outs[:num_carry], carry) + [nxt] + outs[num_carry:]
@@ -224,7 +224,7 @@ def _scan_batched_count(count, count_dim, consts, init, xs, body, reverse) -> li
     return outs[:num_carry] + outs[num_carry + 1:]
 
 
-def _scan_partial_eval(eqn: core.JaxprEqn, in_unknowns: list[bool]):
+def _scan_partial_eval(eqn: ir.JaxprEqn, in_unknowns: list[bool]):
     """Known part: a scan on the known values that also stacks residuals as ys; unknown
     part: a scan that reads them as xs. Residuals that are known consts or xs are passed on."""
     p = eqn.params
@@ -244,14 +244,14 @@ def _scan_partial_eval(eqn: core.JaxprEqn, in_unknowns: list[bool]):
     const_of = {v: o for v, o, u in zip(c_in, c_ops, c_uk, strict=True) if not u}
     xs_of = {v: o for v, o, u in zip(x_in, x_ops, x_uk, strict=True) if not u}
     stacked = [r for r in res if r not in const_of and r not in xs_of]
-    lead = _common.DYN if length is None else length
-    res_vars = [core.Var(_common.stacked_aval(r.aval, lead)) for r in stacked]
+    lead = ir.DYN if length is None else length
+    res_vars = [ir.Var(_common.stacked_aval(r.aval, lead)) for r in stacked]
     kouts = known.outvars[:len(known.outvars) - num_res]
-    kbody = optimize.dce_jaxpr(core.Jaxpr([], known.invars, known.eqns, kouts + stacked))
+    kbody = optimize.dce_jaxpr(ir.Jaxpr([], known.invars, known.eqns, kouts + stacked))
     pick = _picker(False)
     k_invars = head + pick(c_ops, c_uk) + pick(i_ops, carry_uk) + pick(x_ops, x_uk)
     k_outvars = pick(eqn.outvars, out_uk) + res_vars
-    known_eqn = core.JaxprEqn(scan_p, k_invars, k_outvars, _scan_params(
+    known_eqn = ir.JaxprEqn(scan_p, k_invars, k_outvars, _scan_params(
         kbody, length, c_uk.count(False), carry_uk.count(False), p["reverse"]),
         eqn.source_info) if k_outvars else None
     res_in, uk_ins = unknown.invars[:num_res], unknown.invars[num_res:]
@@ -260,14 +260,14 @@ def _scan_partial_eval(eqn: core.JaxprEqn, in_unknowns: list[bool]):
     fc_in = [v for v, r in zip(res_in, res, strict=True) if r in const_of]
     fx_in = [v for v, r in zip(res_in, res, strict=True) if r in xs_of]
     st_in = [v for v, r in zip(res_in, res, strict=True) if r not in const_of and r not in xs_of]
-    ubody = optimize.dce_jaxpr(core.Jaxpr([], fc_in + uc + ucar + fx_in + st_in + ux,
-                                          unknown.eqns, unknown.outvars))
+    ubody = optimize.dce_jaxpr(ir.Jaxpr([], fc_in + uc + ucar + fx_in + st_in + ux,
+                                        unknown.eqns, unknown.outvars))
     pick = _picker(True)
     u_invars = (head + [const_of[r] for r in res if r in const_of] + pick(c_ops, c_uk)
                 + pick(i_ops, carry_uk) + [xs_of[r] for r in res if r in xs_of] + res_vars
                 + pick(x_ops, x_uk))
     u_outvars = pick(eqn.outvars, out_uk)
-    unknown_eqn = core.JaxprEqn(scan_p, u_invars, u_outvars, _scan_params(
+    unknown_eqn = ir.JaxprEqn(scan_p, u_invars, u_outvars, _scan_params(
         ubody, length, len(fc_in) + len(uc), len(ucar), p["reverse"]),
         eqn.source_info) if u_outvars else None
     return known_eqn, unknown_eqn, out_uk
@@ -278,7 +278,7 @@ def _picker(flag: bool) -> Callable[[Sequence, Sequence[bool]], list]:
     return lambda values, flags: [v for v, f in zip(values, flags, strict=True) if f == flag]
 
 
-def _scan_dce(eqn: core.JaxprEqn, used_outputs: list[bool]) -> core.JaxprEqn:
+def _scan_dce(eqn: ir.JaxprEqn, used_outputs: list[bool]) -> ir.JaxprEqn:
     p = eqn.params
     jaxpr, nc, ncar = p["jaxpr"], p["num_consts"], p["num_carry"]
     head, rest = _head(eqn.invars, p["length"])
@@ -300,6 +300,6 @@ def _scan_dce(eqn: core.JaxprEqn, used_outputs: list[bool]) -> core.JaxprEqn:
     return eqn.replace(invars=invars, outvars=outvars, params=params)
 
 
-scan_p.partial_eval = _scan_partial_eval
-scan_p.dce = _scan_dce
-scan_p.subjaxprs = lambda params: [params["jaxpr"]]
+scan_p.def_partial_eval(_scan_partial_eval)
+scan_p.def_dce(_scan_dce)
+scan_p.def_subjaxprs(lambda params: [params["jaxpr"]])

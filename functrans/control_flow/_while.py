@@ -12,17 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from functrans import core, dtypes, errors
+from functrans import core, dtypes, errors, evaluate, ir
 from functrans.control_flow import _common, _scan
 from functrans.interpreters import ad, batching, optimize
 from functrans.primitives import elementwise, reductions
 
-Zero = core.Zero
+Zero = ir.Zero
 
-while_p = core.Primitive("while", multiple_results=True)
+while_p = core.HigherOrderPrimitive("while", multiple_results=True)
 
 
-def while_loop(cond_jaxpr: core.Jaxpr, body_jaxpr: core.Jaxpr, cond_consts: Sequence,
+def while_loop(cond_jaxpr: ir.Jaxpr, body_jaxpr: ir.Jaxpr, cond_consts: Sequence,
                body_consts: Sequence, init: Sequence, num_ys: int = 0) -> list:
     """Bind `while`: `carry = body(carry)` while `cond(carry)`; `num_ys` extra body outputs
     are stacked over the trips (leading size `*`)."""
@@ -62,7 +62,7 @@ def _while_abstract_eval(*avals, cond_jaxpr, body_jaxpr, cond_nconsts, body_ncon
                                 f"{len(carry)} carries and {num_ys} stacked outputs")
     _common._check_carry("while", carry, outs[:len(carry)])
     return ([v.aval for v in body_jaxpr.invars[body_nconsts:]]
-            + [_common.stacked_aval(a, _common.DYN) for a in outs[len(carry):]])
+            + [_common.stacked_aval(a, ir.DYN) for a in outs[len(carry):]])
 
 
 @while_p.def_jvp
@@ -86,8 +86,8 @@ def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_
     C_OUT, Y, CT_OUT, YT = _common._chunks(range(len(prog.outvars)), [n, num_ys, k_c, k_y])
     body = _common._permute(prog, P + B + BT + C + CT, C_OUT + CT_OUT + Y + YT)
     # The trip count does not depend on tangents: cond ignores the tangent carries.
-    unused = [core.Var(prog.invars[i].aval) for i in CT]
-    cond = core.Jaxpr([], [*cond_jaxpr.invars, *unused], cond_jaxpr.eqns, cond_jaxpr.outvars)
+    unused = [ir.Var(prog.invars[i].aval) for i in CT]
+    cond = ir.Jaxpr([], [*cond_jaxpr.invars, *unused], cond_jaxpr.eqns, cond_jaxpr.outvars)
     init_t = [core.instantiate(t) for t, z in zip(init_t, carry_nz, strict=True) if z]
     bconst_t = [t for t in bconst_t if not isinstance(t, Zero)]
     outs = while_loop(cond, body, cconsts, [*pconsts, *bconsts, *bconst_t], [*init, *init_t],
@@ -123,8 +123,8 @@ def _while_batch(args, dims, *, axis_size, cond_jaxpr, body_jaxpr, cond_nconsts,
     init = [_common._batched(x, d, b, axis_size)
             for x, d, b in zip(init, idims, carry_b, strict=True)]
     if pred_dim is None:
-        cj, cc = _common.open_jaxpr(cond)
-        bj, bc = _common.open_jaxpr(body)
+        cj, cc = ir.open_consts(cond)
+        bj, bc = ir.open_consts(body)
         outs = while_loop(cj, bj, [*cc, *cconsts], [*bc, *bconsts], init, num_ys)
     else:
         outs = _while_batched_pred(cconsts, bconsts, init, cond, body, num_ys)
@@ -139,13 +139,13 @@ def _while_batched_pred(cconsts, bconsts, init, cond, body, num_ys) -> list:
     carry_avals = [core.get_aval(x) for x in init]
 
     def cond_fn(*args):
-        (pred,) = core.eval_jaxpr(cond.jaxpr, cond.consts, *args)
+        (pred,) = evaluate.eval_jaxpr(cond.jaxpr, cond.consts, *args)
         return [reductions.reduce_max(pred, (0,))]
 
     def body_fn(*args):
         c, b, carry = _common._split3(args, len(cconsts), len(bconsts))
-        (pred,) = core.eval_jaxpr(cond.jaxpr, cond.consts, *c, *carry)
-        outs = core.eval_jaxpr(body.jaxpr, body.consts, *b, *carry)
+        (pred,) = evaluate.eval_jaxpr(cond.jaxpr, cond.consts, *c, *carry)
+        outs = evaluate.eval_jaxpr(body.jaxpr, body.consts, *b, *carry)
         return _common._select_lanes(pred, outs[:n], carry) + outs[n:]
 
     cj, cc = _common.trace_body(cond_fn, c_avals + carry_avals)
@@ -153,7 +153,7 @@ def _while_batched_pred(cconsts, bconsts, init, cond, body, num_ys) -> list:
     return while_loop(cj, bj, [*cc, *cconsts], [*bc, *cconsts, *bconsts], init, num_ys)
 
 
-def _while_partial_eval(eqn: core.JaxprEqn, in_unknowns: list[bool]):
+def _while_partial_eval(eqn: ir.JaxprEqn, in_unknowns: list[bool]):
     """Known part: the loop on the known carries, counting trips and stacking the residuals.
     Unknown part: a dynamic-length scan over those stacks (see the module docstring)."""
     p = eqn.params
@@ -172,8 +172,8 @@ def _while_partial_eval(eqn: core.JaxprEqn, in_unknowns: list[bool]):
     known_consts = {v: o for v, o, u in zip(body_jaxpr.invars[:nb], eqn.invars[nc:nc + nb],
                                             bc_uk, strict=True) if not u}
     stacked = [r for r in res if r not in known_consts]
-    count = core.Var(_common._COUNT_AVAL)
-    res_vars = [core.Var(_common.stacked_aval(r.aval, _common.DYN)) for r in stacked]
+    count = ir.Var(_common._COUNT_AVAL)
+    res_vars = [ir.Var(_common.stacked_aval(r.aval, ir.DYN)) for r in stacked]
     known_eqn = _while_known_eqn(eqn, kcond, known, num_res, stacked, count, res_vars,
                                  cc_uk, bc_uk, carry_uk, out_uk)
     # The linear part reads loop-invariant residuals as consts and the stacked ones as xs.
@@ -182,14 +182,14 @@ def _while_partial_eval(eqn: core.JaxprEqn, in_unknowns: list[bool]):
     stk_in = [v for v, r in zip(res_in, res, strict=True) if r not in known_consts]
     nub = bc_uk.count(True)
     uk_ins = unknown.invars[num_res:]
-    body = optimize.dce_jaxpr(core.Jaxpr([], fwd_in + uk_ins + stk_in, unknown.eqns,
-                                         unknown.outvars))
+    body = optimize.dce_jaxpr(ir.Jaxpr([], fwd_in + uk_ins + stk_in, unknown.eqns,
+                                       unknown.outvars))
     _, bc_ops, init_ops = _common._split3(eqn.invars, nc, nb)
     invars = [count, *[known_consts[r] for r in res if r in known_consts],
               *[o for o, u in zip(bc_ops, bc_uk, strict=True) if u],
               *[o for o, u in zip(init_ops, carry_uk, strict=True) if u], *res_vars]
     outvars = [v for v, u in zip(eqn.outvars, out_uk, strict=True) if u]
-    unknown_eqn = core.JaxprEqn(_scan.scan_p, invars, outvars, _scan._scan_params(
+    unknown_eqn = ir.JaxprEqn(_scan.scan_p, invars, outvars, _scan._scan_params(
         body, None, len(fwd_in) + nub, carry_uk.count(True), False), eqn.source_info)
     return known_eqn, unknown_eqn, out_uk
 
@@ -199,16 +199,16 @@ def _while_known_eqn(eqn, kcond, known, num_res, stacked, count, res_vars, cc_uk
     p = eqn.params
     nc, nb = p["cond_nconsts"], p["body_nconsts"]
     n = len(carry_uk)
-    trips_in, trips_out = core.Var(_common._COUNT_AVAL), core.Var(_common._COUNT_AVAL)
-    incr = core.JaxprEqn(elementwise.add_p, [trips_in, _common._int_literal(1)], [trips_out],
-                         {}, None)
+    trips_in, trips_out = ir.Var(_common._COUNT_AVAL), ir.Var(_common._COUNT_AVAL)
+    incr = ir.JaxprEqn(elementwise.add_p, [trips_in, _common._int_literal(1)], [trips_out],
+                       {}, None)
     outs = known.outvars[:len(known.outvars) - num_res]
     nkc = carry_uk.count(False)
-    body = optimize.dce_jaxpr(core.Jaxpr(
+    body = optimize.dce_jaxpr(ir.Jaxpr(
         [], [*known.invars, trips_in], [*known.eqns, incr],
         [*outs[:nkc], trips_out, *outs[nkc:], *stacked]))
-    cond = optimize.dce_jaxpr(core.Jaxpr([], [*kcond.invars, core.Var(_common._COUNT_AVAL)],
-                                         kcond.eqns, kcond.outvars[:1]))
+    cond = optimize.dce_jaxpr(ir.Jaxpr([], [*kcond.invars, ir.Var(_common._COUNT_AVAL)],
+                                       kcond.eqns, kcond.outvars[:1]))
     cc_ops, bc_ops, init_ops = _common._split3(eqn.invars, nc, nb)
     invars = [*[o for o, u in zip(cc_ops, cc_uk, strict=True) if not u],
               *[o for o, u in zip(bc_ops, bc_uk, strict=True) if not u],
@@ -220,10 +220,10 @@ def _while_known_eqn(eqn, kcond, known, num_res, stacked, count, res_vars, cc_uk
                *ys_known, *res_vars]
     params = {"cond_jaxpr": cond, "body_jaxpr": body, "cond_nconsts": cc_uk.count(False),
               "body_nconsts": bc_uk.count(False), "num_ys": len(ys_known) + len(res_vars)}
-    return core.JaxprEqn(while_p, invars, outvars, params, eqn.source_info)
+    return ir.JaxprEqn(while_p, invars, outvars, params, eqn.source_info)
 
 
-def _while_dce(eqn: core.JaxprEqn, used_outputs: list[bool]) -> core.JaxprEqn:
+def _while_dce(eqn: ir.JaxprEqn, used_outputs: list[bool]) -> ir.JaxprEqn:
     p = eqn.params
     cond_jaxpr, body_jaxpr = p["cond_jaxpr"], p["body_jaxpr"]
     nc, nb = p["cond_nconsts"], p["body_nconsts"]
@@ -251,6 +251,6 @@ def _while_dce(eqn: core.JaxprEqn, used_outputs: list[bool]) -> core.JaxprEqn:
     return eqn.replace(invars=invars, outvars=outvars, params=params)
 
 
-while_p.partial_eval = _while_partial_eval
-while_p.dce = _while_dce
-while_p.subjaxprs = lambda params: [params["cond_jaxpr"], params["body_jaxpr"]]
+while_p.def_partial_eval(_while_partial_eval)
+while_p.def_dce(_while_dce)
+while_p.def_subjaxprs(lambda params: [params["cond_jaxpr"], params["body_jaxpr"]])

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from functrans import call, core, errors, tree_util
+from functrans import core, errors, ir, tree_util
 from functrans.primitives import elementwise
 
 
@@ -101,7 +101,7 @@ def positional(fun: Callable, args: tuple, kwargs: dict, nondiff_argnums: Sequen
     return bound.args
 
 
-def trace_call(fun: Callable, avals) -> tuple[core.Jaxpr, list, tree_util.PyTreeDef]:
+def trace_call(fun: Callable, avals) -> tuple[ir.Jaxpr, list, tree_util.PyTreeDef]:
     """`fun(*flat)` traced into a const-free program (consts first), its consts, out tree."""
     box = []
 
@@ -111,7 +111,7 @@ def trace_call(fun: Callable, avals) -> tuple[core.Jaxpr, list, tree_util.PyTree
         return [check_value(x) for x in out_flat]
 
     jaxpr, consts = core.trace_flat(flat, avals)
-    opened, consts = call.open_jaxpr(core.ClosedJaxpr(jaxpr, consts))
+    opened, consts = ir.open_consts(ir.ClosedJaxpr(jaxpr, consts))
     return opened, consts, box[0]
 
 
@@ -120,7 +120,7 @@ def check_value(x):
     return x
 
 
-def conform(x, aval: core.ShapedArray, what: str):
+def conform(x, aval: ir.ShapedArray, what: str):
     """`x` checked to have `aval`'s type; a weakly typed `x` (a Python scalar) is converted."""
     got = core.get_aval(x)
     if got.shape != aval.shape or (got.dtype != aval.dtype and not got.weak_type):

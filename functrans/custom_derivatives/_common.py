@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
-from functrans import core, errors
+from functrans import core, errors, evaluate, ir
 from functrans.interpreters import batching
 
 
@@ -46,7 +46,7 @@ def _rules_tracing(owner) -> Iterator[None]:
         _tracing.active.discard(id(owner))
 
 
-def has_tracers(program: core.ClosedJaxpr) -> bool:
+def has_tracers(program: ir.ClosedJaxpr) -> bool:
     return any(isinstance(c, core.Tracer) for c in program.consts)
 
 
@@ -61,7 +61,7 @@ def _merge_consts(consts: list, extra: Sequence) -> list:
     return out
 
 
-def _lift(jaxpr: core.Jaxpr, consts: list, operands: Sequence) -> core.ClosedJaxpr:
+def _lift(jaxpr: ir.Jaxpr, consts: list, operands: Sequence) -> ir.ClosedJaxpr:
     """`jaxpr` taking the call's leading `operands` as leading inputs: its constants that are
     tracers of an enclosing trace become the inputs standing for them (lambda lifting, so every
     transformation passes them along); its other constants stay closed."""
@@ -75,10 +75,10 @@ def _lift(jaxpr: core.Jaxpr, consts: list, operands: Sequence) -> core.ClosedJax
             kept_vals.append(c)
         else:
             slots[i] = v
-    ins = [v if v is not None else core.Var(core.get_aval(x))
+    ins = [v if v is not None else ir.Var(core.get_aval(x))
            for v, x in zip(slots, operands, strict=True)]
-    return core.ClosedJaxpr(core.Jaxpr(kept_vars, ins + jaxpr.invars, jaxpr.eqns,
-                                       jaxpr.outvars), kept_vals)
+    return ir.ClosedJaxpr(ir.Jaxpr(kept_vars, ins + jaxpr.invars, jaxpr.eqns,
+                                   jaxpr.outvars), kept_vals)
 
 
 class StagedRules:
@@ -89,11 +89,11 @@ class StagedRules:
     """
 
     def __init__(self):
-        self._programs: list[core.ClosedJaxpr] | None = None
+        self._programs: list[ir.ClosedJaxpr] | None = None
         self._operands: list | None = None   # the call's leading operands, until traced
         self._error: Exception | None = None
 
-    def _trace(self) -> list[tuple[core.Jaxpr, list]]:
+    def _trace(self) -> list[tuple[ir.Jaxpr, list]]:
         raise NotImplementedError
 
     def bind_consts(self, consts: list, owner) -> list:
@@ -117,7 +117,7 @@ class StagedRules:
         self._programs = [_lift(jaxpr, c, operands) for jaxpr, c in traced]
         return operands
 
-    def programs(self) -> list[core.ClosedJaxpr]:
+    def programs(self) -> list[ir.ClosedJaxpr]:
         if self._programs is not None:
             return self._programs
         if self._error is not None:
@@ -128,52 +128,52 @@ class StagedRules:
         return programs
 
 
-def with_operands(body: core.Jaxpr, num_consts: int, operands: Sequence) -> core.Jaxpr:
+def with_operands(body: ir.Jaxpr, num_consts: int, operands: Sequence) -> ir.Jaxpr:
     """`body` (consts first) taking `operands[num_consts:]` as further unused leading inputs."""
-    extra = [core.Var(core.get_aval(x)) for x in operands[num_consts:]]
+    extra = [ir.Var(core.get_aval(x)) for x in operands[num_consts:]]
     invars = [*body.invars[:num_consts], *extra, *body.invars[num_consts:]]
-    return core.Jaxpr([], invars, body.eqns, body.outvars)
+    return ir.Jaxpr([], invars, body.eqns, body.outvars)
 
 
-def prepend_inputs(closed: core.ClosedJaxpr, avals: Sequence) -> core.ClosedJaxpr:
+def prepend_inputs(closed: ir.ClosedJaxpr, avals: Sequence) -> ir.ClosedJaxpr:
     """`closed` taking further unused leading inputs of `avals`."""
     j = closed.jaxpr
-    ins = [core.Var(a) for a in avals] + j.invars
-    return core.ClosedJaxpr(core.Jaxpr(j.constvars, ins, j.eqns, j.outvars), closed.consts)
+    ins = [ir.Var(a) for a in avals] + j.invars
+    return ir.ClosedJaxpr(ir.Jaxpr(j.constvars, ins, j.eqns, j.outvars), closed.consts)
 
 
 def no_closure_tangents(tangents, name: str) -> None:
-    if any(not isinstance(t, core.Zero) for t in tangents):
+    if any(not isinstance(t, ir.Zero) for t in tangents):
         raise errors.FunctransTypeError(
             f"{name}: differentiating with respect to a traced value the function closes "
             "over; a custom derivative rule only covers the explicit arguments. Pass that value "
             "as an argument instead of closing over it.")
 
 
-def batch_callable(fn: Callable, avals: list[core.ShapedArray], dims: list,
+def batch_callable(fn: Callable, avals: list[ir.ShapedArray], dims: list,
                    axis_size: int) -> Callable:
     """`fn` (a flat function of values of `avals`) mapped over batched arguments with `dims`;
     its outputs come batched at 0."""
     def batched(*args):
         jaxpr, consts = core.trace_flat(lambda *a: list(fn(*a)), avals)
-        closed = batching.batch_jaxpr(core.ClosedJaxpr(jaxpr, consts), axis_size, dims,
+        closed = batching.batch_jaxpr(ir.ClosedJaxpr(jaxpr, consts), axis_size, dims,
                                       [0] * len(jaxpr.outvars))[0]
-        return core.eval_jaxpr(closed.jaxpr, closed.consts, *args)
+        return evaluate.eval_jaxpr(closed.jaxpr, closed.consts, *args)
     return batched
 
 
-def unbatched(aval: core.ShapedArray, dim: int | None) -> core.ShapedArray:
+def unbatched(aval: ir.ShapedArray, dim: int | None) -> ir.ShapedArray:
     if dim is None:
         return aval
     return aval.update(shape=aval.shape[:dim] + aval.shape[dim + 1:])
 
 
-def batched_aval(aval: core.ShapedArray, axis_size: int) -> core.ShapedArray:
+def batched_aval(aval: ir.ShapedArray, axis_size: int) -> ir.ShapedArray:
     return aval.update(shape=(axis_size, *aval.shape))
 
 
 def call_impl(*args, call_jaxpr, num_consts, **_):
-    outs = core.eval_jaxpr(call_jaxpr, [], *args)
+    outs = evaluate.eval_jaxpr(call_jaxpr, [], *args)
     return [np.asarray(x, a.dtype) for x, a in zip(outs, call_jaxpr.out_avals, strict=True)]
 
 

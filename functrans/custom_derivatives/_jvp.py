@@ -14,11 +14,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
-from functrans import call, core, dtypes, errors, tree_util
+from functrans import core, dtypes, errors, evaluate, ir, tree_util
 from functrans.custom_derivatives import _args, _common
 from functrans.interpreters import batching
 
-custom_jvp_call_p = core.Primitive("custom_jvp_call", multiple_results=True)
+custom_jvp_call_p = core.HigherOrderPrimitive("custom_jvp_call", multiple_results=True)
 
 
 class custom_jvp:
@@ -85,10 +85,10 @@ class _JvpRule(_common.StagedRules):
         self.num_nondiff = spec.num_nondiff
         self.__name__ = _args.name_of(rule)
 
-    def __call__(self) -> core.ClosedJaxpr:
+    def __call__(self) -> ir.ClosedJaxpr:
         return self.programs()[0]
 
-    def _trace(self) -> list[tuple[core.Jaxpr, list]]:
+    def _trace(self) -> list[tuple[ir.Jaxpr, list]]:
         avals = self.spec.avals
         return [core.trace_flat(self._flat, avals + [a.strip_weak() for a in
                                                      avals[self.num_nondiff:]])]
@@ -127,9 +127,9 @@ class _BatchedJvpRule:
         self.num_consts, self.new_avals = num_consts, list(new_avals)
         self.num_nondiff = base.num_nondiff
         self.__name__ = base.__name__
-        self._program: core.ClosedJaxpr | None = None
+        self._program: ir.ClosedJaxpr | None = None
 
-    def __call__(self) -> core.ClosedJaxpr:
+    def __call__(self) -> ir.ClosedJaxpr:
         if self._program is None:
             base = self.base()
             dims = self.dims + self.dims[self.num_consts + self.num_nondiff:]
@@ -147,17 +147,17 @@ def _custom_jvp_jvp(primals, tangents, *, call_jaxpr, jvp, num_consts):
     rule = jvp()
     # Tangents of nondiff_argnums arguments are ignored: they are declared non-differentiable.
     ts = [core.instantiate(t) for t in tangents[num_consts + jvp.num_nondiff:]]
-    outs = core.eval_jaxpr(rule.jaxpr, rule.consts, *primals, *ts)
+    outs = evaluate.eval_jaxpr(rule.jaxpr, rule.consts, *primals, *ts)
     n = len(call_jaxpr.outvars)
-    t_out = [t if dtypes.is_differentiable(a.dtype) else core.Zero(a)
+    t_out = [t if dtypes.is_differentiable(a.dtype) else ir.Zero(a)
              for t, a in zip(outs[n:], call_jaxpr.out_avals, strict=True)]
     return outs[:n], t_out
 
 
 def _custom_jvp_batch(args, dims, *, axis_size, call_jaxpr, jvp, num_consts):
     out_dims = [0] * len(call_jaxpr.outvars)
-    body = batching.batch_jaxpr(core.ClosedJaxpr(call_jaxpr, []), axis_size, dims, out_dims)[0]
-    opened, body_consts = call.open_jaxpr(body)
+    body = batching.batch_jaxpr(ir.ClosedJaxpr(call_jaxpr, []), axis_size, dims, out_dims)[0]
+    opened, body_consts = ir.open_consts(body)
     rule = _BatchedJvpRule(jvp, list(dims), num_consts, axis_size,
                            [core.get_aval(c) for c in body_consts])
     outs = custom_jvp_call_p.bind(*body_consts, *args, call_jaxpr=opened, jvp=rule,
@@ -169,4 +169,4 @@ custom_jvp_call_p.def_impl(_common.call_impl)
 custom_jvp_call_p.def_abstract_eval(_common.call_abstract_eval("custom_jvp_call"))
 custom_jvp_call_p.def_jvp(_custom_jvp_jvp)
 custom_jvp_call_p.def_batch(_custom_jvp_batch)
-custom_jvp_call_p.subjaxprs = lambda params: [params["call_jaxpr"]]
+custom_jvp_call_p.def_subjaxprs(lambda params: [params["call_jaxpr"]])

@@ -12,12 +12,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
-from functrans import call, core, dtypes, errors, tree_util
+from functrans import core, dtypes, errors, evaluate, ir, tree_util
 from functrans.custom_derivatives import _args, _common, _vjp_lin
 from functrans.interpreters import batching
 from functrans.primitives import _factories
 
-custom_vjp_call_p = core.Primitive("custom_vjp_call", multiple_results=True)
+custom_vjp_call_p = core.HigherOrderPrimitive("custom_vjp_call", multiple_results=True)
 
 
 class custom_vjp:
@@ -91,7 +91,7 @@ class _VjpRules(_common.StagedRules):
     def __repr__(self):
         return f"{_args.name_of(self.f.fwd)}/{_args.name_of(self.f.bwd)}"
 
-    def _trace(self) -> list[tuple[core.Jaxpr, list]]:
+    def _trace(self) -> list[tuple[ir.Jaxpr, list]]:
         fwd, fwd_consts = core.trace_flat(self._fwd_flat, self.in_avals)
         num_res = len(fwd.outvars) - len(self.out_avals)
         nn = self.num_nondiff
@@ -101,7 +101,7 @@ class _VjpRules(_common.StagedRules):
             lambda *a: self._bwd_flat(a[:nn], a[nn:nn + num_res], a[nn + num_res:]), avals)
         return [(fwd, fwd_consts), (bwd, bwd_consts)]
 
-    def fwd(self) -> tuple[core.ClosedJaxpr, int]:
+    def fwd(self) -> tuple[ir.ClosedJaxpr, int]:
         """The fwd program and its number of residuals (its outputs after the call's)."""
         fwd = self.programs()[0]
         return fwd, len(fwd.out_avals) - len(self.out_avals)
@@ -123,7 +123,7 @@ class _VjpRules(_common.StagedRules):
 
     def bwd(self, consts: list, nondiff: list, res: list, cts: list) -> list:
         bwd = self.programs()[1]
-        return core.eval_jaxpr(bwd.jaxpr, bwd.consts, *consts, *nondiff, *res, *cts)
+        return evaluate.eval_jaxpr(bwd.jaxpr, bwd.consts, *consts, *nondiff, *res, *cts)
 
     def _bwd_flat(self, nondiff: Sequence, res: Sequence, cts: Sequence) -> list:
         got = self.f.bwd(*self.spec.nondiff(nondiff),
@@ -176,7 +176,7 @@ class _BatchedVjpRules:
     def __repr__(self):
         return f"vmap({self.base!r})"
 
-    def fwd(self) -> tuple[core.ClosedJaxpr, int]:
+    def fwd(self) -> tuple[ir.ClosedJaxpr, int]:
         if self._fwd is not None:
             return self._fwd
         closed, num_res = self.base.fwd()
@@ -204,7 +204,7 @@ class _BatchedVjpRules:
 def _custom_vjp_jvp(primals, tangents, *, call_jaxpr, rules, num_consts):
     _common.no_closure_tangents(tangents[:num_consts], f"custom_vjp {rules.name}")
     fwd, _ = rules.fwd()
-    outs = core.eval_jaxpr(fwd.jaxpr, fwd.consts, *primals)
+    outs = evaluate.eval_jaxpr(fwd.jaxpr, fwd.consts, *primals)
     n = len(call_jaxpr.outvars)
     prim_out, res = outs[:n], outs[n:]
     # Tangents of nondiff_argnums arguments are ignored: they are declared non-differentiable.
@@ -215,13 +215,13 @@ def _custom_vjp_jvp(primals, tangents, *, call_jaxpr, rules, num_consts):
     out_mask = [dtypes.is_differentiable(a.dtype) for a in out_avals]
     ts = [core.instantiate(t) for t, m in zip(tangents[nd_end:], in_mask, strict=True) if m]
     if not ts or not any(out_mask):
-        return prim_out, [core.Zero(a.strip_weak()) for a in out_avals]
+        return prim_out, [ir.Zero(a.strip_weak()) for a in out_avals]
     lin = _vjp_lin.LinBwd(rules, num_consts, in_mask, out_mask, out_avals)
     t_out = iter(_vjp_lin.custom_vjp_lin_p.bind(
         *primals[:num_consts], *nondiff, *res, *ts, bwd=lin, num_res=nd_end + len(res),
         out_avals=_vjp_lin.Avals(a.strip_weak()
                                  for a, m in zip(out_avals, out_mask, strict=True) if m)))
-    return prim_out, [next(t_out) if m else core.Zero(a)
+    return prim_out, [next(t_out) if m else ir.Zero(a)
                       for a, m in zip(out_avals, out_mask, strict=True)]
 
 
@@ -231,9 +231,9 @@ def _custom_vjp_batch(args, dims, *, axis_size, call_jaxpr, rules, num_consts):
           for x, d in zip(xs, dims[num_consts:], strict=True)]
     in_dims = list(dims[:num_consts]) + [0] * len(xs)
     out_dims = [0] * len(call_jaxpr.outvars)
-    body = batching.batch_jaxpr(core.ClosedJaxpr(call_jaxpr, []), axis_size, in_dims,
+    body = batching.batch_jaxpr(ir.ClosedJaxpr(call_jaxpr, []), axis_size, in_dims,
                                 out_dims)[0]
-    opened, body_consts = call.open_jaxpr(body)
+    opened, body_consts = ir.open_consts(body)
     const_dims = list(dims[:num_consts])
     const_avals = [_common.unbatched(core.get_aval(c), d)
                    for c, d in zip(consts, const_dims, strict=True)]
@@ -248,4 +248,4 @@ custom_vjp_call_p.def_impl(_common.call_impl)
 custom_vjp_call_p.def_abstract_eval(_common.call_abstract_eval("custom_vjp_call"))
 custom_vjp_call_p.def_jvp(_custom_vjp_jvp)
 custom_vjp_call_p.def_batch(_custom_vjp_batch)
-custom_vjp_call_p.subjaxprs = lambda params: [params["call_jaxpr"]]
+custom_vjp_call_p.def_subjaxprs(lambda params: [params["call_jaxpr"]])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, errors
+from functrans import core, errors, evaluate, ir
 from functrans.custom_derivatives import _common
 from functrans.interpreters import ad
 from functrans.primitives import _factories
@@ -66,7 +66,7 @@ class _BatchedBwd:
         return fn(*res, *cts)
 
 
-def _forward_program(bwd, res_avals: list, t_avals: list, out_avals: list) -> core.ClosedJaxpr:
+def _forward_program(bwd, res_avals: list, t_avals: list, out_avals: list) -> ir.ClosedJaxpr:
     """`(res, tangents) -> output tangents`: the transpose of `ct -> bwd(res, ct)`.
 
     Cached on `bwd` per argument types (unless tracers of some trace got inside).
@@ -80,23 +80,23 @@ def _forward_program(bwd, res_avals: list, t_avals: list, out_avals: list) -> co
     def fn(*args):
         res, ts = list(args[:nr]), args[nr:]
         jaxpr, consts = core.trace_flat(lambda *cts: bwd(res, list(cts)), list(out_avals))
-        lin = core.ClosedJaxpr(jaxpr, consts)
+        lin = ir.ClosedJaxpr(jaxpr, consts)
         try:
             transposed = ad.transpose_jaxpr(lin, len(jaxpr.invars))
         except NotImplementedError as e:
             raise errors.FunctransTypeError(
                 f"forward-mode differentiation of a custom_vjp function transposes its bwd "
                 f"({bwd.__name__}), which must then be linear in the cotangent: {e}") from None
-        return core.eval_jaxpr(transposed.jaxpr, transposed.consts, *ts)
+        return evaluate.eval_jaxpr(transposed.jaxpr, transposed.consts, *ts)
 
     jaxpr, consts = core.trace_flat(fn, list(res_avals) + list(t_avals))
-    program = core.ClosedJaxpr(jaxpr, consts)
+    program = ir.ClosedJaxpr(jaxpr, consts)
     if not _common.has_tracers(program):
         bwd._forward[key] = program
     return program
 
 
-def _lin_program(args, bwd, num_res, out_avals) -> core.ClosedJaxpr:
+def _lin_program(args, bwd, num_res, out_avals) -> ir.ClosedJaxpr:
     avals = [core.get_aval(a) for a in args]
     return _forward_program(bwd, avals[:num_res], [a.strip_weak() for a in avals[num_res:]],
                             list(out_avals))
@@ -104,7 +104,7 @@ def _lin_program(args, bwd, num_res, out_avals) -> core.ClosedJaxpr:
 
 def _lin_impl(*args, bwd, num_res, out_avals):
     program = _lin_program(args, bwd, num_res, out_avals)
-    outs = core.eval_jaxpr(program.jaxpr, program.consts, *args)
+    outs = evaluate.eval_jaxpr(program.jaxpr, program.consts, *args)
     return [np.asarray(x, a.dtype) for x, a in zip(outs, out_avals, strict=True)]
 
 
@@ -115,24 +115,24 @@ def _lin_abstract_eval(*avals, bwd, num_res, out_avals):
 def _lin_jvp(primals, tangents, *, bwd, num_res, out_avals):
     # Linear in the tangents but not in the residuals: differentiate the forward program.
     program = _lin_program(primals, bwd, num_res, out_avals)
-    nonzeros = [not isinstance(t, core.Zero) for t in tangents]
+    nonzeros = [not isinstance(t, ir.Zero) for t in tangents]
     jvp, out_nz = ad.jvp_jaxpr(program, nonzeros)
-    outs = core.eval_jaxpr(jvp.jaxpr, jvp.consts, *primals,
-                           *[t for t in tangents if not isinstance(t, core.Zero)])
+    outs = evaluate.eval_jaxpr(jvp.jaxpr, jvp.consts, *primals,
+                           *[t for t in tangents if not isinstance(t, ir.Zero)])
     n = len(out_avals)
     t_out = iter(outs[n:])
-    return outs[:n], [next(t_out) if nz else core.Zero(a)
+    return outs[:n], [next(t_out) if nz else ir.Zero(a)
                       for nz, a in zip(out_nz, out_avals, strict=True)]
 
 
 def _lin_transpose(cts, *args, bwd, num_res, out_avals):
     res, ts = args[:num_res], args[num_res:]
-    if any(isinstance(r, core.UndefPrimal) for r in res):
+    if any(isinstance(r, ir.UndefPrimal) for r in res):
         raise NotImplementedError("transpose of custom_vjp_lin: a residual is linear (a bug "
                                   "in linearization)")
     got = bwd(list(res), [core.instantiate(c) for c in cts])
     return (*[None] * num_res,
-            *[g if isinstance(t, core.UndefPrimal) else None
+            *[g if isinstance(t, ir.UndefPrimal) else None
               for g, t in zip(got, ts, strict=True)])
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from functrans import core, dtypes
+from functrans import core, dtypes, evaluate, ir
 from functrans.interpreters import optimize, partial_eval
+from functrans.primitives import elementwise
 
 
 def _not_implemented(prim: core.Primitive, what: str) -> NotImplementedError:
@@ -19,9 +20,9 @@ def _not_implemented(prim: core.Primitive, what: str) -> NotImplementedError:
                                f"{'differentiate' if what == 'JVP' else 'transpose'} through it")
 
 
-def jvp_jaxpr(closed: core.ClosedJaxpr, nonzeros: Sequence[bool],
+def jvp_jaxpr(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
               want_tangents: Sequence[bool] | None = None, instantiate: bool = False
-              ) -> tuple[core.ClosedJaxpr, list[bool]]:
+              ) -> tuple[ir.ClosedJaxpr, list[bool]]:
     """The forward-mode rewrite of `closed`.
 
     Args:
@@ -45,7 +46,7 @@ def jvp_jaxpr(closed: core.ClosedJaxpr, nonzeros: Sequence[bool],
     return core.rewrite_closed(closed.consts, in_avals, body), out_nonzeros
 
 
-def linearize_values(closed: core.ClosedJaxpr, primals: Sequence, nonzeros: Sequence[bool],
+def linearize_values(closed: ir.ClosedJaxpr, primals: Sequence, nonzeros: Sequence[bool],
                      want_tangents: Sequence[bool] | None = None):
     """Linearize at concrete `primals`: the JVP rewrite with the primal half evaluated at once.
 
@@ -73,11 +74,11 @@ def linearize_values(closed: core.ClosedJaxpr, primals: Sequence, nonzeros: Sequ
     return outs, optimize.dce_closed(linear), out_nonzeros
 
 
-def _tangent_avals(jaxpr: core.Jaxpr, nonzeros: Sequence[bool]) -> list[core.ShapedArray]:
+def _tangent_avals(jaxpr: ir.Jaxpr, nonzeros: Sequence[bool]) -> list[ir.ShapedArray]:
     return [v.aval.strip_weak() for v, nz in zip(jaxpr.invars, nonzeros, strict=True) if nz]
 
 
-def _jvp_walk(jaxpr: core.Jaxpr, consts, primals, tangents, nonzeros, want_tangents,
+def _jvp_walk(jaxpr: ir.Jaxpr, consts, primals, tangents, nonzeros, want_tangents,
               instantiate: bool, out_nonzeros: list[bool]) -> tuple[list, list]:
     """Replay `jaxpr`'s equations through their JVP rules: (primal outputs, nonzero tangents).
 
@@ -88,31 +89,31 @@ def _jvp_walk(jaxpr: core.Jaxpr, consts, primals, tangents, nonzeros, want_tange
     env.update(zip(jaxpr.invars, primals, strict=True))
     it = iter(tangents)
     tenv = {v: next(it) for v, nz in zip(jaxpr.invars, nonzeros, strict=True) if nz}
-    read = core.env_reader(env)
+    read = evaluate.env_reader(env)
 
     def read_t(v):
-        t = tenv.get(v) if isinstance(v, core.Var) else None
-        return core.Zero(v.aval) if t is None else t
+        t = tenv.get(v) if isinstance(v, ir.Var) else None
+        return ir.Zero(v.aval) if t is None else t
 
     for eqn in jaxpr.eqns:
         _jvp_eqn(eqn, read, read_t, env, tenv)
     touts = []
     for v, w in zip(jaxpr.outvars, want, strict=True):
-        t = read_t(v) if w else core.Zero(v.aval)
+        t = read_t(v) if w else ir.Zero(v.aval)
         if w and instantiate:
             t = core.instantiate(t)
-        out_nonzeros.append(not isinstance(t, core.Zero))
-        if not isinstance(t, core.Zero):
+        out_nonzeros.append(not isinstance(t, ir.Zero))
+        if not isinstance(t, ir.Zero):
             touts.append(t)
     return [read(v) for v in jaxpr.outvars], touts
 
 
-def _jvp_eqn(eqn: core.JaxprEqn, read, read_t, env: dict, tenv: dict) -> None:
+def _jvp_eqn(eqn: ir.JaxprEqn, read, read_t, env: dict, tenv: dict) -> None:
     prim = eqn.primitive
     primals = [read(v) for v in eqn.invars]
     tangents = [read_t(v) for v in eqn.invars]
     with core.source_override(eqn.source_info):
-        if not prim.differentiable or all(isinstance(t, core.Zero) for t in tangents):
+        if not prim.differentiable or all(isinstance(t, ir.Zero) for t in tangents):
             outs, touts = prim.bind(*primals, **eqn.params), None
         else:
             if prim.jvp is None:
@@ -124,11 +125,11 @@ def _jvp_eqn(eqn: core.JaxprEqn, read, read_t, env: dict, tenv: dict) -> None:
         env[v] = outs[i]
         if touts is not None and dtypes.is_differentiable(v.aval.dtype):
             t = touts[i]
-            if not isinstance(t, core.Zero):
+            if not isinstance(t, ir.Zero):
                 tenv[v] = t
 
 
-def linearize_jaxpr(closed: core.ClosedJaxpr, nonzeros: Sequence[bool],
+def linearize_jaxpr(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
                     want_tangents: Sequence[bool] | None = None):
     """JVP, then split into the primal program and a program linear in the tangents.
 
@@ -150,7 +151,7 @@ def linearize_jaxpr(closed: core.ClosedJaxpr, nonzeros: Sequence[bool],
     return optimize.dce_closed(known), optimize.dce_jaxpr(linear), out_nonzeros, num_res
 
 
-def transpose_jaxpr(linear: core.ClosedJaxpr, num_linear_in: int) -> core.ClosedJaxpr:
+def transpose_jaxpr(linear: ir.ClosedJaxpr, num_linear_in: int) -> ir.ClosedJaxpr:
     """The transpose of a program linear in its inputs.
 
     Args:
@@ -167,39 +168,39 @@ def transpose_jaxpr(linear: core.ClosedJaxpr, num_linear_in: int) -> core.Closed
 
     def body(consts, cts_out):
         env = dict(zip(jaxpr.constvars, consts, strict=True))
-        read = core.env_reader(env)
-        linear_vars: set[core.Var] = set(jaxpr.invars)
+        read = evaluate.env_reader(env)
+        linear_vars: set[ir.Var] = set(jaxpr.invars)
         linear_eqns = []
         for eqn in jaxpr.eqns:
-            if any(isinstance(v, core.Var) and v in linear_vars for v in eqn.invars):
+            if any(isinstance(v, ir.Var) and v in linear_vars for v in eqn.invars):
                 linear_vars.update(eqn.outvars)
                 linear_eqns.append(eqn)
             else:
                 # Non-linear equations (of residuals only) are evaluated forward first.
-                core.write_outputs(env, eqn, core.bind_eqn(eqn, [read(v) for v in eqn.invars]))
-        ct_env: dict[core.Var, object] = {}
+                outs = evaluate.bind_eqn(eqn, [read(v) for v in eqn.invars])
+                evaluate.write_outputs(env, eqn, outs)
+        ct_env: dict[ir.Var, object] = {}
         for v, ct in zip(jaxpr.outvars, cts_out, strict=True):
-            if isinstance(v, core.Var) and v in linear_vars:
+            if isinstance(v, ir.Var) and v in linear_vars:
                 _accumulate(ct_env, v, ct)
         for eqn in reversed(linear_eqns):
             _transpose_eqn(eqn, ct_env, read, linear_vars)
-        return [core.instantiate(ct_env.get(v, core.Zero(v.aval))) for v in jaxpr.invars]
+        return [core.instantiate(ct_env.get(v, ir.Zero(v.aval))) for v in jaxpr.invars]
 
     return core.rewrite_closed(linear.consts, [v.aval.strip_weak() for v in jaxpr.outvars], body)
 
 
-def _accumulate(ct_env: dict, v: core.Var, ct) -> None:
-    if ct is None or isinstance(ct, core.Zero):
+def _accumulate(ct_env: dict, v: ir.Var, ct) -> None:
+    if ct is None or isinstance(ct, ir.Zero):
         return
     prev = ct_env.get(v)
     if prev is None:
         ct_env[v] = ct
     else:
-        from functrans.primitives import elementwise
         ct_env[v] = elementwise.add(prev, ct)
 
 
-def _transpose_eqn(eqn: core.JaxprEqn, ct_env: dict, read, linear_vars: set) -> None:
+def _transpose_eqn(eqn: ir.JaxprEqn, ct_env: dict, read, linear_vars: set) -> None:
     prim = eqn.primitive
     cts = [ct_env.pop(v, None) for v in eqn.outvars]
     if all(c is None for c in cts):
@@ -207,13 +208,13 @@ def _transpose_eqn(eqn: core.JaxprEqn, ct_env: dict, read, linear_vars: set) -> 
     if prim.transpose is None:
         raise _not_implemented(prim, "transpose")
     if prim.multiple_results:
-        ct = [core.Zero(v.aval) if c is None else c for v, c in zip(eqn.outvars, cts, strict=True)]
+        ct = [ir.Zero(v.aval) if c is None else c for v, c in zip(eqn.outvars, cts, strict=True)]
     else:
         ct = cts[0]
-    args = [core.UndefPrimal(v.aval) if isinstance(v, core.Var) and v in linear_vars
+    args = [ir.UndefPrimal(v.aval) if isinstance(v, ir.Var) and v in linear_vars
             else read(v) for v in eqn.invars]
     with core.source_override(eqn.source_info):
         cts_in = prim.transpose(ct, *args, **eqn.params)
     for v, c in zip(eqn.invars, cts_in, strict=True):
-        if isinstance(v, core.Var) and v in linear_vars:
+        if isinstance(v, ir.Var) and v in linear_vars:
             _accumulate(ct_env, v, c)

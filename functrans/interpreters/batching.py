@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from functrans import core
+from functrans import core, errors, evaluate, ir
 from functrans.primitives import _factories, shape
 
 
-def batch_jaxpr(closed: core.ClosedJaxpr, axis_size: int, in_dims: Sequence[int | None],
+def batch_jaxpr(closed: ir.ClosedJaxpr, axis_size: int, in_dims: Sequence[int | None],
                 out_dims: Sequence[int | None] | None = None
-                ) -> tuple[core.ClosedJaxpr, list[int | None]]:
+                ) -> tuple[ir.ClosedJaxpr, list[int | None]]:
     """The program that maps `closed` over a batch axis of size `axis_size`.
 
     Args:
@@ -41,10 +41,10 @@ def batch_jaxpr(closed: core.ClosedJaxpr, axis_size: int, in_dims: Sequence[int 
         env = dict(zip(jaxpr.constvars, consts, strict=True))
         env.update(zip(jaxpr.invars, args, strict=True))
         denv = {v: d for v, d in zip(jaxpr.invars, in_dims, strict=True) if d is not None}
-        read = core.env_reader(env)
+        read = evaluate.env_reader(env)
         for eqn in jaxpr.eqns:
             _batch_eqn(eqn, read, env, denv, axis_size)
-        haves = [denv.get(v) if isinstance(v, core.Var) else None for v in jaxpr.outvars]
+        haves = [denv.get(v) if isinstance(v, ir.Var) else None for v in jaxpr.outvars]
         if out_dims is None:
             actual_dims.extend(haves)
             return [read(v) for v in jaxpr.outvars]
@@ -56,7 +56,7 @@ def batch_jaxpr(closed: core.ClosedJaxpr, axis_size: int, in_dims: Sequence[int 
     return core.rewrite_closed(closed.consts, in_avals, body), actual_dims
 
 
-def _batched_aval(aval: core.ShapedArray, dim: int | None, size: int) -> core.ShapedArray:
+def _batched_aval(aval: ir.ShapedArray, dim: int | None, size: int) -> ir.ShapedArray:
     if dim is None:
         return aval
     shape = list(aval.shape)
@@ -64,10 +64,10 @@ def _batched_aval(aval: core.ShapedArray, dim: int | None, size: int) -> core.Sh
     return aval.update(shape=tuple(shape))
 
 
-def _batch_eqn(eqn: core.JaxprEqn, read, env: dict, denv: dict, axis_size: int) -> None:
+def _batch_eqn(eqn: ir.JaxprEqn, read, env: dict, denv: dict, axis_size: int) -> None:
     prim = eqn.primitive
     args = [read(v) for v in eqn.invars]
-    dims = [denv.get(v) if isinstance(v, core.Var) else None for v in eqn.invars]
+    dims = [denv.get(v) if isinstance(v, ir.Var) else None for v in eqn.invars]
     with core.source_override(eqn.source_info):
         if all(d is None for d in dims):
             out = prim.bind(*args, **eqn.params)
@@ -88,7 +88,6 @@ def _batch_eqn(eqn: core.JaxprEqn, read, env: dict, denv: dict, axis_size: int) 
 def _move_batch_axis(x, have: int | None, want: int | None, axis_size: int, index: int):
     if want is None:
         if have is not None:
-            from functrans import errors
             raise errors.FunctransValueError(
                 f"vmap: output {index} was asked to be unbatched (out_axes=None) but it depends "
                 "on a batched input; give it an integer out_axes.")

@@ -32,14 +32,14 @@ from typing import Any
 
 import numpy as np
 
-from functrans import core
+from functrans import core, ir
 
 # Folding never creates a constant larger than this (in elements) unless its inputs were as
 # large: a broadcast of a scalar is cheaper to recompute than to keep.
 FOLD_MAX_SIZE = 1 << 16
 
-Var = core.Var
-Literal = core.Literal
+Var = ir.Var
+Literal = ir.Literal
 
 # Bare sub-jaxprs already at their fixed point (the jit rules optimize what they bind).
 _optimized: weakref.WeakSet = weakref.WeakSet()
@@ -60,9 +60,9 @@ class SimplifyContext:
     def __init__(self, known: dict, *, simplify: bool, fold: bool, cse: bool,
                  new_consts: bool, outputs: set):
         self.known = known            # Var -> NumPy value of constvars and folded constants
-        self.defs: dict[Var, core.JaxprEqn] = {}
+        self.defs: dict[Var, ir.JaxprEqn] = {}
         self.subst: dict[Any, Any] = {}
-        self.eqns: list[core.JaxprEqn] = []
+        self.eqns: list[ir.JaxprEqn] = []
         self.new_constvars: list[Var] = []
         self.new_consts: list = []
         self.changed = False
@@ -71,10 +71,10 @@ class SimplifyContext:
         self._do_simplify, self._do_fold, self._do_cse = simplify, fold, cse
         self._new_consts_ok = new_consts
         self._outputs = outputs        # the program's outputs keep their weak types
-        self._source: core.SourceInfo | None = None
+        self._source: ir.SourceInfo | None = None
 
     # -- queries
-    def definition(self, atom) -> core.JaxprEqn | None:
+    def definition(self, atom) -> ir.JaxprEqn | None:
         """The equation defining `atom` in the new program (None for inputs and literals)."""
         return self.defs.get(atom) if type(atom) is Var else None
 
@@ -101,19 +101,19 @@ class SimplifyContext:
     def literal(self, value, dtype) -> Literal:
         """A rank-0 literal of `dtype`."""
         dtype = np.dtype(dtype)
-        return Literal(dtype.type(value), core.ShapedArray((), dtype))
+        return Literal(dtype.type(value), ir.ShapedArray((), dtype))
 
     def bind(self, prim: core.Primitive, *invars, **params):
         """Emit `prim[params] invars` (simplified like every equation); its output atom(s)."""
         avals = [v.aval for v in invars]
         out = prim.abstract_eval(*avals, **params)
         outvars = [Var(a) for a in out] if prim.multiple_results else [Var(out)]
-        eqn = core.JaxprEqn(prim, list(invars), outvars, params, self._source)
+        eqn = ir.JaxprEqn(prim, list(invars), outvars, params, self._source)
         outs = self._process(eqn)
         return outs if prim.multiple_results else outs[0]
 
     # -- the walk
-    def run(self, eqns: Sequence[core.JaxprEqn]) -> None:
+    def run(self, eqns: Sequence[ir.JaxprEqn]) -> None:
         subst = self.subst
         process = self._process
         for eqn in eqns:
@@ -121,7 +121,7 @@ class SimplifyContext:
                 invars = eqn.invars
                 new = [subst.get(v, v) for v in invars]
                 if new != invars:   # atoms compare by identity
-                    eqn = core.JaxprEqn(eqn.primitive, new, eqn.outvars, eqn.params,
+                    eqn = ir.JaxprEqn(eqn.primitive, new, eqn.outvars, eqn.params,
                                         eqn.source_info)
             outvars = eqn.outvars
             outs = process(eqn)
@@ -130,14 +130,15 @@ class SimplifyContext:
                 for v, r in zip(outvars, outs, strict=True):
                     subst[v] = r
 
-    def _process(self, eqn: core.JaxprEqn) -> list:
+    def _process(self, eqn: ir.JaxprEqn) -> list:
         prim = eqn.primitive
         if prim.simplify is not None and self._do_simplify:
             self._source = eqn.source_info   # what equations the hook emits are attributed to
             outs = prim.simplify(eqn, self)
             if outs is not None and self._accept(eqn, outs):
                 return list(outs)
-        if self._do_fold and prim.subjaxprs is None:
+        higher_order = isinstance(prim, core.HigherOrderPrimitive)
+        if self._do_fold and not higher_order:
             known = self.known
             for v in eqn.invars:
                 if type(v) is not Literal and v not in known:
@@ -146,7 +147,7 @@ class SimplifyContext:
                 outs = self._fold(eqn)
                 if outs is not None:
                     return outs
-        elif prim.subjaxprs is not None and (self._do_simplify or self._do_fold):
+        elif higher_order and (self._do_simplify or self._do_fold):
             new = _optimize_params(eqn)
             if new is not eqn:
                 self.changed = True
@@ -171,7 +172,7 @@ class SimplifyContext:
             defs[v] = eqn
         return eqn.outvars
 
-    def _accept(self, eqn: core.JaxprEqn, outs) -> bool:
+    def _accept(self, eqn: ir.JaxprEqn, outs) -> bool:
         if len(outs) != len(eqn.outvars):
             raise AssertionError(f"simplify hook of '{eqn.primitive.name}' returned "
                                  f"{len(outs)} atoms for {len(eqn.outvars)} outputs")
@@ -184,7 +185,7 @@ class SimplifyContext:
                 return False   # the program's output types are part of its signature
         return True
 
-    def _fold(self, eqn: core.JaxprEqn) -> list | None:
+    def _fold(self, eqn: ir.JaxprEqn) -> list | None:
         """Outputs of `eqn` (all operands known) as literals and new constants, or None."""
         prim = eqn.primitive
         vals = [v.val if type(v) is Literal else self.known[v] for v in eqn.invars]
@@ -213,7 +214,7 @@ class SimplifyContext:
             outs.append(r)
         return [self._constant(v, r) for v, r in zip(eqn.outvars, outs, strict=True)]
 
-    def _know_structural(self, eqn: core.JaxprEqn, vals: list) -> None:
+    def _know_structural(self, eqn: ir.JaxprEqn, vals: list) -> None:
         """An always-staged equation (the Jacobian basis) is never replaced by a constant: the
         hooks must keep seeing its equation. Its value is known to later folds, so whatever
         no hook rewrites folds exactly as it would have with a constant there."""
@@ -232,7 +233,7 @@ class SimplifyContext:
 
     def _constant(self, v: Var, r: np.ndarray):
         if r.shape == ():
-            return Literal(r[()], core.ShapedArray((), r.dtype, v.aval.weak_type))
+            return Literal(r[()], ir.ShapedArray((), r.dtype, v.aval.weak_type))
         c = Var(v.aval)
         self.known[c] = r
         self.new_constvars.append(c)
@@ -261,7 +262,7 @@ def _literal_key(v: Literal):
 # --------------------------------------------------------------------------- sub-jaxprs
 
 
-def _optimize_params(eqn: core.JaxprEqn) -> core.JaxprEqn:
+def _optimize_params(eqn: ir.JaxprEqn) -> ir.JaxprEqn:
     """`eqn` with every sub-jaxpr in its params optimized (same inputs and outputs)."""
     new = {}
     for k, val in eqn.params.items():
@@ -272,14 +273,14 @@ def _optimize_params(eqn: core.JaxprEqn) -> core.JaxprEqn:
 
 
 def _optimize_param(val):
-    if isinstance(val, core.Jaxpr):
+    if isinstance(val, ir.Jaxpr):
         return optimize_jaxpr(val)
-    if isinstance(val, core.ClosedJaxpr):
+    if isinstance(val, ir.ClosedJaxpr):
         # Its constants stay as they are: a rule may rely on how many there are.
         opt = optimize_jaxpr(val.jaxpr)
-        return val if opt is val.jaxpr else core.ClosedJaxpr(opt, val.consts)
+        return val if opt is val.jaxpr else ir.ClosedJaxpr(opt, val.consts)
     if isinstance(val, (tuple, list)) and any(
-            isinstance(x, (core.Jaxpr, core.ClosedJaxpr, tuple, list)) for x in val):
+            isinstance(x, (ir.Jaxpr, ir.ClosedJaxpr, tuple, list)) for x in val):
         items = [_optimize_param(x) for x in val]
         if all(a is b for a, b in zip(items, val, strict=True)):
             return val
@@ -287,7 +288,7 @@ def _optimize_param(val):
     return val
 
 
-def optimize_jaxpr(jaxpr: core.Jaxpr) -> core.Jaxpr:
+def optimize_jaxpr(jaxpr: ir.Jaxpr) -> ir.Jaxpr:
     """The pipeline on a Jaxpr whose constants are unknown, keeping its whole signature.
 
     This is how sub-jaxprs (params of higher-order equations) are optimized: constvars,
@@ -299,7 +300,7 @@ def optimize_jaxpr(jaxpr: core.Jaxpr) -> core.Jaxpr:
     ctx = _walk(jaxpr, {}, new_consts=False)
     out = dce_jaxpr(_rebuilt(jaxpr, ctx))
     if ctx.changed or len(out.eqns) != len(jaxpr.eqns):
-        out = core.Jaxpr(jaxpr.constvars, out.invars, out.eqns, out.outvars)
+        out = ir.Jaxpr(jaxpr.constvars, out.invars, out.eqns, out.outvars)
     else:
         out = jaxpr
     _optimized.add(out)
@@ -309,7 +310,7 @@ def optimize_jaxpr(jaxpr: core.Jaxpr) -> core.Jaxpr:
 # --------------------------------------------------------------------------- the passes
 
 
-def _walk(jaxpr: core.Jaxpr, known: dict, *, simplify=True, fold=True, cse=True,
+def _walk(jaxpr: ir.Jaxpr, known: dict, *, simplify=True, fold=True, cse=True,
           new_consts=True) -> SimplifyContext:
     ctx = SimplifyContext(known, simplify=simplify, fold=fold, cse=cse, new_consts=new_consts,
                           outputs={v for v in jaxpr.outvars if type(v) is Var})
@@ -317,55 +318,55 @@ def _walk(jaxpr: core.Jaxpr, known: dict, *, simplify=True, fold=True, cse=True,
     return ctx
 
 
-def _rebuilt(jaxpr: core.Jaxpr, ctx: SimplifyContext) -> core.Jaxpr:
+def _rebuilt(jaxpr: ir.Jaxpr, ctx: SimplifyContext) -> ir.Jaxpr:
     outvars = [ctx.subst.get(v, v) for v in jaxpr.outvars]
-    return core.Jaxpr([*jaxpr.constvars, *ctx.new_constvars], jaxpr.invars, ctx.eqns, outvars)
+    return ir.Jaxpr([*jaxpr.constvars, *ctx.new_constvars], jaxpr.invars, ctx.eqns, outvars)
 
 
-def _known_consts(closed: core.ClosedJaxpr) -> dict:
+def _known_consts(closed: ir.ClosedJaxpr) -> dict:
     # Tracers of an enclosing trace are constants whose values are not known yet.
     return {v: c for v, c in zip(closed.jaxpr.constvars, closed.consts, strict=True)
             if isinstance(c, (np.ndarray, np.generic))}
 
 
-def _closed_pass(closed: core.ClosedJaxpr, **flags) -> core.ClosedJaxpr:
+def _closed_pass(closed: ir.ClosedJaxpr, **flags) -> ir.ClosedJaxpr:
     ctx = _walk(closed.jaxpr, _known_consts(closed), **flags)
-    return core.ClosedJaxpr(_rebuilt(closed.jaxpr, ctx), [*closed.consts, *ctx.new_consts])
+    return ir.ClosedJaxpr(_rebuilt(closed.jaxpr, ctx), [*closed.consts, *ctx.new_consts])
 
 
-def simplify_jaxpr(jaxpr: core.Jaxpr) -> core.Jaxpr:
+def simplify_jaxpr(jaxpr: ir.Jaxpr) -> ir.Jaxpr:
     """`jaxpr` with the primitives' `simplify` hooks applied (dead equations are left)."""
     return _rebuilt(jaxpr, _walk(jaxpr, {}, fold=False, cse=False, new_consts=False))
 
 
-def simplify_closed(closed: core.ClosedJaxpr) -> core.ClosedJaxpr:
+def simplify_closed(closed: ir.ClosedJaxpr) -> ir.ClosedJaxpr:
     """`simplify_jaxpr` knowing the values of the constants."""
     return _closed_pass(closed, fold=False, cse=False)
 
 
-def fold_jaxpr(jaxpr: core.Jaxpr) -> core.Jaxpr:
+def fold_jaxpr(jaxpr: ir.Jaxpr) -> ir.Jaxpr:
     """Equations of literals only evaluated to literals (constants unknown)."""
     return _rebuilt(jaxpr, _walk(jaxpr, {}, simplify=False, cse=False, new_consts=False))
 
 
-def fold_closed(closed: core.ClosedJaxpr) -> core.ClosedJaxpr:
+def fold_closed(closed: ir.ClosedJaxpr) -> ir.ClosedJaxpr:
     """Constant folding: equations whose operands are literals or constants are evaluated;
     scalar results become literals, arrays new constants (the old ones are left for DCE)."""
     return _closed_pass(closed, simplify=False, cse=False)
 
 
-def cse_jaxpr(jaxpr: core.Jaxpr) -> core.Jaxpr:
+def cse_jaxpr(jaxpr: ir.Jaxpr) -> ir.Jaxpr:
     """Common-subexpression elimination: an equation with the primitive, params (by value;
     sub-jaxprs by identity) and operands (variables by identity, literals by bits and dtype)
     of an earlier one reuses its outputs. Dead equations are left for DCE."""
     return _rebuilt(jaxpr, _walk(jaxpr, {}, simplify=False, fold=False, new_consts=False))
 
 
-def cse_closed(closed: core.ClosedJaxpr) -> core.ClosedJaxpr:
+def cse_closed(closed: ir.ClosedJaxpr) -> ir.ClosedJaxpr:
     return _closed_pass(closed, simplify=False, fold=False)
 
 
-def dce_jaxpr(jaxpr: core.Jaxpr, used_outputs: Sequence[bool] | None = None) -> core.Jaxpr:
+def dce_jaxpr(jaxpr: ir.Jaxpr, used_outputs: Sequence[bool] | None = None) -> ir.Jaxpr:
     """`jaxpr` without the equations no (used) output depends on; inputs are kept.
 
     Args:
@@ -373,9 +374,9 @@ def dce_jaxpr(jaxpr: core.Jaxpr, used_outputs: Sequence[bool] | None = None) -> 
     """
     outvars = jaxpr.outvars if used_outputs is None else [
         v for v, used in zip(jaxpr.outvars, used_outputs, strict=True) if used]
-    live = {v for v in outvars if isinstance(v, core.Var)}
+    live = {v for v in outvars if isinstance(v, ir.Var)}
     add = live.add
-    kept: list[core.JaxprEqn] = []
+    kept: list[ir.JaxprEqn] = []
     for eqn in reversed(jaxpr.eqns):
         eqn_outs = eqn.outvars
         if len(eqn_outs) == 1:
@@ -385,28 +386,30 @@ def dce_jaxpr(jaxpr: core.Jaxpr, used_outputs: Sequence[bool] | None = None) -> 
             used = [v in live for v in eqn_outs]
             if not any(used):
                 continue
-            if eqn.primitive.dce is not None and not all(used):
+            prim = eqn.primitive
+            if (isinstance(prim, core.HigherOrderPrimitive) and prim.dce is not None
+                    and not all(used)):
                 # Higher-order equations drop unused outputs (and what computes them) inside.
-                eqn = eqn.primitive.dce(eqn, used)
+                eqn = prim.dce(eqn, used)
         for v in eqn.invars:
             if type(v) is Var:
                 add(v)
         kept.append(eqn)
     kept.reverse()
     constvars = [v for v in jaxpr.constvars if v in live]
-    return core.Jaxpr(constvars, jaxpr.invars, kept, outvars)
+    return ir.Jaxpr(constvars, jaxpr.invars, kept, outvars)
 
 
-def dce_closed(closed: core.ClosedJaxpr,
-               used_outputs: Sequence[bool] | None = None) -> core.ClosedJaxpr:
+def dce_closed(closed: ir.ClosedJaxpr,
+               used_outputs: Sequence[bool] | None = None) -> ir.ClosedJaxpr:
     """`dce_jaxpr` on a ClosedJaxpr, dropping the constants no longer used."""
     jaxpr = dce_jaxpr(closed.jaxpr, used_outputs)
     kept = set(jaxpr.constvars)
     consts = [c for v, c in zip(closed.jaxpr.constvars, closed.consts, strict=True) if v in kept]
-    return core.ClosedJaxpr(jaxpr, consts)
+    return ir.ClosedJaxpr(jaxpr, consts)
 
 
-def optimize(closed: core.ClosedJaxpr) -> core.ClosedJaxpr:
+def optimize(closed: ir.ClosedJaxpr) -> ir.ClosedJaxpr:
     """The standard pipeline run after every transformation: simplify, fold, CSE, then DCE.
 
     The first three run fused in one forward walk, so each equation is rewritten after its
@@ -419,11 +422,11 @@ def optimize(closed: core.ClosedJaxpr) -> core.ClosedJaxpr:
     """
     with _collector_paused():
         ctx = _walk(closed.jaxpr, _known_consts(closed))
-        return _materialized(dce_closed(core.ClosedJaxpr(_rebuilt(closed.jaxpr, ctx),
-                                                         [*closed.consts, *ctx.new_consts])))
+        return _materialized(dce_closed(ir.ClosedJaxpr(_rebuilt(closed.jaxpr, ctx),
+                                                       [*closed.consts, *ctx.new_consts])))
 
 
-def _materialized(closed: core.ClosedJaxpr) -> core.ClosedJaxpr:
+def _materialized(closed: ir.ClosedJaxpr) -> ir.ClosedJaxpr:
     """`closed` with its operand-free always-staged equations (the Jacobian basis) turned into
     leading constants when they are no larger than FOLD_MAX_SIZE.
 
@@ -450,8 +453,8 @@ def _materialized(closed: core.ClosedJaxpr) -> core.ClosedJaxpr:
             consts.append(r)
     drop = {id(e) for e in picked}
     eqns = [e for e in jaxpr.eqns if id(e) not in drop]
-    return core.ClosedJaxpr(core.Jaxpr([*constvars, *jaxpr.constvars], jaxpr.invars, eqns,
-                                       jaxpr.outvars), [*consts, *closed.consts])
+    return ir.ClosedJaxpr(ir.Jaxpr([*constvars, *jaxpr.constvars], jaxpr.invars, eqns,
+                                   jaxpr.outvars), [*consts, *closed.consts])
 
 
 @contextlib.contextmanager

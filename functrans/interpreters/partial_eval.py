@@ -8,13 +8,13 @@ part linear in the tangents. Does not own any differentiation rule.
 from __future__ import annotations
 
 from typing import Sequence
+from functrans import core, ir
 
-from functrans import core
 
 
-def partial_eval_jaxpr(closed: core.ClosedJaxpr, unknowns: Sequence[bool],
+def partial_eval_jaxpr(closed: ir.ClosedJaxpr, unknowns: Sequence[bool],
                        instantiate: Sequence[bool] | None = None
-                       ) -> tuple[core.ClosedJaxpr, core.Jaxpr, list[bool], int]:
+                       ) -> tuple[ir.ClosedJaxpr, ir.Jaxpr, list[bool], int]:
     """Split `closed` by which inputs are unknown.
 
     Returns:
@@ -31,13 +31,14 @@ def partial_eval_jaxpr(closed: core.ClosedJaxpr, unknowns: Sequence[bool],
     defines the eqn's known outputs plus new residual variables that the unknown one reads.
     """
     jaxpr = closed.jaxpr
-    unknown_vars: set[core.Var] = {v for v, u in zip(jaxpr.invars, unknowns, strict=True) if u}
+    unknown_vars: set[ir.Var] = {v for v, u in zip(jaxpr.invars, unknowns, strict=True) if u}
     known_eqns, unknown_eqns = [], []
     for eqn in jaxpr.eqns:
-        in_unknowns = [isinstance(v, core.Var) and v in unknown_vars for v in eqn.invars]
+        in_unknowns = [isinstance(v, ir.Var) and v in unknown_vars for v in eqn.invars]
         if not any(in_unknowns):
             known_eqns.append(eqn)
-        elif all(in_unknowns) or eqn.primitive.partial_eval is None:
+        elif (all(in_unknowns) or not isinstance(eqn.primitive, core.HigherOrderPrimitive)
+              or eqn.primitive.partial_eval is None):
             unknown_eqns.append(eqn)
             unknown_vars.update(eqn.outvars)
         else:
@@ -49,27 +50,27 @@ def partial_eval_jaxpr(closed: core.ClosedJaxpr, unknowns: Sequence[bool],
             if unknown_eqn is not None:
                 unknown_eqns.append(unknown_eqn)
             unknown_vars.update(v for v, u in zip(eqn.outvars, out_unknowns, strict=True) if u)
-    out_unknowns = [isinstance(v, core.Var) and v in unknown_vars for v in jaxpr.outvars]
-    forced: list[core.Var] = []
+    out_unknowns = [isinstance(v, ir.Var) and v in unknown_vars for v in jaxpr.outvars]
+    forced: list[ir.Var] = []
     for i, inst in enumerate(instantiate or ()):
         # A known output asked for on the unknown side is passed over as a residual.
         if inst and not out_unknowns[i]:
             out_unknowns[i] = True
-            if isinstance(jaxpr.outvars[i], core.Var):
+            if isinstance(jaxpr.outvars[i], ir.Var):
                 forced.append(jaxpr.outvars[i])
     # Residuals: known variables the unknown side reads, in first-use order, without repeats.
-    residuals: dict[core.Var, None] = {}
+    residuals: dict[ir.Var, None] = {}
     for eqn in unknown_eqns:
         for v in eqn.invars:
-            if isinstance(v, core.Var) and v not in unknown_vars:
+            if isinstance(v, ir.Var) and v not in unknown_vars:
                 residuals[v] = None
     residuals.update(dict.fromkeys(forced))
     res = list(residuals)
     known_ins = [v for v, u in zip(jaxpr.invars, unknowns, strict=True) if not u]
     known_outs = [v for v, u in zip(jaxpr.outvars, out_unknowns, strict=True) if not u]
-    known = core.ClosedJaxpr(
-        core.Jaxpr(jaxpr.constvars, known_ins, known_eqns, known_outs + res), closed.consts)
+    known = ir.ClosedJaxpr(
+        ir.Jaxpr(jaxpr.constvars, known_ins, known_eqns, known_outs + res), closed.consts)
     unknown_ins = [v for v, u in zip(jaxpr.invars, unknowns, strict=True) if u]
     unknown_outs = [v for v, u in zip(jaxpr.outvars, out_unknowns, strict=True) if u]
-    unknown = core.Jaxpr([], res + unknown_ins, unknown_eqns, unknown_outs)
+    unknown = ir.Jaxpr([], res + unknown_ins, unknown_eqns, unknown_outs)
     return known, unknown, out_unknowns, len(res)

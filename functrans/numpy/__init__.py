@@ -8,9 +8,10 @@ values it evaluates at once and returns NumPy values; called on traced values it
 the primitives. Broadcasting and dtype promotion follow NumPy 2 (NEP 50: Python scalars are
 weak, so `float32_array * 2.0` stays float32); the default float dtype is float64.
 This module only re-exports; the implementations live in `_ufuncs`, `_reductions`,
-`_shape`, `_join`, `_linalg`, `_creation`, `_indexing` (`x[idx]`, `x.at[idx]`) and `linalg`.
+`_shape`, `_join`, `_linalg`, `_creation`, `_indexing` (`x[idx]`, `x.at[idx]`) and `linalg`;
+importing it installs the traced values' operators and methods (`_methods`).
 """
-from functrans.numpy import _indexing as _indexing  # used by Tracer.__getitem__ and .at
+from functrans.numpy import _methods as _methods  # noqa: F401  (installs the Tracer's operators)
 from functrans.numpy import linalg as linalg
 from functrans.numpy._creation import (  # noqa: F401
     arange,

@@ -12,7 +12,7 @@ import operator
 
 import numpy as np
 
-from functrans import core, dtypes, errors
+from functrans import core, dtypes, errors, ir
 from functrans.primitives import elementwise
 from functrans.primitives import shape as shape_prims
 
@@ -87,7 +87,7 @@ def as_array(x, fname: str = "functrans.numpy"):
     return x
 
 
-def aval(x) -> core.ShapedArray:
+def aval(x) -> ir.ShapedArray:
     return core.get_aval(x)
 
 
@@ -197,7 +197,7 @@ _WEAK_DTYPES = frozenset([dtypes.float_, dtypes.int_, dtypes.bool_])
 _ABSORBS = {"f": (float, int, bool), "i": (int, bool), "u": (int, bool), "b": (bool,)}
 
 
-def plain_aval(aval: core.ShapedArray) -> bool:
+def plain_aval(aval: ir.ShapedArray) -> bool:
     """Strongly typed, or weakly typed with the dtype NEP 50 gives weak values: an operand
     whose dtype promotion leaves alone when it meets operands of its own dtype."""
     return not aval.weak_type or aval.dtype in _WEAK_DTYPES

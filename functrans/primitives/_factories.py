@@ -10,9 +10,9 @@ from typing import Callable
 
 import numpy as np
 
-from functrans import core, errors
+from functrans import core, errors, ir
 
-Zero = core.Zero
+Zero = ir.Zero
 
 # --------------------------------------------------------------------------- shape-rule helpers
 
@@ -23,7 +23,7 @@ def shape_error(prim: str, msg: str, *avals) -> errors.ShapeError:
     return errors.ShapeError(f"{prim}: {msg} (operands: {types})")
 
 
-def check_kind(prim: str, aval: core.ShapedArray, kinds: str) -> None:
+def check_kind(prim: str, aval: ir.ShapedArray, kinds: str) -> None:
     if aval.dtype.kind not in kinds:
         names = {"f": "floating", "i": "signed integer", "u": "unsigned integer", "b": "bool",
                  "c": "complex"}
@@ -31,7 +31,7 @@ def check_kind(prim: str, aval: core.ShapedArray, kinds: str) -> None:
         raise shape_error(prim, f"needs {want} operands, got dtype {aval.dtype.name}", aval)
 
 
-def elementwise_out_shape(prim: str, *avals: core.ShapedArray) -> tuple[int, ...]:
+def elementwise_out_shape(prim: str, *avals: ir.ShapedArray) -> tuple[int, ...]:
     """Elementwise operands have equal shapes; a rank-0 operand stands for any shape."""
     shape = None
     for a in avals:
@@ -71,7 +71,7 @@ def add_tangents(a, b):
     return elementwise.add(a, b)
 
 
-def broadcast_to_aval(x, aval: core.ShapedArray):
+def broadcast_to_aval(x, aval: ir.ShapedArray):
     """A rank-0 `x` broadcast to `aval`'s shape (elementwise ops allow rank-0 operands)."""
     if core.get_aval(x).shape == aval.shape:
         return x
@@ -79,7 +79,7 @@ def broadcast_to_aval(x, aval: core.ShapedArray):
     return shape.broadcast_in_dim(x, aval.shape, ())
 
 
-def unbroadcast(ct, aval: core.ShapedArray):
+def unbroadcast(ct, aval: ir.ShapedArray):
     """The cotangent of a rank-0 operand that was broadcast in an elementwise op: a sum."""
     ct_aval = core.get_aval(ct)
     if ct_aval.shape == aval.shape:
@@ -88,7 +88,7 @@ def unbroadcast(ct, aval: core.ShapedArray):
     return reductions.reduce_sum(ct, tuple(range(ct_aval.ndim)))
 
 
-def zeros_like_aval(aval: core.ShapedArray):
+def zeros_like_aval(aval: ir.ShapedArray):
     return np.zeros(aval.shape, aval.dtype)
 
 
@@ -179,7 +179,7 @@ def unary_elementwise(name: str, impl: Callable, jvp: Callable | None = None, *,
     def abstract_eval(x):
         check_kind(name, x, kinds)
         if out_dtype is not None:
-            return core.ShapedArray(x.shape, out_dtype)
+            return ir.ShapedArray(x.shape, out_dtype)
         return x
 
     prim.def_abstract_eval(abstract_eval)
@@ -221,7 +221,7 @@ def binary_elementwise(name: str, impl: Callable, jvps: tuple | None = None, *,
                               "which promotes, or convert_element_type", x, y)
         shape = elementwise_out_shape(name, x, y)
         dtype = x.dtype if out_dtype is None else out_dtype
-        return core.ShapedArray(shape, dtype, x.weak_type and y.weak_type and out_dtype is None)
+        return ir.ShapedArray(shape, dtype, x.weak_type and y.weak_type and out_dtype is None)
 
     prim.def_abstract_eval(abstract_eval)
     if jvps is not None:

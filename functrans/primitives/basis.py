@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, errors
+from functrans import core, errors, ir
 
 identity_basis_p = core.Primitive("identity_basis")   # shape: tuple; dtype: np.dtype; offset: int
 identity_basis_p.always_staged = True
@@ -49,7 +49,7 @@ def _identity_basis_abstract_eval(*, shape, dtype, offset):
         raise errors.FunctransValueError(
             f"{prim}: offset {offset!r} must be an int with 0 <= offset and offset + {size} "
             f"(the size of shape[1:]) <= {shape[0]} (shape[0]) for shape {shape}")
-    return core.ShapedArray(shape, dtype)
+    return ir.ShapedArray(shape, dtype)
 
 
 # No operands: no tangent can flow in, and the JVP rule is never called.
@@ -117,7 +117,7 @@ def diagonal(atom, ctx):
     n = shape[0]
     factors = []
     for _ in range(_MAX_CHAIN + 1):
-        if type(atom) is not core.Var:
+        if type(atom) is not ir.Var:
             return None
         if _is_identity(atom, ctx):
             factors.reverse()

@@ -13,11 +13,11 @@ import operator
 
 import numpy as np
 
-from functrans import core, dtypes, errors
+from functrans import core, dtypes, errors, ir
 from functrans.primitives import _factories
 
-Zero = core.Zero
-UndefPrimal = core.UndefPrimal
+Zero = ir.Zero
+UndefPrimal = ir.UndefPrimal
 unary = _factories.unary_elementwise
 binary = _factories.binary_elementwise
 
@@ -707,7 +707,7 @@ def _convert_element_type_abstract_eval(x, *, new_dtype, weak_type):
         raise errors.FunctransTypeError(
             f"convert_element_type: new_dtype must be a np.dtype, got {new_dtype!r}; use the "
             "convert_element_type wrapper, which normalizes it")
-    return core.ShapedArray(x.shape, new_dtype, bool(weak_type))
+    return ir.ShapedArray(x.shape, new_dtype, bool(weak_type))
 
 
 def _float_to_float(x_aval, new_dtype) -> bool:

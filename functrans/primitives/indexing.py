@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core
+from functrans import core, ir
 from functrans.primitives import _factories
 
-Zero = core.Zero
+Zero = ir.Zero
 
 gather_p = core.Primitive("gather")
 scatter_add_p = core.Primitive("scatter_add")
@@ -85,7 +85,7 @@ def _check_indexed(prim: str, x, indices, axis: int, *avals) -> tuple[int, ...]:
 @gather_p.def_abstract_eval
 def _gather_abstract_eval(x, indices, *, axis):
     shape = _check_indexed("gather", x, indices, axis, x, indices)
-    return core.ShapedArray(shape, x.dtype, x.weak_type)
+    return ir.ShapedArray(shape, x.dtype, x.weak_type)
 
 
 def _scatter_abstract_eval(name: str, kinds: str):
@@ -101,7 +101,7 @@ def _scatter_abstract_eval(name: str, kinds: str):
                 name, f"updates must have shape x.shape[:axis] + indices.shape + "
                 f"x.shape[axis+1:] = {shape} for axis={axis}, got {updates.shape}",
                 x, indices, updates)
-        return core.ShapedArray(x.shape, x.dtype, x.weak_type and updates.weak_type)
+        return ir.ShapedArray(x.shape, x.dtype, x.weak_type and updates.weak_type)
 
     return rule
 
@@ -149,7 +149,7 @@ def _scatter_mul_impl(x, indices, updates, *, axis):
 
 
 def _zeros(aval_or_value):
-    aval = aval_or_value.aval if isinstance(aval_or_value, core.UndefPrimal) else (
+    aval = aval_or_value.aval if isinstance(aval_or_value, ir.UndefPrimal) else (
         core.get_aval(aval_or_value))
     return np.zeros(aval.shape, aval.dtype)
 
@@ -184,9 +184,9 @@ def _scatter_add_jvp(primals, tangents, *, axis):
 
 @scatter_add_p.def_transpose
 def _scatter_add_transpose(ct, x, indices, updates, *, axis):
-    ct_x = ct if isinstance(x, core.UndefPrimal) else None
+    ct_x = ct if isinstance(x, ir.UndefPrimal) else None
     ct_updates = None
-    if isinstance(updates, core.UndefPrimal):
+    if isinstance(updates, ir.UndefPrimal):
         ct_updates = gather_p.bind(ct, indices, axis=axis)
     return ct_x, None, ct_updates
 
@@ -205,10 +205,10 @@ def _scatter_jvp(primals, tangents, *, axis):
 def _scatter_transpose(ct, x, indices, updates, *, axis):
     # Exact for unique indices; with repeated ones every write gets a cotangent (as in JAX).
     ct_x = None
-    if isinstance(x, core.UndefPrimal):
+    if isinstance(x, ir.UndefPrimal):
         ct_x = scatter_p.bind(ct, indices, _zeros(updates), axis=axis)
     ct_updates = None
-    if isinstance(updates, core.UndefPrimal):
+    if isinstance(updates, ir.UndefPrimal):
         ct_updates = gather_p.bind(ct, indices, axis=axis)
     return ct_x, None, ct_updates
 
@@ -233,7 +233,7 @@ def _scatter_mul_jvp(primals, tangents, *, axis):
 @scatter_mul_p.def_transpose
 def _scatter_mul_transpose(ct, x, indices, updates, *, axis):
     # For known updates, scatter_mul scales each entry of x by a fixed factor (a diagonal map).
-    if isinstance(updates, core.UndefPrimal):
+    if isinstance(updates, ir.UndefPrimal):
         raise NotImplementedError(
             "scatter_mul: transpose with respect to updates is not defined (scatter_mul is "
             "linear only in x, for known updates)")

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core
+from functrans import core, ir
 from functrans.primitives import _factories
 
-Zero = core.Zero
+Zero = ir.Zero
 
 dot_general_p = core.Primitive("dot_general")
 
@@ -64,7 +64,7 @@ def _dot_general_abstract_eval(x, y, *, dimension_numbers):
     shape = (tuple(x.shape[d] for d in lb)
              + tuple(x.shape[d] for d in _free_dims(x.ndim, lc, lb))
              + tuple(y.shape[d] for d in _free_dims(y.ndim, rc, rb)))
-    return core.ShapedArray(shape, x.dtype, x.weak_type and y.weak_type)
+    return ir.ShapedArray(shape, x.dtype, x.weak_type and y.weak_type)
 
 
 def _check_dim_pairs(x, y, lhs_dims, rhs_dims, kind: str, dimension_numbers) -> None:
@@ -150,8 +150,8 @@ def _dot_general_jvp(primals, tangents, *, dimension_numbers):
 
 @dot_general_p.def_transpose
 def _dot_general_transpose(ct, x, y, *, dimension_numbers):
-    x_undef = isinstance(x, core.UndefPrimal)
-    y_undef = isinstance(y, core.UndefPrimal)
+    x_undef = isinstance(x, ir.UndefPrimal)
+    y_undef = isinstance(y, ir.UndefPrimal)
     if x_undef and y_undef:
         raise NotImplementedError(
             "dot_general: transpose with both operands linear is not defined (it is bilinear, "

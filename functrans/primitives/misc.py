@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, errors
+from functrans import core, errors, ir
 from functrans.primitives import _factories
 
 iota_p = core.Primitive("iota")   # dtype: np.dtype; shape: tuple of ints; dimension: int
@@ -30,7 +30,7 @@ def _iota_abstract_eval(*, dtype, shape, dimension):
     if not 0 <= dimension < len(shape):
         raise errors.AxisError(
             f"iota: dimension {dimension} is out of range for shape {shape} of rank {len(shape)}")
-    return core.ShapedArray(shape, dtype)
+    return ir.ShapedArray(shape, dtype)
 
 
 # No operands: no tangent can flow in, and the JVP rule is never called.

@@ -11,7 +11,7 @@ import operator
 
 import numpy as np
 
-from functrans import core
+from functrans import core, ir
 from functrans.primitives import _factories
 
 shape_error = _factories.shape_error
@@ -43,7 +43,7 @@ def _reduced_aval(prim: str, kinds: str):
         _factories.check_kind(prim, x, kinds)
         shape.check_axes(prim, axes, x)
         out_shape = tuple(n for d, n in enumerate(x.shape) if d not in axes)
-        return core.ShapedArray(out_shape, x.dtype, x.weak_type)
+        return ir.ShapedArray(out_shape, x.dtype, x.weak_type)
 
     return abstract_eval
 
@@ -128,7 +128,7 @@ def _reduce_prod_jvp(primals, tangents, *, axes):
     aval = core.get_aval(x)
     n = int(np.prod([aval.shape[a] for a in axes], dtype=np.int64))
     if n == 0:
-        return out, core.Zero(out_aval)
+        return out, ir.Zero(out_aval)
     # Reduced axes last and flattened: (*kept, n). Then multiply pairs level by level with
     # d (a b) = da b + a db, which needs no division, so zeros in x are exact.
     perm = (*_kept_dims(aval.ndim, axes), *axes)
@@ -236,7 +236,7 @@ def _arg_abstract_eval(prim: str):
             raise shape_error(prim, f"index_dtype={index_dtype!r} must be an integer "
                               "np.dtype", x)
         out_shape = tuple(n for d, n in enumerate(x.shape) if d != axis)
-        return core.ShapedArray(out_shape, index_dtype)
+        return ir.ShapedArray(out_shape, index_dtype)
     return abstract_eval
 
 

@@ -12,7 +12,7 @@ import operator
 
 import numpy as np
 
-from functrans import core, errors
+from functrans import core, errors, ir
 from functrans.primitives import _factories
 
 shape_error = _factories.shape_error
@@ -40,7 +40,7 @@ def _as_array(x):
     return np.asarray(x)
 
 
-def check_axes(prim: str, axes, aval: core.ShapedArray, what: str = "axes") -> None:
+def check_axes(prim: str, axes, aval: ir.ShapedArray, what: str = "axes") -> None:
     """Raise unless `axes` is a strictly increasing tuple of axes of `aval` (a param check)."""
     if not _is_ints(axes):
         raise shape_error(prim, f"{what} must be a tuple of Python ints, got {axes!r}", aval)
@@ -60,7 +60,7 @@ def normalize_axis(prim: str, axis, ndim: int) -> int:
     return _factories.normalize_axes((operator.index(axis),), ndim, prim)[0]
 
 
-def _nonneg_shape(prim: str, shape, what: str, aval: core.ShapedArray) -> None:
+def _nonneg_shape(prim: str, shape, what: str, aval: ir.ShapedArray) -> None:
     if not _is_ints(shape):
         raise shape_error(prim, f"{what} must be a tuple of Python ints, got {shape!r}", aval)
     if any(n < 0 for n in shape):
@@ -69,10 +69,10 @@ def _nonneg_shape(prim: str, shape, what: str, aval: core.ShapedArray) -> None:
 
 
 def _is_undef(x) -> bool:
-    return isinstance(x, core.UndefPrimal)
+    return isinstance(x, ir.UndefPrimal)
 
 
-def _aval(x) -> core.ShapedArray:
+def _aval(x) -> ir.ShapedArray:
     return x.aval if _is_undef(x) else core.get_aval(x)
 
 
@@ -116,7 +116,7 @@ def _broadcast_in_dim_abstract_eval(x, *, shape, broadcast_dimensions):
             raise shape_error(prim, f"operand dim {i} of size {x.shape[i]} cannot go to output "
                               f"dim {d} of size {shape[d]} in shape {shape}; it must be 1 or "
                               "equal", x)
-    return core.ShapedArray(shape, x.dtype, x.weak_type)
+    return ir.ShapedArray(shape, x.dtype, x.weak_type)
 
 
 @broadcast_in_dim_p.def_transpose
@@ -185,7 +185,7 @@ def _reshape_abstract_eval(x, *, new_sizes):
     if size != x.size:
         raise shape_error("reshape", f"cannot reshape {x.size} elements into new_sizes="
                           f"{new_sizes} ({size} elements); the sizes must multiply out", x)
-    return core.ShapedArray(new_sizes, x.dtype, x.weak_type)
+    return ir.ShapedArray(new_sizes, x.dtype, x.weak_type)
 
 
 @reshape_p.def_transpose
@@ -242,7 +242,7 @@ def _transpose_abstract_eval(x, *, permutation):
         raise shape_error("transpose", f"permutation={permutation!r} is not a permutation of "
                           f"the operand's {x.ndim} axes {tuple(range(x.ndim))}", x)
     shape = tuple(x.shape[p] for p in permutation)
-    return core.ShapedArray(shape, x.dtype, x.weak_type)
+    return ir.ShapedArray(shape, x.dtype, x.weak_type)
 
 
 @transpose_p.def_transpose
@@ -381,7 +381,7 @@ def _slice_abstract_eval(x, *, start_indices, limit_indices, strides):
             raise shape_error(prim, f"dim {d}: stride {s} must be positive (strides={steps}); "
                               "use rev to reverse", x)
         shape.append((b - a + s - 1) // s)
-    return core.ShapedArray(tuple(shape), x.dtype, x.weak_type)
+    return ir.ShapedArray(tuple(shape), x.dtype, x.weak_type)
 
 
 @slice_p.def_transpose
@@ -465,7 +465,7 @@ def _pad_abstract_eval(x, padding_value, *, padding_config):
                           "interior must be >= 0 (use slice to cut)", x, padding_value)
     shape = tuple(lo + hi + n + builtins.max(n - 1, 0) * interior
                   for n, (lo, hi, interior) in zip(x.shape, config, strict=True))
-    return core.ShapedArray(shape, x.dtype, x.weak_type and padding_value.weak_type)
+    return ir.ShapedArray(shape, x.dtype, x.weak_type and padding_value.weak_type)
 
 
 @pad_p.def_transpose
@@ -556,7 +556,7 @@ def _concatenate_abstract_eval(*operands, dimension):
     shape = list(first.shape)
     shape[dimension] = builtins.sum(x.shape[dimension] for x in operands)
     weak = all(x.weak_type for x in operands)
-    return core.ShapedArray(tuple(shape), first.dtype, weak)
+    return ir.ShapedArray(tuple(shape), first.dtype, weak)
 
 
 @concatenate_p.def_transpose

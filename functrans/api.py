@@ -681,12 +681,13 @@ def _any_tracer(*seqs) -> bool:
 def _block(x, axis: int, off: int, size: int, new_shape: tuple[int, ...]):
     """`x[..., off:off+size, ...]` along `axis`, reshaped to `new_shape` (works on tracers)."""
     from functrans.primitives import shape as shape_prims
+    from functrans.primitives import slicing
     aval = core.get_aval(x)
     start = [0] * aval.ndim
     limit = list(aval.shape)
     start[axis], limit[axis] = off, off + size
     if (off, off + size) != (0, aval.shape[axis]):
-        x = shape_prims.slice(x, tuple(start), tuple(limit))
+        x = slicing.slice(x, tuple(start), tuple(limit))
     return shape_prims.reshape(x, new_shape) if core.get_aval(x).shape != new_shape else x
 
 

@@ -27,7 +27,8 @@ import numpy as np
 
 from functrans import core, dtypes, errors, tree_util
 from functrans.interpreters import ad, batching
-from functrans.primitives import _factories, elementwise
+from functrans.primitives import _helpers, elementwise
+from functrans.primitives import shape as shape_prims
 
 Zero = core.Zero
 UndefPrimal = core.UndefPrimal
@@ -637,7 +638,7 @@ def _bwd_leaves(got, in_tree, in_avals, name: str) -> list:
     for i, (ct, tree) in enumerate(zip(got, arg_trees, strict=True)):
         arg_avals = [next(avals) for _ in range(tree.num_leaves)]
         if ct is None:
-            leaves += [_factories.zeros_like_aval(a.strip_weak()) for a in arg_avals]
+            leaves += [_helpers.zeros_like_aval(a.strip_weak()) for a in arg_avals]
             continue
         flat, ct_tree = tree_util.tree_flatten(ct)
         if ct_tree != tree:
@@ -721,7 +722,7 @@ def _custom_vjp_jvp(primals, tangents, *, call_jaxpr, rules, num_consts):
 
 def _custom_vjp_batch(args, dims, *, axis_size, call_jaxpr, rules, num_consts):
     consts, xs = args[:num_consts], args[num_consts:]
-    xs = [_factories.bdim_at_front(x, d, axis_size)
+    xs = [shape_prims.bdim_at_front(x, d, axis_size)
           for x, d in zip(xs, dims[num_consts:], strict=True)]
     in_dims = list(dims[:num_consts]) + [0] * len(xs)
     out_dims = [0] * len(call_jaxpr.outvars)
@@ -764,7 +765,7 @@ class _LinBwd:
 
     def __call__(self, res: list, cts: list) -> list:
         it = iter(cts)
-        full = [next(it) if m else _factories.zeros_like_aval(a)
+        full = [next(it) if m else _helpers.zeros_like_aval(a)
                 for a, m in zip(self.out_avals, self.out_mask, strict=True)]
         # The call's consts and the nondiff arguments lead the residual operands.
         nc, nn = self.num_consts, self.rules.num_nondiff
@@ -866,7 +867,7 @@ def _lin_transpose(cts, *args, bwd, num_res, out_avals):
 def _lin_batch(args, dims, *, axis_size, bwd, num_res, out_avals):
     res, ts = args[:num_res], args[num_res:]
     res_dims = list(dims[:num_res])
-    ts = [_factories.bdim_at_front(t, d, axis_size)
+    ts = [shape_prims.bdim_at_front(t, d, axis_size)
           for t, d in zip(ts, dims[num_res:], strict=True)]
     res_avals = [_unbatched(core.get_aval(r), d) for r, d in zip(res, res_dims, strict=True)]
     batched_bwd = _BatchedBwd(bwd, res_avals, res_dims, list(out_avals), axis_size)

@@ -11,7 +11,7 @@ import pytest
 import functrans as ft
 import functrans.numpy as fnp
 from functrans import control_flow, core, irtools, lax
-from functrans.primitives import elementwise
+from functrans.primitives import transcendental
 
 # --------------------------------------------------------------------------- stats
 
@@ -86,7 +86,7 @@ def test_stats_nested_depth_through_jit():
 def test_stats_run_time_lengths_count_as_one():
     aval = core.ShapedArray((control_flow.DYN, 3), np.dtype(np.float64))
     x, y = core.Var(aval), core.Var(aval)
-    eqn = core.JaxprEqn(elementwise.sin_p, [x], [y], {}, None)
+    eqn = core.JaxprEqn(transcendental.sin_p, [x], [y], {}, None)
     s = irtools.stats(core.Jaxpr([], [x], [eqn], [y]))
     assert s["flops"] == 3
     assert any("run-time length" in n for n in s["notes"])

@@ -15,7 +15,7 @@ import numpy as np
 
 from functrans import core, errors
 from functrans.numpy import _ufuncs, _util
-from functrans.primitives import indexing
+from functrans.primitives import indexing, slicing
 from functrans.primitives import shape as shape_prims
 
 
@@ -303,7 +303,7 @@ def concatenate(arrays, axis=0, out=None, *, dtype=None, casting=None):
             shapes = ", ".join(str(b.shape) for b in avals)
             raise errors.FunctransValueError(
                 f"concatenate: all shapes must match except along axis {axis}; got {shapes}.")
-    return shape_prims.concatenate(arrays, axis)
+    return slicing.concatenate(arrays, axis)
 
 
 def stack(arrays, axis=0, out=None, *, dtype=None, casting=None):
@@ -331,7 +331,7 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting=None):
             f"stack: all input arrays must have the same shape, got {sorted(shapes)}.")
     ndim = _util.aval(arrays[0]).ndim
     axis = _util.canonicalize_axis(axis, ndim + 1, "stack")
-    return shape_prims.concatenate([expand_dims(x, axis) for x in arrays], axis)
+    return slicing.concatenate([expand_dims(x, axis) for x in arrays], axis)
 
 
 def atleast_1d(a):
@@ -401,7 +401,7 @@ def _slice_axis(a, axis: int, start: int, stop: int):
     aval = _util.aval(a)
     starts = tuple(start if d == axis else 0 for d in range(aval.ndim))
     limits = tuple(stop if d == axis else n for d, n in enumerate(aval.shape))
-    return shape_prims.slice(a, starts, limits)
+    return slicing.slice(a, starts, limits)
 
 
 def split(ary, indices_or_sections, axis=0):
@@ -528,7 +528,7 @@ def flip(m, axis=None):
       array([3, 2, 1])
     """
     m = _util.as_array(m, "flip")
-    return shape_prims.rev(m, _util.canonicalize_axes(axis, _util.aval(m).ndim, "flip"))
+    return slicing.rev(m, _util.canonicalize_axes(axis, _util.aval(m).ndim, "flip"))
 
 
 def diagonal(a, offset=0, axis1=0, axis2=1):
@@ -568,7 +568,7 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     # In the flattened plane, element (r, r + offset) sits at r * (cols + 1) + offset.
     start = offset if offset >= 0 else -offset * cols
     nb = len(batch)
-    return shape_prims.slice(flat, (0,) * nb + (start,),
+    return slicing.slice(flat, (0,) * nb + (start,),
                              (*batch, start + (count - 1) * (cols + 1) + 1),
                              (1,) * nb + (cols + 1,))
 
@@ -603,7 +603,7 @@ def diag(v, k=0):
     # In the flattened (n, n) result, v[i] sits at first + i * (n + 1): interior padding n.
     first = k if k >= 0 else -k * n
     last = first + (m - 1) * (n + 1)
-    padded = shape_prims.pad(v, 0, ((first, n * n - last - 1, n),))
+    padded = slicing.pad(v, 0, ((first, n * n - last - 1, n),))
     return shape_prims.reshape(padded, (n, n))
 
 

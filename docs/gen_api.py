@@ -99,6 +99,7 @@ GROUPS = {
     "functrans.numpy._reductions": "Reductions",
     "functrans.numpy._linalg": "Linear algebra",
     "functrans.numpy._shape": "Shapes",
+    "functrans.numpy._join": "Shapes",
     "functrans.numpy._creation": "Creation",
     "functrans.numpy._indexing": "Indexing",
 }

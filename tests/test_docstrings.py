@@ -29,7 +29,7 @@ DOCTEST_MODULES = [
     "functrans.api", "functrans.tree_util", "functrans.lax", "functrans.core",
     "functrans.irtools", "functrans.test_util", "functrans.numpy._ufuncs",
     "functrans.numpy._reductions", "functrans.numpy._linalg", "functrans.numpy._shape",
-    "functrans.numpy._creation", "functrans.numpy._indexing", "functrans.numpy.linalg",
+    "functrans.numpy._join", "functrans.numpy._creation", "functrans.numpy._indexing", "functrans.numpy.linalg",
     "functrans.custom_derivatives",
 ]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS

@@ -8,7 +8,7 @@ values it evaluates at once and returns NumPy values; called on traced values it
 the primitives. Broadcasting and dtype promotion follow NumPy 2 (NEP 50: Python scalars are
 weak, so `float32_array * 2.0` stays float32); the default float dtype is float64.
 This module only re-exports; the implementations live in `_ufuncs`, `_reductions`,
-`_shape`, `_linalg`, `_creation`, `_indexing` (`x[idx]`, `x.at[idx]`) and `linalg`.
+`_shape`, `_join`, `_linalg`, `_creation`, `_indexing` (`x[idx]`, `x.at[idx]`) and `linalg`.
 """
 from functrans.numpy import _indexing as _indexing  # used by Tracer.__getitem__ and .at
 from functrans.numpy._indexing import take as take
@@ -45,6 +45,15 @@ from functrans.numpy._creation import (  # noqa: F401
     zeros,
     zeros_like,
 )
+from functrans.numpy._join import (  # noqa: F401
+    concatenate,
+    hstack,
+    repeat,
+    split,
+    stack,
+    tile,
+    vstack,
+)
 from functrans.numpy._linalg import (  # noqa: F401
     dot,
     einsum,
@@ -76,28 +85,21 @@ from functrans.numpy._shape import (  # noqa: F401
     atleast_2d,
     broadcast_arrays,
     broadcast_to,
-    concatenate,
     diag,
     diagonal,
     expand_dims,
     flip,
-    hstack,
     moveaxis,
     ndim,
     ravel,
-    repeat,
     reshape,
     shape,
     size,
-    split,
     squeeze,
-    stack,
     swapaxes,
-    tile,
     transpose,
     tril,
     triu,
-    vstack,
 )
 from functrans.numpy._ufuncs import (  # noqa: F401
     abs,

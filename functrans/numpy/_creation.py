@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from functrans import core, errors
-from functrans.numpy import _shape, _ufuncs, _util
+from functrans.numpy import _join, _shape, _ufuncs, _util
 
 float16 = np.float16
 float32 = np.float32
@@ -265,9 +265,9 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         step = np.nan
         values = _ufuncs.add(_ufuncs.multiply(counts, delta), start)
     if endpoint and num > 1:
-        head = _shape.split(values, [num - 1])[0]
+        head = _join.split(values, [num - 1])[0]
         last = _util.convert(_util.to_inexact(stop), _util.aval(head).dtype)
-        values = _shape.concatenate([head, _shape.reshape(last, (1,))])
+        values = _join.concatenate([head, _shape.reshape(last, (1,))])
     dtype = _util.check_dtype(dtype, "linspace")
     if dtype is not None:
         values = _util.convert(values, dtype)

@@ -59,6 +59,9 @@ def unbroadcast(ct, aval: core.ShapedArray):
     return shape_prims.reduce_sum(ct, tuple(range(ct_aval.ndim)))
 
 
+# --------------------------------------------------------------------------- batching
+
+
 def elementwise_batcher(prim: core.Primitive) -> Callable:
     """Batching for elementwise primitives: line up batch axes, broadcast what is unbatched."""
 
@@ -97,7 +100,7 @@ def elementwise_batcher(prim: core.Primitive) -> Callable:
     return batch
 
 
-# --------------------------------------------------------------------------- elementwise
+# --------------------------------------------------------------------------- factories
 
 
 def unary_elementwise(name: str, impl: Callable, jvp: Callable | None = None, *,

@@ -20,6 +20,7 @@ import numpy as np
 from functrans import call, core, errors, evaluate, ir, program_cache, tree_util
 from functrans.interpreters import ad, batching, optimize
 from functrans.primitives import basis, elementwise
+from functrans.primitives import slicing
 from functrans.primitives import shape as shape_prims
 
 
@@ -686,7 +687,7 @@ def _block(x, axis: int, off: int, size: int, new_shape: tuple[int, ...]):
     limit = list(aval.shape)
     start[axis], limit[axis] = off, off + size
     if (off, off + size) != (0, aval.shape[axis]):
-        x = shape_prims.slice(x, tuple(start), tuple(limit))
+        x = slicing.slice(x, tuple(start), tuple(limit))
     return shape_prims.reshape(x, new_shape) if core.get_aval(x).shape != new_shape else x
 
 

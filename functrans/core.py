@@ -118,6 +118,14 @@ class Primitive:
         # True: recorded under a trace even when no operand is traced (a structural value the
         # optimizer must recognize, e.g. the identity basis of jacrev); False: evaluated then.
         self.always_staged = False
+        # FLOPs of one equation of this primitive, sub-programs not included (irtools.stats):
+        # `flops(eqn) -> int`; None means 0 (primitives that move data, higher-order ones).
+        self.flops: Callable | None = None
+        # Groups of operand positions it is linear in, jointly within a group, the other
+        # operands held fixed (def_linear_in); `linear` above means every operand jointly.
+        self.linear_in: tuple[tuple[int, ...], ...] = ()
+        # Why no op-table program can contain it (tests/test_registry.py); None: one must.
+        self.op_table_exempt: str | None = None
 
     def __repr__(self):
         return self.name
@@ -163,6 +171,19 @@ class Primitive:
         self.differentiable = True
         self.jvp = functools.partial(_linear_jvp, self)
         _rules_changed()
+
+    def def_linear_in(self, *groups: tuple[int, ...]) -> None:
+        """Linear in each group of operands (jointly within it) when the others are fixed.
+
+        `add` is linear in `(0, 1)`, `mul` in `(0,)` and in `(1,)` (bilinear), `div` in `(0,)`,
+        `select` in `(1, 2)`. Such a primitive needs a transpose rule; unlike `def_linear`,
+        its JVP stays its own.
+        """
+        self.linear_in = tuple(tuple(int(i) for i in g) for g in groups)
+
+    def def_flops(self, f):
+        self.flops = f
+        return f
 
     def def_nondifferentiable(self):
         """Piecewise constant or integer-valued: tangents out are symbolic zeros."""

@@ -6,21 +6,17 @@ primitive). Installs `ClosedJaxpr.to_dot()` and `ClosedJaxpr.stats()`, which del
 (`ir` cannot define them without importing this module).
 Reads programs only: nothing here changes, checks or evaluates one. See docs/ir.md.
 
-FLOP estimate, per equation (documented in docs/ir.md):
-  elementwise primitives (`primitives/elementwise.py`, comparisons and `select` included):
-    the output's size;
-  `dot_general`: 2 * output size * size of the contracted dimensions (2*M*N*K for a matmul);
-  reductions (`primitives/reductions.py`, `cumsum` and `argmax` included): the input's size;
-  `scatter_add`, `scatter_mul`: the size of the updates; other indexing and all shape
-  primitives (`primitives/shape.py`, `gather`, `scatter`, `iota`): 0, they move data;
-  any other primitive (`jit`, `cond`, `while`, `scan`, custom derivatives): 0 for itself, and
-  the equations of its sub-jaxprs are counted, each sub-jaxpr once (a loop body is counted
-  for one trip and every branch of a `cond` is counted: `stats` adds a note saying so).
-A dimension of run-time length (printed `*`) counts as 1, with a note.
+FLOP estimate, per equation (documented in docs/ir.md): the primitive's own `flops` rule
+(`Primitive.def_flops`, defined in the primitive's module: the output's size for elementwise
+primitives, 2*M*N*K for `dot_general`, the input's size for reductions, the updates' size for
+`scatter_add`/`scatter_mul`); a primitive without one counts 0 for itself (shape and moving
+primitives, and higher-order ones: `jit`, `cond`, `while`, `scan`, custom derivatives). The
+equations of sub-jaxprs are counted, each sub-jaxpr once (a loop body is counted for one trip
+and every branch of a `cond` is counted: `stats` adds a note saying so). A dimension of
+run-time length (printed `*`) counts as 1, with a note.
 """
 from __future__ import annotations
 
-import importlib
 from collections import Counter
 from collections.abc import Iterator
 
@@ -74,51 +70,19 @@ def _walk(jaxpr: ir.Jaxpr) -> Iterator[tuple[ir.JaxprEqn, int]]:
 
 # --------------------------------------------------------------------------- FLOP estimate
 
-_FAMILY_MODULES = ("elementwise", "reductions", "linalg", "shape", "indexing", "misc")
-# Indexing primitives that do one arithmetic operation per update element.
-_PER_UPDATE = ("scatter_add", "scatter_mul")
-_families: dict[core.Primitive, str] = {}
 
-
-def _family(prim: core.Primitive) -> str:
-    """The module of `functrans.primitives` that defines `prim`, or "other"."""
-    if not _families:
-        for name in _FAMILY_MODULES:
-            module = importlib.import_module(f"functrans.primitives.{name}")
-            for value in vars(module).values():
-                if isinstance(value, core.Primitive):
-                    _families[value] = name
-    return _families.get(prim, "other")
-
-
-def _size(aval: ir.ShapedArray) -> tuple[int, bool]:
-    """Number of elements, and whether a run-time length (counted as 1) was met."""
-    n, dynamic = 1, False
-    for d in aval.shape:
-        if isinstance(d, (int, np.integer)):
-            n *= int(d)
-        else:
-            dynamic = True
-    return n, dynamic
+def _has_dynamic_dim(eqn: ir.JaxprEqn) -> bool:
+    return any(not isinstance(d, (int, np.integer))
+               for v in (*eqn.invars, *eqn.outvars) for d in v.aval.shape)
 
 
 def eqn_flops(eqn: ir.JaxprEqn) -> tuple[int, bool]:
-    """The FLOP estimate of one equation by the module's rule (sub-jaxprs not included), and
-    whether a run-time length was counted as 1."""
-    family = _family(eqn.primitive)
-    if family == "elementwise":
-        return _size(eqn.outvars[0].aval)
-    if family == "reductions":
-        return _size(eqn.invars[0].aval)
-    if family == "linalg":
-        (lhs_contract, _), _ = eqn.params["dimension_numbers"]
-        lhs_shape = eqn.invars[0].aval.shape
-        k = int(np.prod([lhs_shape[d] for d in lhs_contract], dtype=np.int64))
-        out, dynamic = _size(eqn.outvars[0].aval)
-        return 2 * out * k, dynamic
-    if family == "indexing" and eqn.primitive.name in _PER_UPDATE:
-        return _size(eqn.invars[2].aval)
-    return 0, False
+    """The FLOP estimate of one equation by its primitive's `flops` rule (sub-jaxprs not
+    included), and whether a run-time length was counted as 1."""
+    rule = eqn.primitive.flops
+    if rule is None:
+        return 0, False
+    return int(rule(eqn)), _has_dynamic_dim(eqn)
 
 
 # --------------------------------------------------------------------------- statistics

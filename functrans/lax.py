@@ -17,7 +17,7 @@ import numpy as np
 
 from functrans import api, control_flow, core, dtypes, errors, ir, tree_util
 from functrans.api import stop_gradient as stop_gradient
-from functrans.primitives import elementwise
+from functrans.primitives import comparison, elementwise
 
 __all__ = ["cond", "fori_loop", "scan", "stop_gradient", "switch", "while_loop"]
 
@@ -121,7 +121,7 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
     if not isinstance(pred, core.Tracer):
         return (true_fun if bool(pred) else false_fun)(*operands)
     if aval.dtype.kind != "b":
-        pred = elementwise.ne(pred, np.zeros((), aval.dtype)[()])
+        pred = comparison.ne(pred, np.zeros((), aval.dtype)[()])
     # The primitive's branches are (false, true), as in JAX; messages name true_fun first.
     return _branches("cond", pred, [false_fun, true_fun], ["false_fun", "true_fun"], operands,
                      order=[1, 0])
@@ -268,7 +268,7 @@ def fori_loop(lower, upper, body_fun: Callable, init_val):
                            length=max(hi - lo, 0))
         return out
     upper = _convert(upper, dtype)
-    _, out = while_loop(lambda c: elementwise.lt(c[0], upper), lambda c: step(*c),
+    _, out = while_loop(lambda c: comparison.lt(c[0], upper), lambda c: step(*c),
                         (_convert(lower, dtype), init_val))
     return out
 

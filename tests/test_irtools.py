@@ -10,8 +10,8 @@ import pytest
 
 import functrans as ft
 import functrans.numpy as fnp
-from functrans import ir, irtools, lax
-from functrans.primitives import elementwise
+from functrans import core, ir, irtools, lax
+from functrans.primitives import transcendental
 
 # --------------------------------------------------------------------------- stats
 
@@ -52,6 +52,27 @@ def test_stats_shape_ops_cost_nothing_and_scatter_add_costs_its_updates():
     assert s["primitives"] == {"gather": 1} and s["flops"] == 0
 
 
+def test_stats_asks_each_primitive_for_its_flops():
+    # A primitive outside functrans.primitives with its own rule (and params unlike
+    # dot_general's) is counted by that rule; one without a rule counts 0.
+    contract_p = core.Primitive("test_contract")
+    contract_p.def_impl(lambda x, y, *, axis: np.tensordot(x, y, (axis, 0)))
+    contract_p.def_abstract_eval(
+        lambda x, y, *, axis: ir.ShapedArray(x.shape[:axis] + y.shape[1:], x.dtype))
+    contract_p.def_flops(lambda eqn: 7 * eqn.invars[0].aval.size)
+    moved_p = core.Primitive("test_move")
+    moved_p.def_impl(lambda x: x)
+    moved_p.def_abstract_eval(lambda x: x)
+
+    def f(x, y):
+        return moved_p.bind(contract_p.bind(x, y, axis=1))
+
+    s = stats_of(f, np.ones((2, 3)), np.ones((3, 4)))
+    assert s["flops_by_primitive"] == {"test_contract": 7 * 6, "test_move": 0}
+    assert irtools.eqn_flops(ft.make_jaxpr(f)(np.ones((2, 3)), np.ones((3, 4))).jaxpr.eqns[0]) \
+        == (42, False)
+
+
 def test_stats_counts_consts():
     w = np.arange(12.0).reshape(3, 4)
     s = stats_of(lambda x: w @ x, np.ones(4))
@@ -86,7 +107,7 @@ def test_stats_nested_depth_through_jit():
 def test_stats_run_time_lengths_count_as_one():
     aval = ir.ShapedArray((ir.DYN, 3), np.dtype(np.float64))
     x, y = ir.Var(aval), ir.Var(aval)
-    eqn = ir.JaxprEqn(elementwise.sin_p, [x], [y], {}, None)
+    eqn = ir.JaxprEqn(transcendental.sin_p, [x], [y], {}, None)
     s = irtools.stats(ir.Jaxpr([], [x], [eqn], [y]))
     assert s["flops"] == 3
     assert any("run-time length" in n for n in s["notes"])

@@ -9,8 +9,6 @@ from __future__ import annotations
 import ast
 import pathlib
 
-import pytest
-
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "functrans"
 
 # Lowest first. A module may import modules of its own layer or of layers below it. An entry
@@ -20,7 +18,17 @@ LAYERS = [
     ["functrans.ir"],                      # IR types, constants open/close, check_jaxpr
     ["functrans.core"],                    # Primitive, bind, traces, Tracer
     ["functrans.evaluate", "functrans.pretty", "functrans.irtools"],
-    ["functrans.primitives"],              # first-order primitives, all rules inline
+    # first-order primitives, all rules inline; one family per module, in this order
+    ["functrans.primitives._helpers"],
+    ["functrans.primitives.shape"],        # holds reduce_sum: it transposes broadcast_in_dim
+    ["functrans.primitives.elementwise"],
+    ["functrans.primitives.comparison", "functrans.primitives.transcendental"],
+    ["functrans.primitives.slicing"],
+    ["functrans.primitives.reductions"],
+    ["functrans.primitives.indexing"],
+    ["functrans.primitives.basis"],
+    ["functrans.primitives.linalg", "functrans.primitives.misc"],
+    ["functrans.primitives"],              # the package's __init__
     ["functrans.interpreters"],            # Jaxpr -> Jaxpr rewrites
     ["functrans.call", "functrans.control_flow", "functrans.custom_derivatives"],
     ["functrans.program_cache", "functrans.cache"],   # the program cache (either name)
@@ -31,10 +39,6 @@ LAYERS = [
 
 # Function-level imports of functrans modules that are allowed (optional extras); none today.
 ALLOWED_LAZY: set[tuple[str, str]] = set()
-
-# Packages whose internal edges are being made acyclic on another branch (helper H-prims):
-# checked by test_primitives_and_numpy_packages_have_no_internal_circle, excluded elsewhere.
-PENDING_PACKAGES = ("functrans.primitives", "functrans.numpy")
 
 
 def _modules() -> dict[str, pathlib.Path]:
@@ -100,11 +104,6 @@ def _graph():
     return mods, edges, lazy
 
 
-def _pending(a: str, b: str) -> bool:
-    """An edge inside one of the packages another branch is fixing."""
-    return any(_inside(a, p) and _inside(b, p) for p in PENDING_PACKAGES)
-
-
 def _inside(mod: str, entry: str) -> bool:
     return mod == entry or mod.startswith(entry + ".")
 
@@ -163,10 +162,6 @@ def _circles(edges: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-def _settled_edges(edges):
-    return {a: {b for b in bs if not _pending(a, b)} for a, bs in edges.items()}
-
-
 def test_the_graph_sees_imports_everywhere():
     mods, edges, lazy = _graph()
     assert "functrans.ir" in edges["functrans.core"]
@@ -176,13 +171,13 @@ def test_the_graph_sees_imports_everywhere():
 
 def test_no_circle():
     _, edges, _ = _graph()
-    assert _circles(_settled_edges(edges)) == []
+    assert _circles(edges) == []
 
 
 def test_no_function_level_import_of_functrans():
     _, _, lazy = _graph()
     bad = [f"{a} -> {b} (line {n})" for a, b, n in lazy
-           if (a, b) not in ALLOWED_LAZY and not _pending(a, b)]
+           if (a, b) not in ALLOWED_LAZY]
     assert bad == [], "import at module level instead (a lazy import hides a circle)"
 
 
@@ -205,11 +200,3 @@ def test_the_ir_imports_nothing_of_functrans_but_errors_and_dtypes():
     assert edges["functrans.ir"] <= {"functrans.errors", "functrans.dtypes"}
     # The Tracer's operators are installed by functrans.numpy, never imported by core.
     assert not [b for b in edges["functrans.core"] if _inside(b, "functrans.numpy")]
-
-
-@pytest.mark.xfail(strict=True, reason="H-prims branch breaks the primitives/numpy circles")
-def test_primitives_and_numpy_packages_have_no_internal_circle():
-    _, edges, lazy = _graph()
-    inner = {a: {b for b in bs if _pending(a, b)} for a, bs in edges.items()}
-    assert _circles(inner) == []
-    assert [(a, b) for a, b, _ in lazy if _pending(a, b)] == []

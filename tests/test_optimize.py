@@ -18,7 +18,7 @@ import functrans as ft
 import functrans.numpy as fnp
 from functrans import call, core, evaluate, ir
 from functrans.interpreters import optimize
-from functrans.primitives import elementwise, reductions, shape
+from functrans.primitives import comparison, elementwise, shape, slicing, transcendental
 
 F64 = np.dtype(np.float64)
 
@@ -68,8 +68,8 @@ def test_dce_drops_unused_equations_and_constants_but_keeps_inputs():
 
     def f(x, y):
         elementwise.mul(x, c)          # dead, and so is its constant
-        elementwise.cos(y)             # dead
-        return elementwise.sin(x)
+        transcendental.cos(y)             # dead
+        return transcendental.sin(x)
 
     closed = _trace(f, X3, X3)
     assert _names(closed) == ["mul", "cos", "sin"] and len(closed.consts) == 1
@@ -94,9 +94,9 @@ def test_passes_are_iterative_on_long_programs():
     # Far beyond Python's recursion limit: every pass walks equations in a loop.
     def f(x):
         for i in range(6_000):
-            x = elementwise.sin(x) if i % 3 == 0 else elementwise.neg(
+            x = transcendental.sin(x) if i % 3 == 0 else elementwise.neg(
                 elementwise.mul(x, _lit(1.0)))
-        elementwise.cos(x)             # dead
+        transcendental.cos(x)             # dead
         return x
 
     closed = _trace(f, X3)
@@ -106,7 +106,7 @@ def test_passes_are_iterative_on_long_programs():
 
     def constant(x):
         f(x)
-        return elementwise.cos(X3)
+        return transcendental.cos(X3)
 
     assert optimize.dce_closed(_trace(constant, X3)).eqns == []
 
@@ -116,10 +116,10 @@ def test_passes_are_iterative_on_long_programs():
 
 def test_cse_merges_same_primitive_params_and_operands():
     def f(x):
-        a = elementwise.sin(x)
-        b = elementwise.sin(x)                 # same as a
-        c = reductions.reduce_sum(a, (0,))
-        d = reductions.reduce_sum(b, (0,))     # same as c once b is a
+        a = transcendental.sin(x)
+        b = transcendental.sin(x)                 # same as a
+        c = shape.reduce_sum(a, (0,))
+        d = shape.reduce_sum(b, (0,))     # same as c once b is a
         return elementwise.add(c, d)
 
     out = optimize.cse_closed(_trace(f, X3))
@@ -133,9 +133,9 @@ def test_cse_compares_params_by_value():
     def f(x):
         m = np.ones((2, 3))
         y = elementwise.add(x, m)
-        a = reductions.reduce_sum(y, (0,))
-        b = reductions.reduce_sum(y, (1,))        # other axes: kept
-        c = reductions.reduce_sum(y, [0])   # equal params from another object: merged
+        a = shape.reduce_sum(y, (0,))
+        b = shape.reduce_sum(y, (1,))        # other axes: kept
+        c = shape.reduce_sum(y, [0])   # equal params from another object: merged
         return a, b, c
 
     out = optimize.dce_closed(optimize.cse_closed(_trace(f, np.ones((2, 3)))))
@@ -187,8 +187,8 @@ def test_fold_evaluates_equations_of_constants():
     x = ir.Var(ir.ShapedArray((3,), F64))
     out = ir.Var(ir.ShapedArray((3,), F64))
     k = ir.Var(ir.ShapedArray((3,), F64))
-    eqns = [ir.JaxprEqn(elementwise.sin_p, [k], [d], {}, None),
-            ir.JaxprEqn(reductions.reduce_sum_p, [d], [e], {"axes": (0,)}, None),
+    eqns = [ir.JaxprEqn(transcendental.sin_p, [k], [d], {}, None),
+            ir.JaxprEqn(shape.reduce_sum_p, [d], [e], {"axes": (0,)}, None),
             ir.JaxprEqn(elementwise.mul_p, [x, e], [out], {}, None)]
     closed = ir.ClosedJaxpr(ir.Jaxpr([k], [x], eqns, [out, d]), [c])
     folded = optimize.dce_closed(optimize.fold_closed(closed))
@@ -209,7 +209,7 @@ def test_fold_skips_unknown_constants_and_large_broadcasts():
     eqns = [ir.JaxprEqn(shape.broadcast_in_dim_p, [ir.Literal(np.float64(2.0),
                                                                    ir.ShapedArray((), F64))],
                         [big], {"shape": (1000, 1000), "broadcast_dimensions": ()}, None),
-            ir.JaxprEqn(elementwise.sin_p, [k], [s], {}, None)]
+            ir.JaxprEqn(transcendental.sin_p, [k], [s], {}, None)]
     jaxpr = ir.Jaxpr([k], [x], eqns, [big, s])
     with core.JaxprTrace() as trace:
         tracer = trace.new_arg(ir.ShapedArray((), F64))
@@ -283,33 +283,33 @@ IDENTITIES = {
     "convert to same dtype": (
         lambda x: elementwise.convert_element_type_p.bind(x, new_dtype=F64, weak_type=False),
         []),
-    "select(p, x, x)": (lambda x: elementwise.select(elementwise.lt(x, _lit(0.0)), x, x), []),
+    "select(p, x, x)": (lambda x: elementwise.select(comparison.lt(x, _lit(0.0)), x, x), []),
     "select on a constant": (
-        lambda x: elementwise.select(np.ones(3, bool), x, elementwise.sin(x)), []),
+        lambda x: elementwise.select(np.ones(3, bool), x, transcendental.sin(x)), []),
     "integer_pow y=1": (lambda x: elementwise.integer_pow_p.bind(x, y=1), []),
-    "reduce_sum over no axes": (lambda x: reductions.reduce_sum_p.bind(x, axes=()), []),
+    "reduce_sum over no axes": (lambda x: shape.reduce_sum_p.bind(x, axes=()), []),
     "full slice": (
-        lambda x: shape.slice_p.bind(x, start_indices=(0,), limit_indices=(3,), strides=None),
+        lambda x: slicing.slice_p.bind(x, start_indices=(0,), limit_indices=(3,), strides=None),
         []),
     "full slice, unit strides": (
-        lambda x: shape.slice_p.bind(x, start_indices=(0,), limit_indices=(3,), strides=(1,)),
+        lambda x: slicing.slice_p.bind(x, start_indices=(0,), limit_indices=(3,), strides=(1,)),
         []),
-    "concatenate of one": (lambda x: shape.concatenate_p.bind(x, dimension=0), []),
+    "concatenate of one": (lambda x: slicing.concatenate_p.bind(x, dimension=0), []),
     "adjacent slices": (
-        lambda x: shape.concatenate([shape.slice(x, (0,), (1,)), shape.slice(x, (1,), (2,)),
-                                     shape.slice(x, (2,), (3,))], 0), []),
+        lambda x: slicing.concatenate([slicing.slice(x, (0,), (1,)), slicing.slice(x, (1,), (2,)),
+                                     slicing.slice(x, (2,), (3,))], 0), []),
     "adjacent slices, partly": (
-        lambda x: shape.concatenate([shape.slice(x, (0,), (1,)), shape.slice(x, (1,), (2,)),
-                                     elementwise.sin(x)], 0),
+        lambda x: slicing.concatenate([slicing.slice(x, (0,), (1,)), slicing.slice(x, (1,), (2,)),
+                                     transcendental.sin(x)], 0),
         ["sin", "slice", "concatenate"]),
-    "rev(rev x)": (lambda x: shape.rev(shape.rev(x, (0,)), (0,)), []),
+    "rev(rev x)": (lambda x: slicing.rev(slicing.rev(x, (0,)), (0,)), []),
     "broadcast scalar literal": (
         lambda x: elementwise.mul(
             x, shape.broadcast_in_dim_p.bind(_lit(3.0), shape=(3,), broadcast_dimensions=())),
         ["mul"]),
     "broadcast scalar variable": (
         lambda x: elementwise.mul(x, shape.broadcast_in_dim(
-            reductions.reduce_sum(x, (0,)), (3,), ())),
+            shape.reduce_sum(x, (0,)), (3,), ())),
         ["reduce_sum", "mul"]),
 }
 
@@ -353,7 +353,7 @@ NOT_IDENTITIES = {
     "x-x": lambda x: elementwise.sub(x, x),
     "1/x": lambda x: elementwise.div(_lit(1.0), x),
     # The rank-0 x would need broadcasting to the output's shape.
-    "scalar*ones": lambda x: elementwise.mul(reductions.reduce_sum(x, (0,)), np.ones(3)),
+    "scalar*ones": lambda x: elementwise.mul(shape.reduce_sum(x, (0,)), np.ones(3)),
 }
 
 
@@ -391,8 +391,8 @@ def test_hooks_may_not_change_types():
     def bad(eqn, ctx):
         return [ctx.literal(0.0, F64)]   # a rank-0 literal for an f64[3] output
 
-    closed = _trace(lambda x: elementwise.cosh(x), X3)
-    with mock.patch.object(elementwise.cosh_p, "simplify", bad), \
+    closed = _trace(lambda x: transcendental.cosh(x), X3)
+    with mock.patch.object(transcendental.cosh_p, "simplify", bad), \
             pytest.raises(AssertionError, match="cosh"):
         optimize.optimize(closed)
 
@@ -416,8 +416,8 @@ def test_sub_jaxprs_are_optimized_with_their_signature_kept():
     def f(x):
         return call.jit_p.bind(x, jaxpr=sub, name="inner")
 
-    sub = _trace(lambda y: (elementwise.mul(y, _lit(1.0)), elementwise.sin(y),
-                            elementwise.sin(y)), X3).jaxpr
+    sub = _trace(lambda y: (elementwise.mul(y, _lit(1.0)), transcendental.sin(y),
+                            transcendental.sin(y)), X3).jaxpr
     out = optimize.optimize(_trace(f, X3))
     (eqn,) = out.eqns
     inner = eqn.params["jaxpr"]

@@ -383,17 +383,17 @@ def test_literals_that_change_on_every_call_stop_being_cached():
 
 
 def test_changing_a_rule_invalidates_cached_programs():
-    from functrans.primitives import elementwise
+    from functrans.primitives import transcendental
     g = ft.grad(lambda x: fnp.sum(fnp.sin(x)))
     x = np.array([0.1, 0.2])
     _calls(g, x)
-    bad = lambda primals, tangents: (elementwise.sin(primals[0]), tangents[0] * 2.0)  # noqa: E731
-    good = elementwise.sin_p.jvp
-    elementwise.sin_p.def_jvp(bad)
+    bad = lambda primals, tangents: (transcendental.sin(primals[0]), tangents[0] * 2.0)  # noqa: E731
+    good = transcendental.sin_p.jvp
+    transcendental.sin_p.def_jvp(bad)
     try:
         np.testing.assert_allclose(g(x), 2.0)
     finally:
-        elementwise.sin_p.def_jvp(good)
+        transcendental.sin_p.def_jvp(good)
     np.testing.assert_allclose(g(x), np.cos(x))
 
 

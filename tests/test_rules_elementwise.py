@@ -13,8 +13,8 @@ import pytest
 import rule_checks
 
 from functrans import core, errors, evaluate, ir
+from functrans.primitives import comparison, misc, transcendental
 from functrans.primitives import elementwise as ew
-from functrans.primitives import misc
 
 F64 = np.dtype(np.float64)
 B = 5            # batch size
@@ -71,34 +71,34 @@ def _op(name, prim, domains, ref, params=None, diff=False):
 UNARY = [
     _op("neg", ew.neg_p, ["real"], np.negative, diff=True),
     _op("neg_int", ew.neg_p, ["int"], np.negative),
-    _op("sign", ew.sign_p, ["real"], np.sign),
-    _op("sign_int", ew.sign_p, ["int"], np.sign),
-    _op("floor", ew.floor_p, ["real"], np.floor),
-    _op("ceil", ew.ceil_p, ["real"], np.ceil),
-    _op("round", ew.round_p, ["real"], np.round),
-    _op("is_finite", ew.is_finite_p, ["special"], np.isfinite),
-    _op("exp", ew.exp_p, ["real"], np.exp, diff=True),
-    _op("exp2", ew.exp2_p, ["real"], np.exp2, diff=True),
-    _op("expm1", ew.expm1_p, ["real"], np.expm1, diff=True),
-    _op("log", ew.log_p, ["pos"], np.log, diff=True),
-    _op("log2", ew.log2_p, ["pos"], np.log2, diff=True),
-    _op("log10", ew.log10_p, ["pos"], np.log10, diff=True),
-    _op("log1p", ew.log1p_p, ["gt_m1"], np.log1p, diff=True),
-    _op("sin", ew.sin_p, ["real"], np.sin, diff=True),
-    _op("cos", ew.cos_p, ["real"], np.cos, diff=True),
-    _op("tan", ew.tan_p, ["tan"], np.tan, diff=True),
-    _op("asin", ew.asin_p, ["unit"], np.arcsin, diff=True),
-    _op("acos", ew.acos_p, ["unit"], np.arccos, diff=True),
-    _op("atan", ew.atan_p, ["real"], np.arctan, diff=True),
-    _op("sinh", ew.sinh_p, ["real"], np.sinh, diff=True),
-    _op("cosh", ew.cosh_p, ["real"], np.cosh, diff=True),
-    _op("tanh", ew.tanh_p, ["real"], np.tanh, diff=True),
-    _op("sqrt", ew.sqrt_p, ["pos"], np.sqrt, diff=True),
-    _op("cbrt", ew.cbrt_p, ["nonzero"], np.cbrt, diff=True),
-    _op("abs", ew.abs_p, ["nonzero"], np.abs, diff=True),
-    _op("abs_int", ew.abs_p, ["int"], np.abs),
-    _op("not_bool", ew.not_p, ["bool"], np.logical_not),
-    _op("not_int", ew.not_p, ["int"], np.invert),
+    _op("sign", comparison.sign_p, ["real"], np.sign),
+    _op("sign_int", comparison.sign_p, ["int"], np.sign),
+    _op("floor", comparison.floor_p, ["real"], np.floor),
+    _op("ceil", comparison.ceil_p, ["real"], np.ceil),
+    _op("round", comparison.round_p, ["real"], np.round),
+    _op("is_finite", comparison.is_finite_p, ["special"], np.isfinite),
+    _op("exp", transcendental.exp_p, ["real"], np.exp, diff=True),
+    _op("exp2", transcendental.exp2_p, ["real"], np.exp2, diff=True),
+    _op("expm1", transcendental.expm1_p, ["real"], np.expm1, diff=True),
+    _op("log", transcendental.log_p, ["pos"], np.log, diff=True),
+    _op("log2", transcendental.log2_p, ["pos"], np.log2, diff=True),
+    _op("log10", transcendental.log10_p, ["pos"], np.log10, diff=True),
+    _op("log1p", transcendental.log1p_p, ["gt_m1"], np.log1p, diff=True),
+    _op("sin", transcendental.sin_p, ["real"], np.sin, diff=True),
+    _op("cos", transcendental.cos_p, ["real"], np.cos, diff=True),
+    _op("tan", transcendental.tan_p, ["tan"], np.tan, diff=True),
+    _op("asin", transcendental.asin_p, ["unit"], np.arcsin, diff=True),
+    _op("acos", transcendental.acos_p, ["unit"], np.arccos, diff=True),
+    _op("atan", transcendental.atan_p, ["real"], np.arctan, diff=True),
+    _op("sinh", transcendental.sinh_p, ["real"], np.sinh, diff=True),
+    _op("cosh", transcendental.cosh_p, ["real"], np.cosh, diff=True),
+    _op("tanh", transcendental.tanh_p, ["real"], np.tanh, diff=True),
+    _op("sqrt", transcendental.sqrt_p, ["pos"], np.sqrt, diff=True),
+    _op("cbrt", transcendental.cbrt_p, ["nonzero"], np.cbrt, diff=True),
+    _op("abs", transcendental.abs_p, ["nonzero"], np.abs, diff=True),
+    _op("abs_int", transcendental.abs_p, ["int"], np.abs),
+    _op("not_bool", comparison.not_p, ["bool"], np.logical_not),
+    _op("not_int", comparison.not_p, ["int"], np.invert),
     _op("stop_gradient", ew.stop_gradient_p, ["real"], lambda x: x),
 ] + [
     _op(f"integer_pow_{y}", ew.integer_pow_p, ["nonzero"], lambda x, y=y: np.power(x, y),
@@ -125,29 +125,29 @@ BINARY = [
     _op("mul", ew.mul_p, ["real", "real"], np.multiply, diff=True),
     _op("mul_int", ew.mul_p, ["int", "int"], np.multiply),
     _op("div", ew.div_p, ["real", "nonzero"], np.true_divide, diff=True),
-    _op("rem", ew.rem_p, ["real", "nonzero"], np.remainder, diff=True),
-    _op("rem_int", ew.rem_p, ["int", "int_nonzero"], np.remainder),
-    _op("floor_divide", ew.floor_divide_p, ["real", "nonzero"], np.floor_divide),
-    _op("floor_divide_int", ew.floor_divide_p, ["int", "int_nonzero"], np.floor_divide),
-    _op("pow", ew.pow_p, ["pos", "real"], np.power, diff=True),
-    _op("max", ew.max_p, ["real", "real"], np.maximum, diff=True),
-    _op("min", ew.min_p, ["real", "real"], np.minimum, diff=True),
-    _op("max_int", ew.max_p, ["int", "int"], np.maximum),
-    _op("min_bool", ew.min_p, ["bool", "bool"], np.minimum),
-    _op("atan2", ew.atan2_p, ["nonzero", "nonzero"], np.arctan2, diff=True),
-    _op("eq", ew.eq_p, ["int", "int"], np.equal),
-    _op("ne", ew.ne_p, ["int", "int"], np.not_equal),
-    _op("lt", ew.lt_p, ["real", "real"], np.less),
-    _op("le", ew.le_p, ["int", "int"], np.less_equal),
-    _op("gt", ew.gt_p, ["real", "real"], np.greater),
-    _op("ge", ew.ge_p, ["int", "int"], np.greater_equal),
-    _op("eq_bool", ew.eq_p, ["bool", "bool"], np.equal),
-    _op("and_bool", ew.and_p, ["bool", "bool"], np.logical_and),
-    _op("or_bool", ew.or_p, ["bool", "bool"], np.logical_or),
-    _op("xor_bool", ew.xor_p, ["bool", "bool"], np.logical_xor),
-    _op("and_int", ew.and_p, ["int", "int"], np.bitwise_and),
-    _op("or_int", ew.or_p, ["int", "int"], np.bitwise_or),
-    _op("xor_int", ew.xor_p, ["int", "int"], np.bitwise_xor),
+    _op("rem", comparison.rem_p, ["real", "nonzero"], np.remainder, diff=True),
+    _op("rem_int", comparison.rem_p, ["int", "int_nonzero"], np.remainder),
+    _op("floor_divide", comparison.floor_divide_p, ["real", "nonzero"], np.floor_divide),
+    _op("floor_divide_int", comparison.floor_divide_p, ["int", "int_nonzero"], np.floor_divide),
+    _op("pow", transcendental.pow_p, ["pos", "real"], np.power, diff=True),
+    _op("max", comparison.max_p, ["real", "real"], np.maximum, diff=True),
+    _op("min", comparison.min_p, ["real", "real"], np.minimum, diff=True),
+    _op("max_int", comparison.max_p, ["int", "int"], np.maximum),
+    _op("min_bool", comparison.min_p, ["bool", "bool"], np.minimum),
+    _op("atan2", transcendental.atan2_p, ["nonzero", "nonzero"], np.arctan2, diff=True),
+    _op("eq", comparison.eq_p, ["int", "int"], np.equal),
+    _op("ne", comparison.ne_p, ["int", "int"], np.not_equal),
+    _op("lt", comparison.lt_p, ["real", "real"], np.less),
+    _op("le", comparison.le_p, ["int", "int"], np.less_equal),
+    _op("gt", comparison.gt_p, ["real", "real"], np.greater),
+    _op("ge", comparison.ge_p, ["int", "int"], np.greater_equal),
+    _op("eq_bool", comparison.eq_p, ["bool", "bool"], np.equal),
+    _op("and_bool", comparison.and_p, ["bool", "bool"], np.logical_and),
+    _op("or_bool", comparison.or_p, ["bool", "bool"], np.logical_or),
+    _op("xor_bool", comparison.xor_p, ["bool", "bool"], np.logical_xor),
+    _op("and_int", comparison.and_p, ["int", "int"], np.bitwise_and),
+    _op("or_int", comparison.or_p, ["int", "int"], np.bitwise_or),
+    _op("xor_int", comparison.xor_p, ["int", "int"], np.bitwise_xor),
 ]
 
 SELECT = _op("select", ew.select_p, ["bool", "real", "real"], np.where, diff=True)
@@ -194,8 +194,8 @@ def test_float32_stays_float32(op):
     assert op.prim.abstract_eval(*avals, **op.params).dtype == np.float32
 
 
-@pytest.mark.parametrize("prim", [ew.add_p, ew.mul_p, ew.div_p, ew.pow_p, ew.max_p, ew.eq_p,
-                                  ew.atan2_p, ew.rem_p], ids=lambda p: p.name)
+@pytest.mark.parametrize("prim", [ew.add_p, ew.mul_p, ew.div_p, transcendental.pow_p, comparison.max_p, comparison.eq_p,
+                                  transcendental.atan2_p, comparison.rem_p], ids=lambda p: p.name)
 def test_binary_shape_errors_name_primitive_and_shapes(prim):
     f64_3 = ir.ShapedArray((3,), F64)
     with pytest.raises(errors.ShapeError, match=r"f64\[3\].*f64\[4\]") as info:
@@ -210,10 +210,10 @@ def test_binary_shape_errors_name_primitive_and_shapes(prim):
 
 
 @pytest.mark.parametrize("fun, args, fragment", [
-    (ew.sin, (np.arange(3),), r"sin.*i64\[3\]"),
+    (transcendental.sin, (np.arange(3),), r"sin.*i64\[3\]"),
     (ew.div, (np.arange(3), np.arange(3)), r"div.*i64\[3\]"),
-    (ew.not_, (np.ones(2),), r"not.*f64\[2\]"),
-    (ew.and_, (np.ones(2), np.ones(2)), r"and.*f64\[2\]"),
+    (comparison.not_, (np.ones(2),), r"not.*f64\[2\]"),
+    (comparison.and_, (np.ones(2), np.ones(2)), r"and.*f64\[2\]"),
     (ew.integer_pow, (np.arange(3), -1), r"integer_pow.*i64\[3\]"),
     (ew.select, (np.ones(3), np.ones(3), np.ones(3)), r"select.*f64\[3\]"),
     (ew.select, (np.ones(3, bool), np.ones(3), np.ones(3, np.float32)), r"select.*f32\[3\]"),
@@ -229,10 +229,10 @@ def test_shape_rule_errors(fun, args, fragment):
 def test_weak_type_rules():
     weak = ir.ShapedArray((3,), F64, weak_type=True)
     strong = ir.ShapedArray((3,), F64)
-    assert ew.sin_p.abstract_eval(weak).weak_type
+    assert transcendental.sin_p.abstract_eval(weak).weak_type
     assert ew.add_p.abstract_eval(weak, weak).weak_type
     assert not ew.add_p.abstract_eval(weak, strong).weak_type
-    assert not ew.lt_p.abstract_eval(weak, weak).weak_type
+    assert not comparison.lt_p.abstract_eval(weak, weak).weak_type
     pred = ir.ShapedArray((), np.dtype(bool))
     assert ew.select_p.abstract_eval(pred, weak, weak).weak_type
     assert not ew.select_p.abstract_eval(pred, weak, strong).weak_type
@@ -267,9 +267,9 @@ def test_stop_gradient_is_identity_without_derivative():
 
 UNARY_DIFF = [op for op in UNARY if op.diff]
 BINARY_DIFF = [op for op in BINARY if op.diff]
-NONDIFF = [ew.sign_p, ew.floor_p, ew.ceil_p, ew.round_p, ew.is_finite_p, ew.not_p,
-           ew.floor_divide_p, ew.eq_p, ew.ne_p, ew.lt_p, ew.le_p, ew.gt_p, ew.ge_p, ew.and_p,
-           ew.or_p, ew.xor_p, ew.stop_gradient_p, misc.iota_p]
+NONDIFF = [comparison.sign_p, comparison.floor_p, comparison.ceil_p, comparison.round_p, comparison.is_finite_p, comparison.not_p,
+           comparison.floor_divide_p, comparison.eq_p, comparison.ne_p, comparison.lt_p, comparison.le_p, comparison.gt_p, comparison.ge_p, comparison.and_p,
+           comparison.or_p, comparison.xor_p, ew.stop_gradient_p, misc.iota_p]
 
 
 @pytest.mark.parametrize("op", UNARY_DIFF, ids=_ids(UNARY_DIFF))
@@ -295,7 +295,7 @@ def _rem_args(shapes, seed=0):
 @pytest.mark.parametrize("shapes", BINARY_SHAPES, ids=str)
 @pytest.mark.parametrize("diff_argnums", [(0,), (1,), (0, 1)], ids=str)
 def test_binary_jvp(op, shapes, diff_argnums):
-    args = _rem_args(shapes) if op.prim is ew.rem_p else _args(op, shapes)
+    args = _rem_args(shapes) if op.prim is comparison.rem_p else _args(op, shapes)
     rule_checks.check_jvp_rule(op.prim, args, op.params, diff_argnums=diff_argnums)
 
 
@@ -335,28 +335,28 @@ def test_convert_element_type_jvp():
 def test_max_min_ties_share_the_tangent():
     x, tx, ty = np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 1.0]), np.array([3.0, 3.0, 3.0])
     y = np.array([1.0, 5.0, 0.0])
-    _, t_max = ew.max_p.jvp([x, y], [tx, ty])
+    _, t_max = comparison.max_p.jvp([x, y], [tx, ty])
     np.testing.assert_array_equal(t_max, [2.0, 3.0, 1.0])
-    _, t_min = ew.min_p.jvp([x, y], [tx, ty])
+    _, t_min = comparison.min_p.jvp([x, y], [tx, ty])
     np.testing.assert_array_equal(t_min, [2.0, 1.0, 3.0])
-    _, t_nan = ew.max_p.jvp([np.array([np.nan]), np.array([1.0])], [tx[:1], ty[:1]])
+    _, t_nan = comparison.max_p.jvp([np.array([np.nan]), np.array([1.0])], [tx[:1], ty[:1]])
     np.testing.assert_array_equal(t_nan, [0.0])
 
 
 def test_pow_derivatives_are_finite_at_zero():
     x, y = np.array([0.0, 0.0, 0.0]), np.array([2.0, 0.0, 3.0])
     one = np.ones(3)
-    _, t_x = ew.pow_p.jvp([x, y], [one, ir.Zero(core.get_aval(y))])
-    _, t_y = ew.pow_p.jvp([x, y], [ir.Zero(core.get_aval(x)), one])
+    _, t_x = transcendental.pow_p.jvp([x, y], [one, ir.Zero(core.get_aval(y))])
+    _, t_y = transcendental.pow_p.jvp([x, y], [ir.Zero(core.get_aval(x)), one])
     np.testing.assert_array_equal(t_x, [0.0, 0.0, 0.0])
     np.testing.assert_array_equal(t_y, [0.0, 0.0, 0.0])
-    _, t_x1 = ew.pow_p.jvp([np.array([0.0]), np.array([1.0])], [one[:1], ir.Zero(
+    _, t_x1 = transcendental.pow_p.jvp([np.array([0.0]), np.array([1.0])], [one[:1], ir.Zero(
         ir.ShapedArray((1,), F64))])
     np.testing.assert_array_equal(t_x1, [1.0])
 
 
 def test_abs_and_integer_pow_edge_derivatives():
-    _, t = ew.abs_p.jvp([np.array([-2.0, 0.0, 3.0])], [np.array([1.0, 1.0, 1.0])])
+    _, t = transcendental.abs_p.jvp([np.array([-2.0, 0.0, 3.0])], [np.array([1.0, 1.0, 1.0])])
     np.testing.assert_array_equal(t, [-1.0, 0.0, 1.0])   # d abs(0) = sign(0) = 0
     x, t = np.array([1.5, -2.0]), np.array([3.0, 4.0])
     _, t0 = ew.integer_pow_p.jvp([x], [t], y=0)
@@ -517,7 +517,7 @@ TRACED_JVP = ([(op, [s]) for op in UNARY_DIFF for s in [(3, 4), ()]]
 @pytest.mark.parametrize("op, shapes", TRACED_JVP,
                          ids=[f"{op.name}-{s}" for op, s in TRACED_JVP])
 def test_jvp_rule_while_tracing(op, shapes):
-    args = _rem_args(shapes) if op.prim is ew.rem_p else _args(op, shapes)
+    args = _rem_args(shapes) if op.prim is comparison.rem_p else _args(op, shapes)
     rng = np.random.default_rng(4)
     diff = [i for i, a in enumerate(args) if a.dtype == F64]
     tangents = [rng.standard_normal(args[i].shape) for i in diff]

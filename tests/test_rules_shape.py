@@ -15,7 +15,7 @@ import pytest
 import rule_checks
 
 from functrans import core, errors, evaluate, ir
-from functrans.primitives import reductions, shape
+from functrans.primitives import elementwise, reductions, shape, slicing
 
 RNG_SEED = 1234
 
@@ -90,34 +90,34 @@ IMPL_CASES = [
          lambda x: x.reshape(1, 2, 3, 1)),
     Case("transpose", shape.transpose_p, [X345], {"permutation": (2, 0, 1)},
          lambda x: np.transpose(x, (2, 0, 1))),
-    Case("rev", shape.rev_p, [X345], {"dimensions": (0, 2)}, lambda x: np.flip(x, (0, 2))),
-    Case("slice_strided", shape.slice_p, [_randn(5, 6, 7)],
+    Case("rev", slicing.rev_p, [X345], {"dimensions": (0, 2)}, lambda x: np.flip(x, (0, 2))),
+    Case("slice_strided", slicing.slice_p, [_randn(5, 6, 7)],
          {"start_indices": (1, 0, 2), "limit_indices": (5, 6, 7), "strides": (2, 3, 1)},
          lambda x: x[1:5:2, 0:6:3, 2:7]),
-    Case("slice_unit", shape.slice_p, [_randn(5, 6, 7)],
+    Case("slice_unit", slicing.slice_p, [_randn(5, 6, 7)],
          {"start_indices": (1, 2, 0), "limit_indices": (4, 5, 3), "strides": None},
          lambda x: x[1:4, 2:5, 0:3]),
-    Case("slice_empty", shape.slice_p, [X2D],
+    Case("slice_empty", slicing.slice_p, [X2D],
          {"start_indices": (2, 1), "limit_indices": (2, 6), "strides": (1, 2)},
          lambda x: x[2:2, 1:6:2]),
-    Case("pad", shape.pad_p, [X2D, np.array(-0.5)], {"padding_config": PAD_CONFIG},
+    Case("pad", slicing.pad_p, [X2D, np.array(-0.5)], {"padding_config": PAD_CONFIG},
          lambda x, v: _pad_ref(x, v, PAD_CONFIG)),
-    Case("pad_int_interior", shape.pad_p, [_randint(3, 1), np.array(7, np.int32)],
+    Case("pad_int_interior", slicing.pad_p, [_randint(3, 1), np.array(7, np.int32)],
          {"padding_config": ((0, 0, 3), (2, 1, 5))},
          lambda x, v: _pad_ref(x, v, ((0, 0, 3), (2, 1, 5)))),
-    Case("pad_empty_dim", shape.pad_p, [np.zeros((0, 2)), np.array(2.0)],
+    Case("pad_empty_dim", slicing.pad_p, [np.zeros((0, 2)), np.array(2.0)],
          {"padding_config": ((1, 1, 4), (0, 0, 1))},
          lambda x, v: _pad_ref(x, v, ((1, 1, 4), (0, 0, 1)))),
-    Case("concatenate3", shape.concatenate_p,
+    Case("concatenate3", slicing.concatenate_p,
          [_randn(2, 3), _randn(2, 1, seed=1), _randn(2, 4, seed=2)], {"dimension": 1},
          lambda *xs: np.concatenate(xs, axis=1)),
-    Case("reduce_sum", reductions.reduce_sum_p, [X345], {"axes": (0, 2)},
+    Case("reduce_sum", shape.reduce_sum_p, [X345], {"axes": (0, 2)},
          lambda x: np.sum(x, axis=(0, 2))),
-    Case("reduce_sum_all", reductions.reduce_sum_p, [X345], {"axes": (0, 1, 2)},
+    Case("reduce_sum_all", shape.reduce_sum_p, [X345], {"axes": (0, 1, 2)},
          lambda x: np.sum(x)),
-    Case("reduce_sum_int32", reductions.reduce_sum_p, [_randint(4, 5)], {"axes": (1,)},
+    Case("reduce_sum_int32", shape.reduce_sum_p, [_randint(4, 5)], {"axes": (1,)},
          lambda x: np.sum(x, axis=1).astype(np.int32)),
-    Case("reduce_sum_noaxes", reductions.reduce_sum_p, [X2D], {"axes": ()}, lambda x: x),
+    Case("reduce_sum_noaxes", shape.reduce_sum_p, [X2D], {"axes": ()}, lambda x: x),
     Case("reduce_prod", reductions.reduce_prod_p, [X345], {"axes": (1,)},
          lambda x: np.prod(x, axis=1)),
     Case("reduce_prod_int32", reductions.reduce_prod_p, [_randint(4, 5)], {"axes": (0, 1)},
@@ -165,7 +165,7 @@ def test_impl_matches_numpy_and_abstract_eval(case):
 
 def test_reduce_sum_is_numpy_pairwise_sum():
     x = np.random.default_rng(RNG_SEED).standard_normal(10_000) * 1e3
-    assert reductions.reduce_sum(x, (0,)) == np.sum(x)
+    assert shape.reduce_sum(x, (0,)) == np.sum(x)
 
 
 # --------------------------------------------------------------------------- JVP
@@ -180,9 +180,9 @@ _X_ONE_ZERO[1, 4] = 0.0
 _X_TWO_ZEROS = _randn(2, 6, seed=6)
 _X_TWO_ZEROS[0, 1] = _X_TWO_ZEROS[0, 5] = 0.0
 JVP_CASES += [
-    ("pad_operand_only", shape.pad_p, [X2D, np.array(0.3)], {"padding_config": PAD_CONFIG},
+    ("pad_operand_only", slicing.pad_p, [X2D, np.array(0.3)], {"padding_config": PAD_CONFIG},
      [0]),
-    ("concatenate3_middle_zero", shape.concatenate_p,
+    ("concatenate3_middle_zero", slicing.concatenate_p,
      [_randn(2, 3), _randn(2, 1, seed=1), _randn(2, 4, seed=2)], {"dimension": 1}, [0, 2]),
     ("reduce_prod_odd_multi_axes", reductions.reduce_prod_p, [_randn(3, 5, 3, seed=3)],
      {"axes": (0, 2)}, None),
@@ -229,7 +229,7 @@ def test_reduce_max_min_jvp_shares_tangent_among_ties(name, prim, x, axes):
 def test_argmax_argmin_are_not_differentiable():
     assert not reductions.argmax_p.differentiable
     assert not reductions.argmin_p.differentiable
-    assert reductions.reduce_sum_p.linear and reductions.cumsum_p.linear
+    assert shape.reduce_sum_p.linear and reductions.cumsum_p.linear
 
 
 # --------------------------------------------------------------------------- transpose
@@ -244,30 +244,30 @@ TRANSPOSE_CASES = [
      {"shape": (2, 3), "broadcast_dimensions": ()}, [0]),
     ("reshape", shape.reshape_p, [X345], {"new_sizes": (6, 10)}, [0]),
     ("transpose", shape.transpose_p, [X345], {"permutation": (1, 2, 0)}, [0]),
-    ("rev", shape.rev_p, [X345], {"dimensions": (1,)}, [0]),
-    ("slice_strided", shape.slice_p, [_randn(5, 6, 7)],
+    ("rev", slicing.rev_p, [X345], {"dimensions": (1,)}, [0]),
+    ("slice_strided", slicing.slice_p, [_randn(5, 6, 7)],
      {"start_indices": (1, 0, 2), "limit_indices": (5, 6, 7), "strides": (2, 3, 1)}, [0]),
-    ("slice_strided_uneven", shape.slice_p, [_randn(8, 3)],
+    ("slice_strided_uneven", slicing.slice_p, [_randn(8, 3)],
      {"start_indices": (2, 0), "limit_indices": (7, 3), "strides": (3, 2)}, [0]),
-    ("slice_unit", shape.slice_p, [_randn(5, 6)],
+    ("slice_unit", slicing.slice_p, [_randn(5, 6)],
      {"start_indices": (1, 2), "limit_indices": (4, 5), "strides": None}, [0]),
-    ("slice_empty", shape.slice_p, [X2D],
+    ("slice_empty", slicing.slice_p, [X2D],
      {"start_indices": (2, 1), "limit_indices": (2, 6), "strides": (1, 2)}, [0]),
-    ("pad_both", shape.pad_p, [X2D, np.array(-0.5)], {"padding_config": PAD_CONFIG}, [0, 1]),
-    ("pad_interior_only", shape.pad_p, [_randn(3, 2), np.array(1.5)],
+    ("pad_both", slicing.pad_p, [X2D, np.array(-0.5)], {"padding_config": PAD_CONFIG}, [0, 1]),
+    ("pad_interior_only", slicing.pad_p, [_randn(3, 2), np.array(1.5)],
      {"padding_config": ((0, 0, 2), (0, 0, 1))}, [0, 1]),
-    ("pad_operand_only", shape.pad_p, [X2D, np.array(0.0)], {"padding_config": PAD_CONFIG},
+    ("pad_operand_only", slicing.pad_p, [X2D, np.array(0.0)], {"padding_config": PAD_CONFIG},
      [0]),
-    ("pad_value_only", shape.pad_p, [np.zeros((3, 2)), np.array(0.7)],
+    ("pad_value_only", slicing.pad_p, [np.zeros((3, 2)), np.array(0.7)],
      {"padding_config": ((1, 0, 1), (2, 2, 0))}, [1]),
-    ("concatenate3", shape.concatenate_p,
+    ("concatenate3", slicing.concatenate_p,
      [_randn(2, 3), _randn(2, 1, seed=1), _randn(2, 4, seed=2)], {"dimension": 1}, [0, 1, 2]),
-    ("concatenate3_middle_const", shape.concatenate_p,
+    ("concatenate3_middle_const", slicing.concatenate_p,
      [_randn(2, 3), _ZEROS_2_1, _randn(2, 4, seed=2)], {"dimension": 1}, [0, 2]),
-    ("concatenate3_axis0", shape.concatenate_p,
+    ("concatenate3_axis0", slicing.concatenate_p,
      [_randn(1, 3), _randn(4, 3, seed=1), _randn(2, 3, seed=2)], {"dimension": 0}, [0, 1, 2]),
-    ("reduce_sum", reductions.reduce_sum_p, [X345], {"axes": (0, 2)}, [0]),
-    ("reduce_sum_all", reductions.reduce_sum_p, [X345], {"axes": (0, 1, 2)}, [0]),
+    ("reduce_sum", shape.reduce_sum_p, [X345], {"axes": (0, 2)}, [0]),
+    ("reduce_sum_all", shape.reduce_sum_p, [X345], {"axes": (0, 1, 2)}, [0]),
     ("cumsum", reductions.cumsum_p, [X345], {"axis": 1, "reverse": False}, [0]),
     ("cumsum_reverse", reductions.cumsum_p, [X345], {"axis": 0, "reverse": True}, [0]),
 ]
@@ -299,20 +299,20 @@ BATCH_CASES = [
      {"shape": (2, 3), "broadcast_dimensions": ()}, []),
     ("reshape", shape.reshape_p, [X345], {"new_sizes": (2, 30)}, []),
     ("transpose", shape.transpose_p, [X345], {"permutation": (2, 0, 1)}, []),
-    ("rev", shape.rev_p, [X345], {"dimensions": (0, 2)}, []),
-    ("slice", shape.slice_p, [_randn(5, 6, 7)],
+    ("rev", slicing.rev_p, [X345], {"dimensions": (0, 2)}, []),
+    ("slice", slicing.slice_p, [_randn(5, 6, 7)],
      {"start_indices": (1, 0, 2), "limit_indices": (5, 6, 7), "strides": (2, 3, 1)}, []),
-    ("slice_unit", shape.slice_p, [_randn(5, 6)],
+    ("slice_unit", slicing.slice_p, [_randn(5, 6)],
      {"start_indices": (1, 2), "limit_indices": (4, 5), "strides": None}, []),
-    ("pad", shape.pad_p, [X2D, np.array(-0.5)], {"padding_config": PAD_CONFIG},
+    ("pad", slicing.pad_p, [X2D, np.array(-0.5)], {"padding_config": PAD_CONFIG},
      [(True, False), (False, True)]),
-    ("pad_int", shape.pad_p, [_randint(3, 2), np.array(9, np.int32)],
+    ("pad_int", slicing.pad_p, [_randint(3, 2), np.array(9, np.int32)],
      {"padding_config": ((1, 0, 1), (0, 2, 0))}, [(True, False), (False, True)]),
-    ("concatenate3", shape.concatenate_p,
+    ("concatenate3", slicing.concatenate_p,
      [_randn(2, 3), _randn(2, 1, seed=1), _randn(2, 4, seed=2)], {"dimension": 1},
      [(True, False, True), (False, True, False)]),
-    ("reduce_sum", reductions.reduce_sum_p, [X345], {"axes": (0, 2)}, []),
-    ("reduce_sum_all", reductions.reduce_sum_p, [X345], {"axes": (0, 1, 2)}, []),
+    ("reduce_sum", shape.reduce_sum_p, [X345], {"axes": (0, 2)}, []),
+    ("reduce_sum_all", shape.reduce_sum_p, [X345], {"axes": (0, 1, 2)}, []),
     ("reduce_prod", reductions.reduce_prod_p, [X345], {"axes": (1,)}, []),
     ("reduce_max", reductions.reduce_max_p, [X345], {"axes": (1, 2)}, []),
     ("reduce_max_bool", reductions.reduce_max_p, [_randbool(3, 4)], {"axes": (0,)}, []),
@@ -377,7 +377,7 @@ def test_broadcast_in_dim_batch_keeps_operand_batch_axis():
 @pytest.mark.parametrize("axes,bdim,out_dim", [((0, 2), 1, 0), ((0, 1), 3, 1), ((1, 2), 0, 0)])
 def test_reduction_batch_out_dim(axes, bdim, out_dim):
     x = _randn(2, 3, 4, 5)
-    _, got = reductions.reduce_sum_p.batch([x], [bdim], axis_size=x.shape[bdim], axes=axes)
+    _, got = shape.reduce_sum_p.batch([x], [bdim], axis_size=x.shape[bdim], axes=axes)
     assert got == out_dim
 
 
@@ -393,14 +393,14 @@ def _trace(fun, *avals):
 TRACED_RULES = [
     ("reduce_prod_jvp", lambda x, t: list(reductions.reduce_prod_p.jvp([x], [t], axes=(1,)))),
     ("reduce_max_jvp", lambda x, t: list(reductions.reduce_max_p.jvp([x], [t], axes=(0,)))),
-    ("pad_batch_value", lambda x, t: [shape.pad_p.batch(
-        [x, reductions.reduce_sum(t, (1,))], [None, 0], axis_size=3,
+    ("pad_batch_value", lambda x, t: [slicing.pad_p.batch(
+        [x, shape.reduce_sum(t, (1,))], [None, 0], axis_size=3,
         padding_config=((1, 1, 1), (0, 2, 0)))[0]]),
     ("bid_transpose", lambda x, t: list(shape.broadcast_in_dim_p.transpose(
         x, ir.UndefPrimal(ir.ShapedArray((3, 1), np.float64)),
         shape=(3, 4), broadcast_dimensions=(0, 1)))),
-    ("concatenate_batch", lambda x, t: [shape.concatenate_p.batch(
-        [x, reductions.reduce_sum(t, (1,))], [1, None], axis_size=4, dimension=0)[0]]),
+    ("concatenate_batch", lambda x, t: [slicing.concatenate_p.batch(
+        [x, shape.reduce_sum(t, (1,))], [1, None], axis_size=4, dimension=0)[0]]),
 ]
 
 
@@ -420,16 +420,16 @@ def test_rules_trace_to_valid_programs_that_match_eager(name, fun):
 
 def test_wrappers_normalize_params():
     x = X345
-    np.testing.assert_array_equal(reductions.reduce_sum(x, -1), np.sum(x, axis=2))
+    np.testing.assert_array_equal(shape.reduce_sum(x, -1), np.sum(x, axis=2))
     np.testing.assert_array_equal(reductions.reduce_max(x, (2, -3)), np.max(x, axis=(0, 2)))
     np.testing.assert_array_equal(shape.transpose(x, (-1, 0, 1)), np.transpose(x, (2, 0, 1)))
-    np.testing.assert_array_equal(shape.rev(x, (-1,)), np.flip(x, 2))
+    np.testing.assert_array_equal(slicing.rev(x, (-1,)), np.flip(x, 2))
     np.testing.assert_array_equal(reductions.cumsum(x, -2, reverse=True),
                                   np.flip(np.cumsum(np.flip(x, 1), axis=1), 1))
     np.testing.assert_array_equal(reductions.argmin(x, -1, np.int32), np.argmin(x, axis=2))
-    np.testing.assert_array_equal(shape.concatenate([x, x], -1), np.concatenate([x, x], 2))
-    np.testing.assert_array_equal(shape.slice(x, (0, 1, 0), (3, 4, 5), (1, 1, 1)), x[:, 1:])
-    np.testing.assert_array_equal(shape.pad(np.arange(3, dtype=np.float32), 1, [(1, 0, 1)]),
+    np.testing.assert_array_equal(slicing.concatenate([x, x], -1), np.concatenate([x, x], 2))
+    np.testing.assert_array_equal(slicing.slice(x, (0, 1, 0), (3, 4, 5), (1, 1, 1)), x[:, 1:])
+    np.testing.assert_array_equal(slicing.pad(np.arange(3, dtype=np.float32), 1, [(1, 0, 1)]),
                                   np.array([1, 0, 1, 1, 1, 2], np.float32))
 
 
@@ -437,12 +437,12 @@ def test_wrappers_normalize_params():
     (lambda x: shape.reshape(x, (2, 3)), (2, 3), []),
     (lambda x: shape.transpose(x, (0, 1)), (2, 3), []),
     (lambda x: shape.broadcast_in_dim(x, (2, 3), (0, 1)), (2, 3), []),
-    (lambda x: shape.slice(x, (0, 0), (2, 3), (1, 1)), (2, 3), []),
-    (lambda x: shape.concatenate([x], 0), (2, 3), []),
-    (lambda x: reductions.reduce_sum(x, ()), (2, 3), []),
-    (lambda x: shape.slice(x, (1, 0), (2, 3), (1, 1)), (2, 3),
+    (lambda x: slicing.slice(x, (0, 0), (2, 3), (1, 1)), (2, 3), []),
+    (lambda x: slicing.concatenate([x], 0), (2, 3), []),
+    (lambda x: shape.reduce_sum(x, ()), (2, 3), []),
+    (lambda x: slicing.slice(x, (1, 0), (2, 3), (1, 1)), (2, 3),
      [("slice", {"start_indices": (1, 0), "limit_indices": (2, 3), "strides": None})]),
-    (lambda x: reductions.reduce_sum(x, [-1, 0]), (2, 3), [("reduce_sum", {"axes": (0, 1)})]),
+    (lambda x: shape.reduce_sum(x, [-1, 0]), (2, 3), [("reduce_sum", {"axes": (0, 1)})]),
     (lambda x: shape.expand_dims(x, (0, -1)), (2, 3),
      [("reshape", {"new_sizes": (1, 2, 3, 1)})]),
     (lambda x: shape.squeeze(x, (-1,)), (2, 1), [("reshape", {"new_sizes": (2,)})]),
@@ -456,10 +456,10 @@ def test_helpers():
     x = _randn(2, 3)
     np.testing.assert_array_equal(shape.expand_dims(x, (1,)), x[:, None])
     np.testing.assert_array_equal(shape.squeeze(x[None, :, None], (0, 2)), x)
-    full = shape.full((2, 3), 2, np.float32)
+    full = elementwise.full((2, 3), 2, np.float32)
     assert full.dtype == np.float32 and full.shape == (2, 3) and np.all(full == 2)
-    assert shape.full((4,), True).dtype == np.bool_
-    jaxpr, consts = _trace(lambda v: [shape.full((2, 2), v, np.float32)],
+    assert elementwise.full((4,), True).dtype == np.bool_
+    jaxpr, consts = _trace(lambda v: [elementwise.full((2, 2), v, np.float32)],
                            ir.ShapedArray((), np.float64))
     out, = evaluate.eval_jaxpr(jaxpr, consts, np.float64(1.25))
     assert out.dtype == np.float32
@@ -471,13 +471,13 @@ def test_weak_types():
     strong = ir.ShapedArray((2,), np.float64)
     scalar_weak = ir.ShapedArray((), np.float64, weak_type=True)
     assert shape.reshape_p.abstract_eval(weak, new_sizes=(1, 2)).weak_type
-    assert reductions.reduce_sum_p.abstract_eval(weak, axes=(0,)).weak_type
+    assert shape.reduce_sum_p.abstract_eval(weak, axes=(0,)).weak_type
     assert not reductions.argmax_p.abstract_eval(weak, axis=0,
                                                  index_dtype=np.dtype(np.int32)).weak_type
-    assert shape.concatenate_p.abstract_eval(weak, weak, dimension=0).weak_type
-    assert not shape.concatenate_p.abstract_eval(weak, strong, dimension=0).weak_type
-    assert shape.pad_p.abstract_eval(weak, scalar_weak, padding_config=((1, 0, 0),)).weak_type
-    assert not shape.pad_p.abstract_eval(strong, scalar_weak,
+    assert slicing.concatenate_p.abstract_eval(weak, weak, dimension=0).weak_type
+    assert not slicing.concatenate_p.abstract_eval(weak, strong, dimension=0).weak_type
+    assert slicing.pad_p.abstract_eval(weak, scalar_weak, padding_config=((1, 0, 0),)).weak_type
+    assert not slicing.pad_p.abstract_eval(strong, scalar_weak,
                                          padding_config=((1, 0, 0),)).weak_type
 
 
@@ -500,33 +500,33 @@ ERROR_CASES = [
      ["broadcast_in_dim", "f64[2,3]", "strictly increasing"]),
     ("bid_count", lambda: shape.broadcast_in_dim(X23, (2, 3), (0,)), errors.ShapeError,
      ["broadcast_in_dim", "f64[2,3]", "2 ints"]),
-    ("slice_bounds", lambda: shape.slice(X23, (0, 0), (2, 4)), errors.ShapeError,
+    ("slice_bounds", lambda: slicing.slice(X23, (0, 0), (2, 4)), errors.ShapeError,
      ["slice", "f64[2,3]", "limit 4", "<= 3"]),
-    ("slice_start_after_limit", lambda: shape.slice(X23, (2, 0), (1, 3)), errors.ShapeError,
+    ("slice_start_after_limit", lambda: slicing.slice(X23, (2, 0), (1, 3)), errors.ShapeError,
      ["slice", "f64[2,3]", "dim 0"]),
-    ("slice_stride", lambda: shape.slice(X23, (0, 0), (2, 3), (1, 0)), errors.ShapeError,
+    ("slice_stride", lambda: slicing.slice(X23, (0, 0), (2, 3), (1, 0)), errors.ShapeError,
      ["slice", "f64[2,3]", "stride 0"]),
-    ("slice_rank", lambda: shape.slice(X23, (0,), (2,)), errors.ShapeError,
+    ("slice_rank", lambda: slicing.slice(X23, (0,), (2,)), errors.ShapeError,
      ["slice", "f64[2,3]", "2 ints"]),
-    ("pad_negative", lambda: shape.pad(X23, 0.0, [(0, -1, 0), (0, 0, 0)]), errors.ShapeError,
+    ("pad_negative", lambda: slicing.pad(X23, 0.0, [(0, -1, 0), (0, 0, 0)]), errors.ShapeError,
      ["pad", "f64[2,3]", ">= 0"]),
-    ("pad_dtype", lambda: shape.pad(X23, np.float32(0), [(0, 0, 0)] * 2), errors.ShapeError,
+    ("pad_dtype", lambda: slicing.pad(X23, np.float32(0), [(0, 0, 0)] * 2), errors.ShapeError,
      ["pad", "f64[2,3]", "f32[]", "dtype"]),
-    ("pad_config_len", lambda: shape.pad(X23, 0.0, [(0, 0, 0)]), errors.ShapeError,
+    ("pad_config_len", lambda: slicing.pad(X23, 0.0, [(0, 0, 0)]), errors.ShapeError,
      ["pad", "f64[2,3]", "padding_config"]),
-    ("concatenate_shapes", lambda: shape.concatenate([X23, np.zeros((3, 3))], 1),
+    ("concatenate_shapes", lambda: slicing.concatenate([X23, np.zeros((3, 3))], 1),
      errors.ShapeError, ["concatenate", "f64[2,3]", "f64[3,3]", "dimension 1"]),
-    ("concatenate_dtypes", lambda: shape.concatenate([X23, X23.astype(np.float32)], 0),
+    ("concatenate_dtypes", lambda: slicing.concatenate([X23, X23.astype(np.float32)], 0),
      errors.ShapeError, ["concatenate", "f32[2,3]", "dtype"]),
-    ("concatenate_axis", lambda: shape.concatenate([X23, X23], 2), errors.AxisError,
+    ("concatenate_axis", lambda: slicing.concatenate([X23, X23], 2), errors.AxisError,
      ["concatenate", "f64[2,3]", "axis 2"]),
-    ("reduce_sum_axis", lambda: reductions.reduce_sum(X23, (2,)), errors.AxisError,
+    ("reduce_sum_axis", lambda: shape.reduce_sum(X23, (2,)), errors.AxisError,
      ["reduce_sum", "f64[2,3]", "axis 2"]),
-    ("reduce_sum_repeat", lambda: reductions.reduce_sum(X23, (1, -1)), errors.AxisError,
+    ("reduce_sum_repeat", lambda: shape.reduce_sum(X23, (1, -1)), errors.AxisError,
      ["reduce_sum", "repeated"]),
-    ("reduce_sum_unsorted_param", lambda: reductions.reduce_sum_p.abstract_eval(
+    ("reduce_sum_unsorted_param", lambda: shape.reduce_sum_p.abstract_eval(
         F64_23, axes=(1, 0)), errors.AxisError, ["reduce_sum", "f64[2,3]", "sorted"]),
-    ("reduce_sum_bool", lambda: reductions.reduce_sum(np.zeros(3, bool), (0,)),
+    ("reduce_sum_bool", lambda: shape.reduce_sum(np.zeros(3, bool), (0,)),
      errors.ShapeError, ["reduce_sum", "bool"]),
     ("reduce_max_axis", lambda: reductions.reduce_max(X23, (-3,)), errors.AxisError,
      ["reduce_max", "f64[2,3]", "axis -3"]),
@@ -538,7 +538,7 @@ ERROR_CASES = [
      errors.ShapeError, ["argmin", "f64[0,3]", "size 0"]),
     ("cumsum_axis", lambda: reductions.cumsum(X23, 2), errors.AxisError,
      ["cumsum", "f64[2,3]", "axis 2"]),
-    ("rev_axis", lambda: shape.rev(X23, (5,)), errors.AxisError, ["rev", "f64[2,3]", "axis 5"]),
+    ("rev_axis", lambda: slicing.rev(X23, (5,)), errors.AxisError, ["rev", "f64[2,3]", "axis 5"]),
     ("squeeze_size", lambda: shape.squeeze(X23, (1,)), errors.ShapeError,
      ["squeeze", "f64[2,3]", "not 1"]),
     ("float_param", lambda: shape.reshape(X23, (3.0, 2)), errors.FunctransTypeError,
@@ -555,8 +555,8 @@ def test_param_errors(name, fun, exc, fragments):
 
 
 _ALL_PRIMS = {
-    shape.broadcast_in_dim_p, shape.reshape_p, shape.transpose_p, shape.rev_p, shape.slice_p,
-    shape.pad_p, shape.concatenate_p, reductions.reduce_sum_p, reductions.reduce_prod_p,
+    shape.broadcast_in_dim_p, shape.reshape_p, shape.transpose_p, slicing.rev_p, slicing.slice_p,
+    slicing.pad_p, slicing.concatenate_p, shape.reduce_sum_p, reductions.reduce_prod_p,
     reductions.reduce_max_p, reductions.reduce_min_p, reductions.argmax_p, reductions.argmin_p,
     reductions.cumsum_p,
 }

@@ -15,7 +15,7 @@ import numpy as np
 
 from functrans import core, dtypes, errors, evaluate, ir
 from functrans.interpreters import ad, optimize, partial_eval
-from functrans.primitives import _factories, elementwise, shape
+from functrans.primitives import elementwise, shape
 
 Zero = ir.Zero
 
@@ -251,12 +251,12 @@ def _select_lanes(pred, new: list, old: list) -> list:
 
 
 def _move_to(x, dim: int | None, dst: int):
-    return x if dim is None else _factories.moveaxis(x, dim, dst)
+    return x if dim is None else shape.moveaxis(x, dim, dst)
 
 
 def _batched(x, dim: int | None, want: bool, axis_size: int):
     """`x` with its batch axis at 0 if `want` (broadcasting an unbatched `x`), else as is."""
-    return _factories.bdim_at_front(x, dim, axis_size) if want else x
+    return shape.bdim_at_front(x, dim, axis_size) if want else x
 
 
 def _check_operands(prim: str, what: str, avals, invars) -> None:

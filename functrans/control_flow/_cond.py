@@ -13,7 +13,8 @@ import numpy as np
 from functrans import core, errors, evaluate, ir, pretty
 from functrans.control_flow import _common
 from functrans.interpreters import ad, batching, optimize
-from functrans.primitives import _factories, elementwise
+from functrans.primitives import _helpers, comparison
+from functrans.primitives import shape as shape_prims
 
 Zero = ir.Zero
 UndefPrimal = ir.UndefPrimal
@@ -39,10 +40,10 @@ def _cond_impl(index, *ops, branches):
 @cond_p.def_abstract_eval
 def _cond_abstract_eval(index, *ops, branches):
     if index.shape != () or index.dtype.kind not in "biu":
-        raise _factories.shape_error("cond", "the index must be a bool or integer scalar",
+        raise _helpers.shape_error("cond", "the index must be a bool or integer scalar",
                                      index)
     if index.dtype.kind == "b" and len(branches) != 2:
-        raise _factories.shape_error("cond", f"a bool index needs 2 branches, got "
+        raise _helpers.shape_error("cond", f"a bool index needs 2 branches, got "
                                      f"{len(branches)}", index)
     for k, b in enumerate(branches):
         _common._check_operands("cond", f"branch {k}", list(ops), b.invars)
@@ -127,7 +128,7 @@ def _cond_batch_index(index, index_dim, ops, op_dims, axis_size, branches):
     for b in branches:
         closed = batching.batch_jaxpr(_common._closed(b), axis_size, op_dims, out_dims)[0]
         outs.append(evaluate.eval_jaxpr(closed.jaxpr, closed.consts, *ops))
-    index = _factories.moveaxis(index, index_dim, 0)
+    index = shape_prims.moveaxis(index, index_dim, 0)
     static = [j for j, k in enumerate(owners) if k is None]
     if core.get_aval(index).dtype.kind == "b":
         picked = _common._select_lanes(index, [outs[1][j] for j in static],
@@ -136,7 +137,7 @@ def _cond_batch_index(index, index_dim, ops, op_dims, axis_size, branches):
         # An integer index is clamped into range, as `switch` does: branch k for index <= k.
         picked = [outs[-1][j] for j in static]
         for k in range(len(branches) - 2, -1, -1):
-            at_most_k = elementwise.le(index, np.array(k, core.get_aval(index).dtype)[()])
+            at_most_k = comparison.le(index, np.array(k, core.get_aval(index).dtype)[()])
             picked = _common._select_lanes(at_most_k, [outs[k][j] for j in static], picked)
     it = iter(picked)
     return [next(it) if k is None else outs[k][j] for j, k in enumerate(owners)], out_dims

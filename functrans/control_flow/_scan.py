@@ -14,7 +14,8 @@ import numpy as np
 from functrans import core, dtypes, errors, evaluate, ir
 from functrans.control_flow import _common
 from functrans.interpreters import ad, batching, optimize
-from functrans.primitives import _factories, elementwise, reductions
+from functrans.primitives import _helpers, comparison, elementwise, reductions
+from functrans.primitives import shape as shape_prims
 
 Zero = ir.Zero
 UndefPrimal = ir.UndefPrimal
@@ -71,12 +72,12 @@ def _scan_impl(*args, jaxpr, length, num_consts, num_carry, reverse):
 def _scan_abstract_eval(*avals, jaxpr, length, num_consts, num_carry, reverse):
     head, rest = _head(avals, length)
     if head and (head[0].shape != () or head[0].dtype.kind not in "iu"):
-        raise _factories.shape_error("scan", "the trip count of a dynamic-length scan must "
+        raise _helpers.shape_error("scan", "the trip count of a dynamic-length scan must "
                                      "be an integer scalar", head[0])
     consts, carry, xs = _common._split3(rest, num_consts, num_carry)
     for i, a in enumerate(xs):
         if a.ndim == 0 or (length is not None and a.shape[0] != length):
-            raise _factories.shape_error(
+            raise _helpers.shape_error(
                 "scan", f"scanned operand {i} must have a leading axis of length {length}", a)
     _common._check_operands("scan", "jaxpr",
                             consts + carry + [_common.unstacked_aval(a) for a in xs],
@@ -201,7 +202,7 @@ def _scan_batched_count(count, count_dim, consts, init, xs, body, reverse) -> li
     """A dynamic scan whose trip count differs per lane: run the largest count, and let each
     lane keep its carry on the trips beyond its own count (a trip counter tells which)."""
     num_carry = len(init)
-    counts = elementwise.convert_element_type(_factories.moveaxis(count, count_dim, 0),
+    counts = elementwise.convert_element_type(shape_prims.moveaxis(count, count_dim, 0),
                                               dtypes.int_)
     total = reductions.reduce_max(counts, (0,))
     sizes = [len(consts), 1, num_carry, 1, len(xs)]
@@ -209,7 +210,7 @@ def _scan_batched_count(count, count_dim, consts, init, xs, body, reverse) -> li
     def body_fn(*a):
         c, (cnt,), carry, (trip,), x = _common._chunks(a, sizes)
         outs = evaluate.eval_jaxpr(body.jaxpr, body.consts, *c, *carry, *x)
-        active = elementwise.lt(trip, cnt)
+        active = comparison.lt(trip, cnt)
         nxt = elementwise.add(trip, np.array(-1 if reverse else 1, dtypes.int_)[()])
         return _common._select_lanes(active, outs[:num_carry], carry) + [nxt] + outs[num_carry:]
 

@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 from functrans import core, dtypes, errors, evaluate, ir, tree_util
 from functrans.custom_derivatives import _args, _common, _vjp_lin
 from functrans.interpreters import batching
-from functrans.primitives import _factories
+from functrans.primitives import _helpers
+from functrans.primitives import shape as shape_prims
 
 custom_vjp_call_p = core.HigherOrderPrimitive("custom_vjp_call", multiple_results=True)
 
@@ -146,7 +147,7 @@ def _bwd_leaves(got, in_tree, in_avals, name: str) -> list:
     for i, (ct, tree) in enumerate(zip(got, arg_trees, strict=True)):
         arg_avals = [next(avals) for _ in range(tree.num_leaves)]
         if ct is None:
-            leaves += [_factories.zeros_like_aval(a.strip_weak()) for a in arg_avals]
+            leaves += [_helpers.zeros_like_aval(a.strip_weak()) for a in arg_avals]
             continue
         flat, ct_tree = tree_util.tree_flatten(ct)
         if ct_tree != tree:
@@ -227,7 +228,7 @@ def _custom_vjp_jvp(primals, tangents, *, call_jaxpr, rules, num_consts):
 
 def _custom_vjp_batch(args, dims, *, axis_size, call_jaxpr, rules, num_consts):
     consts, xs = args[:num_consts], args[num_consts:]
-    xs = [_factories.bdim_at_front(x, d, axis_size)
+    xs = [shape_prims.bdim_at_front(x, d, axis_size)
           for x, d in zip(xs, dims[num_consts:], strict=True)]
     in_dims = list(dims[:num_consts]) + [0] * len(xs)
     out_dims = [0] * len(call_jaxpr.outvars)

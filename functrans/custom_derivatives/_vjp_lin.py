@@ -15,7 +15,8 @@ import numpy as np
 from functrans import core, errors, evaluate, ir
 from functrans.custom_derivatives import _common
 from functrans.interpreters import ad
-from functrans.primitives import _factories
+from functrans.primitives import _helpers
+from functrans.primitives import shape as shape_prims
 
 custom_vjp_lin_p = core.Primitive("custom_vjp_lin", multiple_results=True)
 
@@ -41,7 +42,7 @@ class LinBwd:
 
     def __call__(self, res: list, cts: list) -> list:
         it = iter(cts)
-        full = [next(it) if m else _factories.zeros_like_aval(a)
+        full = [next(it) if m else _helpers.zeros_like_aval(a)
                 for a, m in zip(self.out_avals, self.out_mask, strict=True)]
         # The call's consts and the nondiff arguments lead the residual operands.
         nc, nn = self.num_consts, self.rules.num_nondiff
@@ -139,7 +140,7 @@ def _lin_transpose(cts, *args, bwd, num_res, out_avals):
 def _lin_batch(args, dims, *, axis_size, bwd, num_res, out_avals):
     res, ts = args[:num_res], args[num_res:]
     res_dims = list(dims[:num_res])
-    ts = [_factories.bdim_at_front(t, d, axis_size)
+    ts = [shape_prims.bdim_at_front(t, d, axis_size)
           for t, d in zip(ts, dims[num_res:], strict=True)]
     res_avals = [_common.unbatched(core.get_aval(r), d) for r, d in zip(res, res_dims, strict=True)]
     batched_bwd = _BatchedBwd(bwd, res_avals, res_dims, list(out_avals), axis_size)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from functrans import core, errors, evaluate, ir
-from functrans.primitives import _factories, shape
+from functrans.primitives import shape
 
 
 def batch_jaxpr(closed: ir.ClosedJaxpr, axis_size: int, in_dims: Sequence[int | None],
@@ -98,4 +98,4 @@ def _move_batch_axis(x, have: int | None, want: int | None, axis_size: int, inde
         out_shape.insert(want, axis_size)
         keep = tuple(d for d in range(aval.ndim + 1) if d != want)
         return shape.broadcast_in_dim(x, tuple(out_shape), keep)
-    return _factories.moveaxis(x, have, want)
+    return shape.moveaxis(x, have, want)

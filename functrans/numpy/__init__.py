@@ -47,8 +47,6 @@ from functrans.numpy._creation import (  # noqa: F401
 )
 from functrans.numpy._indexing import take as take
 from functrans.numpy._join import (  # noqa: F401
-    atleast_1d,
-    atleast_2d,
     concatenate,
     hstack,
     repeat,
@@ -84,6 +82,8 @@ from functrans.numpy._reductions import (  # noqa: F401
     var,
 )
 from functrans.numpy._shape import (  # noqa: F401
+    atleast_1d,
+    atleast_2d,
     broadcast_arrays,
     broadcast_to,
     diag,

@@ -31,48 +31,6 @@ nan = np.nan
 newaxis = None
 
 
-def _contains_tracer(obj) -> bool:
-    if isinstance(obj, core.Tracer):
-        return True
-    return isinstance(obj, (list, tuple)) and any(_contains_tracer(x) for x in obj)
-
-
-def _flatten_nested(obj, leaves: list) -> tuple[int, ...]:
-    """Append the leaves of a nested list to `leaves`; return the lengths of its levels."""
-    if not isinstance(obj, (list, tuple)):
-        leaves.append(_util.as_operand(obj, "asarray"))
-        return ()
-    inner = [_flatten_nested(x, leaves) for x in obj]
-    if not obj or any(s != inner[0] for s in inner):
-        raise errors.FunctransValueError(
-            "asarray: a list holding traced values must be non-empty and regular (equal "
-            "lengths at each level).")
-    return (len(obj), *inner[0])
-
-
-def _stack_nested(obj):
-    """A nested list holding traced values as one traced array (stacked, as JAX does).
-
-    All leaves are promoted together first. Python scalars inside a list are not weak here:
-    `numpy.array([np.float32(1), 1.0])` is float64, so `[f32_tracer, 1.0]` is float64 too.
-    """
-    leaves: list = []
-    lengths = _flatten_nested(obj, leaves)
-    leaves = [np.asarray(v) if isinstance(v, (bool, int, float)) else v for v in leaves]
-    leaves, _, _ = _util.promote(*leaves)
-    stacked = _join.stack(leaves)
-    return _shape.reshape(stacked, lengths + _util.aval(stacked).shape[1:])
-
-
-def _check_numeric(arr: np.ndarray, fname: str) -> np.ndarray:
-    if arr.dtype.kind not in "biuf":
-        raise errors.FunctransTypeError(
-            f"{fname}: cannot make an array of dtype {arr.dtype.name} from this input; "
-            "functrans supports bool, integer and floating arrays (complex numbers are not "
-            "supported yet).")
-    return arr
-
-
 def asarray(a, dtype=None, order=None, *, copy=None):
     """`a` as an array, as `numpy.asarray`; traced values stay traced.
 
@@ -92,12 +50,12 @@ def asarray(a, dtype=None, order=None, *, copy=None):
     """
     _shape._check_order("asarray", order)
     dtype = _util.check_dtype(dtype, "asarray")
-    if _contains_tracer(a):
-        x = a if isinstance(a, core.Tracer) else _stack_nested(a)
+    if _util.contains_tracer(a):
+        x = a if isinstance(a, core.Tracer) else _util.stack_nested(a)
         return x if dtype is None else _util.convert(x, dtype)
     if copy is None:
-        return _check_numeric(np.asarray(a, dtype=dtype), "asarray")
-    return _check_numeric(np.asarray(a, dtype=dtype, copy=copy), "asarray")
+        return _util.check_numeric(np.asarray(a, dtype=dtype), "asarray")
+    return _util.check_numeric(np.asarray(a, dtype=dtype, copy=copy), "asarray")
 
 
 def array(object, dtype=None, *, copy=True, order="K", ndmin=0):
@@ -118,9 +76,9 @@ def array(object, dtype=None, *, copy=True, order="K", ndmin=0):
       (1, 1, 2)
     """
     _shape._check_order("array", order)
-    if not _contains_tracer(object):
+    if not _util.contains_tracer(object):
         dtype = _util.check_dtype(dtype, "array")
-        return _check_numeric(np.array(object, dtype=dtype, copy=copy, ndmin=ndmin), "array")
+        return _util.check_numeric(np.array(object, dtype=dtype, copy=copy, ndmin=ndmin), "array")
     x = asarray(object, dtype=dtype)
     aval = _util.aval(x)
     if aval.ndim < ndmin:
@@ -181,7 +139,7 @@ def full(shape, fill_value, dtype=None):
     if isinstance(fill_value, core.Tracer):
         value = fill_value if dtype is None else _util.convert(fill_value, dtype)
         return _util.broadcast_to_shape(value, shape, "full")
-    return _check_numeric(np.full(shape, fill_value, dtype), "full")
+    return _util.check_numeric(np.full(shape, fill_value, dtype), "full")
 
 
 def _like(fname: str, a, dtype, shape):

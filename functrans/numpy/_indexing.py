@@ -14,8 +14,8 @@ import operator
 import numpy as np
 
 from functrans import core, errors
-from functrans.numpy import _shape, _ufuncs, _util
-from functrans.primitives import indexing
+from functrans.numpy import _creation, _shape, _ufuncs, _util
+from functrans.primitives import indexing, slicing
 from functrans.primitives import shape as shape_prims
 
 _MASK_HINT = ("Its result's shape would depend on the mask's values, which are unknown while "
@@ -49,7 +49,6 @@ def _classify(item):
     if isinstance(item, (int, np.integer)):
         return "int", operator.index(item)
     if isinstance(item, (list, tuple)):
-        from functrans.numpy import _creation
         arr = _creation.asarray(item)
         if isinstance(arr, np.ndarray) and arr.size == 0:
             arr = arr.astype(np.int64)   # x[[]] selects nothing (NumPy's empty int index)
@@ -228,8 +227,8 @@ def _basic(x, shape, entries):
         limits.append(start + (count - 1) * step + 1 if count else start)
         strides.append(step)
     if flips:
-        x = shape_prims.rev(x, tuple(flips))
-    return shape_prims.slice(x, tuple(starts), tuple(limits), tuple(strides)), sizes
+        x = slicing.rev(x, tuple(flips))
+    return slicing.slice(x, tuple(starts), tuple(limits), tuple(strides)), sizes
 
 
 def _gather(y, dims: list[int], indices: list, adjacent: bool):

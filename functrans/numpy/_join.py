@@ -1,10 +1,10 @@
-"""Joining, splitting, tiling and repeating functions of `functrans.numpy`.
+"""Joining and splitting in `functrans.numpy`: concatenate, stack, hstack, vstack, split,
+tile and repeat, built from the shape and slicing primitives.
 
-Owns `concatenate`, `stack`, `hstack`, `vstack`, `atleast_1d`/`atleast_2d`, `split`, `tile`
-and `repeat`, with NumPy's argument conventions for them (sequences of arrays, sections for
-`split`, `reps` for `tile`, counts for `repeat`) and their errors. Every function works on
-NumPy arrays (evaluating at once) and on traced values alike. Does not own reshaping,
-transposing and the diagonal functions (`_shape`), indexing (`_indexing`) or creation.
+Owns NumPy's argument conventions for them (sections for `split`, `reps` for `tile`,
+`repeats` for `repeat`, promotion of the joined arrays) and their errors. Every function
+works on NumPy arrays (evaluating at once) and on traced values alike. Does not own reshaping
+or transposing (`_shape`).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import numpy as np
 
 from functrans import core, errors
 from functrans.numpy import _shape, _util
-from functrans.primitives import indexing
+from functrans.primitives import indexing, slicing
 from functrans.primitives import shape as shape_prims
 
 
@@ -65,7 +65,7 @@ def concatenate(arrays, axis=0, out=None, *, dtype=None, casting=None):
             shapes = ", ".join(str(b.shape) for b in avals)
             raise errors.FunctransValueError(
                 f"concatenate: all shapes must match except along axis {axis}; got {shapes}.")
-    return shape_prims.concatenate(arrays, axis)
+    return slicing.concatenate(arrays, axis)
 
 
 def stack(arrays, axis=0, out=None, *, dtype=None, casting=None):
@@ -93,34 +93,7 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting=None):
             f"stack: all input arrays must have the same shape, got {sorted(shapes)}.")
     ndim = _util.aval(arrays[0]).ndim
     axis = _util.canonicalize_axis(axis, ndim + 1, "stack")
-    return shape_prims.concatenate([_shape.expand_dims(x, axis) for x in arrays], axis)
-
-
-def atleast_1d(a):
-    """`a` with at least one axis (a 0-d array becomes shape (1,)), as `numpy.atleast_1d`.
-
-    Example:
-      >>> fnp.atleast_1d(3.0)
-      array([3.])
-
-    Difference from NumPy: one argument only (NumPy also takes several and returns a list).
-    """
-    a = _util.as_array(a, "atleast_1d")
-    return a if _util.aval(a).ndim >= 1 else shape_prims.reshape(a, (1,))
-
-
-def atleast_2d(a):
-    """`a` with at least two axes (new axes in front), as `numpy.atleast_2d`.
-
-    Example:
-      >>> fnp.atleast_2d(np.array([1.0, 2.0])).shape
-      (1, 2)
-
-    Difference from NumPy: one argument only (NumPy also takes several and returns a list).
-    """
-    a = atleast_1d(a)
-    aval = _util.aval(a)
-    return a if aval.ndim >= 2 else shape_prims.reshape(a, (1, *aval.shape))
+    return slicing.concatenate([_shape.expand_dims(x, axis) for x in arrays], axis)
 
 
 def hstack(tup, *, dtype=None):
@@ -137,7 +110,7 @@ def hstack(tup, *, dtype=None):
       >>> fnp.hstack([np.array([1, 2]), np.array([3])])
       array([1, 2, 3])
     """
-    arrays = [atleast_1d(x) for x in _joinable("hstack", tup, dtype)]
+    arrays = [_shape.atleast_1d(x) for x in _joinable("hstack", tup, dtype)]
     return concatenate(arrays, axis=0 if _util.aval(arrays[0]).ndim == 1 else 1)
 
 
@@ -156,14 +129,14 @@ def vstack(tup, *, dtype=None):
       array([[1, 2],
              [3, 4]])
     """
-    return concatenate([atleast_2d(x) for x in _joinable("vstack", tup, dtype)], axis=0)
+    return concatenate([_shape.atleast_2d(x) for x in _joinable("vstack", tup, dtype)], axis=0)
 
 
 def _slice_axis(a, axis: int, start: int, stop: int):
     aval = _util.aval(a)
     starts = tuple(start if d == axis else 0 for d in range(aval.ndim))
     limits = tuple(stop if d == axis else n for d, n in enumerate(aval.shape))
-    return shape_prims.slice(a, starts, limits)
+    return slicing.slice(a, starts, limits)
 
 
 def split(ary, indices_or_sections, axis=0):

@@ -15,7 +15,8 @@ import numpy as np
 
 from functrans import core, dtypes, errors
 from functrans.numpy import _reductions, _shape, _ufuncs, _util
-from functrans.primitives import linalg, reductions
+from functrans.primitives import linalg
+from functrans.primitives import shape as shape_prims
 
 
 def _operands(fname: str, *xs, dtype=None) -> list:
@@ -378,7 +379,7 @@ def _sum_labels(x, spec: str, keep):
     axes = tuple(d for d, c in enumerate(spec) if c not in keep)
     if not axes:
         return x, spec
-    return reductions.reduce_sum(x, axes), "".join(c for c in spec if c in keep)
+    return shape_prims.reduce_sum(x, axes), "".join(c for c in spec if c in keep)
 
 
 def _einsum_contract(ops, specs, out_spec: str):

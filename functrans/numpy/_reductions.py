@@ -81,9 +81,9 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=
         shape = a._var.aval.shape
         if a._var.aval.dtype.kind == "f":
             # A float sum accumulates in its own dtype: no convert, all axes.
-            return reductions.reduce_sum_p.bind(a, axes=tuple(range(len(shape)))) if shape else a
+            return shape_prims.reduce_sum_p.bind(a, axes=tuple(range(len(shape)))) if shape else a
     _util.check_unsupported("sum", out=out, initial=initial, where=where)
-    return _reduce("sum", reductions.reduce_sum, a, axis, keepdims, dtype, accumulate=True)
+    return _reduce("sum", shape_prims.reduce_sum, a, axis, keepdims, dtype, accumulate=True)
 
 
 def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):

@@ -1,10 +1,9 @@
-"""Shape functions of `functrans.numpy`: reshaping, transposing, broadcasting, flipping, the
-diagonal/triangle functions and the shape queries, built from the shape primitives.
+"""Shape functions of `functrans.numpy`: reshaping, transposing, broadcasting, flipping and
+the diagonal/triangle functions, built from the shape primitives.
 
-Owns NumPy's argument conventions for them (-1 in shapes, negative axes, `order`) and their
-errors. Every function works on NumPy arrays (evaluating at once) and on traced values alike.
-Does not own joining, splitting, tiling and repeating (`_join`), indexing (`_indexing`) or
-creation.
+Owns NumPy's argument conventions (-1 in shapes, negative axes) and their errors. Every
+function works on NumPy arrays (evaluating at once) and on traced values alike. Does not own
+joining, splitting, tiling and repeating (`_join`), indexing (`_indexing`) or creation.
 """
 from __future__ import annotations
 
@@ -16,6 +15,7 @@ import numpy as np
 from functrans import errors
 from functrans.numpy import _ufuncs, _util
 from functrans.primitives import shape as shape_prims
+from functrans.primitives import slicing
 
 
 def _check_order(fname: str, order) -> None:
@@ -257,6 +257,33 @@ def broadcast_arrays(*args):
     return [_util.broadcast_to_shape(x, shape, "broadcast_arrays") for x in arrays]
 
 
+def atleast_1d(a):
+    """`a` with at least one axis (a 0-d array becomes shape (1,)), as `numpy.atleast_1d`.
+
+    Example:
+      >>> fnp.atleast_1d(3.0)
+      array([3.])
+
+    Difference from NumPy: one argument only (NumPy also takes several and returns a list).
+    """
+    a = _util.as_array(a, "atleast_1d")
+    return a if _util.aval(a).ndim >= 1 else shape_prims.reshape(a, (1,))
+
+
+def atleast_2d(a):
+    """`a` with at least two axes (new axes in front), as `numpy.atleast_2d`.
+
+    Example:
+      >>> fnp.atleast_2d(np.array([1.0, 2.0])).shape
+      (1, 2)
+
+    Difference from NumPy: one argument only (NumPy also takes several and returns a list).
+    """
+    a = atleast_1d(a)
+    aval = _util.aval(a)
+    return a if aval.ndim >= 2 else shape_prims.reshape(a, (1, *aval.shape))
+
+
 def flip(m, axis=None):
     """Reverse the order of elements along `axis` (all axes when None), as `numpy.flip`.
 
@@ -272,7 +299,7 @@ def flip(m, axis=None):
       array([3, 2, 1])
     """
     m = _util.as_array(m, "flip")
-    return shape_prims.rev(m, _util.canonicalize_axes(axis, _util.aval(m).ndim, "flip"))
+    return slicing.rev(m, _util.canonicalize_axes(axis, _util.aval(m).ndim, "flip"))
 
 
 def diagonal(a, offset=0, axis1=0, axis2=1):
@@ -312,7 +339,7 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     # In the flattened plane, element (r, r + offset) sits at r * (cols + 1) + offset.
     start = offset if offset >= 0 else -offset * cols
     nb = len(batch)
-    return shape_prims.slice(flat, (0,) * nb + (start,),
+    return slicing.slice(flat, (0,) * nb + (start,),
                              (*batch, start + (count - 1) * (cols + 1) + 1),
                              (1,) * nb + (cols + 1,))
 
@@ -347,7 +374,7 @@ def diag(v, k=0):
     # In the flattened (n, n) result, v[i] sits at first + i * (n + 1): interior padding n.
     first = k if k >= 0 else -k * n
     last = first + (m - 1) * (n + 1)
-    padded = shape_prims.pad(v, 0, ((first, n * n - last - 1, n),))
+    padded = slicing.pad(v, 0, ((first, n * n - last - 1, n),))
     return shape_prims.reshape(padded, (n, n))
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from functrans import core, dtypes, errors
 from functrans.numpy import _util
-from functrans.primitives import elementwise
+from functrans.primitives import comparison, elementwise, transcendental
 
 _KIND_NAMES = {"b": "bool", "i": "integer", "u": "unsigned integer", "f": "floating"}
 
@@ -65,21 +65,13 @@ def _kind_error(name: str, dtype: np.dtype, hint: str = "") -> errors.FunctransT
         f"{name}: not supported for {kind} operands (dtype {dtype.name}){hint}.")
 
 
-def _prim(prim: str | Callable) -> Callable:
-    # Resolved at call time: the primitive modules may still be importing when this one is.
-    return prim if callable(prim) else getattr(elementwise, prim)
+def _operation(prim: core.Primitive | Callable) -> Callable:
+    """What a table row applies: a primitive's own `bind` (its wrapper without params is that
+    bind, one call less), or a function written here."""
+    return prim.bind if isinstance(prim, core.Primitive) else prim
 
 
-def _binder(prim: str | Callable) -> Callable:
-    """What `_prim(prim)` does, for the fast paths: the primitive's own `bind` when `prim`
-    names a wrapper `elementwise.<name>(...) = <name>_p.bind(...)` (one call less)."""
-    if callable(prim):
-        return prim
-    p = getattr(elementwise, prim.rstrip("_") + "_p", None)
-    return p.bind if isinstance(p, core.Primitive) else _prim(prim)
-
-
-def _unary(name: str, prim: str | Callable, summary: str, *, kinds: str = "f",
+def _unary(name: str, prim: core.Primitive | Callable, summary: str, *, kinds: str = "f",
            identity: str = "", inexact: bool = False, hint: str = "",
            example: tuple = _EX_F) -> Callable:
     """A one-operand ufunc: `inexact` promotes ints/bools to float64 first; dtype kinds in
@@ -87,15 +79,12 @@ def _unary(name: str, prim: str | Callable, summary: str, *, kinds: str = "f",
 
     # Dtype kinds of a tracer that go straight to the primitive (no conversion, no error).
     fast_kinds = "f" if inexact else "".join(k for k in kinds if k not in identity)
-    bind = None
+    op = _operation(prim)
 
     def ufunc(x, /, *, out=None, where=None):
         if (type(x) is core.Tracer and out is None and where is None and _util.FAST_PATHS
                 and x._var.aval.dtype.kind in fast_kinds):
-            nonlocal bind
-            if bind is None:
-                bind = _binder(prim)
-            return bind(x)
+            return op(x)
         _util.check_unsupported(name, out=out, where=where)
         x = _util.as_operand(x, name)
         if inexact:
@@ -105,15 +94,16 @@ def _unary(name: str, prim: str | Callable, summary: str, *, kinds: str = "f",
             return x
         if kind not in kinds:
             raise _kind_error(name, _util.aval(x).dtype, hint)
-        return _prim(prim)(x)
+        return op(x)
 
     ufunc.__name__ = ufunc.__qualname__ = name
     ufunc.__doc__ = _doc(name, summary, _ARG1, example, _FLOAT_NOTE if inexact else "")
     return ufunc
 
 
-def _binary(name: str, prim: str, summary: str, *, kinds: str = "iuf", bool_prim: str = "",
-            inexact: bool = False, hint: str = "", example: tuple = _EX_FF) -> Callable:
+def _binary(name: str, prim: core.Primitive, summary: str, *, kinds: str = "iuf",
+            bool_prim: core.Primitive | None = None, inexact: bool = False, hint: str = "",
+            example: tuple = _EX_FF) -> Callable:
     """A two-operand ufunc: operands promoted and broadcast, then one primitive.
 
     `inexact` promotes integer results to float64; `bool_prim` is used for bool operands
@@ -122,39 +112,37 @@ def _binary(name: str, prim: str, summary: str, *, kinds: str = "iuf", bool_prim
 
     # Result dtype kinds of the fast path: those that bind a primitive (the others raise).
     fast_kinds = "f" if inexact else kinds + ("b" if bool_prim else "")
-    binds = None
+    op = prim.bind
+    bool_op = bool_prim.bind if bool_prim is not None else None
 
     def ufunc(x1, x2, /, *, out=None, where=None):
         if out is None and where is None and _util.FAST_PATHS:
             fast = _util.fast_binary_operands(x1, x2, fast_kinds)
             if fast is not None:
-                nonlocal binds
-                if binds is None:
-                    binds = (_binder(prim), _binder(bool_prim) if bool_prim else None)
-                if fast[2].kind == "b" and bool_prim:
-                    return binds[1](fast[0], fast[1])
-                return binds[0](fast[0], fast[1])
+                if fast[2].kind == "b" and bool_op is not None:
+                    return bool_op(fast[0], fast[1])
+                return op(fast[0], fast[1])
         _util.check_unsupported(name, out=out, where=where)
         (x, y), dtype = _util.elementwise_operands(name, x1, x2, inexact=inexact)
-        if dtype.kind == "b" and bool_prim:
-            return getattr(elementwise, bool_prim)(x, y)
+        if dtype.kind == "b" and bool_op is not None:
+            return bool_op(x, y)
         if dtype.kind not in kinds:
             raise _kind_error(name, dtype, hint)
-        return getattr(elementwise, prim)(x, y)
+        return op(x, y)
 
     ufunc.__name__ = ufunc.__qualname__ = name
     ufunc.__doc__ = _doc(name, summary, _ARG2, example, _FLOAT_NOTE if inexact else "")
     return ufunc
 
 
-def _logical(name: str, prim: str, summary: str) -> Callable:
+def _logical(name: str, prim: core.Primitive, summary: str) -> Callable:
     """A logical ufunc: nonzero operands count as True; the result is bool."""
 
     def ufunc(x1, x2, /, *, out=None, where=None):
         _util.check_unsupported(name, out=out, where=where)
         x, y = _to_bool(x1, name), _to_bool(x2, name)
         (x, y), _ = _util.elementwise_operands(name, x, y)
-        return getattr(elementwise, prim)(x, y)
+        return prim.bind(x, y)
 
     ufunc.__name__ = ufunc.__qualname__ = name
     ufunc.__doc__ = _doc(name, summary, _ARG2, _EX_BB)
@@ -174,36 +162,40 @@ def _to_bool(x, name: str = "bool conversion"):
 _NO_BOOL = ("; NumPy does not define it for bool either: use logical_not / ~ or convert with "
             "astype")
 
-sin = _unary("sin", "sin", "Elementwise sine", inexact=True)
-cos = _unary("cos", "cos", "Elementwise cosine", inexact=True)
-tan = _unary("tan", "tan", "Elementwise tangent", inexact=True)
-arcsin = _unary("arcsin", "asin", "Elementwise inverse sine", inexact=True)
-arccos = _unary("arccos", "acos", "Elementwise inverse cosine", inexact=True)
-arctan = _unary("arctan", "atan", "Elementwise inverse tangent", inexact=True)
-sinh = _unary("sinh", "sinh", "Elementwise hyperbolic sine", inexact=True)
-cosh = _unary("cosh", "cosh", "Elementwise hyperbolic cosine", inexact=True)
-tanh = _unary("tanh", "tanh", "Elementwise hyperbolic tangent", inexact=True)
-exp = _unary("exp", "exp", "Elementwise e**x", inexact=True)
-exp2 = _unary("exp2", "exp2", "Elementwise 2**x", inexact=True)
-expm1 = _unary("expm1", "expm1", "Elementwise exp(x) - 1, accurate near 0", inexact=True)
-log = _unary("log", "log", "Elementwise natural logarithm", inexact=True)
-log2 = _unary("log2", "log2", "Elementwise base-2 logarithm", inexact=True)
-log10 = _unary("log10", "log10", "Elementwise base-10 logarithm", inexact=True)
-log1p = _unary("log1p", "log1p", "Elementwise log(1 + x), accurate near 0", inexact=True)
-sqrt = _unary("sqrt", "sqrt", "Elementwise square root", inexact=True)
-cbrt = _unary("cbrt", "cbrt", "Elementwise cube root", inexact=True)
-negative = _unary("negative", "neg", "Elementwise negation", kinds="iuf", hint=_NO_BOOL)
+sin = _unary("sin", transcendental.sin_p, "Elementwise sine", inexact=True)
+cos = _unary("cos", transcendental.cos_p, "Elementwise cosine", inexact=True)
+tan = _unary("tan", transcendental.tan_p, "Elementwise tangent", inexact=True)
+arcsin = _unary("arcsin", transcendental.asin_p, "Elementwise inverse sine", inexact=True)
+arccos = _unary("arccos", transcendental.acos_p, "Elementwise inverse cosine", inexact=True)
+arctan = _unary("arctan", transcendental.atan_p, "Elementwise inverse tangent", inexact=True)
+sinh = _unary("sinh", transcendental.sinh_p, "Elementwise hyperbolic sine", inexact=True)
+cosh = _unary("cosh", transcendental.cosh_p, "Elementwise hyperbolic cosine", inexact=True)
+tanh = _unary("tanh", transcendental.tanh_p, "Elementwise hyperbolic tangent", inexact=True)
+exp = _unary("exp", transcendental.exp_p, "Elementwise e**x", inexact=True)
+exp2 = _unary("exp2", transcendental.exp2_p, "Elementwise 2**x", inexact=True)
+expm1 = _unary("expm1", transcendental.expm1_p,
+               "Elementwise exp(x) - 1, accurate near 0", inexact=True)
+log = _unary("log", transcendental.log_p, "Elementwise natural logarithm", inexact=True)
+log2 = _unary("log2", transcendental.log2_p, "Elementwise base-2 logarithm", inexact=True)
+log10 = _unary("log10", transcendental.log10_p, "Elementwise base-10 logarithm", inexact=True)
+log1p = _unary("log1p", transcendental.log1p_p,
+               "Elementwise log(1 + x), accurate near 0", inexact=True)
+sqrt = _unary("sqrt", transcendental.sqrt_p, "Elementwise square root", inexact=True)
+cbrt = _unary("cbrt", transcendental.cbrt_p, "Elementwise cube root", inexact=True)
+negative = _unary("negative", elementwise.neg_p, "Elementwise negation", kinds="iuf", hint=_NO_BOOL)
 positive = _unary("positive", lambda x: x, "Elementwise identity (+x)", kinds="iuf",
                   hint=_NO_BOOL)
-abs = _unary("abs", "abs", "Elementwise absolute value", kinds="if", identity="bu",
+abs = _unary("abs", transcendental.abs_p, "Elementwise absolute value", kinds="if", identity="bu",
              example=(np.array([-1.5, 2.0]),))
-absolute = _unary("absolute", "abs", "Elementwise absolute value", kinds="if", identity="bu",
+absolute = _unary("absolute", transcendental.abs_p,
+                  "Elementwise absolute value", kinds="if", identity="bu",
                   example=(np.array([-1.5, 2.0]),))
-sign = _unary("sign", "sign", "Elementwise sign (-1, 0 or 1; nan stays nan)", kinds="iuf",
+sign = _unary("sign", comparison.sign_p,
+              "Elementwise sign (-1, 0 or 1; nan stays nan)", kinds="iuf",
               hint=_NO_BOOL, example=(np.array([-1.5, 0.0, 2.0]),))
-floor = _unary("floor", "floor", "Elementwise floor", identity="biu",
+floor = _unary("floor", comparison.floor_p, "Elementwise floor", identity="biu",
                example=(np.array([-1.5, 2.5]),))
-ceil = _unary("ceil", "ceil", "Elementwise ceiling", identity="biu",
+ceil = _unary("ceil", comparison.ceil_p, "Elementwise ceiling", identity="biu",
               example=(np.array([-1.5, 2.5]),))
 def _square(x):
     # NumPy squares bools in int8 (True**2 == 1).
@@ -214,7 +206,7 @@ def _square(x):
 
 square = _unary("square", _square, "Elementwise x**2 (bool input gives int8, as NumPy)",
                 kinds="biuf")
-invert = _unary("invert", "not_", "Elementwise bitwise NOT (logical NOT for bool)",
+invert = _unary("invert", comparison.not_p, "Elementwise bitwise NOT (logical NOT for bool)",
                 kinds="biu", example=(np.array([True, False]),))
 bitwise_not = invert
 
@@ -263,7 +255,7 @@ def isfinite(x, /, *, out=None, where=None):
       array([ True, False, False])
     """
     _util.check_unsupported("isfinite", out=out, where=where)
-    return _float_test(x, "isfinite", elementwise.is_finite, True)
+    return _float_test(x, "isfinite", comparison.is_finite, True)
 
 
 def isnan(x, /, *, out=None, where=None):
@@ -281,7 +273,7 @@ def isnan(x, /, *, out=None, where=None):
       array([False,  True])
     """
     _util.check_unsupported("isnan", out=out, where=where)
-    return _float_test(x, "isnan", lambda v: elementwise.ne(v, v), False)
+    return _float_test(x, "isnan", lambda v: comparison.ne(v, v), False)
 
 
 def isinf(x, /, *, out=None, where=None):
@@ -299,7 +291,7 @@ def isinf(x, /, *, out=None, where=None):
       array([False,  True])
     """
     _util.check_unsupported("isinf", out=out, where=where)
-    return _float_test(x, "isinf", lambda v: equal(elementwise.abs(v), np.inf), False)
+    return _float_test(x, "isinf", lambda v: equal(transcendental.abs(v), np.inf), False)
 
 
 def _float_test(x, name: str, test: Callable, int_answer: bool):
@@ -328,7 +320,7 @@ def logical_not(x, /, *, out=None, where=None):
     _util.check_unsupported("logical_not", out=out, where=where)
     x = _util.as_operand(x, "logical_not")
     if _util.aval(x).dtype.kind == "b":
-        return elementwise.not_(x)
+        return comparison.not_(x)
     return equal(x, 0)
 
 
@@ -358,12 +350,12 @@ def round(a, decimals=0, out=None):
     if dtype.kind != "f":
         raise _kind_error("round", dtype, " with these decimals; convert to float first")
     if decimals == 0:
-        return elementwise.round(a)
+        return comparison.round(a)
     # A weak Python float keeps a's dtype (float32 stays float32), as in NumPy.
     scale = 10.0 ** (decimals if decimals > 0 else -decimals)
     if decimals > 0:
-        return true_divide(elementwise.round(multiply(a, scale)), scale)
-    return multiply(elementwise.round(true_divide(a, scale)), scale)
+        return true_divide(comparison.round(multiply(a, scale)), scale)
+    return multiply(comparison.round(true_divide(a, scale)), scale)
 
 
 around = round
@@ -371,38 +363,41 @@ around = round
 
 # --------------------------------------------------------------------------- binary functions
 
-add = _binary("add", "add", "Elementwise sum (logical OR for bools)", bool_prim="or_")
-subtract = _binary("subtract", "sub", "Elementwise difference",
+add = _binary("add", elementwise.add_p,
+              "Elementwise sum (logical OR for bools)", bool_prim=comparison.or_p)
+subtract = _binary("subtract", elementwise.sub_p, "Elementwise difference",
                    hint="; NumPy refuses it too: use logical_xor or ^ for bools")
-multiply = _binary("multiply", "mul", "Elementwise product (logical AND for bools)",
-                   bool_prim="and_")
-true_divide = _binary("true_divide", "div", "Elementwise true division", inexact=True)
-divide = _binary("divide", "div", "Elementwise true division", inexact=True)
-floor_divide = _binary("floor_divide", "floor_divide", "Elementwise floor division",
+multiply = _binary("multiply", elementwise.mul_p, "Elementwise product (logical AND for bools)",
+                   bool_prim=comparison.and_p)
+true_divide = _binary("true_divide", elementwise.div_p, "Elementwise true division", inexact=True)
+divide = _binary("divide", elementwise.div_p, "Elementwise true division", inexact=True)
+floor_divide = _binary("floor_divide", comparison.floor_divide_p, "Elementwise floor division",
                        hint="; convert bools to integers first", example=_EX_II)
-remainder = _binary("remainder", "rem", "Elementwise remainder with the sign of the divisor",
+remainder = _binary("remainder", comparison.rem_p,
+                    "Elementwise remainder with the sign of the divisor",
                     hint="; convert bools to integers first", example=_EX_II)
-mod = _binary("mod", "rem", "Elementwise remainder with the sign of the divisor",
+mod = _binary("mod", comparison.rem_p, "Elementwise remainder with the sign of the divisor",
               hint="; convert bools to integers first", example=_EX_II)
-maximum = _binary("maximum", "max", "Elementwise maximum (nan propagates)", kinds="biuf")
-minimum = _binary("minimum", "min", "Elementwise minimum (nan propagates)", kinds="biuf")
-arctan2 = _binary("arctan2", "atan2", "Elementwise arctan(x1 / x2) in the right quadrant",
+maximum = _binary("maximum", comparison.max_p, "Elementwise maximum (nan propagates)", kinds="biuf")
+minimum = _binary("minimum", comparison.min_p, "Elementwise minimum (nan propagates)", kinds="biuf")
+arctan2 = _binary("arctan2", transcendental.atan2_p,
+                  "Elementwise arctan(x1 / x2) in the right quadrant",
                   inexact=True)
-equal = _binary("equal", "eq", "Elementwise x1 == x2", kinds="biuf")
-not_equal = _binary("not_equal", "ne", "Elementwise x1 != x2", kinds="biuf")
-less = _binary("less", "lt", "Elementwise x1 < x2", kinds="biuf")
-less_equal = _binary("less_equal", "le", "Elementwise x1 <= x2", kinds="biuf")
-greater = _binary("greater", "gt", "Elementwise x1 > x2", kinds="biuf")
-greater_equal = _binary("greater_equal", "ge", "Elementwise x1 >= x2", kinds="biuf")
-bitwise_and = _binary("bitwise_and", "and_", "Elementwise bitwise AND", kinds="biu",
+equal = _binary("equal", comparison.eq_p, "Elementwise x1 == x2", kinds="biuf")
+not_equal = _binary("not_equal", comparison.ne_p, "Elementwise x1 != x2", kinds="biuf")
+less = _binary("less", comparison.lt_p, "Elementwise x1 < x2", kinds="biuf")
+less_equal = _binary("less_equal", comparison.le_p, "Elementwise x1 <= x2", kinds="biuf")
+greater = _binary("greater", comparison.gt_p, "Elementwise x1 > x2", kinds="biuf")
+greater_equal = _binary("greater_equal", comparison.ge_p, "Elementwise x1 >= x2", kinds="biuf")
+bitwise_and = _binary("bitwise_and", comparison.and_p, "Elementwise bitwise AND", kinds="biu",
                       example=_EX_II)
-bitwise_or = _binary("bitwise_or", "or_", "Elementwise bitwise OR", kinds="biu",
+bitwise_or = _binary("bitwise_or", comparison.or_p, "Elementwise bitwise OR", kinds="biu",
                      example=_EX_II)
-bitwise_xor = _binary("bitwise_xor", "xor", "Elementwise bitwise XOR", kinds="biu",
+bitwise_xor = _binary("bitwise_xor", comparison.xor_p, "Elementwise bitwise XOR", kinds="biu",
                       example=_EX_II)
-logical_and = _logical("logical_and", "and_", "Elementwise logical AND")
-logical_or = _logical("logical_or", "or_", "Elementwise logical OR")
-logical_xor = _logical("logical_xor", "xor", "Elementwise logical XOR")
+logical_and = _logical("logical_and", comparison.and_p, "Elementwise logical AND")
+logical_or = _logical("logical_or", comparison.or_p, "Elementwise logical OR")
+logical_xor = _logical("logical_xor", comparison.xor_p, "Elementwise logical XOR")
 
 
 def power(x1, x2, /, *, out=None, where=None):
@@ -447,7 +442,7 @@ def power(x1, x2, /, *, out=None, where=None):
         return elementwise.integer_pow(x, int(x2))
     (x, y), dtype = _util.elementwise_operands("power", x1, x2)
     if dtype.kind == "f":
-        return elementwise.pow(x, y)
+        return transcendental.pow(x, y)
     if dtype.kind in "iu":
         return _integer_power(x, y)
     raise _kind_error("power", dtype, "; convert bools to integers first")
@@ -565,4 +560,4 @@ def logaddexp(x1, x2, /, *, out=None, where=None):
     """
     _util.check_unsupported("logaddexp", out=out, where=where)
     (x, y), _ = _util.elementwise_operands("logaddexp", x1, x2, inexact=True)
-    return elementwise.logaddexp(x, y)
+    return transcendental.logaddexp(x, y)

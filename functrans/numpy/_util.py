@@ -13,7 +13,7 @@ import operator
 import numpy as np
 
 from functrans import core, dtypes, errors, ir
-from functrans.primitives import elementwise
+from functrans.primitives import elementwise, slicing
 from functrans.primitives import shape as shape_prims
 
 _SUPPORTED_KINDS = "biuf"
@@ -65,8 +65,10 @@ def as_operand(x, fname: str = "functrans.numpy"):
     if is_python_scalar(x):
         return x
     if isinstance(x, (list, tuple)):
-        from functrans.numpy import _creation
-        return _creation.asarray(x)
+        # What functrans.numpy.asarray(x) gives.
+        if contains_tracer(x):
+            return stack_nested(x)
+        return check_numeric(np.asarray(x), "asarray")
     if isinstance(x, complex):
         raise errors.FunctransTypeError(
             f"{fname}: complex argument {x!r} is not supported (complex numbers are not "
@@ -85,6 +87,55 @@ def as_array(x, fname: str = "functrans.numpy"):
     if is_python_scalar(x):
         return np.asarray(x)
     return x
+
+
+def contains_tracer(obj) -> bool:
+    if isinstance(obj, core.Tracer):
+        return True
+    return isinstance(obj, (list, tuple)) and any(contains_tracer(x) for x in obj)
+
+
+def _flatten_nested(obj, leaves: list) -> tuple[int, ...]:
+    """Append the leaves of a nested list to `leaves`; return the lengths of its levels."""
+    if not isinstance(obj, (list, tuple)):
+        leaves.append(as_operand(obj, "asarray"))
+        return ()
+    inner = [_flatten_nested(x, leaves) for x in obj]
+    if not obj or any(s != inner[0] for s in inner):
+        raise errors.FunctransValueError(
+            "asarray: a list holding traced values must be non-empty and regular (equal "
+            "lengths at each level).")
+    return (len(obj), *inner[0])
+
+
+def stack_nested(obj):
+    """A nested list holding traced values as one traced array (stacked, as JAX does).
+
+    All leaves are promoted together first. Python scalars inside a list are not weak here:
+    `numpy.array([np.float32(1), 1.0])` is float64, so `[f32_tracer, 1.0]` is float64 too.
+    The leaves are stacked as `functrans.numpy.stack` does (a new axis 0, one concatenate),
+    then reshaped to the nesting.
+    """
+    leaves: list = []
+    lengths = _flatten_nested(obj, leaves)
+    leaves = [np.asarray(v) if isinstance(v, (bool, int, float)) else v for v in leaves]
+    leaves, _, _ = promote(*leaves)
+    shapes = {aval(x).shape for x in leaves}
+    if len(shapes) != 1:
+        raise errors.FunctransValueError(
+            f"stack: all input arrays must have the same shape, got {sorted(shapes)}.")
+    (shape,) = shapes
+    stacked = slicing.concatenate([shape_prims.reshape(x, (1, *shape)) for x in leaves], 0)
+    return shape_prims.reshape(stacked, lengths + shape)
+
+
+def check_numeric(arr: np.ndarray, fname: str) -> np.ndarray:
+    if arr.dtype.kind not in "biuf":
+        raise errors.FunctransTypeError(
+            f"{fname}: cannot make an array of dtype {arr.dtype.name} from this input; "
+            "functrans supports bool, integer and floating arrays (complex numbers are not "
+            "supported yet).")
+    return arr
 
 
 def aval(x) -> ir.ShapedArray:

@@ -21,9 +21,13 @@ from __future__ import annotations
 import numpy as np
 
 from functrans import core, errors, ir
+from functrans.primitives import elementwise
+from functrans.primitives import shape as shape_prims
 
 identity_basis_p = core.Primitive("identity_basis")   # shape: tuple; dtype: np.dtype; offset: int
 identity_basis_p.always_staged = True
+identity_basis_p.op_table_exempt = ("bound only by jacfwd/jacrev under a trace, never by a "
+                                    "functrans.numpy op (tests/test_identity_basis.py covers it)")
 
 
 @identity_basis_p.def_impl
@@ -98,7 +102,6 @@ def _factor(atom, n: int, ctx):
     itself, `v` if `atom` is `broadcast_in_dim` of a vector `v` of shape (n,), else None."""
     if atom.aval.shape == ():
         return atom
-    from functrans.primitives import shape as shape_prims
     d = ctx.definition(atom)
     if d is None or d.primitive is not shape_prims.broadcast_in_dim_p:
         return None
@@ -113,7 +116,6 @@ def diagonal(atom, ctx):
     shape = atom.aval.shape
     if len(shape) != 2 or shape[0] != shape[1]:
         return None
-    from functrans.primitives import elementwise
     n = shape[0]
     factors = []
     for _ in range(_MAX_CHAIN + 1):
@@ -147,8 +149,6 @@ def simplify_dot(eqn, ctx):
     structural zero, `d[i] * y[i]` (or `y[i] * d[i]`), with `d` rounded exactly as the dense
     diagonal: so wherever the dense product is not NaN the result is equal (up to the sign
     of a zero), and it is NaN only where the dense product is. Else None."""
-    from functrans.primitives import elementwise
-    from functrans.primitives import shape as shape_prims
     (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
     if lb or rb or len(lc) != 1:
         return None

@@ -1,72 +1,196 @@
-"""Elementwise primitives: arithmetic, transcendental functions, comparisons, logic, `select`,
-`convert_element_type` and `stop_gradient`, each with all of its rules.
+"""Elementwise primitives every rule builds on, and the factories of all elementwise primitives.
+
+Owns: `unary_elementwise` / `binary_elementwise` (a whole elementwise primitive from one
+call: impl, shape rule, JVP, batching, FLOPs), the tangent and batching helpers they share,
+and the primitives neg, add, sub, mul, div, integer_pow, select, convert_element_type and
+stop_gradient, each with all of its rules; also the helper `full`.
+Comparisons, logic and rounding are in `comparison.py`, exp/log/trigonometric functions in
+`transcendental.py`; both are made by the factories here.
 
 Operands of one primitive share a dtype and a shape, except that a rank-0 operand may stand
 beside any shape (see docs/primitives.md). Nothing here broadcasts or promotes beyond that:
-`functrans.numpy` does. Every JVP is written with the wrappers of this module (never Python
+`functrans.numpy` does. Every JVP is written with primitive wrappers (never Python
 operators), so the same rule runs eagerly on NumPy values and while tracing.
-Does not own: broadcasting, reductions or transposes of shapes (`shape`, `reductions`).
 """
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 
 import numpy as np
 
 from functrans import core, dtypes, errors, ir
-from functrans.primitives import _factories
+from functrans.primitives import _helpers
+from functrans.primitives import shape as shape_prims
 
 Zero = ir.Zero
 UndefPrimal = ir.UndefPrimal
-unary = _factories.unary_elementwise
-binary = _factories.binary_elementwise
 
 
-def _scalar(value, like):
+def scalar_like(value, like):
     """The Python number `value` as a rank-0 constant of `like`'s dtype (primitives are strict)."""
     return core.get_aval(like).dtype.type(value)
 
 
-# --------------------------------------------------------------------------- unary: no derivative
-
-# Piecewise-constant or integer-valued: their tangents are symbolic zeros.
-sign_p = unary("sign", np.sign, kinds="fiu", differentiable=False)
-floor_p = unary("floor", np.floor, differentiable=False)
-ceil_p = unary("ceil", np.ceil, differentiable=False)
-round_p = unary("round", np.round, differentiable=False)   # half to even, as NumPy
-is_finite_p = unary("is_finite", np.isfinite, out_dtype=dtypes.bool_, differentiable=False)
-# np.invert is logical negation on bool and bitwise negation on integers.
-not_p = unary("not", np.invert, kinds="biu", differentiable=False)
+# --------------------------------------------------------------------------- tangent helpers
 
 
-def sign(x):
-    return sign_p.bind(x)
+def add_tangents(a, b):
+    """Sum of two tangents either of which may be a symbolic Zero."""
+    if isinstance(a, Zero):
+        return b
+    if isinstance(b, Zero):
+        return a
+    return add(a, b)
 
 
-def floor(x):
-    return floor_p.bind(x)
+def broadcast_to_aval(x, aval: ir.ShapedArray):
+    """A rank-0 `x` broadcast to `aval`'s shape (elementwise ops allow rank-0 operands)."""
+    if core.get_aval(x).shape == aval.shape:
+        return x
+    return shape_prims.broadcast_in_dim(x, aval.shape, ())
 
 
-def ceil(x):
-    return ceil_p.bind(x)
+def unbroadcast(ct, aval: ir.ShapedArray):
+    """The cotangent of a rank-0 operand that was broadcast in an elementwise op: a sum."""
+    ct_aval = core.get_aval(ct)
+    if ct_aval.shape == aval.shape:
+        return ct
+    return shape_prims.reduce_sum(ct, tuple(range(ct_aval.ndim)))
 
 
-def round(x):
-    return round_p.bind(x)
+# --------------------------------------------------------------------------- batching
 
 
-def is_finite(x):
-    return is_finite_p.bind(x)
+def elementwise_batcher(prim: core.Primitive) -> Callable:
+    """Batching for elementwise primitives: line up batch axes, broadcast what is unbatched."""
+
+    def batch(args, dims, *, axis_size, **params):
+        avals = [core.get_aval(x) for x in args]
+        rank = max(a.ndim - (d is not None) for a, d in zip(avals, dims, strict=True))
+        batched = [(a, d) for a, d in zip(avals, dims, strict=True) if d is not None]
+        first_dim = batched[0][1]
+        same = all(d == first_dim and a.ndim == rank + 1 for a, d in batched)
+        if same:
+            # Common case: every batched operand is full rank with the batch axis in one place.
+            out_shape = batched[0][0].shape
+            new = []
+            for x, a, d in zip(args, avals, dims, strict=True):
+                if d is None and a.ndim > 0:
+                    keep = tuple(i for i in range(rank + 1) if i != first_dim)
+                    x = shape_prims.broadcast_in_dim(x, out_shape, keep)
+                new.append(x)
+            return prim.bind(*new, **params), first_dim
+        # General case: batch axes to the front, then broadcast what does not fit.
+        core_shape = next(
+            tuple(n for i, n in enumerate(a.shape) if i != d)
+            for a, d in zip(avals, dims, strict=True) if a.ndim - (d is not None) == rank)
+        out_shape = (axis_size, *core_shape)
+        new = []
+        for x, a, d in zip(args, avals, dims, strict=True):
+            if d is not None:
+                x = shape_prims.moveaxis(x, d, 0)
+                if a.ndim == 1 and rank > 0:
+                    x = shape_prims.broadcast_in_dim(x, out_shape, (0,))
+            elif a.ndim > 0:
+                x = shape_prims.broadcast_in_dim(x, out_shape, tuple(range(1, rank + 1)))
+            new.append(x)
+        return prim.bind(*new, **params), 0
+
+    return batch
 
 
-def not_(x):
-    return not_p.bind(x)
+# --------------------------------------------------------------------------- factories
 
 
-# --------------------------------------------------------------------------- unary: neg
+def unary_elementwise(name: str, impl: Callable, jvp: Callable | None = None, *,
+                      kinds: str = "f", out_dtype: np.dtype | None = None,
+                      differentiable: bool = True) -> core.Primitive:
+    """An elementwise primitive of one operand.
+
+    Args:
+      name: what the IR prints.
+      impl: the NumPy function.
+      jvp: `jvp(t, x, out) -> tangent of out`, written with primitive wrappers; `t` is never a
+        symbolic Zero here. Omit with `differentiable=False` for piecewise-constant ops.
+      kinds: dtype kinds the operand may have ("f" floats, "i" ints, "b" bool, "u" unsigned).
+      out_dtype: fixed output dtype (e.g. bool for `is_finite`); default: the operand's.
+    """
+    prim = core.Primitive(name)
+    prim.def_impl(impl)
+
+    def abstract_eval(x):
+        _helpers.check_kind(name, x, kinds)
+        if out_dtype is not None:
+            return ir.ShapedArray(x.shape, out_dtype)
+        return x
+
+    prim.def_abstract_eval(abstract_eval)
+    if differentiable and jvp is not None:
+        def jvp_rule(primals, tangents):
+            (x,), (t,) = primals, tangents
+            out = prim.bind(x)
+            return out, jvp(t, x, out)
+        prim.def_jvp(jvp_rule)
+    else:
+        prim.def_nondifferentiable()
+    prim.def_batch(lambda args, dims, *, axis_size: (prim.bind(*args), dims[0]))
+    prim.def_flops(_helpers.output_size)
+    return prim
+
+
+def binary_elementwise(name: str, impl: Callable, jvps: tuple | None = None, *,
+                       kinds: str = "f", out_dtype: np.dtype | None = None) -> core.Primitive:
+    """An elementwise primitive of two operands of one dtype (a rank-0 operand broadcasts).
+
+    Args:
+      jvps: `(jvp_x, jvp_y)`, each `jvp_i(t, x, y, out) -> contribution to the tangent of out`
+        for the tangent `t` of operand i, or None when that operand's contribution is zero.
+        Omit `jvps` for a non-differentiable op (comparisons, integer ops).
+    """
+    prim = core.Primitive(name)
+    prim.def_impl(impl)
+
+    def abstract_eval(x, y):
+        if out_dtype is None and x.dtype is y.dtype and x.weak_type == y.weak_type \
+                and x.dtype.kind in kinds:
+            # The common case, without building a new type: equal types, or a rank-0 operand.
+            if x.shape == y.shape or not y.shape:
+                return x
+            if not x.shape:
+                return y
+        _helpers.check_kind(name, x, kinds)
+        if x.dtype != y.dtype:
+            raise _helpers.shape_error(name, "operands must have the same dtype; use "
+                                      "functrans.numpy, which promotes, or "
+                                      "convert_element_type", x, y)
+        shape = _helpers.elementwise_out_shape(name, x, y)
+        dtype = x.dtype if out_dtype is None else out_dtype
+        return ir.ShapedArray(shape, dtype, x.weak_type and y.weak_type and out_dtype is None)
+
+    prim.def_abstract_eval(abstract_eval)
+    if jvps is not None:
+        def jvp_rule(primals, tangents):
+            x, y = primals
+            out = prim.bind(x, y)
+            out_aval = core.get_aval(out)
+            t_out = Zero(out_aval)
+            for t, rule in zip(tangents, jvps, strict=True):
+                if rule is not None and not isinstance(t, Zero):
+                    t_out = add_tangents(t_out, broadcast_to_aval(rule(t, x, y, out), out_aval))
+            return out, t_out
+        prim.def_jvp(jvp_rule)
+    else:
+        prim.def_nondifferentiable()
+    prim.def_batch(elementwise_batcher(prim))
+    prim.def_flops(_helpers.output_size)
+    return prim
+
+
+# --------------------------------------------------------------------------- neg
 
 # Linear: def_linear makes the JVP neg applied to the tangent.
-neg_p = unary("neg", np.negative, kinds="fiu")
+neg_p = unary_elementwise("neg", np.negative, kinds="fiu")
 neg_p.def_linear()
 neg_p.def_transpose(lambda ct, x: (neg(ct),))
 
@@ -84,145 +208,6 @@ def neg(x):
     return neg_p.bind(x)
 
 
-# --------------------------------------------------------------------------- unary: exp and log
-
-_LN2 = float(np.log(2.0))
-_LN10 = float(np.log(10.0))
-
-# d exp = exp(x) dx
-exp_p = unary("exp", np.exp, lambda t, x, out: mul(t, out))
-# d exp2 = ln(2) 2^x dx
-exp2_p = unary("exp2", np.exp2, lambda t, x, out: mul(t, mul(out, _scalar(_LN2, out))))
-# d expm1 = (expm1(x) + 1) dx
-expm1_p = unary("expm1", np.expm1, lambda t, x, out: mul(t, add(out, _scalar(1, out))))
-# d log = dx / x
-log_p = unary("log", np.log, lambda t, x, out: div(t, x))
-# d log2 = dx / (ln(2) x)
-log2_p = unary("log2", np.log2, lambda t, x, out: div(t, mul(x, _scalar(_LN2, x))))
-# d log10 = dx / (ln(10) x)
-log10_p = unary("log10", np.log10, lambda t, x, out: div(t, mul(x, _scalar(_LN10, x))))
-# d log1p = dx / (1 + x)
-log1p_p = unary("log1p", np.log1p, lambda t, x, out: div(t, add(x, _scalar(1, x))))
-
-
-def exp(x):
-    return exp_p.bind(x)
-
-
-def exp2(x):
-    return exp2_p.bind(x)
-
-
-def expm1(x):
-    return expm1_p.bind(x)
-
-
-def log(x):
-    return log_p.bind(x)
-
-
-def log2(x):
-    return log2_p.bind(x)
-
-
-def log10(x):
-    return log10_p.bind(x)
-
-
-def log1p(x):
-    return log1p_p.bind(x)
-
-
-# --------------------------------------------------------------------------- unary: trigonometric
-
-
-def _one_minus_square(x):
-    return sub(_scalar(1, x), mul(x, x))
-
-
-def _one_plus_square(x):
-    return add(_scalar(1, x), mul(x, x))
-
-
-# d sin = cos(x) dx
-sin_p = unary("sin", np.sin, lambda t, x, out: mul(t, cos(x)))
-# d cos = -sin(x) dx
-cos_p = unary("cos", np.cos, lambda t, x, out: neg(mul(t, sin(x))))
-# d tan = (1 + tan^2) dx
-tan_p = unary("tan", np.tan, lambda t, x, out: mul(t, _one_plus_square(out)))
-# d asin = dx / sqrt(1 - x^2)
-asin_p = unary("asin", np.arcsin, lambda t, x, out: div(t, sqrt(_one_minus_square(x))))
-# d acos = -dx / sqrt(1 - x^2)
-acos_p = unary("acos", np.arccos, lambda t, x, out: neg(div(t, sqrt(_one_minus_square(x)))))
-# d atan = dx / (1 + x^2)
-atan_p = unary("atan", np.arctan, lambda t, x, out: div(t, _one_plus_square(x)))
-# d sinh = cosh(x) dx
-sinh_p = unary("sinh", np.sinh, lambda t, x, out: mul(t, cosh(x)))
-# d cosh = sinh(x) dx
-cosh_p = unary("cosh", np.cosh, lambda t, x, out: mul(t, sinh(x)))
-# d tanh = (1 - tanh^2) dx
-tanh_p = unary("tanh", np.tanh, lambda t, x, out: mul(t, _one_minus_square(out)))
-
-
-def sin(x):
-    return sin_p.bind(x)
-
-
-def cos(x):
-    return cos_p.bind(x)
-
-
-def tan(x):
-    return tan_p.bind(x)
-
-
-def asin(x):
-    return asin_p.bind(x)
-
-
-def acos(x):
-    return acos_p.bind(x)
-
-
-def atan(x):
-    return atan_p.bind(x)
-
-
-def sinh(x):
-    return sinh_p.bind(x)
-
-
-def cosh(x):
-    return cosh_p.bind(x)
-
-
-def tanh(x):
-    return tanh_p.bind(x)
-
-
-# --------------------------------------------------------------------------- unary: roots, abs
-
-# d sqrt = dx / (2 sqrt(x))
-sqrt_p = unary("sqrt", np.sqrt, lambda t, x, out: div(t, mul(out, _scalar(2, out))))
-# d cbrt = dx / (3 cbrt(x)^2)
-cbrt_p = unary("cbrt", np.cbrt, lambda t, x, out: div(t, mul(mul(out, out), _scalar(3, out))))
-# d abs = sign(x) dx; at x == 0 this picks 0 (a subgradient), where JAX's
-# select(x >= 0, dx, -dx) picks dx. Only floats carry tangents, so `sign` sees floats here.
-abs_p = unary("abs", np.abs, lambda t, x, out: mul(t, sign(x)), kinds="fiu")
-
-
-def sqrt(x):
-    return sqrt_p.bind(x)
-
-
-def cbrt(x):
-    return cbrt_p.bind(x)
-
-
-def abs(x):
-    return abs_p.bind(x)
-
-
 # --------------------------------------------------------------------------- integer_pow
 
 integer_pow_p = core.Primitive("integer_pow")   # y: a Python int
@@ -236,13 +221,13 @@ def _integer_pow_impl(x, *, y):
 
 @integer_pow_p.def_abstract_eval
 def _integer_pow_abstract_eval(x, *, y):
-    _factories.check_kind("integer_pow", x, "fiu")
+    _helpers.check_kind("integer_pow", x, "fiu")
     if not isinstance(y, int) or isinstance(y, bool):
         raise errors.FunctransTypeError(
             f"integer_pow: exponent y must be a Python int, got {type(y).__name__}; use pow "
             "for array or float exponents.")
     if y < 0 and x.dtype.kind != "f":
-        raise _factories.shape_error(
+        raise _helpers.shape_error(
             "integer_pow", f"integer operands need a non-negative exponent, got y={y}; convert "
                            "the operand to a float dtype first", x)
     return x
@@ -258,10 +243,11 @@ def _integer_pow_jvp(primals, tangents, *, y):
     if y == 1:
         return out, t
     x_pow = x if y == 2 else integer_pow(x, y - 1)
-    return out, mul(t, mul(_scalar(y, x), x_pow))
+    return out, mul(t, mul(scalar_like(y, x), x_pow))
 
 
 integer_pow_p.def_batch(lambda args, dims, *, axis_size, y: (integer_pow(args[0], y), dims[0]))
+integer_pow_p.def_flops(_helpers.output_size)
 
 
 @integer_pow_p.def_simplify
@@ -278,13 +264,13 @@ def integer_pow(x, y):
 
 
 def _add_transpose(ct, x, y):
-    return tuple(_factories.unbroadcast(ct, a.aval) if isinstance(a, UndefPrimal) else None
+    return tuple(unbroadcast(ct, a.aval) if isinstance(a, UndefPrimal) else None
                  for a in (x, y))
 
 
 def _sub_transpose(ct, x, y):
-    ct_x = _factories.unbroadcast(ct, x.aval) if isinstance(x, UndefPrimal) else None
-    ct_y = neg(_factories.unbroadcast(ct, y.aval)) if isinstance(y, UndefPrimal) else None
+    ct_x = unbroadcast(ct, x.aval) if isinstance(x, UndefPrimal) else None
+    ct_y = neg(unbroadcast(ct, y.aval)) if isinstance(y, UndefPrimal) else None
     return ct_x, ct_y
 
 
@@ -294,15 +280,15 @@ def _mul_transpose(ct, x, y):
         raise NotImplementedError("transpose of mul: both operands are linear inputs, so the "
                                   "product is not linear in them (a bug in linearization)")
     if isinstance(x, UndefPrimal):
-        return _factories.unbroadcast(mul(ct, y), x.aval), None
-    return None, _factories.unbroadcast(mul(x, ct), y.aval)
+        return unbroadcast(mul(ct, y), x.aval), None
+    return None, unbroadcast(mul(x, ct), y.aval)
 
 
 def _div_transpose(ct, x, y):
     if isinstance(y, UndefPrimal):
         raise NotImplementedError("transpose of div: the denominator is not a linear input "
                                   "(a bug in linearization)")
-    return _factories.unbroadcast(div(ct, y), x.aval), None
+    return unbroadcast(div(ct, y), x.aval), None
 
 
 def _equals(s, value) -> bool:
@@ -317,11 +303,10 @@ def _broadcast_scalar(x, ctx):
     d = ctx.definition(x)
     if d is None or len(d.invars) != 1 or d.invars[0].aval.shape:
         return None
-    from functrans.primitives import shape
-    return d.invars[0] if d.primitive is shape.broadcast_in_dim_p else None
+    return d.invars[0] if d.primitive is shape_prims.broadcast_in_dim_p else None
 
 
-def _binary_simplifier(identities=None):
+def binary_simplifier(identities=None):
     """A simplify hook for an elementwise binary primitive.
 
     An operand that is a broadcast scalar (a uniform constant array, or a broadcast_in_dim
@@ -406,24 +391,31 @@ def _div_identities(eqn, ctx, sx, sy):
 
 
 # d (x + y) = dx + dy; the factory broadcasts a rank-0 operand's tangent.
-add_p = binary("add", np.add, (lambda t, x, y, out: t, lambda t, x, y, out: t), kinds="fiu")
+add_p = binary_elementwise("add", np.add, (lambda t, x, y, out: t, lambda t, x, y, out: t),
+                           kinds="fiu")
+add_p.def_linear_in((0, 1))   # jointly; its own JVP keeps symbolic zeros
 add_p.def_transpose(_add_transpose)
-add_p.def_simplify(_binary_simplifier(_add_identities))
+add_p.def_simplify(binary_simplifier(_add_identities))
 # d (x - y) = dx - dy
-sub_p = binary("sub", np.subtract, (lambda t, x, y, out: t, lambda t, x, y, out: neg(t)),
-               kinds="fiu")
+sub_p = binary_elementwise("sub", np.subtract,
+                           (lambda t, x, y, out: t, lambda t, x, y, out: neg(t)), kinds="fiu")
+sub_p.def_linear_in((0, 1))
 sub_p.def_transpose(_sub_transpose)
-sub_p.def_simplify(_binary_simplifier(_sub_identities))
+sub_p.def_simplify(binary_simplifier(_sub_identities))
 # d (x y) = y dx + x dy
-mul_p = binary("mul", np.multiply,
-               (lambda t, x, y, out: mul(t, y), lambda t, x, y, out: mul(x, t)), kinds="fiu")
+mul_p = binary_elementwise("mul", np.multiply,
+                           (lambda t, x, y, out: mul(t, y), lambda t, x, y, out: mul(x, t)),
+                           kinds="fiu")
+mul_p.def_linear_in((0,), (1,))   # bilinear: in each operand given the other
 mul_p.def_transpose(_mul_transpose)
-mul_p.def_simplify(_binary_simplifier(_mul_identities))
+mul_p.def_simplify(binary_simplifier(_mul_identities))
 # d (x / y) = dx / y - (x / y) dy / y
-div_p = binary("div", np.true_divide,
-               (lambda t, x, y, out: div(t, y), lambda t, x, y, out: neg(mul(t, div(out, y)))))
+div_p = binary_elementwise("div", np.true_divide,
+                           (lambda t, x, y, out: div(t, y),
+                            lambda t, x, y, out: neg(mul(t, div(out, y)))))
+div_p.def_linear_in((0,))   # in the numerator
 div_p.def_transpose(_div_transpose)
-div_p.def_simplify(_binary_simplifier(_div_identities))
+div_p.def_simplify(binary_simplifier(_div_identities))
 
 
 def add(x, y):
@@ -443,198 +435,25 @@ def div(x, y):
     return div_p.bind(x, y)
 
 
-# --------------------------------------------------------------------------- rem, floor_divide
-
-
-# rem(x, y) = x - y floor(x / y) (NumPy's sign-of-divisor remainder), so
-# d rem = dx - floor_divide(x, y) dy, valid away from the jumps where x / y is an integer.
-rem_p = binary("rem", np.remainder,
-               (lambda t, x, y, out: t, lambda t, x, y, out: mul(neg(t), floor_divide(x, y))),
-               kinds="fiu")
-floor_divide_p = binary("floor_divide", np.floor_divide, kinds="fiu")
-rem_p.def_simplify(_binary_simplifier())
-floor_divide_p.def_simplify(_binary_simplifier())
-
-
-def rem(x, y):
-    """`np.remainder(x, y)`: the result has the sign of `y`."""
-    return rem_p.bind(x, y)
-
-
-def floor_divide(x, y):
-    return floor_divide_p.bind(x, y)
-
-
-# --------------------------------------------------------------------------- pow, atan2
-
-
-def _replace_zero(x):
-    """`x` with its zeros replaced by ones."""
-    aval = core.get_aval(x)
-    return select(eq(x, _scalar(0, x)), np.ones(aval.shape, aval.dtype), x)
-
-
-def _pow_jvp_x(t, x, y, out):
-    # d pow = y x^(y-1) dx, which is 0 where y == 0 (as JAX): computing x^(1-1) there instead
-    # of x^(0-1) keeps x == 0 from giving 0 * inf.
-    return mul(t, mul(y, pow(x, sub(_replace_zero(y), _scalar(1, y)))))
-
-
-def _pow_jvp_y(t, x, y, out):
-    # d pow = log(x) x^y dy, with log(x) replaced by log(1) = 0 where x == 0 (as JAX), so that
-    # pow(0., y) has a finite derivative in y.
-    return mul(t, mul(out, log(_replace_zero(x))))
-
-
-pow_p = binary("pow", np.power, (_pow_jvp_x, _pow_jvp_y))
-
-
-def _atan2_jvp_x(t, x, y, out):
-    # d atan2(x, y) = (y dx - x dy) / (x^2 + y^2)
-    return mul(t, div(y, add(mul(x, x), mul(y, y))))
-
-
-def _atan2_jvp_y(t, x, y, out):
-    return neg(mul(t, div(x, add(mul(x, x), mul(y, y)))))
-
-
-atan2_p = binary("atan2", np.arctan2, (_atan2_jvp_x, _atan2_jvp_y))
-
-
-def _logaddexp_weight(x, out):
-    # d logaddexp(x1, x2) = exp(x1 - out) dx1 + exp(x2 - out) dx2: smooth at x1 == x2, so
-    # every order is right there. Where x - out is not finite (equal infinities), weight 0.
-    d = sub(x, out)
-    return select(is_finite(d), exp(d), _factories.zeros_like_aval(core.get_aval(d)))
-
-
-logaddexp_p = binary("logaddexp", np.logaddexp,
-                     (lambda t, x, y, out: mul(t, _logaddexp_weight(x, out)),
-                      lambda t, x, y, out: mul(t, _logaddexp_weight(y, out))))
-pow_p.def_simplify(_binary_simplifier())
-atan2_p.def_simplify(_binary_simplifier())
-logaddexp_p.def_simplify(_binary_simplifier())
-
-
-def pow(x, y):
-    """`np.power(x, y)` for float operands; see integer_pow for a Python int exponent."""
-    return pow_p.bind(x, y)
-
-
-def atan2(x, y):
-    """`np.arctan2(x, y)`: the angle of the point (y, x)."""
-    return atan2_p.bind(x, y)
-
-
-def logaddexp(x, y):
-    """`np.logaddexp(x, y)`: log(exp(x) + exp(y)) without overflow."""
-    return logaddexp_p.bind(x, y)
-
-
-# --------------------------------------------------------------------------- max, min
-
-
-def _balanced_share(t, x, y, out):
-    # The tangent of the operand equal to the result, halved on ties (JAX's rule):
-    # d max = [x == out] / (1 + [y == out]) dx + (the same with x and y swapped) dy.
-    dtype = core.get_aval(out).dtype
-    is_x = convert_element_type(eq(x, out), dtype)
-    is_y = convert_element_type(eq(y, out), dtype)
-    return mul(t, div(is_x, add(is_y, _scalar(1, out))))
-
-
-def _balanced_share_y(t, x, y, out):
-    return _balanced_share(t, y, x, out)
-
-
-max_p = binary("max", np.maximum, (_balanced_share, _balanced_share_y), kinds="fiub")
-min_p = binary("min", np.minimum, (_balanced_share, _balanced_share_y), kinds="fiub")
-max_p.def_simplify(_binary_simplifier())
-min_p.def_simplify(_binary_simplifier())
-
-
-def max(x, y):
-    """`np.maximum(x, y)`: NaN propagates."""
-    return max_p.bind(x, y)
-
-
-def min(x, y):
-    """`np.minimum(x, y)`: NaN propagates."""
-    return min_p.bind(x, y)
-
-
-# --------------------------------------------------------------------------- comparisons, logic
-
-eq_p = binary("eq", np.equal, kinds="fiub", out_dtype=dtypes.bool_)
-ne_p = binary("ne", np.not_equal, kinds="fiub", out_dtype=dtypes.bool_)
-lt_p = binary("lt", np.less, kinds="fiub", out_dtype=dtypes.bool_)
-le_p = binary("le", np.less_equal, kinds="fiub", out_dtype=dtypes.bool_)
-gt_p = binary("gt", np.greater, kinds="fiub", out_dtype=dtypes.bool_)
-ge_p = binary("ge", np.greater_equal, kinds="fiub", out_dtype=dtypes.bool_)
-# The bitwise ufuncs are the logical operations on bool.
-and_p = binary("and", np.bitwise_and, kinds="biu")
-or_p = binary("or", np.bitwise_or, kinds="biu")
-xor_p = binary("xor", np.bitwise_xor, kinds="biu")
-for _p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p):
-    _p.def_simplify(_binary_simplifier())
-
-
-def eq(x, y):
-    return eq_p.bind(x, y)
-
-
-def ne(x, y):
-    return ne_p.bind(x, y)
-
-
-def lt(x, y):
-    return lt_p.bind(x, y)
-
-
-def le(x, y):
-    return le_p.bind(x, y)
-
-
-def gt(x, y):
-    return gt_p.bind(x, y)
-
-
-def ge(x, y):
-    return ge_p.bind(x, y)
-
-
-def and_(x, y):
-    """Logical and for bool, bitwise for integers."""
-    return and_p.bind(x, y)
-
-
-def or_(x, y):
-    """Logical or for bool, bitwise for integers."""
-    return or_p.bind(x, y)
-
-
-def xor(x, y):
-    """Logical xor for bool, bitwise for integers."""
-    return xor_p.bind(x, y)
-
-
 # --------------------------------------------------------------------------- select
 
 select_p = core.Primitive("select")
 select_p.def_impl(np.where)
+select_p.def_linear_in((1, 2))   # in the two cases, not in the predicate
+select_p.def_flops(_helpers.output_size)
 
 
 @select_p.def_abstract_eval
 def _select_abstract_eval(pred, on_true, on_false):
     if pred.dtype != dtypes.bool_:
-        raise _factories.shape_error("select", f"pred must be bool, got {pred.dtype.name}; "
+        raise _helpers.shape_error("select", f"pred must be bool, got {pred.dtype.name}; "
                                      "compare with eq/ne/lt/... first", pred, on_true, on_false)
     if not on_true.same_type(on_false):
-        raise _factories.shape_error(
+        raise _helpers.shape_error(
             "select", "on_true and on_false must have the same shape and dtype; use "
             "functrans.numpy.where, which broadcasts and promotes", pred, on_true, on_false)
     if pred.shape not in ((), on_true.shape):
-        raise _factories.shape_error(
+        raise _helpers.shape_error(
             "select", "pred must be rank-0 or have the shape of on_true and on_false; use "
             "functrans.numpy.where, which broadcasts", pred, on_true, on_false)
     return on_true.update(weak_type=on_true.weak_type and on_false.weak_type)
@@ -654,13 +473,13 @@ def _select_transpose(ct, pred, on_true, on_false):
     if isinstance(pred, UndefPrimal):
         raise NotImplementedError("transpose of select: pred is not a linear input "
                                   "(a bug in linearization)")
-    zeros = _factories.zeros_like_aval(core.get_aval(ct))
+    zeros = _helpers.zeros_like_aval(core.get_aval(ct))
     ct_true = select(pred, ct, zeros) if isinstance(on_true, UndefPrimal) else None
     ct_false = select(pred, zeros, ct) if isinstance(on_false, UndefPrimal) else None
     return None, ct_true, ct_false
 
 
-_select_batch_elementwise = _factories.elementwise_batcher(select_p)
+_select_batch_elementwise = elementwise_batcher(select_p)
 
 
 @select_p.def_batch
@@ -670,7 +489,7 @@ def _select_batch(args, dims, *, axis_size):
     args, dims = list(args), list(dims)
     for i in (1, 2):
         if dims[i] is None and core.get_aval(args[i]).ndim == 0:
-            args[i] = _factories.bdim_at_front(args[i], None, axis_size)
+            args[i] = shape_prims.bdim_at_front(args[i], None, axis_size)
             dims[i] = 0
     return _select_batch_elementwise(args, dims, axis_size=axis_size)
 
@@ -694,6 +513,8 @@ def select(pred, on_true, on_false):
 # --------------------------------------------------------------------------- convert_element_type
 
 convert_element_type_p = core.Primitive("convert_element_type")
+convert_element_type_p.def_linear_in((0,))   # between float dtypes (else a zero tangent)
+convert_element_type_p.def_flops(_helpers.output_size)
 
 
 @convert_element_type_p.def_impl
@@ -758,6 +579,7 @@ stop_gradient_p = core.Primitive("stop_gradient")
 stop_gradient_p.def_impl(lambda x: x)
 stop_gradient_p.def_abstract_eval(lambda x: x)
 stop_gradient_p.def_nondifferentiable()
+stop_gradient_p.def_flops(_helpers.output_size)
 # Bind again on the batched value so the gradient stays stopped after vmap.
 stop_gradient_p.def_batch(lambda args, dims, *, axis_size: (stop_gradient(args[0]), dims[0]))
 
@@ -765,3 +587,24 @@ stop_gradient_p.def_batch(lambda args, dims, *, axis_size: (stop_gradient(args[0
 def stop_gradient(x):
     """`x` unchanged; its tangent is a symbolic zero, so no derivative flows through it."""
     return stop_gradient_p.bind(x)
+
+
+# --------------------------------------------------------------------------- full
+
+
+def full(shape, value, dtype=None):
+    """An array of `shape` filled with the scalar `value` (which may be traced).
+
+    `dtype=None` keeps the dtype of `value`; a traced `value` of another dtype is converted.
+    """
+    shape = _helpers.ints(shape, "shape", "full")
+    if isinstance(value, core.Tracer):
+        if value.ndim != 0:
+            raise _helpers.shape_error("full", "the fill value must be rank-0", value.aval)
+        if dtype is not None and np.dtype(dtype) != value.dtype:
+            value = convert_element_type(value, np.dtype(dtype))
+    else:
+        value = np.asarray(value, dtype)
+        if value.ndim != 0:
+            raise _helpers.shape_error("full", "the fill value must be rank-0", core.get_aval(value))
+    return shape_prims.broadcast_in_dim(value, shape, ())

@@ -19,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from functrans import core, ir
-from functrans.primitives import _factories
+from functrans.primitives import _helpers, comparison, elementwise
+from functrans.primitives import shape as shape_prims
 
 Zero = ir.Zero
 
@@ -27,6 +28,24 @@ gather_p = core.Primitive("gather")
 scatter_add_p = core.Primitive("scatter_add")
 scatter_p = core.Primitive("scatter")
 scatter_mul_p = core.Primitive("scatter_mul")
+
+# Linearity (each needs a transpose rule below): gather in the operand, not the indices;
+# scatter_add and scatter in (operand, updates) jointly; scatter_mul in the operand, given
+# the updates.
+gather_p.def_linear_in((0,))
+scatter_add_p.def_linear_in((0, 2))
+scatter_p.def_linear_in((0, 2))
+scatter_mul_p.def_linear_in((0,))
+
+
+def _updates_size(eqn) -> int:
+    """FLOPs of scatter_add and scatter_mul: one add or multiply per update element (gather
+    and scatter only move data)."""
+    return _helpers.size(eqn.invars[2].aval)
+
+
+scatter_add_p.def_flops(_updates_size)
+scatter_mul_p.def_flops(_updates_size)
 
 
 # --------------------------------------------------------------------------- wrappers
@@ -63,7 +82,7 @@ def _as_indices(indices):
 
 
 def _normalize_axis(x, axis, prim: str) -> int:
-    return _factories.normalize_axes((axis,), core.get_aval(x).ndim, prim)[0]
+    return _helpers.normalize_axes((axis,), core.get_aval(x).ndim, prim)[0]
 
 
 # --------------------------------------------------------------------------- shape rules
@@ -72,11 +91,11 @@ def _normalize_axis(x, axis, prim: str) -> int:
 def _check_indexed(prim: str, x, indices, axis: int, *avals) -> tuple[int, ...]:
     """Validate `indices` and `axis`; return the shape of the indexed view of `x`."""
     if indices.dtype.kind not in "iu":
-        raise _factories.shape_error(
+        raise _helpers.shape_error(
             prim, f"indices must have an integer dtype, got {indices.dtype.name}; convert "
             "them with convert_element_type", *avals)
     if not (isinstance(axis, int) and 0 <= axis < x.ndim):
-        raise _factories.shape_error(
+        raise _helpers.shape_error(
             prim, f"axis {axis!r} is not a Python int in [0, {x.ndim}) for an operand of "
             f"rank {x.ndim}; pass an axis in that range", *avals)
     return x.shape[:axis] + indices.shape + x.shape[axis + 1:]
@@ -90,14 +109,14 @@ def _gather_abstract_eval(x, indices, *, axis):
 
 def _scatter_abstract_eval(name: str, kinds: str):
     def rule(x, indices, updates, *, axis):
-        _factories.check_kind(name, x, kinds)
+        _helpers.check_kind(name, x, kinds)
         shape = _check_indexed(name, x, indices, axis, x, indices, updates)
         if updates.dtype != x.dtype:
-            raise _factories.shape_error(
+            raise _helpers.shape_error(
                 name, f"updates must have x's dtype {x.dtype.name}, got "
                 f"{updates.dtype.name}; use convert_element_type", x, indices, updates)
         if updates.shape != shape:
-            raise _factories.shape_error(
+            raise _helpers.shape_error(
                 name, f"updates must have shape x.shape[:axis] + indices.shape + "
                 f"x.shape[axis+1:] = {shape} for axis={axis}, got {updates.shape}",
                 x, indices, updates)
@@ -224,9 +243,8 @@ def _scatter_mul_jvp(primals, tangents, *, axis):
     if not isinstance(tx, Zero):
         t_out = scatter_mul_p.bind(tx, indices, updates, axis=axis)
     if not isinstance(tu, Zero):
-        from functrans.primitives import elementwise
         spread = scatter_add_p.bind(_zeros(x), indices, tu, axis=axis)
-        t_out = _factories.add_tangents(t_out, elementwise.mul(x, spread))
+        t_out = elementwise.add_tangents(t_out, elementwise.mul(x, spread))
     return out, t_out
 
 
@@ -259,7 +277,7 @@ def _gather_batch(args, dims, *, axis_size, axis):
         return gather_p.bind(x, indices, axis=axis), axis + idx_d
     # Both mapped: merge (batch, axis) of x into one axis and offset each batch's indices.
     x_flat, n = _merge_batch_and_axis(x, xd, axis)
-    flat_idx = _flat_indices(_factories.moveaxis(indices, idx_d, 0), n, axis_size)
+    flat_idx = _flat_indices(shape_prims.moveaxis(indices, idx_d, 0), n, axis_size)
     out = gather_p.bind(x_flat, flat_idx, axis=0)        # (B, *index_rest, *pre, *post)
     k = idx_ndim - 1
     out_ndim = core.get_aval(out).ndim
@@ -275,16 +293,15 @@ def _scatter_batcher(prim: core.Primitive):
             return _scatter_batch_shared_indices(prim, args, dims, axis_size, axis)
         # Indices mapped: merge (batch, axis) of x into one axis, offset each batch's
         # indices into it, and scatter once along that merged axis.
-        x = _factories.bdim_at_front(x, xd, axis_size)
+        x = shape_prims.bdim_at_front(x, xd, axis_size)
         x_flat, n = _merge_batch_and_axis(x, 0, axis)         # (B * n, *pre, *post)
-        indices = _factories.moveaxis(indices, idx_d, 0)      # (B, *index_rest)
+        indices = shape_prims.moveaxis(indices, idx_d, 0)      # (B, *index_rest)
         flat_idx = _flat_indices(indices, n, axis_size)
         k = core.get_aval(indices).ndim - 1
         updates = _updates_index_first(updates, ud, axis, k, axis_size)
         out = prim.bind(x_flat, flat_idx, updates, axis=0)
-        from functrans.primitives import shape
         x_aval = core.get_aval(x)
-        out = shape.reshape(out, (axis_size, n, *x_aval.shape[1:axis + 1],
+        out = shape_prims.reshape(out, (axis_size, n, *x_aval.shape[1:axis + 1],
                                   *x_aval.shape[axis + 2:]))
         ndim = x_aval.ndim
         return _transpose(out, (0, *range(2, 2 + axis), 1, *range(2 + axis, ndim))), 0
@@ -297,20 +314,19 @@ def _scatter_batch_shared_indices(prim, args, dims, axis_size, axis):
     x, indices, updates = args
     xd, _, ud = dims
     if xd is None:
-        x = _factories.bdim_at_front(x, None, axis_size)
+        x = shape_prims.bdim_at_front(x, None, axis_size)
         xd = 0
     axis_b = axis + (axis >= xd)
     idx_ndim = core.get_aval(indices).ndim
     # Where the batch axis must sit in updates so they index like the batched x.
     u_dim = xd if xd < axis_b else xd - 1 + idx_ndim
     if ud is None:
-        from functrans.primitives import shape
         u_shape = list(core.get_aval(updates).shape)
         u_shape.insert(u_dim, axis_size)
         keep = tuple(i for i in range(len(u_shape)) if i != u_dim)
-        updates = shape.broadcast_in_dim(updates, tuple(u_shape), keep)
+        updates = shape_prims.broadcast_in_dim(updates, tuple(u_shape), keep)
     else:
-        updates = _factories.moveaxis(updates, ud, u_dim)
+        updates = shape_prims.moveaxis(updates, ud, u_dim)
     return prim.bind(x, indices, updates, axis=axis_b), xd
 
 
@@ -322,19 +338,17 @@ scatter_mul_p.def_batch(_scatter_batcher(scatter_mul_p))
 def _transpose(x, perm: tuple[int, ...]):
     if perm == tuple(range(len(perm))):
         return x
-    from functrans.primitives import shape
-    return shape.transpose(x, perm)
+    return shape_prims.transpose(x, perm)
 
 
 def _merge_batch_and_axis(x, bdim: int, axis: int):
     """`x` (batch axis `bdim`) as `(B * n, *pre, *post)` for the unbatched `axis` of size n."""
-    from functrans.primitives import shape
     aval = core.get_aval(x)
     axis_b = axis + (axis >= bdim)
     rest = [d for d in range(aval.ndim) if d not in (bdim, axis_b)]
     x = _transpose(x, (bdim, axis_b, *rest))
     n = aval.shape[axis_b]
-    merged = shape.reshape(x, (aval.shape[bdim] * n, *(aval.shape[d] for d in rest)))
+    merged = shape_prims.reshape(x, (aval.shape[bdim] * n, *(aval.shape[d] for d in rest)))
     return merged, n
 
 
@@ -347,10 +361,10 @@ def _updates_index_first(updates, ud, axis: int, k: int, axis_size: int):
     u_ndim = u_aval.ndim - (ud is not None)
     order = [*range(axis, axis + k), *range(axis), *range(axis + k, u_ndim)]
     if ud is None:
-        from functrans.primitives import shape
         updates = _transpose(updates, tuple(order))
         moved = core.get_aval(updates).shape
-        return shape.broadcast_in_dim(updates, (axis_size, *moved), tuple(range(1, u_ndim + 1)))
+        return shape_prims.broadcast_in_dim(updates, (axis_size, *moved),
+                                            tuple(range(1, u_ndim + 1)))
     positions = [d + (d >= ud) for d in order]
     return _transpose(updates, (ud, *positions))
 
@@ -362,16 +376,15 @@ def _flat_indices(indices, n: int, axis_size: int):
     Out-of-range indices become `B * n`, out of range of the merged axis too, so evaluation
     raises IndexError exactly as the unbatched program does.
     """
-    from functrans.primitives import elementwise
     idx_dtype = np.dtype(np.int64)
     if core.get_aval(indices).dtype != idx_dtype:
         indices = elementwise.convert_element_type(indices, idx_dtype)
     shape = core.get_aval(indices).shape
     size = idx_dtype.type(n)
-    wrapped = elementwise.select(elementwise.lt(indices, idx_dtype.type(0)),
+    wrapped = elementwise.select(comparison.lt(indices, idx_dtype.type(0)),
                                  elementwise.add(indices, size), indices)
-    in_range = elementwise.and_(elementwise.ge(wrapped, idx_dtype.type(0)),
-                                elementwise.lt(wrapped, size))
+    in_range = comparison.and_(comparison.ge(wrapped, idx_dtype.type(0)),
+                                comparison.lt(wrapped, size))
     offsets = np.arange(axis_size, dtype=idx_dtype).reshape((axis_size,) + (1,) * (len(shape) - 1))
     flat = elementwise.add(wrapped, np.broadcast_to(offsets * n, shape).copy())
     return elementwise.select(in_range, flat, np.full(shape, axis_size * n, idx_dtype))

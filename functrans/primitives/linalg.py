@@ -13,11 +13,13 @@ from __future__ import annotations
 import numpy as np
 
 from functrans import core, ir
-from functrans.primitives import _factories
+from functrans.primitives import _helpers, basis, elementwise
+from functrans.primitives import shape as shape_prims
 
 Zero = ir.Zero
 
 dot_general_p = core.Primitive("dot_general")
+dot_general_p.def_linear_in((0,), (1,))   # bilinear: in each operand given the other
 
 
 def dot_general(x, y, dimension_numbers):
@@ -49,16 +51,16 @@ def _free_dims(ndim: int, contract, batch) -> list[int]:
 @dot_general_p.def_abstract_eval
 def _dot_general_abstract_eval(x, y, *, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
-    _factories.check_kind("dot_general", x, "fiu")
+    _helpers.check_kind("dot_general", x, "fiu")
     if x.dtype != y.dtype:
-        raise _factories.shape_error(
+        raise _helpers.shape_error(
             "dot_general", "operands must have the same dtype; use functrans.numpy.dot or "
             "matmul, which promote, or convert_element_type", x, y)
     _check_dim_pairs(x, y, lc, rc, "contracting", dimension_numbers)
     _check_dim_pairs(x, y, lb, rb, "batch", dimension_numbers)
     for contract, batch, side in ((lc, lb, "lhs"), (rc, rb, "rhs")):
         if len(set(contract + batch)) != len(contract) + len(batch):
-            raise _factories.shape_error(
+            raise _helpers.shape_error(
                 "dot_general", f"{side} dims {contract} (contracting) and {batch} (batch) must "
                 f"not repeat a dim; dimension_numbers={dimension_numbers}", x, y)
     shape = (tuple(x.shape[d] for d in lb)
@@ -70,21 +72,30 @@ def _dot_general_abstract_eval(x, y, *, dimension_numbers):
 def _check_dim_pairs(x, y, lhs_dims, rhs_dims, kind: str, dimension_numbers) -> None:
     """Paired dims: as many on each side, in range, and of equal sizes."""
     if len(lhs_dims) != len(rhs_dims):
-        raise _factories.shape_error(
+        raise _helpers.shape_error(
             "dot_general", f"{kind} dims must pair up, got lhs {lhs_dims} and rhs {rhs_dims}; "
             f"dimension_numbers={dimension_numbers}", x, y)
     for side, aval, dims in (("lhs", x, lhs_dims), ("rhs", y, rhs_dims)):
         bad = [d for d in dims if not 0 <= d < aval.ndim]
         if bad:
-            raise _factories.shape_error(
+            raise _helpers.shape_error(
                 "dot_general", f"{side} {kind} dims {bad} are out of range for an operand of "
                 f"rank {aval.ndim}; dimension_numbers={dimension_numbers}", x, y)
     for dl, dr in zip(lhs_dims, rhs_dims, strict=True):
         if x.shape[dl] != y.shape[dr]:
-            raise _factories.shape_error(
+            raise _helpers.shape_error(
                 "dot_general", f"{kind} dims differ in size: lhs dim {dl} has size "
                 f"{x.shape[dl]} but rhs dim {dr} has size {y.shape[dr]}; "
                 f"dimension_numbers={dimension_numbers}", x, y)
+
+
+@dot_general_p.def_flops
+def _dot_general_flops(eqn) -> int:
+    # A multiply and an add per output element and contracted index: 2*M*N*K for a matmul.
+    (lhs_contract, _), _ = eqn.params["dimension_numbers"]
+    lhs_shape = eqn.invars[0].aval.shape
+    k = int(np.prod([lhs_shape[d] for d in lhs_contract], dtype=np.int64))
+    return 2 * _helpers.size(eqn.outvars[0].aval) * k
 
 
 # --------------------------------------------------------------------------- NumPy evaluation
@@ -140,10 +151,10 @@ def _dot_general_jvp(primals, tangents, *, dimension_numbers):
     out = dot_general_p.bind(x, y, dimension_numbers=dimension_numbers)
     t_out = Zero(core.get_aval(out))
     if not isinstance(tx, Zero):
-        t_out = _factories.add_tangents(
+        t_out = elementwise.add_tangents(
             t_out, dot_general_p.bind(tx, y, dimension_numbers=dimension_numbers))
     if not isinstance(ty, Zero):
-        t_out = _factories.add_tangents(
+        t_out = elementwise.add_tangents(
             t_out, dot_general_p.bind(x, ty, dimension_numbers=dimension_numbers))
     return out, t_out
 
@@ -186,8 +197,7 @@ def _transpose_operand(ct, other, ndim: int, contract, other_contract, batch, ot
     perm = tuple(int(i) for i in np.argsort(src))
     if perm == tuple(range(ndim)):
         return res
-    from functrans.primitives import shape
-    return shape.transpose(res, perm)
+    return shape_prims.transpose(res, perm)
 
 
 # --------------------------------------------------------------------------- batching
@@ -234,5 +244,4 @@ def _dot_general_simplify(eqn, ctx):
         return None
     # A product with the Jacobian basis scaled along its diagonal is a scaling of the other
     # operand (primitives/basis.py).
-    from functrans.primitives import basis
     return basis.simplify_dot(eqn, ctx)

@@ -8,9 +8,11 @@ from __future__ import annotations
 import numpy as np
 
 from functrans import core, errors, ir
-from functrans.primitives import _factories
+from functrans.primitives import _helpers
 
 iota_p = core.Primitive("iota")   # dtype: np.dtype; shape: tuple of ints; dimension: int
+iota_p.op_table_exempt = ("no operands, so binding it always folds to a constant while tracing "
+                          "(fnp.arange, eye, ... are constants of the program)")
 
 
 @iota_p.def_impl
@@ -47,5 +49,5 @@ def iota(dtype, shape, dimension):
     """An array of `shape` counting 0, 1, ... along `dimension` (negative counts from the end)."""
     dtype = np.dtype(dtype)
     shape = tuple(int(n) for n in shape)
-    (dimension,) = _factories.normalize_axes((dimension,), len(shape), "iota")
+    (dimension,) = _helpers.normalize_axes((dimension,), len(shape), "iota")
     return iota_p.bind(dtype=dtype, shape=shape, dimension=dimension)

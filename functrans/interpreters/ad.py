@@ -1,4 +1,5 @@
-"""Automatic differentiation as IR rewrites: `jvp_jaxpr`, `linearize_jaxpr`, `transpose_jaxpr`.
+"""Automatic differentiation as IR rewrites: `jvp_jaxpr`, `linearize_jaxpr`, `transpose_jaxpr`,
+`vjp_split`, `vjp_jaxpr`, `grad_jaxpr`.
 
 Forward mode replays each equation through its primitive's JVP rule, carrying symbolic
 `Zero` tangents so that nothing is computed for values that do not depend on the
@@ -9,6 +10,8 @@ its equations backwards and accumulating cotangents. No rule here is specific to
 from __future__ import annotations
 
 from typing import Sequence
+
+import numpy as np
 
 from functrans import core, dtypes
 from functrans.interpreters import optimize, partial_eval
@@ -43,34 +46,6 @@ def jvp_jaxpr(closed: core.ClosedJaxpr, nonzeros: Sequence[bool],
 
     in_avals = [*closed.jaxpr.in_avals, *_tangent_avals(closed.jaxpr, nonzeros)]
     return core.rewrite_closed(closed.consts, in_avals, body), out_nonzeros
-
-
-def linearize_values(closed: core.ClosedJaxpr, primals: Sequence, nonzeros: Sequence[bool],
-                     want_tangents: Sequence[bool] | None = None):
-    """Linearize at concrete `primals`: the JVP rewrite with the primal half evaluated at once.
-
-    This is `linearize_jaxpr` followed by evaluation of its primal program, fused: the JVP
-    rules run on concrete primal values, so their primal computations fold to constants while
-    tracing (bind with no traced operand evaluates), and only the tangent computations are
-    recorded. Partial evaluation happens online, with no separate pass. Only for use outside
-    any enclosing trace (concrete `primals` and constants).
-
-    Returns:
-      `(outs, linear, out_nonzeros)`: the primal outputs (NumPy values), a ClosedJaxpr mapping
-      the tangents of the nonzero inputs to the tangents of the outputs flagged in
-      `out_nonzeros` (its constants are the residuals), and those flags.
-    """
-    outs: list = []
-    out_nonzeros: list[bool] = []
-
-    def body(_, tangents):
-        primal_outs, touts = _jvp_walk(closed.jaxpr, closed.consts, primals, tangents, nonzeros,
-                                       want_tangents, False, out_nonzeros)
-        outs.extend(primal_outs)
-        return touts
-
-    linear = core.rewrite_closed([], _tangent_avals(closed.jaxpr, nonzeros), body)
-    return outs, optimize.dce_closed(linear), out_nonzeros
 
 
 def _tangent_avals(jaxpr: core.Jaxpr, nonzeros: Sequence[bool]) -> list[core.ShapedArray]:
@@ -129,15 +104,16 @@ def _jvp_eqn(eqn: core.JaxprEqn, read, read_t, env: dict, tenv: dict) -> None:
 
 
 def linearize_jaxpr(closed: core.ClosedJaxpr, nonzeros: Sequence[bool],
-                    want_tangents: Sequence[bool] | None = None):
+                    want_tangents: Sequence[bool] | None = None, instantiate: bool = False):
     """JVP, then split into the primal program and a program linear in the tangents.
 
     Returns `(primal, linear, out_nonzeros, num_res)`: `primal` maps the primal inputs to the
     primal outputs followed by `num_res` residuals; `linear` is a Jaxpr whose invars are the
     residuals followed by the tangents of the nonzero inputs, and whose outvars are the
-    tangents of the outputs flagged in `out_nonzeros`.
+    tangents of the outputs flagged in `out_nonzeros`. With `instantiate`, every wanted
+    output has a tangent (zeros where it does not depend on the inputs).
     """
-    jvp, out_nonzeros = jvp_jaxpr(closed, nonzeros, want_tangents)
+    jvp, out_nonzeros = jvp_jaxpr(closed, nonzeros, want_tangents, instantiate)
     jvp = optimize.dce_closed(jvp)
     n_in = len(closed.jaxpr.invars)
     unknowns = [False] * n_in + [True] * sum(nonzeros)
@@ -166,26 +142,108 @@ def transpose_jaxpr(linear: core.ClosedJaxpr, num_linear_in: int) -> core.Closed
     assert num_linear_in == len(jaxpr.invars)
 
     def body(consts, cts_out):
-        env = dict(zip(jaxpr.constvars, consts, strict=True))
-        read = core.env_reader(env)
-        linear_vars: set[core.Var] = set(jaxpr.invars)
-        linear_eqns = []
-        for eqn in jaxpr.eqns:
-            if any(isinstance(v, core.Var) and v in linear_vars for v in eqn.invars):
-                linear_vars.update(eqn.outvars)
-                linear_eqns.append(eqn)
-            else:
-                # Non-linear equations (of residuals only) are evaluated forward first.
-                core.write_outputs(env, eqn, core.bind_eqn(eqn, [read(v) for v in eqn.invars]))
-        ct_env: dict[core.Var, object] = {}
-        for v, ct in zip(jaxpr.outvars, cts_out, strict=True):
-            if isinstance(v, core.Var) and v in linear_vars:
-                _accumulate(ct_env, v, ct)
-        for eqn in reversed(linear_eqns):
-            _transpose_eqn(eqn, ct_env, read, linear_vars)
-        return [core.instantiate(ct_env.get(v, core.Zero(v.aval))) for v in jaxpr.invars]
+        return _backward(jaxpr, jaxpr.constvars, consts, cts_out)
 
     return core.rewrite_closed(linear.consts, [v.aval.strip_weak() for v in jaxpr.outvars], body)
+
+
+def _backward(jaxpr: core.Jaxpr, nonlin_vars: Sequence[core.Var], nonlin_vals: Sequence,
+              cts_out: Sequence) -> list:
+    """Transpose `jaxpr` (linear in its invars; `nonlin_vars` hold `nonlin_vals`) in the
+    current builder: one cotangent per invar from one per outvar (None: zero)."""
+    env = dict(zip(nonlin_vars, nonlin_vals, strict=True))
+    read = core.env_reader(env)
+    linear_vars: set[core.Var] = set(jaxpr.invars)
+    linear_eqns = []
+    for eqn in jaxpr.eqns:
+        if any(isinstance(v, core.Var) and v in linear_vars for v in eqn.invars):
+            linear_vars.update(eqn.outvars)
+            linear_eqns.append(eqn)
+        else:
+            # Non-linear equations (of residuals only) are evaluated forward first.
+            core.write_outputs(env, eqn, core.bind_eqn(eqn, [read(v) for v in eqn.invars]))
+    ct_env: dict[core.Var, object] = {}
+    for v, ct in zip(jaxpr.outvars, cts_out, strict=True):
+        if isinstance(v, core.Var) and v in linear_vars:
+            _accumulate(ct_env, v, ct)
+    for eqn in reversed(linear_eqns):
+        _transpose_eqn(eqn, ct_env, read, linear_vars)
+    return [core.instantiate(ct_env.get(v, core.Zero(v.aval))) for v in jaxpr.invars]
+
+
+# --------------------------------------------------------------------------- reverse mode
+
+
+def vjp_split(closed: core.ClosedJaxpr, nonzeros: Sequence[bool],
+              want: Sequence[bool] | None = None, cts: Sequence | None = None
+              ) -> tuple[core.ClosedJaxpr, core.ClosedJaxpr, int, list[bool]]:
+    """Reverse mode as two programs: linearize, then transpose the linear part.
+
+    Args:
+      nonzeros: for each input, whether it is differentiated (only float inputs may be).
+      want: for each output, whether it is differentiated (default all).
+      cts: fixed cotangents of the wanted outputs (values), instead of inputs.
+
+    Returns:
+      `(primal, transposed, num_res, out_nonzeros)`: `primal` maps the inputs to the outputs followed by
+      `num_res` residuals; `transposed` maps the residuals followed by one cotangent per
+      wanted output (none if `cts` is given) to one cotangent per nonzero input. Its residual
+      inputs stand for the primal program's residual outputs: nothing is evaluated here.
+      `out_nonzeros` flags the outputs whose cotangents are read (the others' are ignored).
+    """
+    want = [True] * len(closed.jaxpr.outvars) if want is None else list(want)
+    primal, linear, out_nz, nres = linearize_jaxpr(closed, nonzeros, want)
+    res_vars = linear.invars[:nres]
+    ct_avals = [v.aval.strip_weak() for v, w in zip(closed.jaxpr.outvars, want, strict=True)
+                if w]
+    n_ct = 0 if cts is not None else len(ct_avals)
+    wanted_nz = [nz for nz, w in zip(out_nz, want, strict=True) if w]
+    lin = core.Jaxpr([], linear.invars[nres:], linear.eqns, linear.outvars)
+
+    def body(_, args):
+        given = list(cts) if cts is not None else args[nres:]
+        return _backward(lin, res_vars, args[:nres],
+                         [c for c, nz in zip(given, wanted_nz, strict=True) if nz])
+
+    transposed = core.rewrite_closed(
+        [], [v.aval for v in res_vars] + (ct_avals if n_ct else []), body)
+    return primal, optimize.dce_closed(transposed), nres, out_nz
+
+
+def vjp_jaxpr(closed: core.ClosedJaxpr, nonzeros: Sequence[bool],
+              want: Sequence[bool] | None = None) -> core.ClosedJaxpr:
+    """The program `(inputs, cotangents of the wanted outputs) -> (outputs, cotangents of the
+    nonzero inputs)`: `vjp_split`'s two programs composed, the residuals flowing as variables."""
+    return _compose(*vjp_split(closed, nonzeros, want)[:3], len(closed.jaxpr.outvars))
+
+
+def grad_jaxpr(closed: core.ClosedJaxpr, nonzeros: Sequence[bool]) -> core.ClosedJaxpr:
+    """The program `inputs -> (outputs, gradients of output 0 with respect to the nonzero
+    inputs)`: output 0 is a real scalar (its cotangent is one); the other outputs (a
+    function's aux values) pass through undifferentiated."""
+    out0 = closed.jaxpr.outvars[0].aval
+    want = [i == 0 for i in range(len(closed.jaxpr.outvars))]
+    return _compose(*vjp_split(closed, nonzeros, want, cts=[np.ones((), out0.dtype)])[:3],
+                    len(closed.jaxpr.outvars))
+
+
+def _compose(primal: core.ClosedJaxpr, transposed: core.ClosedJaxpr, nres: int,
+             n_out: int) -> core.ClosedJaxpr:
+    """`primal` then `transposed` as one program, `transposed`'s residual inputs replaced by
+    the variables of `primal`'s residual outputs (renaming only)."""
+    p, t = primal.jaxpr, transposed.jaxpr
+    sub = dict(zip(t.invars[:nres], p.outvars[n_out:], strict=True))
+    eqns = list(p.eqns)
+    for eqn in t.eqns:
+        if any(type(v) is core.Var and v in sub for v in eqn.invars):
+            eqn = eqn.replace(invars=[sub.get(v, v) if type(v) is core.Var else v
+                                      for v in eqn.invars])
+        eqns.append(eqn)
+    outvars = p.outvars[:n_out] + [sub.get(v, v) if type(v) is core.Var else v
+                                   for v in t.outvars]
+    jaxpr = core.Jaxpr([*p.constvars, *t.constvars], [*p.invars, *t.invars[nres:]], eqns,
+                       outvars)
+    return core.ClosedJaxpr(jaxpr, [*primal.consts, *transposed.consts])
 
 
 def _accumulate(ct_env: dict, v: core.Var, ct) -> None:

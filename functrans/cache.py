@@ -136,7 +136,7 @@ class ProgramCache:
             self._stats["builds"] += 1
             self._store(key, entry, group)
             if group is not None and group_size is not None:
-                mine = [k for k, g in self._groups.items() if g is group]
+                mine = [k for k in self._entries if self._groups.get(k) is group]
                 for k in mine[:max(len(mine) - group_size, 0)]:
                     self._drop(k)
 
@@ -160,13 +160,13 @@ class ProgramCache:
           nested: the program will be inlined into an enclosing trace.
         """
         if not self.enabled():
-            return _clean(build(_lifted(closed)))
+            return _built(build, closed, False)
         self._check_rules()
         skey = structure_key(closed.jaxpr, with_source=nested)
         if skey is None:
             with self._lock:
                 self._stats["uncacheable"] += 1
-            return _clean(build(_lifted(closed)))
+            return _built(build, closed, False)
         key = (kind, core.user_source_info(), skey) if nested else (kind, skey)
         with self._lock:
             entry = self._entries.get(key)
@@ -178,9 +178,8 @@ class ProgramCache:
         skeleton = (kind, nested, structure_key(closed.jaxpr, with_source=nested,
                                                 literals=False))
         if not self._count_build(skeleton):
-            return _clean(build(_lifted(closed)))
-        program = build(_lifted(closed))
-        program = _clean(program) if nested else _optimized(program)
+            return _built(build, closed, False)
+        program = _built(build, closed, not nested)
         with self._lock:
             self._stats["builds"] += 1
             self._store(key, program, None)
@@ -250,6 +249,15 @@ def _equations(entry) -> int:
     if isinstance(entry, tuple):
         return sum(_equations(e) for e in entry)
     return 0
+
+
+def _built(build: Callable, closed: core.ClosedJaxpr, optimized: bool) -> Program:
+    """`build` of the lifted `closed`, optimized or only cleaned of dead code. The cycle
+    collector is paused meanwhile: rewrites allocate a few objects per equation and no cycle
+    (see `optimize.collector_paused`)."""
+    with optimize.collector_paused():
+        program = build(_lifted(closed))
+        return _optimized(program) if optimized else _clean(program)
 
 
 def _lifted(closed: core.ClosedJaxpr) -> core.ClosedJaxpr:

@@ -105,14 +105,98 @@ def _jvp_eqn(eqn: core.JaxprEqn, read, read_t, env: dict, tenv: dict) -> None:
 
 def linearize_jaxpr(closed: core.ClosedJaxpr, nonzeros: Sequence[bool],
                     want_tangents: Sequence[bool] | None = None, instantiate: bool = False):
-    """JVP, then split into the primal program and a program linear in the tangents.
+    """JVP, split into the primal program and a program linear in the tangents.
 
     Returns `(primal, linear, out_nonzeros, num_res)`: `primal` maps the primal inputs to the
     primal outputs followed by `num_res` residuals; `linear` is a Jaxpr whose invars are the
     residuals followed by the tangents of the nonzero inputs, and whose outvars are the
     tangents of the outputs flagged in `out_nonzeros`. With `instantiate`, every wanted
     output has a tangent (zeros where it does not depend on the inputs).
+
+    The split is made while the JVP rules run (online partial evaluation, one walk): each
+    equation a rule binds goes to the primal program when none of its operands is a tangent,
+    to the linear one otherwise, so the primal half is never recorded twice. A program with a
+    higher-order equation that splits itself (a `partial_eval` hook: jit calls, control flow)
+    takes the JVP rewrite and then `partial_eval.partial_eval_jaxpr`, which calls the hook.
+    Both build the same kind of programs; nothing is evaluated.
     """
+    out_nonzeros: list[bool] = []
+    box: list = []
+
+    def body(consts, primals):
+        outs, lin, residuals = _linearize_here(closed, consts, primals, nonzeros,
+                                               want_tangents, instantiate, out_nonzeros)
+        box.append(lin)
+        return [*outs, *residuals]
+
+    primal = core.rewrite_closed(closed.consts, closed.jaxpr.in_avals, body)
+    lin = box[0]
+    linear = optimize.dce_jaxpr(core.Jaxpr([], [*lin.constvars, *lin.invars], lin.eqns,
+                                           lin.outvars))
+    # Residuals the linear program no longer reads are dropped from both programs.
+    nres = len(lin.constvars)
+    used = {v for e in linear.eqns for v in e.invars if type(v) is core.Var}
+    used.update(v for v in linear.outvars if type(v) is core.Var)
+    keep = [v in used for v in linear.invars[:nres]]
+    if not all(keep):
+        n_out = len(primal.jaxpr.outvars) - nres
+        pj = primal.jaxpr
+        outvars = pj.outvars[:n_out] + [v for v, k in zip(pj.outvars[n_out:], keep, strict=True)
+                                        if k]
+        primal = core.ClosedJaxpr(core.Jaxpr(pj.constvars, pj.invars, pj.eqns, outvars),
+                                  primal.consts)
+        linear = core.Jaxpr([], [v for v, k in zip(linear.invars[:nres], keep, strict=True) if k]
+                            + linear.invars[nres:], linear.eqns, linear.outvars)
+        nres = sum(keep)
+    return optimize.dce_closed(primal), linear, out_nonzeros, nres
+
+
+def _linearize_here(closed: core.ClosedJaxpr, consts, primals, nonzeros, want_tangents,
+                    instantiate: bool, out_nonzeros: list[bool]):
+    """Linearize `closed` at `primals` (values of the current builder): its primal
+    equations are bound in the current builder. Returns the primal outputs, the linear
+    program (a Jaxpr whose constvars are the residuals and whose invars are the tangents),
+    and the residuals' values."""
+    t_avals = _tangent_avals(closed.jaxpr, nonzeros)
+    if any(e.primitive.partial_eval is not None for e in closed.jaxpr.eqns):
+        j = closed.jaxpr
+        lifted = core.ClosedJaxpr(core.Jaxpr([], [*j.constvars, *j.invars], j.eqns, j.outvars),
+                                  [])
+        known, linear, out_nz, nres = _linearize_staged(
+            lifted, [False] * len(consts) + list(nonzeros), want_tangents, instantiate)
+        out_nonzeros.extend(out_nz)
+        got = core.eval_jaxpr(known.jaxpr, known.consts, *consts, *primals)
+        n_out = len(got) - nres
+        lin = core.Jaxpr(linear.invars[:nres], linear.invars[nres:], linear.eqns, linear.outvars)
+        return got[:n_out], lin, got[n_out:]
+    with _LinearTrace(core.current_trace()) as trace:
+        tangents = [trace.new_arg(a) for a in t_avals]
+        outs, touts = _jvp_walk(closed.jaxpr, consts, primals, tangents, nonzeros,
+                                want_tangents, instantiate, out_nonzeros)
+        lin, residuals = trace.to_jaxpr(touts)
+    return outs, lin, residuals
+
+
+class _LinearTrace(core.JaxprTrace):
+    """The linear half of online linearization: records only equations with an operand of its
+    own (a tangent); the others go to the primal program's trace (`known`). Values of the
+    primal program it reads become its constvars: the residuals."""
+
+    def __init__(self, known: core.JaxprTrace):
+        super().__init__()
+        self.known = known
+
+    def process(self, prim: core.Primitive, args, params):
+        for x in args:
+            if type(x) is core.Tracer and x._trace is self:
+                return super().process(prim, args, params)
+        return self.known.process(prim, args, params)
+
+
+def _linearize_staged(closed: core.ClosedJaxpr, nonzeros: Sequence[bool],
+                      want_tangents: Sequence[bool] | None, instantiate: bool):
+    """`linearize_jaxpr` as the JVP rewrite, then partial evaluation (its hooks split
+    higher-order equations)."""
     jvp, out_nonzeros = jvp_jaxpr(closed, nonzeros, want_tangents, instantiate)
     jvp = optimize.dce_closed(jvp)
     n_in = len(closed.jaxpr.invars)
@@ -213,8 +297,12 @@ def vjp_split(closed: core.ClosedJaxpr, nonzeros: Sequence[bool],
 def vjp_jaxpr(closed: core.ClosedJaxpr, nonzeros: Sequence[bool],
               want: Sequence[bool] | None = None) -> core.ClosedJaxpr:
     """The program `(inputs, cotangents of the wanted outputs) -> (outputs, cotangents of the
-    nonzero inputs)`: `vjp_split`'s two programs composed, the residuals flowing as variables."""
-    return _compose(*vjp_split(closed, nonzeros, want)[:3], len(closed.jaxpr.outvars))
+    nonzero inputs)`: linearize and transpose in one builder, the residuals flowing from the
+    primal equations to the transposed ones as variables."""
+    want = [True] * len(closed.jaxpr.outvars) if want is None else list(want)
+    ct_avals = [v.aval.strip_weak() for v, w in zip(closed.jaxpr.outvars, want, strict=True)
+                if w]
+    return _reverse(closed, nonzeros, want, ct_avals, None)
 
 
 def grad_jaxpr(closed: core.ClosedJaxpr, nonzeros: Sequence[bool]) -> core.ClosedJaxpr:
@@ -223,27 +311,23 @@ def grad_jaxpr(closed: core.ClosedJaxpr, nonzeros: Sequence[bool]) -> core.Close
     function's aux values) pass through undifferentiated."""
     out0 = closed.jaxpr.outvars[0].aval
     want = [i == 0 for i in range(len(closed.jaxpr.outvars))]
-    return _compose(*vjp_split(closed, nonzeros, want, cts=[np.ones((), out0.dtype)])[:3],
-                    len(closed.jaxpr.outvars))
+    return _reverse(closed, nonzeros, want, [], [np.ones((), out0.dtype)])
 
 
-def _compose(primal: core.ClosedJaxpr, transposed: core.ClosedJaxpr, nres: int,
-             n_out: int) -> core.ClosedJaxpr:
-    """`primal` then `transposed` as one program, `transposed`'s residual inputs replaced by
-    the variables of `primal`'s residual outputs (renaming only)."""
-    p, t = primal.jaxpr, transposed.jaxpr
-    sub = dict(zip(t.invars[:nres], p.outvars[n_out:], strict=True))
-    eqns = list(p.eqns)
-    for eqn in t.eqns:
-        if any(type(v) is core.Var and v in sub for v in eqn.invars):
-            eqn = eqn.replace(invars=[sub.get(v, v) if type(v) is core.Var else v
-                                      for v in eqn.invars])
-        eqns.append(eqn)
-    outvars = p.outvars[:n_out] + [sub.get(v, v) if type(v) is core.Var else v
-                                   for v in t.outvars]
-    jaxpr = core.Jaxpr([*p.constvars, *t.constvars], [*p.invars, *t.invars[nres:]], eqns,
-                       outvars)
-    return core.ClosedJaxpr(jaxpr, [*primal.consts, *transposed.consts])
+def _reverse(closed: core.ClosedJaxpr, nonzeros, want, ct_avals, cts) -> core.ClosedJaxpr:
+    n_in = len(closed.jaxpr.invars)
+
+    def body(consts, args):
+        out_nz: list[bool] = []
+        outs, lin, residuals = _linearize_here(closed, consts, args[:n_in], nonzeros, want,
+                                               False, out_nz)
+        given = list(cts) if cts is not None else args[n_in:]
+        wanted_nz = [nz for nz, w in zip(out_nz, want, strict=True) if w]
+        in_cts = _backward(lin, lin.constvars, residuals,
+                           [c for c, nz in zip(given, wanted_nz, strict=True) if nz])
+        return [*outs, *in_cts]
+
+    return core.rewrite_closed(closed.consts, [*closed.jaxpr.in_avals, *ct_avals], body)
 
 
 def _accumulate(ct_env: dict, v: core.Var, ct) -> None:

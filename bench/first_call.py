@@ -50,7 +50,7 @@ def main(n: int = 1001, repeats: int = 15) -> None:
     print(f"  first call (builds the cached program)  {statistics.median(first) * per:6.1f}")
     print(f"  second call (compiles its plan)         {statistics.median(second) * per:6.1f}")
     print(f"  third call (cache hit, compiled plan)   {statistics.median(warm) * per:6.1f}")
-    print(f"  program cache off (ordinary path)       {statistics.median(off) * per:6.1f}")
+    print(f"  program cache off (built every call)    {statistics.median(off) * per:6.1f}")
 
 
 if __name__ == "__main__":

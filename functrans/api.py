@@ -63,11 +63,12 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Calla
 
 def _transform(kind, closed: core.ClosedJaxpr, args: Sequence,
                build: Callable[[core.ClosedJaxpr], object]) -> list:
-    """The route after tracing: the program `build` makes of `closed` (its constants as
-    leading inputs), from the cache or built now, evaluated on the constants and `args`."""
+    """The route after tracing: the program `build` (a rewrite of `interpreters/` with its
+    static configuration bound) makes of `closed` (its constants as leading inputs), from the
+    cache or built now, evaluated on the constants and `args`."""
     flat = [*closed.consts, *args]
-    nested = _any_tracer(flat)
-    return _evaluate(cache.CACHE.program(kind, closed, build, nested), flat)
+    program = cache.CACHE.program(kind, closed, build, _any_tracer(flat))
+    return _evaluate(program[0] if isinstance(program, tuple) else program, flat)
 
 
 def _any_tracer(values: Sequence) -> bool:
@@ -141,17 +142,10 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence):
     ts = api_util.checked(t_flat, closed.in_avals, nonzeros, "jvp: tangent")
     full = _lead(closed, nonzeros)
     outs = _transform(("jvp", tuple(nonzeros)), closed, [*p_flat, *ts],
-                      lambda p: ad.jvp_jaxpr(p, full, instantiate=True)[0])
+                      functools.partial(ad.jvp_jaxpr, nonzeros=full, instantiate=True))
     n = len(closed.jaxpr.outvars)
     return (finish_tree(tree_util.tree_unflatten(out_tree, outs[:n])),
             finish_tree(tree_util.tree_unflatten(out_tree, outs[n:])))
-
-
-def _linearize_programs(program: core.ClosedJaxpr, nonzeros: list[bool]):
-    """(primal program: inputs -> outputs + residuals, linear program: residuals + tangents ->
-    every output's tangent)."""
-    primal, lin, _, _ = ad.linearize_jaxpr(program, nonzeros, instantiate=True)
-    return primal, core.ClosedJaxpr(lin, [])
 
 
 def linearize(fun: Callable, *primals):
@@ -170,8 +164,9 @@ def linearize(fun: Callable, *primals):
     nonzeros = _floats(closed.in_avals)
     full = _lead(closed, nonzeros)
     flat = [*closed.consts, *p_flat]
-    primal, lin = cache.CACHE.program(("linearize", tuple(nonzeros)), closed,
-                                      lambda p: _linearize_programs(p, full), _any_tracer(flat))
+    primal, lin, _, _ = cache.CACHE.program(
+        ("linearize", tuple(nonzeros)), closed,
+        functools.partial(ad.linearize_closed, nonzeros=full), _any_tracer(flat))
     outs = _evaluate(primal, flat)
     n_out = len(closed.jaxpr.outvars)
     res = outs[n_out:]
@@ -189,14 +184,6 @@ def linearize(fun: Callable, *primals):
 
 
 # --------------------------------------------------------------------------- reverse mode
-
-
-def _vjp_programs(program: core.ClosedJaxpr, nonzeros: list[bool], n_main: int):
-    """(primal program: inputs -> outputs + residuals, transposed program: residuals +
-    cotangents of the main outputs -> cotangents of the nonzero inputs)."""
-    want = [i < n_main for i in range(len(program.jaxpr.outvars))]
-    primal, transposed, _, _ = ad.vjp_split(program, nonzeros, want)
-    return primal, transposed
 
 
 def vjp(fun: Callable, *primals, has_aux: bool = False):
@@ -221,9 +208,10 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
     n_main, main_tree, aux_tree = api_util.split_aux(out_tree, has_aux)
     full = _lead(closed, nonzeros)
     flat = [*closed.consts, *p_flat]
-    primal, transposed = cache.CACHE.program(
-        ("vjp", tuple(nonzeros), n_main), closed, lambda p: _vjp_programs(p, full, n_main),
-        _any_tracer(flat))
+    want = [i < n_main for i in range(len(closed.jaxpr.outvars))]
+    primal, transposed, _, _ = cache.CACHE.program(
+        ("vjp", tuple(nonzeros), n_main), closed,
+        functools.partial(ad.vjp_split, nonzeros=full, want=want), _any_tracer(flat))
     outs = _evaluate(primal, flat)
     res = outs[len(closed.jaxpr.outvars):]
     main_avals = closed.out_avals[:n_main]
@@ -271,7 +259,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         n_out = len(closed.jaxpr.outvars)
         full = _lead(closed, mask)
         res = _transform(("grad", tuple(mask)), closed, tree_util.tree_leaves(tuple(args)),
-                         lambda p: ad.grad_jaxpr(p, full))
+                         functools.partial(ad.grad_jaxpr, nonzeros=full))
         outs, g_flat = res[:n_out], iter(res[n_out:])
         per_leaf = [next(g_flat) if m else None for m in mask]
         grads = tree_util.tree_unflatten(in_tree, per_leaf)
@@ -382,7 +370,8 @@ def vmap(fun: Callable, in_axes=0, out_axes=0):
                     for d, a in zip(out_dims, closed.out_avals, strict=True)]
         in_dims = [None] * len(consts) + dims
         outs = _transform(("vmap", size, tuple(dims), tuple(out_dims)), closed, flat,
-                          lambda p: batching.vmap_jaxpr(p, size, in_dims, out_dims))
+                          functools.partial(batching.vmap_jaxpr, axis_size=size,
+                                            in_dims=in_dims, out_dims=out_dims))
         return finish_tree(tree_util.tree_unflatten(out_tree, outs))
 
     return vmapped
@@ -406,7 +395,7 @@ def _jacobian(fname: str, fun, argnums, has_aux, args, kwargs, rewrite):
     n_in = sum(mask)
     full = _lead(closed, mask)
     res = _transform((fname, tuple(mask), n_main), closed, tree_util.tree_leaves(tuple(args)),
-                     lambda p: rewrite(p, full, n_main))
+                     functools.partial(rewrite, mask=full, num_main=n_main))
     it = iter(res[n_out:])
     jac_leaves = [api_util.jac_tree(in_tree, nums, single, mask,
                                     [finish(next(it)) for _ in range(n_in)])

@@ -151,6 +151,15 @@ def linearize_jaxpr(closed: core.ClosedJaxpr, nonzeros: Sequence[bool],
     return optimize.dce_closed(primal), linear, out_nonzeros, nres
 
 
+def linearize_closed(closed: core.ClosedJaxpr, nonzeros: Sequence[bool],
+                     want_tangents: Sequence[bool] | None = None):
+    """`linearize_jaxpr` with every wanted output's tangent (zeros instantiated), the linear
+    program closed: `(primal, linear, out_nonzeros, num_res)` where `linear` is a ClosedJaxpr
+    taking the residuals followed by the tangents of the nonzero inputs."""
+    primal, linear, out_nz, nres = linearize_jaxpr(closed, nonzeros, want_tangents, True)
+    return primal, core.ClosedJaxpr(linear, []), out_nz, nres
+
+
 def _linearize_here(closed: core.ClosedJaxpr, consts, primals, nonzeros, want_tangents,
                     instantiate: bool, out_nonzeros: list[bool]):
     """Linearize `closed` at `primals` (values of the current builder): its primal

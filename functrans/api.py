@@ -16,12 +16,13 @@ Owns no rewrite (interpreters/), no pytree helper (api_util) and no cache policy
 from __future__ import annotations
 
 import functools
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from functrans import api_util, cache, core, errors, plan, tree_util
+from functrans import api_util, cache, call, core, errors, plan, tree_util
 from functrans.interpreters import ad, batching, jacobian, optimize
+from functrans.primitives import elementwise
 
 finish, finish_tree = api_util.finish, api_util.finish_tree
 
@@ -67,8 +68,10 @@ def _transform(kind, closed: core.ClosedJaxpr, args: Sequence,
     static configuration bound) makes of `closed` (its constants as leading inputs), from the
     cache or built now, evaluated on the constants and `args`."""
     flat = [*closed.consts, *args]
-    program = cache.CACHE.program(kind, closed, build, _any_tracer(flat))
-    return _evaluate(program[0] if isinstance(program, tuple) else program, flat)
+    # Building and evaluating allocate many objects and no cycle: the collector waits.
+    with optimize.collector_paused():
+        program = cache.CACHE.program(kind, closed, build, _any_tracer(flat))
+        return _evaluate(program[0] if isinstance(program, tuple) else program, flat)
 
 
 def _any_tracer(values: Sequence) -> bool:
@@ -311,8 +314,6 @@ def stop_gradient(x):
       >>> ft.grad(lambda x: x * ft.stop_gradient(x))(3.0)
       array(3.)
     """
-    from functrans.primitives import elementwise
-
     def one(v):
         if isinstance(v, core.Tracer):
             return elementwise.stop_gradient(v)
@@ -479,8 +480,6 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (), cache_size: int
       >>> f(np.zeros(2))
       array([0., 0.])
     """
-    from functrans import call
-
     name = getattr(fun, "__name__", "fun")
     owner = object()   # this function's entries in the shared cache
 

@@ -38,11 +38,12 @@ import collections
 import contextlib
 import threading
 import types
-from typing import Any, Callable, Hashable
+from typing import Any
+from collections.abc import Callable, Hashable
 
 import numpy as np
 
-from functrans import core
+from functrans import call, core
 from functrans.interpreters import optimize
 
 Program = Any   # a ClosedJaxpr, or a tuple holding ClosedJaxprs (and other values)
@@ -262,8 +263,7 @@ def _built(build: Callable, closed: core.ClosedJaxpr, optimized: bool) -> Progra
 
 def _lifted(closed: core.ClosedJaxpr) -> core.ClosedJaxpr:
     """`closed` taking its constants as leading inputs (what a cached program is built from)."""
-    j = closed.jaxpr
-    return core.ClosedJaxpr(core.Jaxpr([], [*j.constvars, *j.invars], j.eqns, j.outvars), [])
+    return core.ClosedJaxpr(call.open_jaxpr(closed)[0], [])
 
 
 def _clean(program: Program) -> Program:

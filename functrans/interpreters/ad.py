@@ -9,7 +9,7 @@ its equations backwards and accumulating cotangents. No rule here is specific to
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -70,7 +70,7 @@ def _jvp_walk(jaxpr: core.Jaxpr, consts, primals, tangents, nonzeros, want_tange
         return core.Zero(v.aval) if t is None else t
 
     for eqn in jaxpr.eqns:
-        _jvp_eqn(eqn, read, read_t, env, tenv)
+        _jvp_eqn(eqn, env, tenv)
     touts = []
     for v, w in zip(jaxpr.outvars, want, strict=True):
         t = read_t(v) if w else core.Zero(v.aval)
@@ -82,19 +82,30 @@ def _jvp_walk(jaxpr: core.Jaxpr, consts, primals, tangents, nonzeros, want_tange
     return [read(v) for v in jaxpr.outvars], touts
 
 
-def _jvp_eqn(eqn: core.JaxprEqn, read, read_t, env: dict, tenv: dict) -> None:
+def _jvp_eqn(eqn: core.JaxprEqn, env: dict, tenv: dict) -> None:
+    # The walk's inner loop (every equation of every linearization): operands are read
+    # inline, and Zero tangents are made only for equations that reach a JVP rule.
     prim = eqn.primitive
-    primals = [read(v) for v in eqn.invars]
-    tangents = [read_t(v) for v in eqn.invars]
+    invars = eqn.invars
+    Var = core.Var
+    primals = [env[v] if type(v) is Var else v.val for v in invars]
+    tangents = [tenv.get(v) if type(v) is Var else None for v in invars]
     with core.source_override(eqn.source_info):
-        if not prim.differentiable or all(isinstance(t, core.Zero) for t in tangents):
+        if not prim.differentiable or all(t is None for t in tangents):
             outs, touts = prim.bind(*primals, **eqn.params), None
         else:
             if prim.jvp is None:
                 raise _not_implemented(prim, "JVP")
+            tangents = [core.Zero(v.aval) if t is None else t
+                        for v, t in zip(invars, tangents, strict=True)]
             outs, touts = prim.jvp(primals, tangents, **eqn.params)
     if not prim.multiple_results:
-        outs, touts = [outs], (None if touts is None else [touts])
+        env[eqn.outvars[0]] = outs
+        if touts is not None and not isinstance(touts, core.Zero):
+            v = eqn.outvars[0]
+            if dtypes.is_differentiable(v.aval.dtype):
+                tenv[v] = touts
+        return
     for i, v in enumerate(eqn.outvars):
         env[v] = outs[i]
         if touts is not None and dtypes.is_differentiable(v.aval.dtype):

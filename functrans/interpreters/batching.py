@@ -7,7 +7,7 @@ replayed unchanged. No rule here is specific to a primitive.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from functrans import core
 from functrans.primitives import _factories, shape

@@ -11,7 +11,7 @@ primitive and no pytree handling (api.py arranges the blocks).
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -120,7 +120,8 @@ def jacrev_jaxpr(closed: core.ClosedJaxpr, mask: Sequence[bool],
 
 
 def _lifted(closed: core.ClosedJaxpr) -> tuple[core.ClosedJaxpr, list]:
-    """`closed` taking its constants as leading inputs, and those constants."""
+    """`closed` taking its constants as leading inputs, and those constants (`call.open_jaxpr`,
+    which an interpreter cannot import: call.py is above it)."""
     j = closed.jaxpr
     return (core.ClosedJaxpr(core.Jaxpr([], [*j.constvars, *j.invars], j.eqns, j.outvars), []),
             list(closed.consts))

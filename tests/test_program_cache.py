@@ -444,3 +444,59 @@ def test_outputs_that_are_views_of_inputs_or_each_other_are_copied():
     assert len({id(m) for m in many}) == 300
     many[0][:] = 5.0
     assert all(np.array_equal(m, [2.0, 2.0, 2.0]) for m in many[1:])
+
+
+def test_failures_to_build_raise_and_store_nothing():
+    from unittest import mock
+
+    from functrans.primitives import elementwise
+    g = ft.grad(lambda x: fnp.sum(fnp.sin(x)))
+    x = np.array([0.1, 0.2])
+    with mock.patch.object(elementwise.sin_p, "jvp", None):
+        for _ in range(2):   # raised on every call: no failure is remembered
+            with pytest.raises(NotImplementedError, match="'sin' has no JVP rule"):
+                g(x)
+        assert cache.CACHE.info()["size"] == 0
+    np.testing.assert_allclose(g(x), np.cos(x))
+
+
+def test_jit_keeps_its_programs_in_the_shared_cache():
+    f = ft.jit(lambda x: x * 2.0, cache_size=2)
+    for n in (1, 2, 3, 1):
+        np.testing.assert_array_equal(f(np.ones(n)), np.full(n, 2.0))
+    assert f.cache_info() == {"size": 2, "maxsize": 2}
+    assert cache.CACHE.info()["size"] == 2
+    cache.CACHE.clear()
+    assert f.cache_info()["size"] == 0
+    f(np.ones(1))
+    assert f.cache_info()["size"] == 1
+
+
+def test_disabled_applies_to_one_thread_only():
+    g = ft.grad(lambda x: fnp.sum(fnp.cos(x) * x))
+    x = np.array([0.3, 0.6])
+    g(x)
+    seen = {}
+
+    def other():
+        before = cache.CACHE.info()["hits"]
+        g(x)
+        seen["hits"] = cache.CACHE.info()["hits"] - before
+
+    with cache.CACHE.disabled():
+        assert not cache.CACHE.enabled()
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+    assert seen["hits"] == 1 and cache.CACHE.enabled()
+
+
+def test_sub_programs_are_keyed_by_structure():
+    def trace(body):
+        return ft.make_jaxpr(lambda x: lax.fori_loop(0, 2, lambda i, c: body(c), x))(
+            np.ones(2)).jaxpr
+
+    k1 = cache.structure_key(trace(lambda c: fnp.sin(c)))
+    k2 = cache.structure_key(trace(lambda c: fnp.sin(c)))
+    k3 = cache.structure_key(trace(lambda c: fnp.cos(c)))
+    assert k1 is not None and k1 == k2 and k1 != k3

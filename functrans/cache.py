@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import struct
 import threading
 import types
 from typing import Any
@@ -282,6 +283,7 @@ def _optimized(program: Program) -> Program:
 
 _PLAIN = frozenset([int, bool, str, type(None), np.int64, np.int32, np.bool_])
 _DTYPE = type(np.dtype(np.float64))
+_DOUBLE = struct.Struct('<d')
 _FUNCTIONS = (types.FunctionType, types.BuiltinFunctionType, types.MethodType)
 
 
@@ -292,15 +294,29 @@ class _Unkeyable(Exception):
 def _param_key(x, with_source: bool, literals: bool):
     """A hashable stand-in for the param `x`, equal for params of the same meaning."""
     t = type(x)
-    if t in _PLAIN or t is _DTYPE or isinstance(x, np.dtype):
+    if t in _PLAIN or t is _DTYPE:
         return x
-    if t is float or isinstance(x, np.floating):
-        # By bits: 0.0 == -0.0 as floats.
-        return (t, np.asarray(x).tobytes())
-    if isinstance(x, (tuple, list)):
-        items = tuple([e if type(e) is int else _param_key(e, with_source, literals)
-                       for e in x])
-        return items if t is tuple else (t, items)   # a named tuple's type is part of it
+    if isinstance(x, tuple):
+        # Most params are tuples of ints (or of such tuples), keyed as themselves.
+        items = None
+        for i, e in enumerate(x):
+            k = e if type(e) in _PLAIN else _param_key(e, with_source, literals)
+            if items is None:
+                if k is e:
+                    continue
+                items = list(x[:i])
+            items.append(k)
+        if items is not None:
+            x = tuple(items)
+        return x if t is tuple else (t, x)   # a named tuple's type is part of its meaning
+    if t is float:
+        return (t, _DOUBLE.pack(x))   # by bits: 0.0 == -0.0 as floats
+    if isinstance(x, np.floating):
+        return (t, x.tobytes())
+    if isinstance(x, np.dtype):
+        return x
+    if t is list:
+        return (t, _param_key(tuple(x), with_source, literals))
     if t is core.Jaxpr:
         return (t, _structure(x, with_source, literals))
     if t is core.ClosedJaxpr:

@@ -208,9 +208,12 @@ class _LinearTrace(core.JaxprTrace):
 
     def process(self, prim: core.Primitive, args, params):
         for x in args:
-            if type(x) is core.Tracer and x._trace is self:
-                return super().process(prim, args, params)
+            if type(x) is _Tracer and x._trace is self:
+                return core.JaxprTrace.process(self, prim, args, params)
         return self.known.process(prim, args, params)
+
+
+_Tracer = core.Tracer
 
 
 def _linearize_staged(closed: core.ClosedJaxpr, nonzeros: Sequence[bool],

@@ -38,7 +38,7 @@ if _ROOT not in sys.path:
 
 import functrans as ft
 import functrans.numpy as fnp
-from functrans import program_cache
+from functrans import cache
 from functrans.interpreters import optimize
 
 # Problem sizes: "full" is the table of record, "quick" a smoke run, "tiny" the test suite's.
@@ -258,7 +258,7 @@ def _chain_cold_workload(n) -> Workload:
     g = ft.grad(lambda x: chain(x, n))
 
     def cold():
-        with program_cache.disabled():
+        with cache.CACHE.disabled():
             return g(x)
 
     return Workload("  same, program cache off", lambda: chain_grad_numpy(x, n), cold, None,
@@ -276,7 +276,7 @@ def _chain_trace_cold_workload(n) -> Workload:
     x = np.linspace(0.0, 1.0, 10)
 
     def cold():
-        with program_cache.disabled():
+        with cache.CACHE.disabled():
             return ft.make_jaxpr(ft.grad(lambda x: chain(x, n)))(x)
 
     return Workload("  same, program cache off", None, cold, None, per=n)

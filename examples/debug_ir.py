@@ -12,7 +12,7 @@ import numpy as np
 
 import functrans as ft
 import functrans.numpy as fnp
-from functrans import api, ir
+from functrans import api_util, ir
 from functrans.interpreters import ad, optimize
 
 
@@ -47,12 +47,14 @@ def main():
                                          linear.eqns, linear.outvars), residuals)
     print("its transpose, cotangent of f(x) -> cotangent of x (the gradient program):")
     print(ad.transpose_jaxpr(lin_closed, 1))
+    print("or, with nothing evaluated, both as one program (residuals flow as variables):")
+    print(ad.vjp_jaxpr(closed, [True]))
 
     section("3. grad(jacfwd(f)), i.e. f'': every inner rewrite inlined, not yet optimized")
     # Tracing the transformed function records what the nested rewrites emit; make_jaxpr
     # would optimize it, trace_pytree does not.
     g = ft.grad(ft.jacfwd(f))
-    jaxpr, consts, _, _ = api.trace_pytree(g, [x])
+    jaxpr, consts, _, _ = api_util.trace_pytree(g, [x])
     raw = ir.ClosedJaxpr(jaxpr, consts)
     print(raw)
     opt = optimize.optimize(raw)

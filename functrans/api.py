@@ -1,101 +1,30 @@
-"""The user-facing transformations: the only module that handles pytrees.
+"""The user-facing transformations, and the one route every call of them takes.
 
-Each wrapper flattens its arguments, traces the user's function to a Jaxpr, rewrites it with
-the IR-to-IR functions of `interpreters/`, and evaluates the result with `evaluate.eval_jaxpr`
-(which inlines it when called inside another transformation). Internal programs are only
-cleaned of dead code: the full optimization pipeline runs on what users see or reuse
-(`make_jaxpr`'s result and `jit`'s cached programs), which is also where inlined rewrites
-end up, so un-jitted transformations do not pay for optimizing programs they run once.
+A call flattens its arguments, traces the user's function to a program (`api_util`), looks up
+or builds the transformed program in the program cache (`cache.CACHE.program`: a rewrite from
+`interpreters/`, optimized when kept), evaluates it, and unflattens the results:
+
+    flatten -> trace -> cache (or rewrite -> optimize) -> evaluate -> unflatten
+
+Inside an enclosing trace (a transformation nested in another, `make_jaxpr`, `jit`) the built
+program is inlined there: `evaluate.eval_jaxpr` binds its equations in the enclosing trace; it is
+never evaluated as a side effect of rewriting. `linearize` and `vjp` return functions that
+evaluate the linear (transposed) program built with the primal one, closed over the residuals
+the primal program computed. `jit` keeps its optimized programs in the same cache.
+Owns no rewrite (interpreters/), no pytree helper (api_util) and no cache policy (cache).
 """
 from __future__ import annotations
 
-import collections
 import functools
-import operator
-import threading
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from functrans import call, core, errors, evaluate, ir, program_cache, tree_util
-from functrans.interpreters import ad, batching, optimize
-from functrans.primitives import basis, elementwise
-from functrans.primitives import slicing
-from functrans.primitives import shape as shape_prims
+from functrans import api_util, cache, call, core, errors, evaluate, ir, tree_util
+from functrans.interpreters import ad, batching, jacobian, optimize
+from functrans.primitives import elementwise
 
-
-def _index_tuple(nums, nargs: int, fname: str, what: str) -> tuple[int, ...]:
-    """`nums` (an int or a sequence of ints, negatives from the end) as non-negative ints."""
-    items = nums if isinstance(nums, (tuple, list)) else (nums,)
-    out = []
-    for i in items:
-        try:
-            i = operator.index(i)
-        except TypeError:
-            raise errors.FunctransTypeError(
-                f"{fname}: {what}={nums!r} must be an int or a tuple of ints, got an entry of "
-                f"type {type(i).__name__}.") from None
-        if not -nargs <= i < nargs:
-            raise errors.FunctransValueError(
-                f"{fname}: {what}={nums!r} is out of range for a function called with {nargs} "
-                "positional argument(s).")
-        out.append(i % nargs)
-    return tuple(out)
-
-
-def _static_argnums(static_argnums, nargs: int, fname: str) -> tuple[int, ...]:
-    return tuple(sorted(set(_index_tuple(static_argnums, nargs, fname, "static_argnums"))))
-
-
-def _check_leaf(x, what: str):
-    if isinstance(x, (core.Tracer, np.ndarray, np.generic, bool, int, float)):
-        return
-    raise errors.FunctransTypeError(
-        f"{what}: leaf of type {type(x).__name__} is not an array; pass NumPy arrays or "
-        "Python scalars (int, float, bool), or mark the argument static with static_argnums.")
-
-
-def trace_pytree(fun: Callable, args: Sequence, source=None):
-    """Trace `fun(*args)` (pytrees of arrays) into a Jaxpr.
-
-    Returns `(jaxpr, consts, in_tree, out_tree)`; the jaxpr's invars are the flattened leaves
-    of `args` and its outvars the flattened leaves of the output.
-    """
-    flat, in_tree = tree_util.tree_flatten(tuple(args))
-    for x in flat:
-        _check_leaf(x, getattr(fun, "__name__", "function"))
-    return trace_avals(fun, in_tree, [core.get_aval(x) for x in flat], source)
-
-
-def trace_avals(fun: Callable, in_tree, in_avals: Sequence[ir.ShapedArray], source=None):
-    """`trace_pytree` from the arguments' structure and abstract values alone."""
-    out_tree_box = []
-
-    def flat_fun(*tracers):
-        out = fun(*tree_util.tree_unflatten(in_tree, tracers))
-        out_flat, out_tree = tree_util.tree_flatten(out)
-        for x in out_flat:
-            _check_leaf(x, f"output of {getattr(fun, '__name__', 'function')}")
-        out_tree_box.append(out_tree)
-        return out_flat
-
-    jaxpr, consts = core.trace_flat(flat_fun, in_avals, source)
-    return jaxpr, consts, in_tree, out_tree_box[0]
-
-
-def _snapshot(closed: ir.ClosedJaxpr) -> ir.ClosedJaxpr:
-    """`closed` with read-only copies of its writeable array constants.
-
-    A program kept for later (a `jit` cache entry, a `make_jaxpr` result) holds the values its
-    function closed over when it was traced; mutating those arrays afterwards changes nothing.
-    """
-    consts = []
-    for c in closed.consts:
-        if isinstance(c, np.ndarray) and c.flags.writeable:
-            c = c.copy()
-            c.flags.writeable = False
-        consts.append(c)
-    return ir.ClosedJaxpr(closed.jaxpr, consts)
+finish, finish_tree = api_util.finish, api_util.finish_tree
 
 
 def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Callable[..., ir.ClosedJaxpr]:
@@ -122,162 +51,63 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Calla
     @functools.wraps(fun)
     def make(*args, **kwargs):
         source = core.user_source_info()
-        static = _static_argnums(static_argnums, len(args), "make_jaxpr")
-        dyn_fun, dyn_args = _split_static(fun, args, kwargs, static)
-        jaxpr, consts, _, _ = trace_pytree(dyn_fun, dyn_args, source)
-        return _snapshot(optimize.optimize(ir.ClosedJaxpr(jaxpr, consts)))
+        static = api_util.static_argnums(static_argnums, len(args), "make_jaxpr")
+        dyn_fun, dyn_args = api_util.split_static(fun, args, kwargs, static)
+        closed, _, _ = api_util.trace(dyn_fun, dyn_args, source)
+        return api_util.snapshot(optimize.optimize(closed))
 
     return make
 
 
-def _split_static(fun: Callable, args: Sequence, kwargs: dict, static: Sequence[int]):
-    """`fun` as a function of its traced arguments only, and those arguments.
-
-    Static positional arguments are closed over; keyword arguments are traced (a dict as the
-    last argument), as in JAX.
-    """
-    dyn_idx = [i for i in range(len(args)) if i not in static]
-
-    def dyn_fun(*dyn):
-        full = list(args)
-        for i, x in zip(dyn_idx, dyn[:-1], strict=True):
-            full[i] = x
-        return fun(*full, **dyn[-1])
-
-    return dyn_fun, [*(args[i] for i in dyn_idx), dict(kwargs)]
+# --------------------------------------------------------------------------- the route
 
 
-# --------------------------------------------------------------------------- shared helpers
+def _transform(kind, closed: ir.ClosedJaxpr, args: Sequence,
+               build: Callable[[ir.ClosedJaxpr], object]) -> list:
+    """The route after tracing: the program `build` (a rewrite of `interpreters/` with its
+    static configuration bound) makes of `closed` (its constants as leading inputs), from the
+    cache or built now, evaluated on the constants and `args`."""
+    flat = [*closed.consts, *args]
+    # Building and evaluating allocate many objects and no cycle: the collector waits.
+    with optimize.collector_paused():
+        program = cache.CACHE.program(kind, closed, build, _any_tracer(flat))
+        return _evaluate(program[0] if isinstance(program, tuple) else program, flat)
 
 
-def _trace(fun: Callable, args: Sequence, source=None):
-    jaxpr, consts, in_tree, out_tree = trace_pytree(fun, args, source)
-    return ir.ClosedJaxpr(jaxpr, consts), in_tree, out_tree
+def _any_tracer(values: Sequence) -> bool:
+    return any(isinstance(x, core.Tracer) for x in values)
 
 
-def _finish(x):
-    """Outputs seen by the user: NumPy arrays (0-d for scalars) unless inside a trace."""
-    return x if isinstance(x, core.Tracer) else np.asarray(x)
-
-
-def _finish_tree(tree):
-    return tree_util.tree_map(_finish, tree)
-
-
-def _run(closed: ir.ClosedJaxpr, *args) -> list:
-    outs = evaluate.eval_jaxpr(closed.jaxpr, closed.consts, *args)
-    if core.current_trace() is None:
-        # An output that is a constant or an argument of the program would alias it: a user
-        # mutating a returned gradient in place must not change a cached program or an input.
-        # Views of them (reshapes, slices) too; read-only views (broadcasts) are copied so
-        # that results are ordinary arrays.
-        # Outputs sharing memory with each other (CSE merges equal results) are copied too.
-        # Arrays are compared by the array owning their memory (linear in the count).
-        taken = {id(_memory_owner(x)) for x in (*closed.consts, *args)
-                 if isinstance(x, np.ndarray)}
-        for i, x in enumerate(outs):
-            if isinstance(x, np.ndarray):
-                owner = id(_memory_owner(x))
-                if not x.flags.writeable or owner in taken:
-                    x = outs[i] = x.copy()
-                    owner = id(x)
-                taken.add(owner)
+def _evaluate(program: ir.ClosedJaxpr, args: Sequence) -> list:
+    """`program` on `args`: inlined into the enclosing trace when an argument is traced,
+    otherwise run on NumPy (also inside a trace: concrete values fold to constants there)."""
+    if _any_tracer(args) or _any_tracer(program.consts):
+        return evaluate.eval_jaxpr(program.jaxpr, program.consts, *args)
+    outs = evaluate.run_numpy(program.jaxpr, program.consts, args)
+    # An output that is a constant or an argument of the program would alias it: a user
+    # mutating a returned gradient in place must not change a cached program or an input.
+    # Views of them (reshapes, slices) too; read-only views (broadcasts) are copied so that
+    # results are ordinary arrays. Outputs sharing memory with each other (CSE merges equal
+    # results) are copied too. Arrays are compared by the array owning their memory.
+    taken = {id(api_util.memory_owner(x)) for x in (*program.consts, *args)
+             if isinstance(x, np.ndarray)}
+    for i, x in enumerate(outs):
+        if isinstance(x, np.ndarray):
+            owner = id(api_util.memory_owner(x))
+            if not x.flags.writeable or owner in taken:
+                x = outs[i] = x.copy()
+                owner = id(x)
+            taken.add(owner)
     return outs
 
 
-def _memory_owner(x: np.ndarray):
-    """The object owning `x`'s memory (following views' bases); kept alive by `x`."""
-    while isinstance(x.base, np.ndarray):
-        x = x.base
-    return x if x.base is None else x.base
+def _lead(closed: ir.ClosedJaxpr, flags: Sequence[bool]) -> list[bool]:
+    """`flags` for the program built from `closed`: its constants lead, never flagged."""
+    return [False] * len(closed.consts) + list(flags)
 
 
-def _transformed(kind, closed: ir.ClosedJaxpr, flat: list, compute) -> list:
-    """`compute(closed, flat, 0)`, through the program cache when it knows the structure of
-    `closed` (see program_cache: un-jitted calls reuse the transformed program). Inside a
-    trace, a transformation of concrete values only is computed directly: its results fold
-    to concrete values (a cached program would record its always-staged equations)."""
-    if core.current_trace() is not None and not _any_tracer(closed.consts, flat):
-        return compute(closed, flat, 0)
-    program = program_cache.program_for(kind, closed, flat, compute)
-    if program is None:
-        return compute(closed, flat, 0)
-    return _run(program, *closed.consts, *flat)
-
-
-def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[tuple[int, ...], bool]:
-    single = not isinstance(argnums, (tuple, list))
-    if not single and not argnums:
-        raise errors.FunctransValueError(f"{fname}: argnums must name at least one argument.")
-    return _index_tuple(argnums, nargs, fname, "argnums"), single
-
-
-def _diff_mask(args: Sequence, argnums: tuple[int, ...], fname: str) -> list[bool]:
-    """One flag per flattened leaf of `args`: is it differentiated? Rejects integer leaves."""
-    mask = []
-    for i, a in enumerate(args):
-        for leaf in tree_util.tree_leaves(a):
-            aval = core.get_aval(leaf)
-            if i in argnums and not np.issubdtype(aval.dtype, np.floating):
-                raise errors.FunctransTypeError(
-                    f"{fname}: argument {i} has dtype {aval.dtype.name} (shape {aval.shape}); "
-                    "derivatives are taken only with respect to floating-point arguments. "
-                    "Convert it with .astype(float), or leave it out of argnums.")
-            mask.append(i in argnums)
-    return mask
-
-
-def _aux_wrapper(fun: Callable, has_aux: bool, fname: str):
-    if not has_aux:
-        return fun
-
-    @functools.wraps(fun)
-    def wrapped(*args):
-        out = fun(*args)
-        if not isinstance(out, (tuple, list)) or len(out) != 2:
-            raise errors.FunctransTypeError(
-                f"{fname}(has_aux=True): the function must return a pair (output, aux), but it "
-                f"returned {type(out).__name__}"
-                f"{' of length ' + str(len(out)) if isinstance(out, (tuple, list)) else ''}.")
-        return tuple(out)
-
-    return wrapped
-
-
-def _split_aux(out_tree, has_aux: bool):
-    """Number of leaves of the differentiated output, and the main/aux subtrees."""
-    if not has_aux:
-        return out_tree.num_leaves, out_tree, None
-    main, aux = out_tree.children()
-    return main.num_leaves, main, aux
-
-
-def _checked(values: Sequence, avals: Sequence[ir.ShapedArray], flags: Sequence[bool],
-             what: str) -> list:
-    """The flagged tangents or cotangents, each checked and converted like its aval."""
-    return [_as_like(x, a, f"{what} {i}")
-            for i, (x, a, f) in enumerate(zip(values, avals, flags, strict=True)) if f]
-
-
-def _with_zeros(values: Sequence, avals: Sequence[ir.ShapedArray], flags: Sequence[bool]):
-    """`values` in the flagged slots, zeros of each aval elsewhere (symbolic zeros made real)."""
-    it = iter(values)
-    return [next(it) if f else np.zeros(a.shape, a.dtype)
-            for a, f in zip(avals, flags, strict=True)]
-
-
-def _as_like(x, aval: ir.ShapedArray, what: str):
-    """A tangent or cotangent `x` checked against `aval` and converted to its dtype."""
-    if isinstance(x, core.Tracer):
-        if x.shape != aval.shape:
-            raise errors.FunctransValueError(
-                f"{what} has shape {x.shape}, expected {aval.shape} to match the primal.")
-        return x
-    arr = np.asarray(x)
-    if arr.shape != aval.shape:
-        raise errors.FunctransValueError(
-            f"{what} has shape {arr.shape}, expected {aval.shape} to match the primal.")
-    return arr.astype(aval.dtype, copy=False)
+def _floats(avals: Sequence[ir.ShapedArray]) -> list[bool]:
+    return [np.issubdtype(a.dtype, np.floating) for a in avals]
 
 
 # --------------------------------------------------------------------------- forward mode
@@ -310,21 +140,15 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence):
         raise errors.FunctransValueError(
             f"jvp: primals have structure {p_tree} but tangents have structure {t_tree}; "
             "give one tangent per primal leaf.")
-    closed, _, out_tree = _trace(fun, primals, core.user_source_info())
-    nonzeros = [np.issubdtype(a.dtype, np.floating) for a in closed.in_avals]
-    ts = _checked(t_flat, closed.in_avals, nonzeros, "jvp: tangent")
+    closed, _, out_tree = api_util.trace(fun, primals, core.user_source_info())
+    nonzeros = _floats(closed.in_avals)
+    ts = api_util.checked(t_flat, closed.in_avals, nonzeros, "jvp: tangent")
+    full = _lead(closed, nonzeros)
+    outs = _transform(("jvp", tuple(nonzeros)), closed, [*p_flat, *ts],
+                      functools.partial(ad.jvp_jaxpr, nonzeros=full, instantiate=True))
     n = len(closed.jaxpr.outvars)
-
-    def compute(closed, flat, n_lead):
-        n_in = len(closed.jaxpr.invars)
-        jvp_closed, out_nz = ad.jvp_jaxpr(closed, [False] * n_lead + nonzeros)
-        outs = _run(optimize.dce_closed(jvp_closed), *flat[:n_in], *flat[n_in:])
-        return outs[:n] + _with_zeros(outs[n:], closed.out_avals, out_nz)
-
-    outs = _transformed(("jvp", tuple(nonzeros)), closed, [*p_flat, *ts], compute)
-    t_out = outs[n:]
-    return (_finish_tree(tree_util.tree_unflatten(out_tree, outs[:n])),
-            _finish_tree(tree_util.tree_unflatten(out_tree, t_out)))
+    return (finish_tree(tree_util.tree_unflatten(out_tree, outs[:n])),
+            finish_tree(tree_util.tree_unflatten(out_tree, outs[n:])))
 
 
 def linearize(fun: Callable, *primals):
@@ -338,16 +162,17 @@ def linearize(fun: Callable, *primals):
       >>> f_jvp(3.0)
       array(3.)
     """
-    closed, in_tree, out_tree = _trace(fun, primals, core.user_source_info())
+    closed, in_tree, out_tree = api_util.trace(fun, primals, core.user_source_info())
     p_flat = tree_util.tree_leaves(tuple(primals))
-    nonzeros = [np.issubdtype(a.dtype, np.floating) for a in closed.in_avals]
-    primal, lin, out_nz, nres = ad.linearize_jaxpr(closed, nonzeros)
-    outs = _run(primal, *p_flat)
-    n_out = len(out_nz)
+    nonzeros = _floats(closed.in_avals)
+    full = _lead(closed, nonzeros)
+    flat = [*closed.consts, *p_flat]
+    primal, lin, _, _ = cache.CACHE.program(
+        ("linearize", tuple(nonzeros)), closed,
+        functools.partial(ad.linearize_closed, nonzeros=full), _any_tracer(flat))
+    outs = _evaluate(primal, flat)
+    n_out = len(closed.jaxpr.outvars)
     res = outs[n_out:]
-    lin_closed = ir.ClosedJaxpr(
-        ir.Jaxpr(lin.invars[:nres], lin.invars[nres:], lin.eqns, lin.outvars), res)
-    out_avals = closed.out_avals
     in_avals = closed.in_avals
 
     def f_jvp(*tangents):
@@ -355,40 +180,13 @@ def linearize(fun: Callable, *primals):
         if t_tree != in_tree:
             raise errors.FunctransValueError(
                 f"linearize: f_jvp expects tangents of structure {in_tree}, got {t_tree}.")
-        ts = _checked(t_flat, in_avals, nonzeros, "f_jvp: tangent")
-        t_out = _with_zeros(_run(lin_closed, *ts), out_avals, out_nz)
-        return _finish_tree(tree_util.tree_unflatten(out_tree, t_out))
+        ts = api_util.checked(t_flat, in_avals, nonzeros, "f_jvp: tangent")
+        return finish_tree(tree_util.tree_unflatten(out_tree, _evaluate(lin, [*res, *ts])))
 
-    return _finish_tree(tree_util.tree_unflatten(out_tree, outs[:n_out])), f_jvp
+    return finish_tree(tree_util.tree_unflatten(out_tree, outs[:n_out])), f_jvp
 
 
 # --------------------------------------------------------------------------- reverse mode
-
-
-def _vjp_flat(closed: ir.ClosedJaxpr, p_flat: list, nonzeros: list[bool], n_main: int):
-    """Primal outputs, and the transposed linear program `cts of main outputs -> cts of inputs`.
-
-    Only the first `n_main` outputs are differentiated (the rest are aux). Returns
-    `(outs, transposed, out_nz)`; `transposed` takes one cotangent per main output whose tangent
-    is nonzero (`out_nz`), and returns one cotangent per nonzero input.
-    """
-    want = [i < n_main for i in range(len(closed.jaxpr.outvars))]
-    if core.current_trace() is None and not any(
-            (isinstance(e.primitive, core.HigherOrderPrimitive) and e.primitive.partial_eval)
-            or e.primitive.always_staged for e in closed.jaxpr.eqns):
-        # Concrete inputs: linearize and evaluate the primal part in one pass. (Higher-order
-        # equations need their partial-evaluation rule, and always-staged ones never evaluate
-        # when bound, so programs holding either take the staged path.)
-        outs, lin_closed, out_nz = ad.linearize_values(closed, p_flat, nonzeros, want)
-        n_lin = len(lin_closed.jaxpr.invars)
-    else:
-        primal, lin, out_nz, nres = ad.linearize_jaxpr(closed, nonzeros, want)
-        outs = _run(primal, *p_flat)
-        lin_closed = ir.ClosedJaxpr(ir.Jaxpr(lin.invars[:nres], lin.invars[nres:],
-                                             lin.eqns, lin.outvars), outs[len(out_nz):])
-        n_lin = len(lin.invars) - nres
-    transposed = optimize.dce_closed(ad.transpose_jaxpr(lin_closed, n_lin))
-    return outs[:len(out_nz)], transposed, out_nz
 
 
 def vjp(fun: Callable, *primals, has_aux: bool = False):
@@ -406,13 +204,21 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
       >>> vjp_fun(1.0)
       (array(1.),)
     """
-    fun = _aux_wrapper(fun, has_aux, "vjp")
-    closed, in_tree, out_tree = _trace(fun, primals, core.user_source_info())
+    fun = api_util.aux_wrapper(fun, has_aux, "vjp")
+    closed, in_tree, out_tree = api_util.trace(fun, primals, core.user_source_info())
     p_flat = tree_util.tree_leaves(tuple(primals))
-    nonzeros = [np.issubdtype(a.dtype, np.floating) for a in closed.in_avals]
-    n_main, main_tree, aux_tree = _split_aux(out_tree, has_aux)
-    outs, transposed, out_nz = _vjp_flat(closed, p_flat, nonzeros, n_main)
+    nonzeros = _floats(closed.in_avals)
+    n_main, main_tree, aux_tree = api_util.split_aux(out_tree, has_aux)
+    full = _lead(closed, nonzeros)
+    flat = [*closed.consts, *p_flat]
+    want = [i < n_main for i in range(len(closed.jaxpr.outvars))]
+    primal, transposed, _, _ = cache.CACHE.program(
+        ("vjp", tuple(nonzeros), n_main), closed,
+        functools.partial(ad.vjp_split, nonzeros=full, want=want), _any_tracer(flat))
+    outs = _evaluate(primal, flat)
+    res = outs[len(closed.jaxpr.outvars):]
     main_avals = closed.out_avals[:n_main]
+    ct_flags = _floats(main_avals)
     in_avals = closed.in_avals
 
     def vjp_fun(ct):
@@ -421,13 +227,14 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
             raise errors.FunctransValueError(
                 f"vjp_fun: the cotangent has structure {ct_tree}, but the function's output "
                 f"has structure {main_tree}; pass one cotangent per output leaf.")
-        cts = _checked(ct_flat, main_avals, out_nz[:n_main], "vjp_fun: cotangent")
-        ct_in = _with_zeros(_run(transposed, *cts), in_avals, nonzeros)
-        return _finish_tree(tree_util.tree_unflatten(in_tree, ct_in))
+        cts = api_util.checked(ct_flat, main_avals, ct_flags, "vjp_fun: cotangent")
+        cts = api_util.with_zeros(cts, [a.strip_weak() for a in main_avals], ct_flags)
+        ct_in = api_util.with_zeros(_evaluate(transposed, [*res, *cts]), in_avals, nonzeros)
+        return finish_tree(tree_util.tree_unflatten(in_tree, ct_in))
 
-    main = _finish_tree(tree_util.tree_unflatten(main_tree, outs[:n_main]))
+    main = finish_tree(tree_util.tree_unflatten(main_tree, outs[:n_main]))
     if has_aux:
-        return main, vjp_fun, _finish_tree(tree_util.tree_unflatten(aux_tree, outs[n_main:]))
+        return main, vjp_fun, finish_tree(tree_util.tree_unflatten(aux_tree, outs[n_main:]))
     return main, vjp_fun
 
 
@@ -441,53 +248,33 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
       >>> ft.value_and_grad(lambda x: x ** 2)(3.0)
       (array(9.), array(6.))
     """
-    fun_aux = _aux_wrapper(fun, has_aux, "grad")
+    fun_aux = api_util.aux_wrapper(fun, has_aux, "grad")
 
     @functools.wraps(fun)
     def value_and_grad_fun(*args, **kwargs):
-        nums, single = _argnums_tuple(argnums, len(args), "grad")
-        mask = _diff_mask(args, nums, "grad")
+        nums, single = api_util.argnums_tuple(argnums, len(args), "grad")
+        mask = api_util.diff_mask(args, nums, "grad")
         # Keyword arguments are never differentiated (JAX's rule): closed over.
         f = functools.partial(fun_aux, **kwargs) if kwargs else fun_aux
-        closed, in_tree, out_tree = _trace(f, args, core.user_source_info())
-        n_main, main_tree, aux_tree = _split_aux(out_tree, has_aux)
-        _check_scalar_output(closed.out_avals[:n_main], main_tree)
+        closed, in_tree, out_tree = api_util.trace(f, args, core.user_source_info())
+        n_main, main_tree, aux_tree = api_util.split_aux(out_tree, has_aux)
+        api_util.check_scalar_output(closed.out_avals[:n_main], main_tree)
         n_out = len(closed.jaxpr.outvars)
-
-        def compute(closed, flat, n_lead):
-            full_mask = [False] * n_lead + mask
-            outs, transposed, out_nz = _vjp_flat(closed, flat, full_mask, n_main)
-            if out_nz[0]:
-                grads = _run(transposed, np.ones((), closed.out_avals[0].dtype))
-            else:
-                grads = [np.zeros(a.shape, a.dtype)
-                         for a, m in zip(closed.in_avals, full_mask, strict=True) if m]
-            return [*outs, *grads]
-
-        res = _transformed(("grad", tuple(mask), n_main), closed,
-                           tree_util.tree_leaves(tuple(args)), compute)
+        full = _lead(closed, mask)
+        res = _transform(("grad", tuple(mask)), closed, tree_util.tree_leaves(tuple(args)),
+                         functools.partial(ad.grad_jaxpr, nonzeros=full))
         outs, g_flat = res[:n_out], iter(res[n_out:])
         per_leaf = [next(g_flat) if m else None for m in mask]
         grads = tree_util.tree_unflatten(in_tree, per_leaf)
         grads = tuple(grads[i] for i in nums)
-        grads = _finish_tree(grads[0] if single else grads)
-        value = _finish(outs[0])
+        grads = finish_tree(grads[0] if single else grads)
+        value = finish(outs[0])
         if has_aux:
-            aux = _finish_tree(tree_util.tree_unflatten(aux_tree, outs[n_main:]))
+            aux = finish_tree(tree_util.tree_unflatten(aux_tree, outs[n_main:]))
             return (value, aux), grads
         return value, grads
 
     return value_and_grad_fun
-
-
-def _check_scalar_output(avals, tree) -> None:
-    if len(avals) != 1 or avals[0].shape != () or not np.issubdtype(avals[0].dtype, np.floating):
-        desc = (f"shape {avals[0].shape} and dtype {avals[0].dtype.name}" if len(avals) == 1
-                else f"a pytree of {len(avals)} arrays ({tree})")
-        raise errors.FunctransTypeError(
-            f"grad requires a function with a real scalar output, but it returned {desc}. "
-            "For a non-scalar output use jacrev (the full Jacobian) or vjp (a vector-Jacobian "
-            "product); to differentiate a sum, write fnp.sum(...) in the function.")
 
 
 def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
@@ -538,25 +325,6 @@ def stop_gradient(x):
 # --------------------------------------------------------------------------- batching
 
 
-def _flatten_axes(axes, tree, what: str) -> list:
-    """One axis (int or None) per leaf of `tree`, from a pytree prefix `axes` (JAX's rule)."""
-    if isinstance(axes, (int, type(None))):
-        return [axes] * tree.num_leaves
-    axes_leaves, axes_tree = tree_util.tree_flatten(axes, is_leaf=lambda x: x is None)
-    proxy = tree_util.tree_unflatten(tree, list(range(tree.num_leaves)))
-    try:
-        subtrees = axes_tree.flatten_up_to(proxy)
-    except ValueError as e:
-        raise errors.FunctransValueError(
-            f"vmap: {what}={axes!r} is not a pytree prefix of the arguments' structure "
-            f"{tree}: {e}") from None
-    out = [None] * tree.num_leaves
-    for ax, sub in zip(axes_leaves, subtrees, strict=True):
-        for leaf_index in tree_util.tree_leaves(sub):
-            out[leaf_index] = ax
-    return out
-
-
 def vmap(fun: Callable, in_axes=0, out_axes=0):
     """Vectorize `fun` over a batch axis of its arguments.
 
@@ -588,203 +356,55 @@ def vmap(fun: Callable, in_axes=0, out_axes=0):
         f = fun
         if kwargs:
             # Keyword arguments are mapped over their leading axis (JAX's rule).
-            f, args = _split_static(fun, args, kwargs, ())
+            f, args = api_util.split_static(fun, args, kwargs, ())
             args = tuple(args)
             axes = (*(axes if isinstance(axes, tuple) else (axes,) * (len(args) - 1)), 0)
         flat, in_tree = tree_util.tree_flatten(tuple(args))
-        dims = _flatten_axes(axes, in_tree, "in_axes")
-        dims, size = _check_batch_dims(flat, dims)
-        avals = [_unbatched_aval(x, d) for x, d in zip(flat, dims, strict=True)]
-        jaxpr, consts, _, out_tree = trace_avals(f, in_tree, avals, core.user_source_info())
+        dims = api_util.flatten_axes(axes, in_tree, "in_axes")
+        dims, size = api_util.check_batch_dims(flat, dims)
+        avals = [api_util.unbatched_aval(x, d) for x, d in zip(flat, dims, strict=True)]
+        jaxpr, consts, _, out_tree = api_util.trace_avals(f, in_tree, avals,
+                                                          core.user_source_info())
         closed = ir.ClosedJaxpr(jaxpr, consts)
-        out_dims = _flatten_axes(out_axes, out_tree, "out_axes")
-        out_dims = [None if d is None else _norm_axis(d, a.ndim + 1, "out_axes")
+        out_dims = api_util.flatten_axes(out_axes, out_tree, "out_axes")
+        out_dims = [None if d is None else api_util.norm_axis(d, a.ndim + 1, "out_axes")
                     for d, a in zip(out_dims, closed.out_avals, strict=True)]
-
-        def compute(closed, flat, n_lead):
-            batched = batching.batch_jaxpr(closed, size, [None] * n_lead + dims, out_dims)[0]
-            return _run(optimize.dce_closed(batched), *flat)
-
-        outs = _transformed(("vmap", size, tuple(dims), tuple(out_dims)), closed, flat, compute)
-        return _finish_tree(tree_util.tree_unflatten(out_tree, outs))
+        in_dims = [None] * len(consts) + dims
+        outs = _transform(("vmap", size, tuple(dims), tuple(out_dims)), closed, flat,
+                          functools.partial(batching.vmap_jaxpr, axis_size=size,
+                                            in_dims=in_dims, out_dims=out_dims))
+        return finish_tree(tree_util.tree_unflatten(out_tree, outs))
 
     return vmapped
-
-
-def _norm_axis(d: int, ndim: int, what: str) -> int:
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
-        raise errors.FunctransTypeError(
-            f"vmap: {what} entry {d!r} must be an int (an axis) or None (not mapped).")
-    if not -ndim <= d < ndim:
-        raise errors.FunctransValueError(
-            f"vmap: {what} entry {d!r} is out of range for a batched value of rank {ndim}.")
-    return int(d) % ndim
-
-
-def _check_batch_dims(flat: list, dims: list):
-    sizes = {}
-    out = []
-    for i, (x, d) in enumerate(zip(flat, dims, strict=True)):
-        if d is None:
-            out.append(None)
-            continue
-        aval = core.get_aval(x)
-        if aval.ndim == 0:
-            raise errors.FunctransValueError(
-                f"vmap: argument leaf {i} is a scalar (shape ()), so it cannot be mapped over "
-                f"axis {d}; give it in_axes None.")
-        d = _norm_axis(d, aval.ndim, "in_axes")
-        sizes.setdefault(aval.shape[d], []).append(f"leaf {i} (shape {aval.shape}, axis {d})")
-        out.append(d)
-    if not sizes:
-        raise errors.FunctransValueError(
-            "vmap: in_axes maps no argument (all None); at least one must have a batch axis.")
-    if len(sizes) > 1:
-        detail = "; ".join(f"size {n}: {', '.join(v)}" for n, v in sizes.items())
-        raise errors.FunctransValueError(
-            f"vmap: mapped arguments have different batch sizes ({detail}); they must agree.")
-    return out, next(iter(sizes))
-
-
-def _unbatched_aval(x, d) -> ir.ShapedArray:
-    aval = core.get_aval(x)
-    if d is None:
-        return aval
-    return aval.update(shape=aval.shape[:d] + aval.shape[d + 1:])
 
 
 # --------------------------------------------------------------------------- Jacobians
 
 
-def _basis(avals: Sequence[ir.ShapedArray], traced: bool) -> list:
-    """The standard basis of the space of `avals`, one array per aval of shape (N,) + shape.
-
-    When the Jacobian is `traced` (some input or closed-over value is a tracer; N > 1) each
-    block is an `identity_basis` equation, whose zeros the optimizer may treat as structural
-    (docs/design.md); otherwise NumPy arrays, so a Jacobian of concrete values is concrete."""
-    sizes = [a.size for a in avals]
-    n = sum(sizes)
-    staged = n > 1 and traced
-    out, off = [], 0
-    for a, size in zip(avals, sizes, strict=True):
-        shape = (n, *a.shape)
-        if staged:
-            out.append(basis.identity_basis(shape, a.dtype, off))
-        else:
-            out.append(basis.identity_basis_p.impl(shape=shape, dtype=a.dtype, offset=off))
-        off += size
-    return out
-
-
-def _any_tracer(*seqs) -> bool:
-    return any(isinstance(x, core.Tracer) for seq in seqs for x in seq)
-
-
-def _block(x, axis: int, off: int, size: int, new_shape: tuple[int, ...]):
-    """`x[..., off:off+size, ...]` along `axis`, reshaped to `new_shape` (works on tracers)."""
-    aval = core.get_aval(x)
-    start = [0] * aval.ndim
-    limit = list(aval.shape)
-    start[axis], limit[axis] = off, off + size
-    if (off, off + size) != (0, aval.shape[axis]):
-        x = slicing.slice(x, tuple(start), tuple(limit))
-    return shape_prims.reshape(x, new_shape) if core.get_aval(x).shape != new_shape else x
-
-
-def _expand(x, axis: int):
-    """`x` with a new axis of size 1 at `axis` (works on tracers)."""
-    aval = core.get_aval(x)
-    return shape_prims.reshape(x, aval.shape[:axis] + (1,) + aval.shape[axis:])
-
-
-def _jac_tree(in_tree, nums, single, mask, blocks):
-    """Arrange the blocks of one output leaf (one per differentiated input leaf) like the input."""
-    it = iter(blocks)
-    per_leaf = [next(it) if m else None for m in mask]
-    tree = tree_util.tree_unflatten(in_tree, per_leaf)
-    picked = tuple(tree[i] for i in nums)
-    return picked[0] if single else picked
-
-
-def _jacobian(fname: str, fun, argnums, has_aux, args, kwargs, blocks):
-    """What jacfwd and jacrev share: trace `fun`, compute (through the program cache)
-    `blocks(closed, flat_args, mask, n_main, main_avals, in_avals) -> outputs + blocks`, one
-    block per (main output leaf, differentiated input leaf), and arrange the blocks like the
-    output (outside) and input (inside) pytrees."""
-    nums, single = _argnums_tuple(argnums, len(args), fname)
-    mask = _diff_mask(args, nums, fname)
+def _jacobian(fname: str, fun, argnums, has_aux, args, kwargs, rewrite):
+    """What jacfwd and jacrev share: trace `fun`, build (through the cache) and evaluate
+    `rewrite` (outputs, then one block per (main output leaf, differentiated input leaf)),
+    and arrange the blocks like the output (outside) and input (inside) pytrees."""
+    nums, single = api_util.argnums_tuple(argnums, len(args), fname)
+    mask = api_util.diff_mask(args, nums, fname)
     if kwargs:   # never differentiated (JAX's rule): closed over
         fun = functools.partial(fun, **kwargs)
-    closed, in_tree, out_tree = _trace(_aux_wrapper(fun, has_aux, fname), args,
-                                       core.user_source_info())
-    n_main, main_tree, aux_tree = _split_aux(out_tree, has_aux)
+    closed, in_tree, out_tree = api_util.trace(api_util.aux_wrapper(fun, has_aux, fname), args,
+                                               core.user_source_info())
+    n_main, main_tree, aux_tree = api_util.split_aux(out_tree, has_aux)
     n_out = len(closed.jaxpr.outvars)
-    main_avals = closed.out_avals[:n_main]
-    in_avals = [a.strip_weak() for a, m in zip(closed.in_avals, mask, strict=True) if m]
-
-    def compute(closed, flat_args, n_lead):
-        return blocks(closed, flat_args, [False] * n_lead + mask, n_main, main_avals, in_avals)
-
-    res = _transformed((fname, tuple(mask), n_main), closed, tree_util.tree_leaves(tuple(args)),
-                       compute)
+    n_in = sum(mask)
+    full = _lead(closed, mask)
+    res = _transform((fname, tuple(mask), n_main), closed, tree_util.tree_leaves(tuple(args)),
+                     functools.partial(rewrite, mask=full, num_main=n_main))
     it = iter(res[n_out:])
-    jac_leaves = [_jac_tree(in_tree, nums, single, mask, [_finish(next(it)) for _ in in_avals])
-                  for _ in main_avals]
+    jac_leaves = [api_util.jac_tree(in_tree, nums, single, mask,
+                                    [finish(next(it)) for _ in range(n_in)])
+                  for _ in range(n_main)]
     jac = tree_util.tree_unflatten(main_tree, jac_leaves)
     if has_aux:
-        return jac, _finish_tree(tree_util.tree_unflatten(aux_tree, res[n_main:n_out]))
+        return jac, finish_tree(tree_util.tree_unflatten(aux_tree, res[n_main:n_out]))
     return jac
-
-
-def _jacfwd_blocks(closed, flat_args, mask, n_main, main_avals, in_avals) -> list:
-    """The outputs, then the Jacobian blocks: the JVP batched over the inputs' basis."""
-    n_out = len(closed.jaxpr.outvars)
-    want = [i < n_main for i in range(n_out)]
-    jc, _ = ad.jvp_jaxpr(closed, mask, want, instantiate=True)
-    basis = _basis(in_avals, _any_tracer(closed.consts, flat_args))
-    n = len(basis[0]) if basis else 0
-    if n == 1:
-        # One basis vector: a plain JVP, with the basis axis added back at the end.
-        res = _run(jc, *flat_args, *[b[0] for b in basis])
-        res = res[:n_out] + [_expand(t, a.ndim)
-                             for t, a in zip(res[n_out:], main_avals, strict=True)]
-    else:
-        in_dims = [None] * len(closed.in_avals) + [0] * len(basis)
-        out_dims = [None] * n_out + [a.ndim for a in main_avals]
-        batched = optimize.dce_closed(batching.batch_jaxpr(jc, n, in_dims, out_dims)[0])
-        res = _run(batched, *flat_args, *basis)
-    blocks = []
-    for t, a in zip(res[n_out:], main_avals, strict=True):
-        off = 0
-        for ia in in_avals:
-            blocks.append(_block(t, a.ndim, off, ia.size, a.shape + ia.shape))
-            off += ia.size
-    return res[:n_out] + blocks
-
-
-def _jacrev_blocks(closed, flat_args, mask, n_main, main_avals, in_avals) -> list:
-    """The outputs, then the Jacobian blocks: the VJP batched over the outputs' basis."""
-    outs, transposed, out_nz = _vjp_flat(closed, flat_args, mask, n_main)
-    out_nz = out_nz[:n_main]
-    ct_avals = [a.strip_weak() for a, nz in zip(main_avals, out_nz, strict=True) if nz]
-    basis = _basis(ct_avals, _any_tracer(closed.consts, flat_args))
-    m = len(basis[0]) if basis else 0
-    if m == 1:
-        # One basis cotangent: a plain VJP, with the basis axis added back in front.
-        rows = [_expand(r, 0) for r in _run(transposed, *[b[0] for b in basis])]
-    elif basis:
-        batched = optimize.dce_closed(batching.batch_jaxpr(
-            transposed, m, [0] * len(basis), [0] * len(in_avals))[0])
-        rows = _run(batched, *basis)
-    blocks, off = [], 0
-    for a, nz in zip(main_avals, out_nz, strict=True):
-        for k, ia in enumerate(in_avals):
-            if nz:
-                blocks.append(_block(rows[k], 0, off, a.size, a.shape + ia.shape))
-            else:
-                blocks.append(np.zeros(a.shape + ia.shape, a.dtype))
-        off += a.size if nz else 0
-    return [*outs, *blocks]
 
 
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
@@ -803,7 +423,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
     @functools.wraps(fun)
     def jacfun(*args, **kwargs):
-        return _jacobian("jacfwd", fun, argnums, has_aux, args, kwargs, _jacfwd_blocks)
+        return _jacobian("jacfwd", fun, argnums, has_aux, args, kwargs, jacobian.jacfwd_jaxpr)
 
     return jacfun
 
@@ -821,7 +441,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
     @functools.wraps(fun)
     def jacfun(*args, **kwargs):
-        return _jacobian("jacrev", fun, argnums, has_aux, args, kwargs, _jacrev_blocks)
+        return _jacobian("jacrev", fun, argnums, has_aux, args, kwargs, jacobian.jacrev_jaxpr)
 
     return jacfun
 
@@ -845,8 +465,8 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (), cache_size: int
     """Trace `fun` once per input signature, optimize its IR, and reuse it.
 
     The signature is the arguments' pytree structure, each leaf's shape, dtype and weak type,
-    and the values of the static arguments (which must be hashable). Entries live in an LRU
-    cache of `cache_size` programs. Outside other transformations the optimized program runs
+    and the values of the static arguments (which must be hashable). At most `cache_size`
+    programs of the function are kept, in the shared program cache (functrans/cache.py). Outside other transformations the optimized program runs
     on NumPy (its execution plan is compiled on the second call); inside them, the jitted
     function is one `jit` equation carrying its sub-program, transformed as a unit.
 
@@ -860,44 +480,39 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (), cache_size: int
       >>> f(np.zeros(2))
       array([0., 0.])
     """
-    cache: collections.OrderedDict = collections.OrderedDict()
-    lock = threading.Lock()   # the cache is shared by every thread calling the function
     name = getattr(fun, "__name__", "fun")
+    owner = object()   # this function's entries in the shared cache
 
     @functools.wraps(fun)
     def jitted(*args, **kwargs):
-        static = _static_argnums(static_argnums, len(args), "jit")
-        dyn_fun, dyn = _split_static(fun, args, kwargs, static)
+        static = api_util.static_argnums(static_argnums, len(args), "jit")
+        dyn_fun, dyn = api_util.split_static(fun, args, kwargs, static)
         flat, in_tree = tree_util.tree_flatten(tuple(dyn))
         for x in flat:
-            _check_leaf(x, f"jit({name})")
+            api_util.check_leaf(x, f"jit({name})")
         avals = [core.get_aval(x) for x in flat]
         try:
-            key = (in_tree, tuple(avals), tuple(args[i] for i in static))
+            key = ("jit", owner, in_tree, tuple(avals), tuple(args[i] for i in static))
             hash(key)
         except TypeError:
             raise errors.FunctransValueError(
                 f"jit({name}): static arguments must be hashable, got "
                 f"{[type(args[i]).__name__ for i in static]}.") from None
-        with lock:
-            entry = cache.get(key)
-            if entry is not None:
-                cache.move_to_end(key)
+        entry = cache.CACHE.get(key)
         if entry is None:
-            jaxpr, consts, _, out_tree = trace_avals(dyn_fun, in_tree, avals,
-                                                     core.user_source_info())
-            entry = (_snapshot(optimize.optimize(ir.ClosedJaxpr(jaxpr, consts))), out_tree)
-            if not any(isinstance(c, core.Tracer) for c in entry[0].consts):
-                with lock:
-                    cache[key] = entry
-                    while len(cache) > cache_size:
-                        cache.popitem(last=False)
+            jaxpr, consts, _, out_tree = api_util.trace_avals(dyn_fun, in_tree, avals,
+                                                              core.user_source_info())
+            entry = (api_util.snapshot(optimize.optimize(ir.ClosedJaxpr(jaxpr, consts))),
+                     out_tree)
+            if not _any_tracer(entry[0].consts):
+                cache.CACHE.put(key, entry, group=owner, group_size=cache_size)
         closed, out_tree = entry
         if core.current_trace() is None:
-            outs = _run(closed, *flat)
+            outs = _evaluate(closed, flat)
         else:
             outs = call.bind_closed(closed, flat, name)
-        return _finish_tree(tree_util.tree_unflatten(out_tree, outs))
+        return finish_tree(tree_util.tree_unflatten(out_tree, outs))
 
-    jitted.cache_info = lambda: {"size": len(cache), "maxsize": cache_size}  # type: ignore
+    jitted.cache_info = lambda: {"size": cache.CACHE.group_size(owner),  # type: ignore
+                                 "maxsize": cache_size}
     return jitted

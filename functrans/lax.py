@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from functrans import api, control_flow, core, dtypes, errors, ir, tree_util
+from functrans import api, api_util, control_flow, core, dtypes, errors, ir, tree_util
 from functrans.api import stop_gradient as stop_gradient
 from functrans.primitives import comparison, elementwise
 
@@ -38,7 +38,7 @@ def _check_callable(where: str, **funs) -> None:
 
 def _trace(fun: Callable, in_tree, avals, source) -> tuple[ir.Jaxpr, list, Any]:
     """`fun` traced on `avals` (leaves of `in_tree`): a const-free program, its consts, out tree."""
-    jaxpr, consts, _, out_tree = api.trace_avals(fun, in_tree, avals, source)
+    jaxpr, consts, _, out_tree = api_util.trace_avals(fun, in_tree, avals, source)
     program, consts = ir.open_consts(ir.ClosedJaxpr(jaxpr, consts))
     return program, consts, out_tree
 

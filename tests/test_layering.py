@@ -31,7 +31,7 @@ LAYERS = [
     ["functrans.primitives"],              # the package's __init__
     ["functrans.interpreters"],            # Jaxpr -> Jaxpr rewrites
     ["functrans.call", "functrans.control_flow", "functrans.custom_derivatives"],
-    ["functrans.program_cache", "functrans.cache"],   # the program cache (either name)
+    ["functrans.cache"],                   # the one program cache
     ["functrans.api", "functrans.api_util"],
     ["functrans.lax", "functrans.numpy", "functrans.test_util"],
     ["functrans"],                         # the package's __init__: public surface only

@@ -1,4 +1,5 @@
-"""Automatic differentiation as IR rewrites: `jvp_jaxpr`, `linearize_jaxpr`, `transpose_jaxpr`.
+"""Automatic differentiation as IR rewrites: `jvp_jaxpr`, `linearize_jaxpr`, `transpose_jaxpr`,
+`vjp_split`, `vjp_jaxpr`, `grad_jaxpr`.
 
 Forward mode replays each equation through its primitive's JVP rule, carrying symbolic
 `Zero` tangents so that nothing is computed for values that do not depend on the
@@ -8,7 +9,9 @@ its equations backwards and accumulating cotangents. No rule here is specific to
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
+
+import numpy as np
 
 from functrans import core, dtypes, evaluate, ir
 from functrans.interpreters import optimize, partial_eval
@@ -46,34 +49,6 @@ def jvp_jaxpr(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
     return core.rewrite_closed(closed.consts, in_avals, body), out_nonzeros
 
 
-def linearize_values(closed: ir.ClosedJaxpr, primals: Sequence, nonzeros: Sequence[bool],
-                     want_tangents: Sequence[bool] | None = None):
-    """Linearize at concrete `primals`: the JVP rewrite with the primal half evaluated at once.
-
-    This is `linearize_jaxpr` followed by evaluation of its primal program, fused: the JVP
-    rules run on concrete primal values, so their primal computations fold to constants while
-    tracing (bind with no traced operand evaluates), and only the tangent computations are
-    recorded. Partial evaluation happens online, with no separate pass. Only for use outside
-    any enclosing trace (concrete `primals` and constants).
-
-    Returns:
-      `(outs, linear, out_nonzeros)`: the primal outputs (NumPy values), a ClosedJaxpr mapping
-      the tangents of the nonzero inputs to the tangents of the outputs flagged in
-      `out_nonzeros` (its constants are the residuals), and those flags.
-    """
-    outs: list = []
-    out_nonzeros: list[bool] = []
-
-    def body(_, tangents):
-        primal_outs, touts = _jvp_walk(closed.jaxpr, closed.consts, primals, tangents, nonzeros,
-                                       want_tangents, False, out_nonzeros)
-        outs.extend(primal_outs)
-        return touts
-
-    linear = core.rewrite_closed([], _tangent_avals(closed.jaxpr, nonzeros), body)
-    return outs, optimize.dce_closed(linear), out_nonzeros
-
-
 def _tangent_avals(jaxpr: ir.Jaxpr, nonzeros: Sequence[bool]) -> list[ir.ShapedArray]:
     return [v.aval.strip_weak() for v, nz in zip(jaxpr.invars, nonzeros, strict=True) if nz]
 
@@ -96,7 +71,7 @@ def _jvp_walk(jaxpr: ir.Jaxpr, consts, primals, tangents, nonzeros, want_tangent
         return ir.Zero(v.aval) if t is None else t
 
     for eqn in jaxpr.eqns:
-        _jvp_eqn(eqn, read, read_t, env, tenv)
+        _jvp_eqn(eqn, env, tenv)
     touts = []
     for v, w in zip(jaxpr.outvars, want, strict=True):
         t = read_t(v) if w else ir.Zero(v.aval)
@@ -108,19 +83,30 @@ def _jvp_walk(jaxpr: ir.Jaxpr, consts, primals, tangents, nonzeros, want_tangent
     return [read(v) for v in jaxpr.outvars], touts
 
 
-def _jvp_eqn(eqn: ir.JaxprEqn, read, read_t, env: dict, tenv: dict) -> None:
+def _jvp_eqn(eqn: ir.JaxprEqn, env: dict, tenv: dict) -> None:
+    # The walk's inner loop (every equation of every linearization): operands are read
+    # inline, and Zero tangents are made only for equations that reach a JVP rule.
     prim = eqn.primitive
-    primals = [read(v) for v in eqn.invars]
-    tangents = [read_t(v) for v in eqn.invars]
+    invars = eqn.invars
+    Var = ir.Var
+    primals = [env[v] if type(v) is Var else v.val for v in invars]
+    tangents = [tenv.get(v) if type(v) is Var else None for v in invars]
     with core.source_override(eqn.source_info):
-        if not prim.differentiable or all(isinstance(t, ir.Zero) for t in tangents):
+        if not prim.differentiable or all(t is None for t in tangents):
             outs, touts = prim.bind(*primals, **eqn.params), None
         else:
             if prim.jvp is None:
                 raise _not_implemented(prim, "JVP")
+            tangents = [ir.Zero(v.aval) if t is None else t
+                        for v, t in zip(invars, tangents, strict=True)]
             outs, touts = prim.jvp(primals, tangents, **eqn.params)
     if not prim.multiple_results:
-        outs, touts = [outs], (None if touts is None else [touts])
+        env[eqn.outvars[0]] = outs
+        if touts is not None and not isinstance(touts, ir.Zero):
+            v = eqn.outvars[0]
+            if dtypes.is_differentiable(v.aval.dtype):
+                tenv[v] = touts
+        return
     for i, v in enumerate(eqn.outvars):
         env[v] = outs[i]
         if touts is not None and dtypes.is_differentiable(v.aval.dtype):
@@ -130,15 +116,111 @@ def _jvp_eqn(eqn: ir.JaxprEqn, read, read_t, env: dict, tenv: dict) -> None:
 
 
 def linearize_jaxpr(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
-                    want_tangents: Sequence[bool] | None = None):
-    """JVP, then split into the primal program and a program linear in the tangents.
+                    want_tangents: Sequence[bool] | None = None, instantiate: bool = False):
+    """JVP, split into the primal program and a program linear in the tangents.
 
     Returns `(primal, linear, out_nonzeros, num_res)`: `primal` maps the primal inputs to the
     primal outputs followed by `num_res` residuals; `linear` is a Jaxpr whose invars are the
     residuals followed by the tangents of the nonzero inputs, and whose outvars are the
-    tangents of the outputs flagged in `out_nonzeros`.
+    tangents of the outputs flagged in `out_nonzeros`. With `instantiate`, every wanted
+    output has a tangent (zeros where it does not depend on the inputs).
+
+    The split is made while the JVP rules run (online partial evaluation, one walk): each
+    equation a rule binds goes to the primal program when none of its operands is a tangent,
+    to the linear one otherwise, so the primal half is never recorded twice. A program with a
+    higher-order equation that splits itself (a `partial_eval` hook: jit calls, control flow)
+    takes the JVP rewrite and then `partial_eval.partial_eval_jaxpr`, which calls the hook.
+    Both build the same kind of programs; nothing is evaluated.
     """
-    jvp, out_nonzeros = jvp_jaxpr(closed, nonzeros, want_tangents)
+    out_nonzeros: list[bool] = []
+    box: list = []
+
+    def body(consts, primals):
+        outs, lin, residuals = _linearize_here(closed, consts, primals, nonzeros,
+                                               want_tangents, instantiate, out_nonzeros)
+        box.append(lin)
+        return [*outs, *residuals]
+
+    primal = core.rewrite_closed(closed.consts, closed.jaxpr.in_avals, body)
+    lin = box[0]
+    linear = optimize.dce_jaxpr(ir.Jaxpr([], [*lin.constvars, *lin.invars], lin.eqns,
+                                         lin.outvars))
+    # Residuals the linear program no longer reads are dropped from both programs.
+    nres = len(lin.constvars)
+    used = {v for e in linear.eqns for v in e.invars if type(v) is ir.Var}
+    used.update(v for v in linear.outvars if type(v) is ir.Var)
+    keep = [v in used for v in linear.invars[:nres]]
+    if not all(keep):
+        n_out = len(primal.jaxpr.outvars) - nres
+        pj = primal.jaxpr
+        outvars = pj.outvars[:n_out] + [v for v, k in zip(pj.outvars[n_out:], keep, strict=True)
+                                        if k]
+        primal = ir.ClosedJaxpr(ir.Jaxpr(pj.constvars, pj.invars, pj.eqns, outvars),
+                                primal.consts)
+        linear = ir.Jaxpr([], [v for v, k in zip(linear.invars[:nres], keep, strict=True) if k]
+                          + linear.invars[nres:], linear.eqns, linear.outvars)
+        nres = sum(keep)
+    return optimize.dce_closed(primal), linear, out_nonzeros, nres
+
+
+def linearize_closed(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
+                     want_tangents: Sequence[bool] | None = None):
+    """`linearize_jaxpr` with every wanted output's tangent (zeros instantiated), the linear
+    program closed: `(primal, linear, out_nonzeros, num_res)` where `linear` is a ClosedJaxpr
+    taking the residuals followed by the tangents of the nonzero inputs."""
+    primal, linear, out_nz, nres = linearize_jaxpr(closed, nonzeros, want_tangents, True)
+    return primal, ir.ClosedJaxpr(linear, []), out_nz, nres
+
+
+def _linearize_here(closed: ir.ClosedJaxpr, consts, primals, nonzeros, want_tangents,
+                    instantiate: bool, out_nonzeros: list[bool]):
+    """Linearize `closed` at `primals` (values of the current builder): its primal
+    equations are bound in the current builder. Returns the primal outputs, the linear
+    program (a Jaxpr whose constvars are the residuals and whose invars are the tangents),
+    and the residuals' values."""
+    t_avals = _tangent_avals(closed.jaxpr, nonzeros)
+    if any(isinstance(e.primitive, core.HigherOrderPrimitive) and e.primitive.partial_eval
+           for e in closed.jaxpr.eqns):
+        lifted = ir.ClosedJaxpr(ir.open_consts(closed)[0], [])
+        known, linear, out_nz, nres = _linearize_staged(
+            lifted, [False] * len(consts) + list(nonzeros), want_tangents, instantiate)
+        out_nonzeros.extend(out_nz)
+        got = evaluate.eval_jaxpr(known.jaxpr, known.consts, *consts, *primals)
+        n_out = len(got) - nres
+        lin = ir.Jaxpr(linear.invars[:nres], linear.invars[nres:], linear.eqns, linear.outvars)
+        return got[:n_out], lin, got[n_out:]
+    with _LinearTrace(core.current_trace()) as trace:
+        tangents = [trace.new_arg(a) for a in t_avals]
+        outs, touts = _jvp_walk(closed.jaxpr, consts, primals, tangents, nonzeros,
+                                want_tangents, instantiate, out_nonzeros)
+        lin, residuals = trace.to_jaxpr(touts)
+    return outs, lin, residuals
+
+
+class _LinearTrace(core.JaxprTrace):
+    """The linear half of online linearization: records only equations with an operand of its
+    own (a tangent); the others go to the primal program's trace (`known`). Values of the
+    primal program it reads become its constvars: the residuals."""
+
+    def __init__(self, known: core.JaxprTrace):
+        super().__init__()
+        self.known = known
+
+    def process(self, prim: core.Primitive, args, params):
+        for x in args:
+            if type(x) is _Tracer and x._trace is self:
+                return core.JaxprTrace.process(self, prim, args, params)
+        return self.known.process(prim, args, params)
+
+
+_Tracer = core.Tracer
+
+
+def _linearize_staged(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
+                      want_tangents: Sequence[bool] | None, instantiate: bool):
+    """`linearize_jaxpr` as the JVP rewrite, then partial evaluation (its hooks split
+    higher-order equations)."""
+    jvp, out_nonzeros = jvp_jaxpr(closed, nonzeros, want_tangents, instantiate)
     jvp = optimize.dce_closed(jvp)
     n_in = len(closed.jaxpr.invars)
     unknowns = [False] * n_in + [True] * sum(nonzeros)
@@ -167,27 +249,108 @@ def transpose_jaxpr(linear: ir.ClosedJaxpr, num_linear_in: int) -> ir.ClosedJaxp
     assert num_linear_in == len(jaxpr.invars)
 
     def body(consts, cts_out):
-        env = dict(zip(jaxpr.constvars, consts, strict=True))
-        read = evaluate.env_reader(env)
-        linear_vars: set[ir.Var] = set(jaxpr.invars)
-        linear_eqns = []
-        for eqn in jaxpr.eqns:
-            if any(isinstance(v, ir.Var) and v in linear_vars for v in eqn.invars):
-                linear_vars.update(eqn.outvars)
-                linear_eqns.append(eqn)
-            else:
-                # Non-linear equations (of residuals only) are evaluated forward first.
-                outs = evaluate.bind_eqn(eqn, [read(v) for v in eqn.invars])
-                evaluate.write_outputs(env, eqn, outs)
-        ct_env: dict[ir.Var, object] = {}
-        for v, ct in zip(jaxpr.outvars, cts_out, strict=True):
-            if isinstance(v, ir.Var) and v in linear_vars:
-                _accumulate(ct_env, v, ct)
-        for eqn in reversed(linear_eqns):
-            _transpose_eqn(eqn, ct_env, read, linear_vars)
-        return [core.instantiate(ct_env.get(v, ir.Zero(v.aval))) for v in jaxpr.invars]
+        return _backward(jaxpr, jaxpr.constvars, consts, cts_out)
 
     return core.rewrite_closed(linear.consts, [v.aval.strip_weak() for v in jaxpr.outvars], body)
+
+
+def _backward(jaxpr: ir.Jaxpr, nonlin_vars: Sequence[ir.Var], nonlin_vals: Sequence,
+              cts_out: Sequence) -> list:
+    """Transpose `jaxpr` (linear in its invars; `nonlin_vars` hold `nonlin_vals`) in the
+    current builder: one cotangent per invar from one per outvar (None: zero)."""
+    env = dict(zip(nonlin_vars, nonlin_vals, strict=True))
+    read = evaluate.env_reader(env)
+    linear_vars: set[ir.Var] = set(jaxpr.invars)
+    linear_eqns = []
+    for eqn in jaxpr.eqns:
+        if any(isinstance(v, ir.Var) and v in linear_vars for v in eqn.invars):
+            linear_vars.update(eqn.outvars)
+            linear_eqns.append(eqn)
+        else:
+            # Non-linear equations (of residuals only) are evaluated forward first.
+            evaluate.write_outputs(env, eqn, evaluate.bind_eqn(eqn, [read(v) for v in eqn.invars]))
+    ct_env: dict[ir.Var, object] = {}
+    for v, ct in zip(jaxpr.outvars, cts_out, strict=True):
+        if isinstance(v, ir.Var) and v in linear_vars:
+            _accumulate(ct_env, v, ct)
+    for eqn in reversed(linear_eqns):
+        _transpose_eqn(eqn, ct_env, read, linear_vars)
+    return [core.instantiate(ct_env.get(v, ir.Zero(v.aval))) for v in jaxpr.invars]
+
+
+# --------------------------------------------------------------------------- reverse mode
+
+
+def vjp_split(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
+              want: Sequence[bool] | None = None, cts: Sequence | None = None
+              ) -> tuple[ir.ClosedJaxpr, ir.ClosedJaxpr, int, list[bool]]:
+    """Reverse mode as two programs: linearize, then transpose the linear part.
+
+    Args:
+      nonzeros: for each input, whether it is differentiated (only float inputs may be).
+      want: for each output, whether it is differentiated (default all).
+      cts: fixed cotangents of the wanted outputs (values), instead of inputs.
+
+    Returns:
+      `(primal, transposed, num_res, out_nonzeros)`: `primal` maps the inputs to the outputs followed by
+      `num_res` residuals; `transposed` maps the residuals followed by one cotangent per
+      wanted output (none if `cts` is given) to one cotangent per nonzero input. Its residual
+      inputs stand for the primal program's residual outputs: nothing is evaluated here.
+      `out_nonzeros` flags the outputs whose cotangents are read (the others' are ignored).
+    """
+    want = [True] * len(closed.jaxpr.outvars) if want is None else list(want)
+    primal, linear, out_nz, nres = linearize_jaxpr(closed, nonzeros, want)
+    res_vars = linear.invars[:nres]
+    ct_avals = [v.aval.strip_weak() for v, w in zip(closed.jaxpr.outvars, want, strict=True)
+                if w]
+    n_ct = 0 if cts is not None else len(ct_avals)
+    wanted_nz = [nz for nz, w in zip(out_nz, want, strict=True) if w]
+    lin = ir.Jaxpr([], linear.invars[nres:], linear.eqns, linear.outvars)
+
+    def body(_, args):
+        given = list(cts) if cts is not None else args[nres:]
+        return _backward(lin, res_vars, args[:nres],
+                         [c for c, nz in zip(given, wanted_nz, strict=True) if nz])
+
+    transposed = core.rewrite_closed(
+        [], [v.aval for v in res_vars] + (ct_avals if n_ct else []), body)
+    return primal, optimize.dce_closed(transposed), nres, out_nz
+
+
+def vjp_jaxpr(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
+              want: Sequence[bool] | None = None) -> ir.ClosedJaxpr:
+    """The program `(inputs, cotangents of the wanted outputs) -> (outputs, cotangents of the
+    nonzero inputs)`: linearize and transpose in one builder, the residuals flowing from the
+    primal equations to the transposed ones as variables."""
+    want = [True] * len(closed.jaxpr.outvars) if want is None else list(want)
+    ct_avals = [v.aval.strip_weak() for v, w in zip(closed.jaxpr.outvars, want, strict=True)
+                if w]
+    return _reverse(closed, nonzeros, want, ct_avals, None)
+
+
+def grad_jaxpr(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool]) -> ir.ClosedJaxpr:
+    """The program `inputs -> (outputs, gradients of output 0 with respect to the nonzero
+    inputs)`: output 0 is a real scalar (its cotangent is one); the other outputs (a
+    function's aux values) pass through undifferentiated."""
+    out0 = closed.jaxpr.outvars[0].aval
+    want = [i == 0 for i in range(len(closed.jaxpr.outvars))]
+    return _reverse(closed, nonzeros, want, [], [np.ones((), out0.dtype)])
+
+
+def _reverse(closed: ir.ClosedJaxpr, nonzeros, want, ct_avals, cts) -> ir.ClosedJaxpr:
+    n_in = len(closed.jaxpr.invars)
+
+    def body(consts, args):
+        out_nz: list[bool] = []
+        outs, lin, residuals = _linearize_here(closed, consts, args[:n_in], nonzeros, want,
+                                               False, out_nz)
+        given = list(cts) if cts is not None else args[n_in:]
+        wanted_nz = [nz for nz, w in zip(out_nz, want, strict=True) if w]
+        in_cts = _backward(lin, lin.constvars, residuals,
+                           [c for c, nz in zip(given, wanted_nz, strict=True) if nz])
+        return [*outs, *in_cts]
+
+    return core.rewrite_closed(closed.consts, [*closed.jaxpr.in_avals, *ct_avals], body)
 
 
 def _accumulate(ct_env: dict, v: ir.Var, ct) -> None:

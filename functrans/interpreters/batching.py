@@ -1,4 +1,4 @@
-"""Vectorization as an IR rewrite: `batch_jaxpr`.
+"""Vectorization as an IR rewrite: `batch_jaxpr`, and `vmap_jaxpr` (its outputs placed).
 
 Each equation with a batched input is replaced by its primitive's batching rule, which
 receives the batch axis of every operand (or None) and chooses where the batch axis of its
@@ -7,7 +7,7 @@ replayed unchanged. No rule here is specific to a primitive.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from functrans import core, errors, evaluate, ir
 from functrans.primitives import shape
@@ -54,6 +54,14 @@ def batch_jaxpr(closed: ir.ClosedJaxpr, axis_size: int, in_dims: Sequence[int | 
                                                         strict=True))]
 
     return core.rewrite_closed(closed.consts, in_avals, body), actual_dims
+
+
+def vmap_jaxpr(closed: ir.ClosedJaxpr, axis_size: int, in_dims: Sequence[int | None],
+               out_dims: Sequence[int | None]) -> ir.ClosedJaxpr:
+    """The program mapping `closed` over a batch axis of size `axis_size`: each input batched
+    at `in_dims` (None: not batched), each output placed at `out_dims` (None: must be
+    unbatched). `batch_jaxpr` with every output's batch axis fixed."""
+    return batch_jaxpr(closed, axis_size, in_dims, out_dims)[0]
 
 
 def _batched_aval(aval: ir.ShapedArray, dim: int | None, size: int) -> ir.ShapedArray:

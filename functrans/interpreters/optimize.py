@@ -420,7 +420,7 @@ def optimize(closed: ir.ClosedJaxpr) -> ir.ClosedJaxpr:
     left (a Jacobian basis no hook rewrote away) become constants when small. Cost:
     O(equations).
     """
-    with _collector_paused():
+    with collector_paused():
         ctx = _walk(closed.jaxpr, _known_consts(closed))
         return _materialized(dce_closed(ir.ClosedJaxpr(_rebuilt(closed.jaxpr, ctx),
                                                        [*closed.consts, *ctx.new_consts])))
@@ -458,10 +458,11 @@ def _materialized(closed: ir.ClosedJaxpr) -> ir.ClosedJaxpr:
 
 
 @contextlib.contextmanager
-def _collector_paused():
+def collector_paused():
     """CPython's cycle collector paused: the walk allocates a few objects per equation, none
     in a cycle, and each collection would rescan the whole program (3x slower at 100,000
-    equations). Reentrant; leaves the collector as it found it."""
+    equations). Rewrites (cache.py builds) pause it for the same reason. Reentrant; leaves
+    the collector as it found it."""
     if not gc.isenabled():
         yield
         return

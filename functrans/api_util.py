@@ -1,0 +1,285 @@
+"""What the public transformations share besides the route itself: pytrees and arguments.
+
+Owns flattening and tracing a function of pytrees (`trace_pytree`, `trace_avals`, `trace`),
+static and differentiated argument positions (`static_argnums`, `argnums_tuple`,
+`diff_mask`), `has_aux` handling, checks of tangents, cotangents and batch axes, the
+arrangement of Jacobian blocks, snapshots of kept programs, and the conversion of results for
+the user. Owns no transformation and no cache (api.py, interpreters/, cache.py).
+"""
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from functrans import core, errors, ir, tree_util
+
+
+def index_tuple(nums, nargs: int, fname: str, what: str) -> tuple[int, ...]:
+    """`nums` (an int or a sequence of ints, negatives from the end) as non-negative ints."""
+    items = nums if isinstance(nums, (tuple, list)) else (nums,)
+    out = []
+    for i in items:
+        try:
+            i = operator.index(i)
+        except TypeError:
+            raise errors.FunctransTypeError(
+                f"{fname}: {what}={nums!r} must be an int or a tuple of ints, got an entry of "
+                f"type {type(i).__name__}.") from None
+        if not -nargs <= i < nargs:
+            raise errors.FunctransValueError(
+                f"{fname}: {what}={nums!r} is out of range for a function called with {nargs} "
+                "positional argument(s).")
+        out.append(i % nargs)
+    return tuple(out)
+
+
+def static_argnums(nums, nargs: int, fname: str) -> tuple[int, ...]:
+    return tuple(sorted(set(index_tuple(nums, nargs, fname, "static_argnums"))))
+
+
+def check_leaf(x, what: str):
+    if isinstance(x, (core.Tracer, np.ndarray, np.generic, bool, int, float)):
+        return
+    raise errors.FunctransTypeError(
+        f"{what}: leaf of type {type(x).__name__} is not an array; pass NumPy arrays or "
+        "Python scalars (int, float, bool), or mark the argument static with static_argnums.")
+
+
+def trace_pytree(fun: Callable, args: Sequence, source=None):
+    """Trace `fun(*args)` (pytrees of arrays) into a Jaxpr.
+
+    Returns `(jaxpr, consts, in_tree, out_tree)`; the jaxpr's invars are the flattened leaves
+    of `args` and its outvars the flattened leaves of the output.
+    """
+    flat, in_tree = tree_util.tree_flatten(tuple(args))
+    for x in flat:
+        check_leaf(x, getattr(fun, "__name__", "function"))
+    return trace_avals(fun, in_tree, [core.get_aval(x) for x in flat], source)
+
+
+def trace(fun: Callable, args: Sequence, source=None):
+    """`trace_pytree` as `(closed program, in_tree, out_tree)`."""
+    jaxpr, consts, in_tree, out_tree = trace_pytree(fun, args, source)
+    return ir.ClosedJaxpr(jaxpr, consts), in_tree, out_tree
+
+
+def trace_avals(fun: Callable, in_tree, in_avals: Sequence[ir.ShapedArray], source=None):
+    """`trace_pytree` from the arguments' structure and abstract values alone."""
+    out_tree_box = []
+
+    def flat_fun(*tracers):
+        out = fun(*tree_util.tree_unflatten(in_tree, tracers))
+        out_flat, out_tree = tree_util.tree_flatten(out)
+        for x in out_flat:
+            check_leaf(x, f"output of {getattr(fun, '__name__', 'function')}")
+        out_tree_box.append(out_tree)
+        return out_flat
+
+    jaxpr, consts = core.trace_flat(flat_fun, in_avals, source)
+    return jaxpr, consts, in_tree, out_tree_box[0]
+
+
+def snapshot(closed: ir.ClosedJaxpr) -> ir.ClosedJaxpr:
+    """`closed` with read-only copies of its writeable array constants.
+
+    A program kept for later (a `jit` cache entry, a `make_jaxpr` result) holds the values its
+    function closed over when it was traced; mutating those arrays afterwards changes nothing.
+    """
+    consts = []
+    for c in closed.consts:
+        if isinstance(c, np.ndarray) and c.flags.writeable:
+            c = c.copy()
+            c.flags.writeable = False
+        consts.append(c)
+    return ir.ClosedJaxpr(closed.jaxpr, consts)
+
+
+def split_static(fun: Callable, args: Sequence, kwargs: dict, static: Sequence[int]):
+    """`fun` as a function of its traced arguments only, and those arguments.
+
+    Static positional arguments are closed over; keyword arguments are traced (a dict as the
+    last argument), as in JAX.
+    """
+    dyn_idx = [i for i in range(len(args)) if i not in static]
+
+    def dyn_fun(*dyn):
+        full = list(args)
+        for i, x in zip(dyn_idx, dyn[:-1], strict=True):
+            full[i] = x
+        return fun(*full, **dyn[-1])
+
+    return dyn_fun, [*(args[i] for i in dyn_idx), dict(kwargs)]
+
+
+def finish(x):
+    """Outputs seen by the user: NumPy arrays (0-d for scalars) unless inside a trace."""
+    return x if isinstance(x, core.Tracer) else np.asarray(x)
+
+
+def finish_tree(tree):
+    return tree_util.tree_map(finish, tree)
+
+
+def argnums_tuple(argnums, nargs: int, fname: str) -> tuple[tuple[int, ...], bool]:
+    single = not isinstance(argnums, (tuple, list))
+    if not single and not argnums:
+        raise errors.FunctransValueError(f"{fname}: argnums must name at least one argument.")
+    return index_tuple(argnums, nargs, fname, "argnums"), single
+
+
+def diff_mask(args: Sequence, argnums: tuple[int, ...], fname: str) -> list[bool]:
+    """One flag per flattened leaf of `args`: is it differentiated? Rejects integer leaves."""
+    mask = []
+    for i, a in enumerate(args):
+        for leaf in tree_util.tree_leaves(a):
+            aval = core.get_aval(leaf)
+            if i in argnums and not np.issubdtype(aval.dtype, np.floating):
+                raise errors.FunctransTypeError(
+                    f"{fname}: argument {i} has dtype {aval.dtype.name} (shape {aval.shape}); "
+                    "derivatives are taken only with respect to floating-point arguments. "
+                    "Convert it with .astype(float), or leave it out of argnums.")
+            mask.append(i in argnums)
+    return mask
+
+
+def aux_wrapper(fun: Callable, has_aux: bool, fname: str):
+    if not has_aux:
+        return fun
+
+    @functools.wraps(fun)
+    def wrapped(*args):
+        out = fun(*args)
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            raise errors.FunctransTypeError(
+                f"{fname}(has_aux=True): the function must return a pair (output, aux), but it "
+                f"returned {type(out).__name__}"
+                f"{' of length ' + str(len(out)) if isinstance(out, (tuple, list)) else ''}.")
+        return tuple(out)
+
+    return wrapped
+
+
+def split_aux(out_tree, has_aux: bool):
+    """Number of leaves of the differentiated output, and the main/aux subtrees."""
+    if not has_aux:
+        return out_tree.num_leaves, out_tree, None
+    main, aux = out_tree.children()
+    return main.num_leaves, main, aux
+
+
+def checked(values: Sequence, avals: Sequence[ir.ShapedArray], flags: Sequence[bool],
+             what: str) -> list:
+    """The flagged tangents or cotangents, each checked and converted like its aval."""
+    return [as_like(x, a, f"{what} {i}")
+            for i, (x, a, f) in enumerate(zip(values, avals, flags, strict=True)) if f]
+
+
+def with_zeros(values: Sequence, avals: Sequence[ir.ShapedArray], flags: Sequence[bool]):
+    """`values` in the flagged slots, zeros of each aval elsewhere (symbolic zeros made real)."""
+    it = iter(values)
+    return [next(it) if f else np.zeros(a.shape, a.dtype)
+            for a, f in zip(avals, flags, strict=True)]
+
+
+def as_like(x, aval: ir.ShapedArray, what: str):
+    """A tangent or cotangent `x` checked against `aval` and converted to its dtype."""
+    if isinstance(x, core.Tracer):
+        if x.shape != aval.shape:
+            raise errors.FunctransValueError(
+                f"{what} has shape {x.shape}, expected {aval.shape} to match the primal.")
+        return x
+    arr = np.asarray(x)
+    if arr.shape != aval.shape:
+        raise errors.FunctransValueError(
+            f"{what} has shape {arr.shape}, expected {aval.shape} to match the primal.")
+    return arr.astype(aval.dtype, copy=False)
+
+
+def check_scalar_output(avals, tree) -> None:
+    if len(avals) != 1 or avals[0].shape != () or not np.issubdtype(avals[0].dtype, np.floating):
+        desc = (f"shape {avals[0].shape} and dtype {avals[0].dtype.name}" if len(avals) == 1
+                else f"a pytree of {len(avals)} arrays ({tree})")
+        raise errors.FunctransTypeError(
+            f"grad requires a function with a real scalar output, but it returned {desc}. "
+            "For a non-scalar output use jacrev (the full Jacobian) or vjp (a vector-Jacobian "
+            "product); to differentiate a sum, write fnp.sum(...) in the function.")
+
+
+def flatten_axes(axes, tree, what: str) -> list:
+    """One axis (int or None) per leaf of `tree`, from a pytree prefix `axes` (JAX's rule)."""
+    if isinstance(axes, (int, type(None))):
+        return [axes] * tree.num_leaves
+    axes_leaves, axes_tree = tree_util.tree_flatten(axes, is_leaf=lambda x: x is None)
+    proxy = tree_util.tree_unflatten(tree, list(range(tree.num_leaves)))
+    try:
+        subtrees = axes_tree.flatten_up_to(proxy)
+    except ValueError as e:
+        raise errors.FunctransValueError(
+            f"vmap: {what}={axes!r} is not a pytree prefix of the arguments' structure "
+            f"{tree}: {e}") from None
+    out = [None] * tree.num_leaves
+    for ax, sub in zip(axes_leaves, subtrees, strict=True):
+        for leaf_index in tree_util.tree_leaves(sub):
+            out[leaf_index] = ax
+    return out
+
+
+def norm_axis(d: int, ndim: int, what: str) -> int:
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+        raise errors.FunctransTypeError(
+            f"vmap: {what} entry {d!r} must be an int (an axis) or None (not mapped).")
+    if not -ndim <= d < ndim:
+        raise errors.FunctransValueError(
+            f"vmap: {what} entry {d!r} is out of range for a batched value of rank {ndim}.")
+    return int(d) % ndim
+
+
+def check_batch_dims(flat: list, dims: list):
+    sizes = {}
+    out = []
+    for i, (x, d) in enumerate(zip(flat, dims, strict=True)):
+        if d is None:
+            out.append(None)
+            continue
+        aval = core.get_aval(x)
+        if aval.ndim == 0:
+            raise errors.FunctransValueError(
+                f"vmap: argument leaf {i} is a scalar (shape ()), so it cannot be mapped over "
+                f"axis {d}; give it in_axes None.")
+        d = norm_axis(d, aval.ndim, "in_axes")
+        sizes.setdefault(aval.shape[d], []).append(f"leaf {i} (shape {aval.shape}, axis {d})")
+        out.append(d)
+    if not sizes:
+        raise errors.FunctransValueError(
+            "vmap: in_axes maps no argument (all None); at least one must have a batch axis.")
+    if len(sizes) > 1:
+        detail = "; ".join(f"size {n}: {', '.join(v)}" for n, v in sizes.items())
+        raise errors.FunctransValueError(
+            f"vmap: mapped arguments have different batch sizes ({detail}); they must agree.")
+    return out, next(iter(sizes))
+
+
+def unbatched_aval(x, d) -> ir.ShapedArray:
+    aval = core.get_aval(x)
+    if d is None:
+        return aval
+    return aval.update(shape=aval.shape[:d] + aval.shape[d + 1:])
+
+
+def jac_tree(in_tree, nums, single, mask, blocks):
+    """Arrange the blocks of one output leaf (one per differentiated input leaf) like the input."""
+    it = iter(blocks)
+    per_leaf = [next(it) if m else None for m in mask]
+    tree = tree_util.tree_unflatten(in_tree, per_leaf)
+    picked = tuple(tree[i] for i in nums)
+    return picked[0] if single else picked
+
+
+def memory_owner(x: np.ndarray):
+    """The object owning `x`'s memory (following views' bases); kept alive by `x`."""
+    while isinstance(x.base, np.ndarray):
+        x = x.base
+    return x if x.base is None else x.base

@@ -259,16 +259,18 @@ def _eager_bind(prim: Primitive, args: Sequence, params: dict[str, Any]) -> Any:
     if _state.source is None:
         # Validate exactly as tracing would, so eager and traced calls fail alike. (While a
         # checked program is being rewritten, `source` is set and the rules are trusted.)
-        prim.abstract_eval(*[get_aval(x) for x in args], **params)  # type: ignore[misc]  # set by def_* for every bound primitive
+        # The ignore: the rule attributes are None until def_* sets them (each
+        # primitive that can be bound has; tests/test_registry.py checks it).
+        prim.abstract_eval(*[get_aval(x) for x in args], **params)  # type: ignore[misc]
     if _state.stack and isinstance(prim, HigherOrderPrimitive):
         # A higher-order impl evaluates its sub-programs on these concrete values: outside any
         # trace, so that nothing in them (an always-staged equation) is recorded in ours.
         saved, _state.stack = _state.stack, []
         try:
-            return prim.impl(*args, **params)  # type: ignore[misc]  # set by def_* for every bound primitive
+            return prim.impl(*args, **params)  # type: ignore[misc]
         finally:
             _state.stack = saved
-    return prim.impl(*args, **params)  # type: ignore[misc]  # set by def_* for every bound primitive
+    return prim.impl(*args, **params)  # type: ignore[misc]
 
 
 # --------------------------------------------------------------------------- traces and tracers
@@ -389,7 +391,9 @@ class JaxprTrace:
                 v = self.to_atom(x)
             invars.append(v)
             avals.append(v.aval)
-        out_aval = prim.abstract_eval(*avals, **params)  # type: ignore[misc]  # set by def_* for every bound primitive
+        # The ignore: the rule attributes are None until def_* sets them (each
+        # primitive that can be bound has; tests/test_registry.py checks it).
+        out_aval = prim.abstract_eval(*avals, **params)  # type: ignore[misc]
         info = _state.source or user_source_info()
         if prim.multiple_results:
             outvars = [ir.Var(a) for a in out_aval]

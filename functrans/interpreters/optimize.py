@@ -106,7 +106,9 @@ class SimplifyContext:
     def bind(self, prim: core.Primitive, *invars: ir.Atom, **params: Any) -> Any:
         """Emit `prim[params] invars` (simplified like every equation); its output atom(s)."""
         avals = [v.aval for v in invars]
-        out = prim.abstract_eval(*avals, **params)  # type: ignore[misc]  # set for every primitive
+        # The ignore: the rule attributes are None until def_* sets them (each
+        # primitive that can be bound has; tests/test_registry.py checks it).
+        out = prim.abstract_eval(*avals, **params)  # type: ignore[misc]
         outvars = [Var(a) for a in out] if prim.multiple_results else [Var(out)]
         eqn = ir.JaxprEqn(prim, list(invars), outvars, params, self._source)
         outs = self._process(eqn)

@@ -19,12 +19,13 @@ import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import functrans as ft  # noqa: E402
-from run import chain_ops as chain  # noqa: E402  (the chain of bench/run.py, not summed)
+from run import chain_ops as chain  # the chain of bench/run.py, not summed
+
+import functrans as ft
 
 
 def numpy_chain(x, n, c):
@@ -49,9 +50,14 @@ def main(n: int = 10_000, repeats: int = 15) -> None:
     np.testing.assert_allclose(out, numpy_chain(x, n, c), rtol=1e-12)
     t_np, t_interp, t_trace = [], [], []
     for _ in range(repeats):
-        t0 = time.perf_counter(); numpy_chain(x, n, c); t_np.append(time.perf_counter() - t0)
-        t0 = time.perf_counter(); run(); t_interp.append(time.perf_counter() - t0)
-        t0 = time.perf_counter(); ft.make_jaxpr(lambda x: chain(x, n, c))(x)
+        t0 = time.perf_counter()
+        numpy_chain(x, n, c)
+        t_np.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        run()
+        t_interp.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        ft.make_jaxpr(lambda x: chain(x, n, c))(x)
         t_trace.append(time.perf_counter() - t0)
     med = statistics.median
     us = 1e6 / n

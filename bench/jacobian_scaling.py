@@ -15,16 +15,16 @@ import os
 
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
-import functools  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
+import functools
+import statistics
+import sys
+import time
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import functrans as ft  # noqa: E402
-import functrans.numpy as fnp  # noqa: E402
+import functrans as ft
+import functrans.numpy as fnp
 
 
 def closed_form(w, x):

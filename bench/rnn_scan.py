@@ -19,19 +19,19 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
     os.environ[_var] = "1"   # before NumPy is imported: one BLAS thread
 
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
+import statistics
+import sys
+import time
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-import functrans as ft  # noqa: E402
-import functrans.lax as lax  # noqa: E402
-import functrans.numpy as fnp  # noqa: E402
+import functrans as ft
+import functrans.lax as lax
+import functrans.numpy as fnp
 
 HIDDEN, INPUT, STEPS = 64, 32, 100
 

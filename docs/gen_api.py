@@ -31,6 +31,7 @@ import functrans.numpy
 import functrans.numpy.linalg
 import functrans.test_util
 import functrans.tree_util
+from functrans.numpy import _indexing
 
 HEADER = """\
 # API reference
@@ -299,7 +300,6 @@ and points to `fnp.where` and `functrans.lax`.
 
 def render_traced() -> list[str]:
     """Traced values: operators and methods (prose above), and `x.at[idx]`'s docstrings."""
-    from functrans.numpy import _indexing
     ref = _indexing.IndexUpdateRef
     return [TRACED, "", "`x.at[idx].set(values)`, `.add(values)`, `.multiply(values)`, `.get()`",
             "", *render_docstring(inspect.getdoc(ref)), *render_members(ref), ""]

@@ -8,7 +8,7 @@ as leading operands, so tracers of enclosing traces never hide inside params.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from functrans import core, errors, evaluate, ir
 from functrans.interpreters import ad, batching, optimize, partial_eval

@@ -24,15 +24,19 @@ import functools
 import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
-from typing import Any
+import types
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, ClassVar, NoReturn, TypeVar
 
 import numpy as np
 
 from functrans import dtypes, errors, ir
 
+# A rule passed to a `def_*` decorator comes back unchanged, with its own type.
+_Rule = TypeVar("_Rule", bound=Callable[..., Any])
 
-def get_aval(x) -> ir.ShapedArray:
+
+def get_aval(x: Any) -> ir.ShapedArray:
     """The abstract value of a tracer, NumPy array, NumPy scalar or Python scalar."""
     if isinstance(x, Tracer):
         return x._var.aval
@@ -54,13 +58,15 @@ def get_aval(x) -> ir.ShapedArray:
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
-_INTERNAL_CODE: set = set()   # code objects of functrans functions (bounded by the package)
-_SOURCE_INFOS: dict = {}      # (code, line) -> SourceInfo, cleared when it grows past a bound
+# Code objects of functrans functions (bounded by the package).
+_INTERNAL_CODE: set[types.CodeType] = set()
+# (code, line) -> SourceInfo, cleared when it grows past a bound.
+_SOURCE_INFOS: dict[tuple[types.CodeType, int], ir.SourceInfo] = {}
 
 
 def user_source_info() -> ir.SourceInfo | None:
     """The innermost stack frame outside functrans, i.e. the user's line."""
-    f = sys._getframe(1)
+    f: types.FrameType | None = sys._getframe(1)
     internal = _INTERNAL_CODE
     while f is not None:
         code = f.f_code
@@ -127,45 +133,45 @@ class Primitive:
         # Why no op-table program can contain it (tests/test_registry.py); None: one must.
         self.op_table_exempt: str | None = None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return self.name
 
-    def def_impl(self, f):
+    def def_impl(self, f: _Rule) -> _Rule:
         self.impl = f
         _rules_changed()
         return f
 
-    def def_abstract_eval(self, f):
+    def def_abstract_eval(self, f: _Rule) -> _Rule:
         self.abstract_eval = f
         _rules_changed()
         return f
 
-    def def_jvp(self, f):
+    def def_jvp(self, f: _Rule) -> _Rule:
         self.jvp = f
         _rules_changed()
         return f
 
-    def def_transpose(self, f):
+    def def_transpose(self, f: _Rule) -> _Rule:
         self.transpose = f
         _rules_changed()
         return f
 
-    def def_batch(self, f):
+    def def_batch(self, f: _Rule) -> _Rule:
         self.batch = f
         _rules_changed()
         return f
 
-    def def_simplify(self, f):
+    def def_simplify(self, f: _Rule) -> _Rule:
         self.simplify = f
         _rules_changed()
         return f
 
-    def def_pp(self, f):
+    def def_pp(self, f: _Rule) -> _Rule:
         self.pp = f
         _rules_changed()
         return f
 
-    def def_linear(self):
+    def def_linear(self) -> None:
         """Linear in all inputs: the JVP is the primitive applied to the (instantiated) tangents."""
         self.linear = True
         self.differentiable = True
@@ -181,16 +187,16 @@ class Primitive:
         """
         self.linear_in = tuple(tuple(int(i) for i in g) for g in groups)
 
-    def def_flops(self, f):
+    def def_flops(self, f: _Rule) -> _Rule:
         self.flops = f
         return f
 
-    def def_nondifferentiable(self):
+    def def_nondifferentiable(self) -> None:
         """Piecewise constant or integer-valued: tangents out are symbolic zeros."""
         self.differentiable = False
         _rules_changed()
 
-    def bind(self, *args, **params):
+    def bind(self, *args: Any, **params: Any) -> Any:
         stack = _state.stack
         if stack:
             return stack[-1].process(self, args, params)
@@ -216,59 +222,62 @@ class HigherOrderPrimitive(Primitive):
         self.partial_eval: Callable | None = None
         self.dce: Callable | None = None
 
-    def def_subjaxprs(self, f):
+    def def_subjaxprs(self, f: _Rule) -> _Rule:
         self.subjaxprs = f
         _rules_changed()
         return f
 
-    def def_partial_eval(self, f):
+    def def_partial_eval(self, f: _Rule) -> _Rule:
         self.partial_eval = f
         _rules_changed()
         return f
 
-    def def_dce(self, f):
+    def def_dce(self, f: _Rule) -> _Rule:
         self.dce = f
         _rules_changed()
         return f
 
 
-def _linear_jvp(prim, primals, tangents, **params):
+def _linear_jvp(prim: Primitive, primals: Sequence, tangents: Sequence,
+                **params: Any) -> tuple[Any, Any]:
     out = prim.bind(*primals, **params)
     tangents = [instantiate(t) for t in tangents]
     return out, prim.bind(*tangents, **params)
 
 
-def instantiate(t):
+def instantiate(t: Any) -> Any:
     """A symbolic Zero turned into an array of zeros of its type; other values unchanged."""
     if isinstance(t, ir.Zero):
         return np.zeros(t.aval.shape, t.aval.dtype)
     return t
 
 
-def _eager_bind(prim, args, params):
+def _eager_bind(prim: Primitive, args: Sequence, params: dict[str, Any]) -> Any:
     for x in args:
         if isinstance(x, Tracer):
             raise _dead_tracer_error(x)
     if _state.source is None:
         # Validate exactly as tracing would, so eager and traced calls fail alike. (While a
         # checked program is being rewritten, `source` is set and the rules are trusted.)
-        prim.abstract_eval(*[get_aval(x) for x in args], **params)
+        # The ignore: the rule attributes are None until def_* sets them (each
+        # primitive that can be bound has; tests/test_registry.py checks it).
+        prim.abstract_eval(*[get_aval(x) for x in args], **params)  # type: ignore[misc]
     if _state.stack and isinstance(prim, HigherOrderPrimitive):
         # A higher-order impl evaluates its sub-programs on these concrete values: outside any
         # trace, so that nothing in them (an always-staged equation) is recorded in ours.
         saved, _state.stack = _state.stack, []
         try:
-            return prim.impl(*args, **params)
+            return prim.impl(*args, **params)  # type: ignore[misc]
         finally:
             _state.stack = saved
-    return prim.impl(*args, **params)
+    return prim.impl(*args, **params)  # type: ignore[misc]
 
 
 # --------------------------------------------------------------------------- traces and tracers
 
 
 class _ThreadState(threading.local):
-    def __init__(self):
+    def __init__(self) -> None:
         self.stack: list[JaxprTrace] = []
         self.source: ir.SourceInfo | None = None
 
@@ -289,11 +298,11 @@ class source_override:
     def __init__(self, info: ir.SourceInfo | None):
         self.info = info
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         self.saved = _state.source
         _state.source = self.info
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         _state.source = self.saved
 
 
@@ -317,11 +326,11 @@ class JaxprTrace:
         self.alive = True
         self.source = source
 
-    def __enter__(self):
+    def __enter__(self) -> JaxprTrace:
         _state.stack.append(self)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         popped = _state.stack.pop()
         assert popped is self, "trace stack corrupted"
         self.alive = False
@@ -331,7 +340,7 @@ class JaxprTrace:
         self.invars.append(v)
         return Tracer(self, v, self.source)
 
-    def to_atom(self, x) -> ir.Atom:
+    def to_atom(self, x: Any) -> ir.Atom:
         if type(x) is Tracer:
             if x._trace is self:
                 return x._var
@@ -341,7 +350,8 @@ class JaxprTrace:
         if isinstance(x, (np.ndarray, np.generic)):
             if x.ndim == 0:
                 # A NumPy scalar, immutable, not the user's 0-d array (which may change later).
-                return ir.Literal(x[()], _scalar_aval(x.dtype))
+                # The ignore: NumPy's stubs omit generic.__getitem__, which accepts ().
+                return ir.Literal(x[()], _scalar_aval(x.dtype))  # type: ignore[index]
             return self._const_var(x, None)
         if isinstance(x, ir.Literal):
             return x
@@ -353,7 +363,7 @@ class JaxprTrace:
             return ir.Literal(np.array(x, aval.dtype)[()], aval)
         return self.to_atom(np.asarray(x))
 
-    def _const_var(self, x, aval: ir.ShapedArray | None) -> ir.Var:
+    def _const_var(self, x: Any, aval: ir.ShapedArray | None) -> ir.Var:
         """The constvar holding `x` (an array, or an outer tracer), made on first use."""
         v = self._const_ids.get(id(x))
         if v is None:
@@ -363,7 +373,7 @@ class JaxprTrace:
             self.const_vals.append(x)   # keeps x alive, so id(x) stays unique
         return v
 
-    def process(self, prim: Primitive, args, params):
+    def process(self, prim: Primitive, args: Sequence, params: dict[str, Any]) -> Any:
         for x in args:
             if type(x) is Tracer:
                 break
@@ -371,16 +381,19 @@ class JaxprTrace:
             if not prim.always_staged:
                 # Nothing depends on the traced inputs: evaluate now (constant folding).
                 return _eager_bind(prim, args, params)
-        invars = []
+        invars: list[ir.Atom] = []
         avals = []
         for x in args:
+            v: ir.Atom
             if type(x) is Tracer and x._trace is self:
                 v = x._var
             else:
                 v = self.to_atom(x)
             invars.append(v)
             avals.append(v.aval)
-        out_aval = prim.abstract_eval(*avals, **params)
+        # The ignore: the rule attributes are None until def_* sets them (each
+        # primitive that can be bound has; tests/test_registry.py checks it).
+        out_aval = prim.abstract_eval(*avals, **params)  # type: ignore[misc]
         info = _state.source or user_source_info()
         if prim.multiple_results:
             outvars = [ir.Var(a) for a in out_aval]
@@ -451,30 +464,31 @@ class Tracer:
         return len(self._var.aval.shape)
 
     @property
-    def size(self) -> int:
+    def size(self) -> int | None:
         return self._var.aval.size
 
     @property
     def weak_type(self) -> bool:
         return self._var.aval.weak_type
 
-    def __len__(self):
+    def __len__(self) -> int:
         if not self.shape:
             raise errors.FunctransTypeError("len() of a 0-d traced value (shape ()).")
         return self.shape[0]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tracer]:
         if not self.shape:
             raise errors.FunctransTypeError("iteration over a 0-d traced value (shape ()).")
-        return (self[i] for i in range(self.shape[0]))
+        # The ignore: x[i] is installed by functrans.numpy, which core does not import.
+        return (self[i] for i in range(self.shape[0]))  # type: ignore[index]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         where = f" created at {self._source}" if self._source else ""
         state = "" if self._trace.alive else " (dead)"
         return f"Traced<{self.aval.str_short()}>{where}{state}"
 
     # -- conversions that need a concrete value
-    def _concretization_error(self, what: str):
+    def _concretization_error(self, what: str) -> errors.FunctransTypeError:
         if not self._trace.alive:
             return _dead_tracer_error(self)
         info = user_source_info()
@@ -487,38 +501,40 @@ class Tracer:
             "functrans.lax.cond / while_loop / fori_loop / scan for control flow, or mark "
             "the argument static with static_argnums.")
 
-    def __bool__(self):
+    def __bool__(self) -> NoReturn:
         raise self._concretization_error("bool()")
 
-    def __float__(self):
+    def __float__(self) -> NoReturn:
         raise self._concretization_error("float()")
 
-    def __int__(self):
+    def __int__(self) -> NoReturn:
         raise self._concretization_error("int()")
 
-    def __index__(self):
+    def __index__(self) -> NoReturn:
         raise self._concretization_error(
             "__index__ (use as a Python int; to index a NumPy array with a traced index, "
             "use functrans.numpy.take(array, index))")
 
-    def __complex__(self):
+    def __complex__(self) -> NoReturn:
         raise self._concretization_error("complex()")
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> NoReturn:
         raise self._concretization_error(
             "numpy.asarray() / __array__ (a NumPy function or a NumPy array's own indexing "
             "got a traced value; use functrans.numpy, e.g. functrans.numpy.take(array, index))")
 
-    def tolist(self):
+    def tolist(self) -> NoReturn:
         raise self._concretization_error("tolist()")
 
-    def item(self):
+    def item(self) -> NoReturn:
         raise self._concretization_error("item()")
 
-    __hash__ = None   # == is elementwise, so tracers are not hashable (as NumPy arrays)
+    # == is elementwise, so tracers are not hashable (as NumPy arrays). The ignore: typeshed
+    # types object.__hash__ as a method, and None is how Python spells "unhashable".
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
 
-def is_tracer(x) -> bool:
+def is_tracer(x: Any) -> bool:
     return isinstance(x, Tracer)
 
 

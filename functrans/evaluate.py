@@ -21,7 +21,7 @@ from typing import Any
 from functrans import core, errors, ir
 
 
-def eval_jaxpr(jaxpr: ir.Jaxpr, consts: Sequence, *args) -> list:
+def eval_jaxpr(jaxpr: ir.Jaxpr, consts: Sequence, *args: Any) -> list:
     """Evaluate `jaxpr`; inside a trace its equations are bound there (inlined), else NumPy.
 
     Args:
@@ -65,7 +65,7 @@ def _last_uses(jaxpr: ir.Jaxpr) -> list[list[ir.Var]]:
     return frees
 
 
-def write_outputs(env: dict, eqn: ir.JaxprEqn, out) -> None:
+def write_outputs(env: dict, eqn: ir.JaxprEqn, out: Any) -> None:
     """Store an equation's result(s) under its outvars (multiple results come as a sequence)."""
     if eqn.primitive.multiple_results:
         env.update(zip(eqn.outvars, out, strict=True))
@@ -73,13 +73,13 @@ def write_outputs(env: dict, eqn: ir.JaxprEqn, out) -> None:
         env[eqn.outvars[0]] = out
 
 
-def bind_eqn(eqn: ir.JaxprEqn, ins: Sequence):
+def bind_eqn(eqn: ir.JaxprEqn, ins: Sequence) -> Any:
     """Bind `eqn`'s primitive on `ins`, keeping the equation's source line."""
     with core.source_override(eqn.source_info):
         return eqn.primitive.bind(*ins, **eqn.params)
 
 
-def eval_eqns(jaxpr: ir.Jaxpr, consts, args,
+def eval_eqns(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence,
               apply: Callable[[ir.JaxprEqn, list], Any]) -> list:
     """Evaluate `jaxpr` with `apply(eqn, input values)` per equation, iteratively, dropping
     each intermediate right after its last use."""
@@ -94,14 +94,14 @@ def eval_eqns(jaxpr: ir.Jaxpr, consts, args,
     return [v.val if type(v) is literal else env[v] for v in jaxpr.outvars]
 
 
-def _eval_jaxpr_traced(jaxpr: ir.Jaxpr, consts, args) -> list:
+def _eval_jaxpr_traced(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence) -> list:
     return eval_eqns(jaxpr, consts, args, bind_eqn)
 
 
 
-def env_reader(env: dict):
+def env_reader(env: dict) -> Callable[[ir.Atom], Any]:
     """`read(atom)`: a Var's value from `env`, a Literal's value."""
-    def read(v):
+    def read(v: ir.Atom) -> Any:
         return v.val if isinstance(v, ir.Literal) else env[v]
     return read
 
@@ -109,7 +109,7 @@ def env_reader(env: dict):
 # --------------------------------------------------------------------------- NumPy execution
 
 
-def run_numpy(jaxpr: ir.Jaxpr, consts, args) -> list:
+def run_numpy(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence) -> list:
     """Evaluate `jaxpr` on NumPy values, interpreting it once and compiling it on reuse."""
     plan = jaxpr._plan
     if plan is None:
@@ -122,11 +122,11 @@ def run_numpy(jaxpr: ir.Jaxpr, consts, args) -> list:
     return plan(*consts, *args)
 
 
-def _interpret_numpy(jaxpr: ir.Jaxpr, consts, args) -> list:
+def _interpret_numpy(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence) -> list:
     return eval_eqns(jaxpr, consts, args, _apply_impl)
 
 
-def _apply_impl(eqn: ir.JaxprEqn, ins: list):
+def _apply_impl(eqn: ir.JaxprEqn, ins: list) -> Any:
     return eqn.primitive.impl(*ins, **eqn.params)
 
 
@@ -147,7 +147,7 @@ def _compile_plan(jaxpr: ir.Jaxpr) -> Callable:
     names: dict[ir.Var, str] = {}
     glob: dict[str, Any] = {}
 
-    def name(v) -> str:
+    def name(v: ir.Atom) -> str:
         if isinstance(v, ir.Literal):
             key = f"k{len(glob)}"
             glob[key] = v.val
@@ -177,12 +177,13 @@ def _compile_plan(jaxpr: ir.Jaxpr) -> Callable:
     if len(body) <= _CHUNK:
         src = f"def run({', '.join(params)}):\n" + "".join(f"    {ln}\n" for ln in body)
         src += f"    return {result}\n"
-        exec(compile(src, "<functrans plan>", "exec"), glob)  # noqa: S102 (our own IR)
+        exec(compile(src, "<functrans plan>", "exec"), glob)  # our own generated IR code
         return glob["run"]
     return _compile_chunked(body, params, result, glob)
 
 
-def _compile_chunked(body, params, result, glob) -> Callable:
+def _compile_chunked(body: list[str], params: list[str], result: str,
+                     glob: dict[str, Any]) -> Callable:
     """Long programs: a chain of functions that hand their live variables to the next."""
     chunks = [body[i:i + _CHUNK] for i in range(0, len(body), _CHUNK)]
     # Which names are live between chunks: defined before and used after the boundary.
@@ -190,7 +191,8 @@ def _compile_chunked(body, params, result, glob) -> Callable:
     defined: list[set[str]] = []
     used: list[set[str]] = []
     for ch in chunks:
-        d, u = set(), set()
+        d: set[str] = set()
+        u: set[str] = set()
         for ln in ch:
             lhs, rhs = ln.split("; del ")[0].split(" = ", 1)
             u.update(t for t in token.findall(rhs) if t.startswith("v"))
@@ -215,10 +217,10 @@ def _compile_chunked(body, params, result, glob) -> Callable:
             lines.append(f"    return ({', '.join(live)}{',' if len(live) == 1 else ''})")
             prev_live = live
         srcs.append("\n".join(lines) + "\n")
-    exec(compile("".join(srcs), "<functrans plan>", "exec"), glob)  # noqa: S102
+    exec(compile("".join(srcs), "<functrans plan>", "exec"), glob)  # our own IR code
     stages = [glob[f"run{i}"] for i in range(len(chunks))]
 
-    def run(*args):
+    def run(*args: Any) -> list:
         vals = args
         for stage in stages[:-1]:
             vals = stage(*vals)
@@ -227,9 +229,10 @@ def _compile_chunked(body, params, result, glob) -> Callable:
     return run
 
 
-def _closed_call(self: ir.ClosedJaxpr, *args) -> list:
+def _closed_call(self: ir.ClosedJaxpr, *args: Any) -> list:
     """Evaluate the program on `args` (see `eval_jaxpr`)."""
     return eval_jaxpr(self.jaxpr, self.consts, *args)
 
 
-ir.ClosedJaxpr.__call__ = _closed_call
+# The ignore: ir declares __call__ for the type checker; it is defined here, above ir.
+ir.ClosedJaxpr.__call__ = _closed_call  # type: ignore[method-assign]

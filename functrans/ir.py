@@ -18,8 +18,8 @@ param holding a `Jaxpr` or `ClosedJaxpr`, or a tuple or list of them (`param_sub
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from typing import Any, NamedTuple
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -33,12 +33,12 @@ class _DynamicDim:
 
     __slots__ = ()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "*"
 
     __str__ = __repr__
 
-    def __reduce__(self):
+    def __reduce__(self) -> str:
         return "DYN"
 
 
@@ -92,7 +92,8 @@ class ShapedArray:
     def strip_weak(self) -> ShapedArray:
         return ShapedArray(self.shape, self.dtype) if self.weak_type else self
 
-    def update(self, shape=None, dtype=None, weak_type=None) -> ShapedArray:
+    def update(self, shape: tuple | None = None, dtype: np.dtype | None = None,
+               weak_type: bool | None = None) -> ShapedArray:
         return ShapedArray(self.shape if shape is None else shape,
                            self.dtype if dtype is None else dtype,
                            self.weak_type if weak_type is None else weak_type)
@@ -101,14 +102,14 @@ class ShapedArray:
         """Equal shape and dtype; weak typing is a promotion hint, not part of the type."""
         return self.shape == other.shape and self.dtype == other.dtype
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return (isinstance(other, ShapedArray) and self.shape == other.shape
                 and self.dtype == other.dtype and self.weak_type == other.weak_type)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self.shape, self.dtype, self.weak_type))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         weak = ", weak_type=True" if self.weak_type else ""
         return f"ShapedArray({self.str_short()}{weak})"
 
@@ -124,7 +125,7 @@ class SourceInfo(NamedTuple):
     lineno: int
     function: str
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{os.path.basename(self.filename)}:{self.lineno}"
 
     def long(self) -> str:
@@ -143,7 +144,7 @@ class Var:
     def __init__(self, aval: ShapedArray):
         self.aval = aval
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Var({self.aval.str_short()})"
 
 
@@ -152,11 +153,11 @@ class Literal:
 
     __slots__ = ("aval", "val")
 
-    def __init__(self, val, aval: ShapedArray):
+    def __init__(self, val: Any, aval: ShapedArray):
         self.val = val
         self.aval = aval
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Literal({self.val!r}:{self.aval.str_short()})"
 
 
@@ -176,12 +177,12 @@ class JaxprEqn:
         self.params = params
         self.source_info = source_info
 
-    def replace(self, **kw) -> JaxprEqn:
+    def replace(self, **kw: Any) -> JaxprEqn:
         fields = {k: getattr(self, k) for k in self.__slots__}
         fields.update(kw)
         return JaxprEqn(**fields)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"JaxprEqn({self.primitive.name}, {len(self.invars)} in, {len(self.outvars)} out)"
 
 
@@ -207,7 +208,8 @@ class Jaxpr:
         self.invars = list(invars)
         self.eqns = list(eqns)
         self.outvars = list(outvars)
-        self._plan = None
+        # How evaluate runs it (None: not yet run); set and read only by `evaluate`.
+        self._plan: Callable[..., list] | None = None
 
     @property
     def in_avals(self) -> list[ShapedArray]:
@@ -218,6 +220,8 @@ class Jaxpr:
         return [v.aval for v in self.outvars]
 
     # `__str__`, `__repr__` and `pretty(source=False)` are installed by `pretty`.
+    if TYPE_CHECKING:   # declared for the type checker; `pretty` sits above this module
+        pretty: Callable[..., str]
 
 
 class ClosedJaxpr:
@@ -257,6 +261,11 @@ class ClosedJaxpr:
 
     # Installed by the modules above: `__call__` (evaluate), `__str__`, `__repr__` and
     # `pretty(source=False)` (pretty), `to_dot()` and `stats()` (irtools).
+    if TYPE_CHECKING:   # declared for the type checker, which cannot see the installation
+        __call__: Callable[..., list]
+        pretty: Callable[..., str]
+        to_dot: Callable[..., str]
+        stats: Callable[..., dict]
 
 
 # --------------------------------------------------------------------------- symbolic values
@@ -270,7 +279,7 @@ class Zero:
     def __init__(self, aval: ShapedArray):
         self.aval = aval
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Zero({self.aval.str_short()})"
 
 
@@ -282,7 +291,7 @@ class UndefPrimal:
     def __init__(self, aval: ShapedArray):
         self.aval = aval
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"UndefPrimal({self.aval.str_short()})"
 
 
@@ -356,14 +365,14 @@ def check_jaxpr(jaxpr: Jaxpr | ClosedJaxpr) -> None:
 def _check_one(jaxpr: Jaxpr, todo: list) -> None:
     defined: set[Var] = set()
 
-    def define(v, where):
+    def define(v: Any, where: str) -> None:
         if not isinstance(v, Var):
             raise errors.InvalidJaxprError(f"{where}: binder {v!r} is not a Var")
         if v in defined:
             raise errors.InvalidJaxprError(f"{where}: variable {v!r} defined twice")
         defined.add(v)
 
-    def read(v, where):
+    def read(v: Any, where: str) -> ShapedArray:
         if isinstance(v, Literal):
             if np.shape(v.val) != v.aval.shape or v.aval.shape != ():
                 raise errors.InvalidJaxprError(f"{where}: literal {v!r} is not a scalar")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,7 @@ from functrans import core, ir, pretty
 # --------------------------------------------------------------------------- walking programs
 
 
-def _as_jaxpr(program) -> tuple[ir.Jaxpr, list | None]:
+def _as_jaxpr(program: ir.Jaxpr | ir.ClosedJaxpr) -> tuple[ir.Jaxpr, list | None]:
     if isinstance(program, ir.ClosedJaxpr):
         return program.jaxpr, program.consts
     if isinstance(program, ir.Jaxpr):
@@ -36,7 +37,7 @@ def _as_jaxpr(program) -> tuple[ir.Jaxpr, list | None]:
                     f"{type(program).__name__}")
 
 
-def _bare(sub) -> ir.Jaxpr:
+def _bare(sub: ir.Jaxpr | ir.ClosedJaxpr) -> ir.Jaxpr:
     return sub.jaxpr if isinstance(sub, ir.ClosedJaxpr) else sub
 
 
@@ -88,7 +89,7 @@ def eqn_flops(eqn: ir.JaxprEqn) -> tuple[int, bool]:
 # --------------------------------------------------------------------------- statistics
 
 
-def stats(program) -> dict:
+def stats(program: ir.Jaxpr | ir.ClosedJaxpr) -> dict:
     """Equations and a FLOP estimate per primitive of a program, sub-jaxprs included.
 
     Args:
@@ -187,11 +188,11 @@ class _DotWriter:
         self.lines: list[str] = []
         self.n_graphs = 0
 
-    def node(self, node_id: str, label: str, indent: str, **attrs) -> None:
+    def node(self, node_id: str, label: str, indent: str, **attrs: str) -> None:
         extra = "".join(f", {k}={_quote(v)}" for k, v in attrs.items())
         self.lines.append(f"{indent}{node_id} [label={_quote(label)}{extra}];")
 
-    def edge(self, src: str, dst: str, indent: str, **attrs) -> None:
+    def edge(self, src: str, dst: str, indent: str, **attrs: str) -> None:
         extra = ", ".join(f"{k}={_quote(v)}" for k, v in attrs.items())
         self.lines.append(f"{indent}{src} -> {dst}" + (f" [{extra}]" if extra else "") + ";")
 
@@ -257,7 +258,7 @@ class _DotWriter:
             self.edge(eqn_id, first, indent, style="dotted", arrowhead="none", lhead=cluster)
 
 
-def _holds_jaxpr(val) -> bool:
+def _holds_jaxpr(val: Any) -> bool:
     if isinstance(val, (ir.Jaxpr, ir.ClosedJaxpr)):
         return True
     if isinstance(val, (tuple, list)):
@@ -265,7 +266,7 @@ def _holds_jaxpr(val) -> bool:
     return False
 
 
-def to_dot(program, name: str = "jaxpr") -> str:
+def to_dot(program: ir.Jaxpr | ir.ClosedJaxpr, name: str = "jaxpr") -> str:
     """The data-flow graph of a program as Graphviz DOT text (render with `dot -Tsvg`).
 
     Nodes: one per input (`invhouse`), constant (grey box), equation (rounded box, labelled

@@ -11,11 +11,12 @@ which JAX refuses) and batchable; loops are never unrolled.
 from __future__ import annotations
 
 import operator
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-from functrans import api, api_util, control_flow, core, dtypes, errors, ir, tree_util
+from functrans import api_util, control_flow, core, dtypes, errors, ir, tree_util
 from functrans.api import stop_gradient as stop_gradient
 from functrans.primitives import comparison, elementwise
 
@@ -25,25 +26,26 @@ __all__ = ["cond", "fori_loop", "scan", "stop_gradient", "switch", "while_loop"]
 # --------------------------------------------------------------------------- helpers
 
 
-def _name(fun) -> str:
+def _name(fun: Any) -> str:
     return getattr(fun, "__name__", type(fun).__name__)
 
 
-def _check_callable(where: str, **funs) -> None:
+def _check_callable(where: str, **funs: Any) -> None:
     for what, f in funs.items():
         if not callable(f):
             raise errors.FunctransTypeError(
                 f"{where}: {what} must be a function, got {type(f).__name__}.")
 
 
-def _trace(fun: Callable, in_tree, avals, source) -> tuple[ir.Jaxpr, list, Any]:
+def _trace(fun: Callable, in_tree: tree_util.PyTreeDef, avals: Sequence[ir.ShapedArray],
+           source: ir.SourceInfo | None) -> tuple[ir.Jaxpr, list, Any]:
     """`fun` traced on `avals` (leaves of `in_tree`): a const-free program, its consts, out tree."""
     jaxpr, consts, _, out_tree = api_util.trace_avals(fun, in_tree, avals, source)
     program, consts = ir.open_consts(ir.ClosedJaxpr(jaxpr, consts))
     return program, consts, out_tree
 
 
-def _convert(x, dtype: np.dtype):
+def _convert(x: Any, dtype: np.dtype) -> Any:
     if core.get_aval(x).dtype == dtype:
         return x
     if isinstance(x, core.Tracer):
@@ -53,7 +55,7 @@ def _convert(x, dtype: np.dtype):
 
 def _converting(fun: Callable, targets: Sequence[np.dtype | None]) -> Callable:
     """`fun` with the leaves of its output converted to `targets` (None: unchanged)."""
-    def wrapped(*args):
+    def wrapped(*args: Any) -> Any:
         leaves, tree = tree_util.tree_flatten(fun(*args))
         return tree_util.tree_unflatten(tree, [x if t is None else _convert(x, t)
                                                for x, t in zip(leaves, targets, strict=True)])
@@ -72,7 +74,7 @@ def _joined_dtype(avals: Sequence[ir.ShapedArray]) -> np.dtype | None:
 def _carry_targets(where: str, fun_name: str, init: Sequence[ir.ShapedArray],
                    out: Sequence[ir.ShapedArray]) -> list[np.dtype | None]:
     """For each carry leaf, the dtype both sides convert to (None: already the same type)."""
-    targets = []
+    targets: list[np.dtype | None] = []
     for i, (a, b) in enumerate(zip(init, out, strict=True)):
         if a.same_type(b):
             targets.append(None)
@@ -87,7 +89,8 @@ def _carry_targets(where: str, fun_name: str, init: Sequence[ir.ShapedArray],
     return targets
 
 
-def _check_tree(where: str, what: str, want, got) -> None:
+def _check_tree(where: str, what: str, want: tree_util.PyTreeDef,
+                got: tree_util.PyTreeDef) -> None:
     if want != got:
         raise errors.FunctransTypeError(
             f"{where}: {what} must have the structure {want}, but it has the structure {got}.")
@@ -96,7 +99,7 @@ def _check_tree(where: str, what: str, want, got) -> None:
 # --------------------------------------------------------------------------- cond / switch
 
 
-def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
+def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any) -> Any:
     """`true_fun(*operands)` if `pred` else `false_fun(*operands)`, with a traced `pred` too.
 
     Args:
@@ -127,7 +130,7 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
                      order=[1, 0])
 
 
-def switch(index, branches: Sequence[Callable], *operands):
+def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
     """`branches[index](*operands)`, with `index` clamped into range (JAX's `lax.switch`).
 
     Example:
@@ -146,7 +149,7 @@ def switch(index, branches: Sequence[Callable], *operands):
     return _branches("switch", index, branches, names, operands)
 
 
-def _scalar_aval(where: str, what: str, x, kinds: str) -> ir.ShapedArray:
+def _scalar_aval(where: str, what: str, x: Any, kinds: str) -> ir.ShapedArray:
     aval = core.get_aval(x)
     if aval.shape != () or aval.dtype.kind not in kinds:
         kind = "a bool or a number" if "b" in kinds else "an integer"
@@ -155,8 +158,8 @@ def _scalar_aval(where: str, what: str, x, kinds: str) -> ir.ShapedArray:
     return aval
 
 
-def _branches(where: str, index, funs: list[Callable], names: list[str], operands,
-              order: Sequence[int] | None = None):
+def _branches(where: str, index: Any, funs: list[Callable], names: list[str],
+              operands: Sequence, order: Sequence[int] | None = None) -> Any:
     order = list(range(len(funs))) if order is None else order
     funs, names = [funs[i] for i in order], [names[i] for i in order]
     source = core.user_source_info()
@@ -175,8 +178,9 @@ def _branches(where: str, index, funs: list[Callable], names: list[str], operand
     return tree_util.tree_unflatten(out_tree, outs)
 
 
-def _branch_targets(where: str, outs: list[list[ir.ShapedArray]], names: list[str]):
-    targets = []
+def _branch_targets(where: str, outs: list[list[ir.ShapedArray]],
+                    names: list[str]) -> list[np.dtype | None]:
+    targets: list[np.dtype | None] = []
     for j, avals in enumerate(zip(*outs, strict=True)):
         if all(a.same_type(avals[0]) for a in avals):
             targets.append(None)
@@ -196,7 +200,7 @@ def _branch_targets(where: str, outs: list[list[ir.ShapedArray]], names: list[st
 # --------------------------------------------------------------------------- loops
 
 
-def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
+def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any) -> Any:
     """`val = body_fun(val)` while `cond_fun(val)`, as one `while` equation when traced.
 
     Args:
@@ -240,7 +244,7 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     return tree_util.tree_unflatten(tree, outs)
 
 
-def fori_loop(lower, upper, body_fun: Callable, init_val):
+def fori_loop(lower: Any, upper: Any, body_fun: Callable, init_val: Any) -> Any:
     """`val = body_fun(i, val)` for `i` in `range(lower, upper)`.
 
     With concrete bounds (Python or NumPy integers) this is a `scan` of `upper - lower` trips
@@ -258,7 +262,7 @@ def fori_loop(lower, upper, body_fun: Callable, init_val):
     dtype, _ = dtypes.result_type(lo_aval, hi_aval)
     one = np.array(1, dtype)[()]
 
-    def step(i, val):
+    def step(i: Any, val: Any) -> tuple[Any, Any]:
         return elementwise.add(i, one), body_fun(i, val)
 
     init_val = _fori_carry(body_fun, ir.ShapedArray((), dtype), init_val)
@@ -273,7 +277,7 @@ def fori_loop(lower, upper, body_fun: Callable, init_val):
     return out
 
 
-def _fori_carry(body_fun: Callable, index_aval: ir.ShapedArray, init_val):
+def _fori_carry(body_fun: Callable, index_aval: ir.ShapedArray, init_val: Any) -> Any:
     """`init_val` checked against what `body_fun` returns (errors name body_fun's carry, not
     the loop's internal one), weakly typed leaves converted to the dtype body_fun gives."""
     flat, tree = tree_util.tree_flatten(init_val)
@@ -286,7 +290,8 @@ def _fori_carry(body_fun: Callable, index_aval: ir.ShapedArray, init_val):
                                            for x, t in zip(flat, targets, strict=True)])
 
 
-def scan(f: Callable, init, xs, length: int | None = None, reverse: bool = False):
+def scan(f: Callable, init: Any, xs: Any, length: int | None = None,
+         reverse: bool = False) -> tuple[Any, Any]:
     """Loop `carry, y = f(carry, x)` over the leading axis of `xs`, stacking the `y`s.
 
     Args:
@@ -330,7 +335,7 @@ def scan(f: Callable, init, xs, length: int | None = None, reverse: bool = False
 
 
 def _pair_checked(f: Callable) -> Callable:
-    def pair_f(carry, x):
+    def pair_f(carry: Any, x: Any) -> tuple[Any, Any]:
         out = f(carry, x)
         if not isinstance(out, tuple) or len(out) != 2:
             raise errors.FunctransTypeError(
@@ -340,7 +345,7 @@ def _pair_checked(f: Callable) -> Callable:
     return pair_f
 
 
-def _scan_length(xs_flat: list, length) -> int:
+def _scan_length(xs_flat: list, length: Any) -> int:
     lengths = set()
     for i, x in enumerate(xs_flat):
         aval = core.get_aval(x)
@@ -364,7 +369,7 @@ def _scan_length(xs_flat: list, length) -> int:
     return lengths.pop()
 
 
-def _check_length(length) -> int:
+def _check_length(length: Any) -> int:
     """`length` as a Python int, checked to be a non-negative integer."""
     try:
         n = operator.index(length)

@@ -48,7 +48,7 @@ class Context:
             n = self.names[v] = _var_name(len(self.names))
         return n
 
-    def atom(self, v) -> str:
+    def atom(self, v: ir.Atom) -> str:
         if isinstance(v, ir.Literal):
             return f"{format_scalar(v.val)}:{v.aval.str_short()}"
         return self.name(v)
@@ -57,7 +57,7 @@ class Context:
         return f"{self.name(v)}:{v.aval.str_short()}"
 
 
-def format_scalar(val) -> str:
+def format_scalar(val: Any) -> str:
     x = np.asarray(val).item()
     if isinstance(x, bool):
         return str(x)
@@ -93,7 +93,8 @@ def pp_eqn(eqn: ir.JaxprEqn, ctx: Context, indent: int) -> list[str]:
     pad = " " * indent
     lhs = " ".join(ctx.binder(v) for v in eqn.outvars) or "_"
     rhs = " ".join(ctx.atom(v) for v in eqn.invars)
-    simple, nested = [], []
+    simple: list[str] = []
+    nested: list[str] = []
     for k, val in eqn.params.items():
         (nested if isinstance(val, (ir.Jaxpr, ir.ClosedJaxpr)) else simple).append(k)
     src = f"  # {eqn.source_info}" if ctx.source and eqn.source_info else ""
@@ -150,7 +151,9 @@ def _closed_pretty(self: ir.ClosedJaxpr, source: bool = False) -> str:
     return pp_jaxpr(self.jaxpr, source=source)
 
 
-ir.Jaxpr.__str__ = ir.Jaxpr.__repr__ = _jaxpr_str
+# The ignores: installing methods on ir's classes from above is the layering (ir cannot import
+# this module); the checker sees object's __str__ and __repr__ there.
+ir.Jaxpr.__str__ = ir.Jaxpr.__repr__ = _jaxpr_str  # type: ignore[method-assign, assignment]
 ir.Jaxpr.pretty = _jaxpr_pretty
-ir.ClosedJaxpr.__str__ = ir.ClosedJaxpr.__repr__ = _closed_str
+ir.ClosedJaxpr.__str__ = ir.ClosedJaxpr.__repr__ = _closed_str  # type: ignore[method-assign, assignment]
 ir.ClosedJaxpr.pretty = _closed_pretty

@@ -8,11 +8,12 @@ differences, with its input shapes and the user's source line.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-from functrans import api, core, evaluate, tree_util
+from functrans import api, core, evaluate, ir, tree_util
 
 _DEFAULTS = {  # dtype -> (eps, atol, rtol)
     np.dtype(np.float64): (1e-6, 1e-6, 1e-5),
@@ -25,7 +26,7 @@ class GradCheckError(AssertionError):
     """A derivative disagrees with its numerical reference (message says where)."""
 
 
-def _default(args, which: int, given):
+def _default(args: Any, which: int, given: float | None) -> float:
     if given is not None:
         return given
     leaves = [np.asarray(x) for x in tree_util.tree_leaves(args)]
@@ -34,8 +35,8 @@ def _default(args, which: int, given):
     return _DEFAULTS.get(worst, _DEFAULTS[np.dtype(np.float32)])[which]
 
 
-def _rand_like(rng, tree):
-    def one(x):
+def _rand_like(rng: np.random.Generator, tree: Any) -> Any:
+    def one(x: Any) -> np.ndarray:
         x = np.asarray(x)
         if x.dtype.kind != "f":
             return np.zeros(x.shape, x.dtype)
@@ -43,19 +44,19 @@ def _rand_like(rng, tree):
     return tree_util.tree_map(one, tree)
 
 
-def _vdot(a, b) -> float:
+def _vdot(a: Any, b: Any) -> float:
     la, lb = tree_util.tree_leaves(a), tree_util.tree_leaves(b)
     return float(sum(np.vdot(np.asarray(x, np.float64), np.asarray(y, np.float64))
                      for x, y in zip(la, lb, strict=True)))
 
 
-def _axpy(a: float, x, y):
+def _axpy(a: float, x: Any, y: Any) -> Any:
     return tree_util.tree_map(
         lambda u, v: (np.asarray(v) + a * np.asarray(u)).astype(np.asarray(v).dtype)
         if np.asarray(v).dtype.kind == "f" else v, x, y)
 
 
-def numerical_jvp(f: Callable, primals: Sequence, tangents: Sequence, eps: float):
+def numerical_jvp(f: Callable, primals: Sequence, tangents: Sequence, eps: float) -> Any:
     """Central difference `(f(x + eps t) - f(x - eps t)) / (2 eps)`, leafwise over f's output."""
     plus = f(*_axpy(eps, tangents, list(primals)))
     minus = f(*_axpy(-eps, tangents, list(primals)))
@@ -64,7 +65,7 @@ def numerical_jvp(f: Callable, primals: Sequence, tangents: Sequence, eps: float
         plus, minus)
 
 
-def _assert_close(got, want, atol, rtol, what: str):
+def _assert_close(got: Any, want: Any, atol: float, rtol: float, what: str) -> None:
     for g, w in zip(tree_util.tree_leaves(got), tree_util.tree_leaves(want), strict=True):
         g, w = np.asarray(g, np.float64), np.asarray(w, np.float64)
         if g.shape != w.shape or not np.allclose(g, w, atol=atol, rtol=rtol, equal_nan=True):
@@ -73,7 +74,8 @@ def _assert_close(got, want, atol, rtol, what: str):
                                  f"got:\n{g}\nexpected:\n{w}")
 
 
-def check_jvp(f: Callable, args: Sequence, *, eps=None, atol=None, rtol=None, seed=0) -> None:
+def check_jvp(f: Callable, args: Sequence, *, eps: float | None = None,
+              atol: float | None = None, rtol: float | None = None, seed: int = 0) -> None:
     """`jvp(f)` along a random direction equals central finite differences."""
     eps, atol, rtol = (_default(args, 0, eps), _default(args, 1, atol), _default(args, 2, rtol))
     rng = np.random.default_rng(seed)
@@ -83,7 +85,8 @@ def check_jvp(f: Callable, args: Sequence, *, eps=None, atol=None, rtol=None, se
                   "jvp vs finite differences")
 
 
-def check_vjp(f: Callable, args: Sequence, *, eps=None, atol=None, rtol=None, seed=0) -> None:
+def check_vjp(f: Callable, args: Sequence, *, eps: float | None = None,
+              atol: float | None = None, rtol: float | None = None, seed: int = 0) -> None:
     """`<u, J v>` (forward mode, and finite differences) equals `<J^T u, v>` (reverse mode)."""
     eps, atol, rtol = (_default(args, 0, eps), _default(args, 1, atol), _default(args, 2, rtol))
     rng = np.random.default_rng(seed + 1)
@@ -99,7 +102,8 @@ def check_vjp(f: Callable, args: Sequence, *, eps=None, atol=None, rtol=None, se
 
 
 def check_grads(f: Callable, args: Sequence, order: int = 2,
-                modes: Sequence[str] = ("fwd", "rev"), eps=None, atol=None, rtol=None) -> None:
+                modes: Sequence[str] = ("fwd", "rev"), eps: float | None = None,
+                atol: float | None = None, rtol: float | None = None) -> None:
     """Check `f`'s derivatives in the given modes up to `order` against finite differences.
 
     Args:
@@ -130,7 +134,8 @@ def check_grads(f: Callable, args: Sequence, order: int = 2,
         raise
 
 
-def _check_grads_rec(f, args, order, modes, eps, atol, rtol) -> None:
+def _check_grads_rec(f: Callable, args: tuple, order: int, modes: tuple[str, ...],
+                     eps: float | None, atol: float | None, rtol: float | None) -> None:
     if order <= 0:
         return
     rng = np.random.default_rng(order)
@@ -138,20 +143,21 @@ def _check_grads_rec(f, args, order, modes, eps, atol, rtol) -> None:
         check_jvp(f, args, eps=eps, atol=atol, rtol=rtol)
         tangents = _rand_like(rng, list(args))
 
-        def f_jvp(*primals):
+        def f_jvp(*primals: Any) -> Any:
             return api.jvp(f, primals, tuple(tangents))[1]
         _check_grads_rec(f_jvp, args, order - 1, modes, eps, atol, rtol)
     if "rev" in modes:
         check_vjp(f, args, eps=eps, atol=atol, rtol=rtol)
         u = _rand_like(rng, f(*args))
 
-        def f_vjp(*primals):
+        def f_vjp(*primals: Any) -> Any:
             return api.vjp(f, *primals)[1](u)
         _check_grads_rec(f_vjp, args, order - 1, modes, eps, atol, rtol)
 
 
-def locate_bad_rule(f: Callable, args: Sequence, modes=("fwd", "rev"), eps=None, atol=None,
-                    rtol=None) -> str | None:
+def locate_bad_rule(f: Callable, args: Sequence, modes: Sequence[str] = ("fwd", "rev"),
+                    eps: float | None = None, atol: float | None = None,
+                    rtol: float | None = None) -> str | None:
     """The first equation of `f`'s program whose primitive rules fail a first-order check."""
     closed = api.make_jaxpr(f)(*args)
     flat = tree_util.tree_leaves(tuple(args))
@@ -164,7 +170,7 @@ def locate_bad_rule(f: Callable, args: Sequence, modes=("fwd", "rev"), eps=None,
         if not eqn.primitive.differentiable or not any(x.dtype.kind == "f" for x in ins):
             continue
 
-        def one(*xs, eqn=eqn):
+        def one(*xs: Any, eqn: ir.JaxprEqn = eqn) -> Any:
             return eqn.primitive.bind(*xs, **eqn.params)
         try:
             if "fwd" in modes:

@@ -11,6 +11,7 @@ import functrans as ft
 import functrans.numpy as fnp
 from functrans import errors
 from functrans.interpreters import ad, optimize
+from functrans.primitives import elementwise, transcendental
 from functrans.test_util import GradCheckError, check_grads
 
 # --------------------------------------------------------------------------- the seed's examples
@@ -200,8 +201,6 @@ def test_check_grads_accepts_correct_rules():
 
 
 def test_check_grads_names_the_primitive_whose_rule_is_wrong():
-    from functrans.primitives import elementwise, transcendental
-
     def bad_rule(primals, tangents):
         (x,), (t,) = primals, tangents
         return transcendental.sin(x), elementwise.mul(t, transcendental.sin(x))   # should be cos

@@ -46,7 +46,8 @@ def test_vmap_against_stacking(in_axes, shapes):
     got = ft.vmap(f, in_axes=in_axes)(a, b)
     axes = in_axes if isinstance(in_axes, tuple) else (in_axes, in_axes)
     n = 4
-    per = [f(*(v if ax is None else np.take(v, i, axis=ax) for v, ax in zip((a, b), axes)))
+    per = [f(*(v if ax is None else np.take(v, i, axis=ax)
+               for v, ax in zip((a, b), axes, strict=True)))
            for i in range(n)]
     np.testing.assert_allclose(got, np.stack(per), rtol=1e-14)
 

@@ -289,7 +289,7 @@ def test_vmap_cond_batched_and_unbatched_predicate():
     xs = np.array([[0.1, 0.2, 0.3], [2.0, 1.0, 3.0], [0.5, 0.5, 0.5]])
     ys = np.array([1.0, 2.0, 1.4])
     np.testing.assert_allclose(ft.vmap(cond_fn)(xs, ys),
-                               [cond_fn(x, y) for x, y in zip(xs, ys)])
+                               [cond_fn(x, y) for x, y in zip(xs, ys, strict=True)])
     np.testing.assert_allclose(ft.vmap(cond_fn, in_axes=(0, None))(xs, 1.5),
                                [cond_fn(x, 1.5) for x in xs])
     np.testing.assert_allclose(ft.vmap(cond_fn, in_axes=(None, 0))(X3, ys),
@@ -316,9 +316,9 @@ def test_vmap_while_unbatched_predicate_batched_carry():
     xs = np.array([1.0, 2.0, 4.0])
     np.testing.assert_allclose(ft.vmap(f, in_axes=(0, None))(xs, 3), [f(x, 3) for x in xs])
     ns = np.array([0, 2, 5])
-    np.testing.assert_allclose(ft.vmap(f)(xs, ns), [f(x, n) for x, n in zip(xs, ns)])
+    np.testing.assert_allclose(ft.vmap(f)(xs, ns), [f(x, n) for x, n in zip(xs, ns, strict=True)])
     np.testing.assert_allclose(ft.vmap(ft.grad(f))(xs, ns),
-                               [ft.grad(f)(x, n) for x, n in zip(xs, ns)])
+                               [ft.grad(f)(x, n) for x, n in zip(xs, ns, strict=True)])
 
 
 def test_vmap_scan_over_every_operand_kind():
@@ -326,14 +326,14 @@ def test_vmap_scan_over_every_operand_kind():
     h0s = np.array([[0.1, 0.2], [0.0, -0.4], [0.3, 0.3]])
     xss = np.linspace(-1.0, 1.0, 12).reshape(3, 4)
     np.testing.assert_allclose(ft.vmap(scan_fn)(ws, h0s, xss),
-                               [scan_ref(w, h, x) for w, h, x in zip(ws, h0s, xss)])
+                               [scan_ref(w, h, x) for w, h, x in zip(ws, h0s, xss, strict=True)])
     np.testing.assert_allclose(ft.vmap(scan_fn, in_axes=(0, None, None))(ws, h0s[0], xss[0]),
                                [scan_ref(w, h0s[0], xss[0]) for w in ws])
     # xs batched along their second axis: the scanned axis stays first
     np.testing.assert_allclose(ft.vmap(scan_fn, in_axes=(None, None, 1))(0.7, h0s[0], xss.T),
                                [scan_ref(0.7, h0s[0], x) for x in xss])
     g = ft.vmap(ft.grad(scan_fn, argnums=(0, 1)))(ws, h0s, xss)
-    for i, (w, h, x) in enumerate(zip(ws, h0s, xss)):
+    for i, (w, h, x) in enumerate(zip(ws, h0s, xss, strict=True)):
         gw, gh = ft.grad(scan_fn, argnums=(0, 1))(w, h, x)
         np.testing.assert_allclose(g[0][i], gw, rtol=1e-12)
         np.testing.assert_allclose(g[1][i], gh, rtol=1e-12)

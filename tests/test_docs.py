@@ -91,7 +91,7 @@ def run_blocks(path: pathlib.Path, blocks: list[Block]) -> list[str]:
             code = compile("\n" * (b.line - 1) + b.code, str(path.relative_to(ROOT)), "exec")
             buf = io.StringIO()
             with contextlib.redirect_stdout(buf):
-                exec(code, namespace)  # noqa: S102 (our own docs)
+                exec(code, namespace)  # our own docs
             printed.append(buf.getvalue())
     finally:
         os.chdir(cwd)

@@ -201,7 +201,7 @@ def test_checker_catches_what_it_should():
     check_readable(ft.make_jaxpr(lambda x: fnp.sin(x) * 2.0)(X))
 
 
-# --------------------------------------------------------------------------- functions × transformations
+# ------------------------------------------------------------------- functions × transformations
 
 RNG = np.random.default_rng(0)
 W = RNG.standard_normal((4, 4))

@@ -186,7 +186,8 @@ def test_to_dot_sub_jaxprs_are_clusters_and_quotes_are_escaped():
 
     body.__name__ = 'say "hi"'          # the jit equation's name param holds double quotes
     jitted = ft.jit(body)
-    f = lambda x: lax.cond(x[0] > 0, jitted, fnp.sin, x)
+    def f(x):
+        return lax.cond(x[0] > 0, jitted, fnp.sin, x)
     text = ft.make_jaxpr(f)(np.ones(3)).to_dot()
     nodes, _, clusters = parse_dot(text)
     labels = " ".join(nodes.values())

@@ -194,8 +194,9 @@ def test_float32_stays_float32(op):
     assert op.prim.abstract_eval(*avals, **op.params).dtype == np.float32
 
 
-@pytest.mark.parametrize("prim", [ew.add_p, ew.mul_p, ew.div_p, transcendental.pow_p, comparison.max_p, comparison.eq_p,
-                                  transcendental.atan2_p, comparison.rem_p], ids=lambda p: p.name)
+@pytest.mark.parametrize("prim", [ew.add_p, ew.mul_p, ew.div_p, transcendental.pow_p,
+                                  comparison.max_p, comparison.eq_p, transcendental.atan2_p,
+                                  comparison.rem_p], ids=lambda p: p.name)
 def test_binary_shape_errors_name_primitive_and_shapes(prim):
     f64_3 = ir.ShapedArray((3,), F64)
     with pytest.raises(errors.ShapeError, match=r"f64\[3\].*f64\[4\]") as info:
@@ -267,9 +268,11 @@ def test_stop_gradient_is_identity_without_derivative():
 
 UNARY_DIFF = [op for op in UNARY if op.diff]
 BINARY_DIFF = [op for op in BINARY if op.diff]
-NONDIFF = [comparison.sign_p, comparison.floor_p, comparison.ceil_p, comparison.round_p, comparison.is_finite_p, comparison.not_p,
-           comparison.floor_divide_p, comparison.eq_p, comparison.ne_p, comparison.lt_p, comparison.le_p, comparison.gt_p, comparison.ge_p, comparison.and_p,
-           comparison.or_p, comparison.xor_p, ew.stop_gradient_p, misc.iota_p]
+NONDIFF = [comparison.sign_p, comparison.floor_p, comparison.ceil_p, comparison.round_p,
+           comparison.is_finite_p, comparison.not_p, comparison.floor_divide_p, comparison.eq_p,
+           comparison.ne_p, comparison.lt_p, comparison.le_p, comparison.gt_p, comparison.ge_p,
+           comparison.and_p, comparison.or_p, comparison.xor_p, ew.stop_gradient_p,
+           misc.iota_p]
 
 
 @pytest.mark.parametrize("op", UNARY_DIFF, ids=_ids(UNARY_DIFF))

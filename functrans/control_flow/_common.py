@@ -67,8 +67,9 @@ def _stack(values: list, aval: ir.ShapedArray) -> np.ndarray:
     arrays = [np.asarray(v, aval.dtype) for v in values]
     sizes = {a.shape for a in arrays}
     if len(sizes) > 1:
-        top = tuple(max(s) for s in zip(*sizes))
-        arrays = [np.pad(a, [(0, t - n) for n, t in zip(a.shape, top)]) for a in arrays]
+        top = tuple(max(s) for s in zip(*sizes, strict=True))
+        arrays = [np.pad(a, [(0, t - n) for n, t in zip(a.shape, top, strict=True)])
+                  for a in arrays]
     return np.stack(arrays)
 
 

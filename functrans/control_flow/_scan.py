@@ -160,7 +160,8 @@ def _scan_transpose(cts, *args, jaxpr, length, num_consts, num_carry, reverse):
     ct_c, ct_init, ct_x = _common._chunks(outs, [len(acc_avals), num_carry, sum(lin_x)])
     it_c, it_x = iter(ct_c), iter(ct_x)
     return (*[None] * len(head), *[next(it_c) if lin else None for lin in lin_c],
-            *[c if isinstance(x, UndefPrimal) else None for c, x in zip(ct_init, init, strict=True)],
+            *[c if isinstance(x, UndefPrimal) else None
+              for c, x in zip(ct_init, init, strict=True)],
             *[next(it_x) if lin else None for lin in lin_x])
 
 

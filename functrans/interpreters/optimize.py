@@ -27,7 +27,7 @@ import contextlib
 import gc
 import math
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -67,24 +67,24 @@ class SimplifyContext:
         self.new_consts: list = []
         self.changed = False
         self._cse: dict = {}
-        self._uniform: dict[Var, Any] = {}
+        self._uniform: dict[ir.Atom, Any] = {}   # keys are Vars
         self._do_simplify, self._do_fold, self._do_cse = simplify, fold, cse
         self._new_consts_ok = new_consts
         self._outputs = outputs        # the program's outputs keep their weak types
         self._source: ir.SourceInfo | None = None
 
     # -- queries
-    def definition(self, atom) -> ir.JaxprEqn | None:
+    def definition(self, atom: ir.Atom) -> ir.JaxprEqn | None:
         """The equation defining `atom` in the new program (None for inputs and literals)."""
         return self.defs.get(atom) if type(atom) is Var else None
 
-    def value(self, atom):
+    def value(self, atom: ir.Atom) -> Any:
         """The NumPy value of a literal or known constant, else None."""
         if type(atom) is Literal:
             return atom.val
         return self.known.get(atom)
 
-    def scalar(self, atom):
+    def scalar(self, atom: ir.Atom) -> Any:
         """The value of a literal, or of a known constant array whose elements are all equal
         bit for bit (as a NumPy scalar); else None."""
         if type(atom) is Literal:
@@ -98,15 +98,17 @@ class SimplifyContext:
         return got
 
     # -- emitting
-    def literal(self, value, dtype) -> Literal:
+    def literal(self, value: Any, dtype: Any) -> Literal:
         """A rank-0 literal of `dtype`."""
         dtype = np.dtype(dtype)
         return Literal(dtype.type(value), ir.ShapedArray((), dtype))
 
-    def bind(self, prim: core.Primitive, *invars, **params):
+    def bind(self, prim: core.Primitive, *invars: ir.Atom, **params: Any) -> Any:
         """Emit `prim[params] invars` (simplified like every equation); its output atom(s)."""
         avals = [v.aval for v in invars]
-        out = prim.abstract_eval(*avals, **params)
+        # The ignore: the rule attributes are None until def_* sets them (each
+        # primitive that can be bound has; tests/test_registry.py checks it).
+        out = prim.abstract_eval(*avals, **params)  # type: ignore[misc]
         outvars = [Var(a) for a in out] if prim.multiple_results else [Var(out)]
         eqn = ir.JaxprEqn(prim, list(invars), outvars, params, self._source)
         outs = self._process(eqn)
@@ -156,8 +158,9 @@ class SimplifyContext:
             # Same primitive, params (dict order is the wrapper's: a different order only
             # misses a match) and operands: variables by identity, literals by bits.
             params = eqn.params
-            key = (prim, tuple(params.items()) if params else (),
-                   tuple([v if type(v) is Var else _literal_key(v) for v in eqn.invars]))
+            key: tuple | None = (
+                prim, tuple(params.items()) if params else (),
+                tuple([v if type(v) is Var else _literal_key(v) for v in eqn.invars]))
             try:
                 prev = self._cse.get(key)
             except TypeError:   # an unhashable param: never merged
@@ -172,7 +175,7 @@ class SimplifyContext:
             defs[v] = eqn
         return eqn.outvars
 
-    def _accept(self, eqn: ir.JaxprEqn, outs) -> bool:
+    def _accept(self, eqn: ir.JaxprEqn, outs: Sequence[ir.Atom]) -> bool:
         if len(outs) != len(eqn.outvars):
             raise AssertionError(f"simplify hook of '{eqn.primitive.name}' returned "
                                  f"{len(outs)} atoms for {len(eqn.outvars)} outputs")
@@ -196,14 +199,16 @@ class SimplifyContext:
         for v in eqn.outvars:
             if v.aval.shape == ():
                 continue
-            if not self._new_consts_ok or v.aval.size > max(FOLD_MAX_SIZE, largest_input):
+            size = v.aval.size   # None: a run-time length, which no folded value matches
+            if (not self._new_consts_ok or size is None
+                    or size > max(FOLD_MAX_SIZE, largest_input)):
                 return None
         if prim.impl is None:
             return None
         try:
             with np.errstate(all="ignore"):
                 res = prim.impl(*vals, **eqn.params)
-        except Exception:   # noqa: BLE001  (left for run time, where the error is reported)
+        except Exception:   # left for run time, where the error is reported
             return None
         res = list(res) if prim.multiple_results else [res]
         outs = []
@@ -223,7 +228,7 @@ class SimplifyContext:
         try:
             with np.errstate(all="ignore"):
                 res = eqn.primitive.impl(*vals, **eqn.params)
-        except Exception:   # noqa: BLE001  (left for run time, where the error is reported)
+        except Exception:   # left for run time, where the error is reported
             return
         res = list(res) if eqn.primitive.multiple_results else [res]
         for v, r in zip(eqn.outvars, res, strict=True):
@@ -231,7 +236,7 @@ class SimplifyContext:
             if r.shape == v.aval.shape and r.dtype == v.aval.dtype:
                 self.known[v] = r
 
-    def _constant(self, v: Var, r: np.ndarray):
+    def _constant(self, v: Var, r: np.ndarray) -> ir.Atom:
         if r.shape == ():
             return Literal(r[()], ir.ShapedArray((), r.dtype, v.aval.weak_type))
         c = Var(v.aval)
@@ -241,7 +246,7 @@ class SimplifyContext:
         return c
 
 
-def _uniform_scalar(x: np.ndarray):
+def _uniform_scalar(x: np.ndarray) -> Any:
     """`x`'s first element if all elements are bitwise equal (so -0.0 differs from 0.0)."""
     if x.size == 0 or x.dtype.kind not in "biuf" or x.item(0) != x.item(-1):
         return None   # the last test decides most real arrays without a scan
@@ -252,7 +257,7 @@ def _uniform_scalar(x: np.ndarray):
     return flat[0]
 
 
-def _literal_key(v: Literal):
+def _literal_key(v: Literal) -> tuple:
     """Literals are equal when their values, signs (0.0 is not -0.0), dtypes and weak types
     are; a NaN equals no literal (a missed match, never a wrong one)."""
     x = v.val.item() if isinstance(v.val, (np.generic, np.ndarray)) else v.val
@@ -272,7 +277,7 @@ def _optimize_params(eqn: ir.JaxprEqn) -> ir.JaxprEqn:
     return eqn.replace(params={**eqn.params, **new}) if new else eqn
 
 
-def _optimize_param(val):
+def _optimize_param(val: Any) -> Any:
     if isinstance(val, ir.Jaxpr):
         return optimize_jaxpr(val)
     if isinstance(val, ir.ClosedJaxpr):
@@ -310,8 +315,8 @@ def optimize_jaxpr(jaxpr: ir.Jaxpr) -> ir.Jaxpr:
 # --------------------------------------------------------------------------- the passes
 
 
-def _walk(jaxpr: ir.Jaxpr, known: dict, *, simplify=True, fold=True, cse=True,
-          new_consts=True) -> SimplifyContext:
+def _walk(jaxpr: ir.Jaxpr, known: dict, *, simplify: bool = True, fold: bool = True,
+          cse: bool = True, new_consts: bool = True) -> SimplifyContext:
     ctx = SimplifyContext(known, simplify=simplify, fold=fold, cse=cse, new_consts=new_consts,
                           outputs={v for v in jaxpr.outvars if type(v) is Var})
     ctx.run(jaxpr.eqns)
@@ -329,7 +334,7 @@ def _known_consts(closed: ir.ClosedJaxpr) -> dict:
             if isinstance(c, (np.ndarray, np.generic))}
 
 
-def _closed_pass(closed: ir.ClosedJaxpr, **flags) -> ir.ClosedJaxpr:
+def _closed_pass(closed: ir.ClosedJaxpr, **flags: bool) -> ir.ClosedJaxpr:
     ctx = _walk(closed.jaxpr, _known_consts(closed), **flags)
     return ir.ClosedJaxpr(_rebuilt(closed.jaxpr, ctx), [*closed.consts, *ctx.new_consts])
 
@@ -439,7 +444,7 @@ def _materialized(closed: ir.ClosedJaxpr) -> ir.ClosedJaxpr:
     jaxpr = closed.jaxpr
     picked = [e for e in jaxpr.eqns if e.primitive.always_staged and not e.invars
               and e.primitive.impl is not None
-              and all(v.aval.size <= FOLD_MAX_SIZE for v in e.outvars)]
+              and all(_foldable_size(v.aval) for v in e.outvars)]
     if not picked:
         return closed
     constvars, consts = [], []
@@ -457,8 +462,13 @@ def _materialized(closed: ir.ClosedJaxpr) -> ir.ClosedJaxpr:
                                    jaxpr.outvars), [*consts, *closed.consts])
 
 
+def _foldable_size(aval: ir.ShapedArray) -> bool:
+    size = aval.size   # None: a run-time length
+    return size is not None and size <= FOLD_MAX_SIZE
+
+
 @contextlib.contextmanager
-def collector_paused():
+def collector_paused() -> Iterator[None]:
     """CPython's cycle collector paused: the walk allocates a few objects per equation, none
     in a cycle, and each collection would rescan the whole program (3x slower at 100,000
     equations). Rewrites (cache.py builds) pause it for the same reason. Reentrant; leaves

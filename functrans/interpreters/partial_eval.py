@@ -7,9 +7,9 @@ part linear in the tangents. Does not own any differentiation rule.
 """
 from __future__ import annotations
 
-from typing import Sequence
-from functrans import core, ir
+from collections.abc import Sequence
 
+from functrans import core, ir
 
 
 def partial_eval_jaxpr(closed: ir.ClosedJaxpr, unknowns: Sequence[bool],

@@ -11,7 +11,7 @@ This module only re-exports; the implementations live in `_ufuncs`, `_reductions
 `_shape`, `_join`, `_linalg`, `_creation`, `_indexing` (`x[idx]`, `x.at[idx]`) and `linalg`;
 importing it installs the traced values' operators and methods (`_methods`).
 """
-from functrans.numpy import _methods as _methods  # noqa: F401  (installs the Tracer's operators)
+from functrans.numpy import _methods as _methods  # installs the Tracer's operators
 from functrans.numpy import linalg as linalg
 from functrans.numpy._creation import (  # noqa: F401
     arange,

@@ -606,5 +606,6 @@ def full(shape, value, dtype=None):
     else:
         value = np.asarray(value, dtype)
         if value.ndim != 0:
-            raise _helpers.shape_error("full", "the fill value must be rank-0", core.get_aval(value))
+            raise _helpers.shape_error("full", "the fill value must be rank-0",
+                                       core.get_aval(value))
     return shape_prims.broadcast_in_dim(value, shape, ())

@@ -23,7 +23,8 @@ class NodeKind:
     __slots__ = ("node_type", "flatten", "unflatten", "style")
 
     def __init__(self, node_type: type, flatten: Callable, unflatten: Callable, style: str):
-        self.node_type = node_type
+        # type[Any]: a namedtuple's `_fields` is read through it (repr, key paths).
+        self.node_type: type[Any] = node_type
         self.flatten = flatten
         self.unflatten = unflatten
         self.style = style

@@ -40,6 +40,14 @@ class PyTreeDef:
 
     # _kind is None only for the single leaf treedef, LEAF.
     __slots__ = ("_kind", "_aux", "_children", "_num_leaves", "_num_nodes", "_hash")
+    # The slots' types (set once, by `_make`, through object.__setattr__). `_kind` is typed
+    # for the nodes that read it: every reader tests `td is LEAF` (whose _kind is None) first.
+    _kind: _registry.NodeKind
+    _aux: Any
+    _children: tuple[PyTreeDef, ...]
+    _num_leaves: int
+    _num_nodes: int
+    _hash: int | None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise errors.FunctransTypeError(

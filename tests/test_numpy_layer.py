@@ -7,6 +7,8 @@ The op table (`op_table.py`) covers every function's values; this file covers th
 """
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
@@ -458,3 +460,22 @@ def test_mean_of_float16_accumulates_in_float32_like_numpy():
     _assert_same(fnp.mean(a), np.mean(a))
     _, got = _traced(lambda x: fnp.mean(x, axis=0), a)
     _assert_same(got, np.mean(a, axis=0))
+
+
+# Public names of functrans.numpy's implementation modules that are not NumPy functions: the
+# machinery of `x[idx]` and `x.at[idx]`, installed on traced values by `_methods`.
+_NOT_EXPORTED = {"functrans.numpy._indexing": {"getitem", "IndexUpdateHelper", "IndexUpdateRef"}}
+
+
+@pytest.mark.parametrize("name", ["_creation", "_indexing", "_join", "_linalg", "_reductions",
+                                  "_shape", "_ufuncs"])
+def test_each_wrapper_is_exported_from_its_own_module(name):
+    # Adding a function touches only the module defining it: its `__all__` is what
+    # functrans.numpy re-exports (no second list to keep in step).
+    module = importlib.import_module(f"functrans.numpy.{name}")
+    defined = {n for n, v in vars(module).items() if not n.startswith("_") and callable(v)
+               and getattr(v, "__module__", None) == module.__name__}
+    missing = defined - set(module.__all__) - _NOT_EXPORTED.get(module.__name__, set())
+    assert not missing, f"add to {module.__name__}.__all__: {sorted(missing)}"
+    for n in module.__all__:
+        assert getattr(fnp, n) is getattr(module, n), n

@@ -18,6 +18,11 @@ from functrans.numpy import _creation, _shape, _ufuncs, _util
 from functrans.primitives import indexing, slicing
 from functrans.primitives import shape as shape_prims
 
+# The public names, re-exported by functrans.numpy.
+__all__ = [
+    "take",
+]
+
 _MASK_HINT = ("Its result's shape would depend on the mask's values, which are unknown while "
               "tracing. Use functrans.numpy.where(mask, x, 0) (or another fill value) to keep "
               "the shape, or index with a concrete NumPy mask.")

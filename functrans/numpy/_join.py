@@ -19,6 +19,17 @@ from functrans.numpy import _shape, _util
 from functrans.primitives import indexing, slicing
 from functrans.primitives import shape as shape_prims
 
+# The public names, re-exported by functrans.numpy.
+__all__ = [
+    "concatenate",
+    "hstack",
+    "repeat",
+    "split",
+    "stack",
+    "tile",
+    "vstack",
+]
+
 
 def _joinable(fname: str, arrays, dtype=None) -> list:
     """The arrays of a join as operands of one dtype (promoted, or converted to `dtype`)."""

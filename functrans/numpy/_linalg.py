@@ -18,6 +18,18 @@ from functrans.numpy import _reductions, _shape, _ufuncs, _util
 from functrans.primitives import linalg
 from functrans.primitives import shape as shape_prims
 
+# The public names, re-exported by functrans.numpy.
+__all__ = [
+    "dot",
+    "einsum",
+    "inner",
+    "matmul",
+    "outer",
+    "tensordot",
+    "trace",
+    "vdot",
+]
+
 
 def _operands(fname: str, *xs, dtype=None) -> list:
     """Array operands (Python scalars become arrays) of one dtype."""

@@ -16,6 +16,24 @@ from functrans.numpy import _shape, _ufuncs, _util
 from functrans.primitives import reductions
 from functrans.primitives import shape as shape_prims
 
+# The public names, re-exported by functrans.numpy.
+__all__ = [
+    "all",
+    "amax",
+    "amin",
+    "any",
+    "argmax",
+    "argmin",
+    "cumsum",
+    "max",
+    "mean",
+    "min",
+    "prod",
+    "std",
+    "sum",
+    "var",
+]
+
 
 def _accumulator_dtype(dtype: np.dtype) -> np.dtype:
     """NumPy's sum/prod/cumsum dtype: bool and narrow integers widen to 64 bits."""

@@ -17,6 +17,29 @@ from functrans.numpy import _ufuncs, _util
 from functrans.primitives import shape as shape_prims
 from functrans.primitives import slicing
 
+# The public names, re-exported by functrans.numpy.
+__all__ = [
+    "atleast_1d",
+    "atleast_2d",
+    "broadcast_arrays",
+    "broadcast_to",
+    "diag",
+    "diagonal",
+    "expand_dims",
+    "flip",
+    "moveaxis",
+    "ndim",
+    "ravel",
+    "reshape",
+    "shape",
+    "size",
+    "squeeze",
+    "swapaxes",
+    "transpose",
+    "tril",
+    "triu",
+]
+
 
 def _check_order(fname: str, order) -> None:
     if order not in ("C", "K", "A", None):

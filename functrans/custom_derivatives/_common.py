@@ -4,7 +4,9 @@ Owns `StagedRules`, the base of the rule objects that `custom_jvp_call` and
 `custom_vjp_call` carry in their params: the user's rules traced to programs over the call's
 leading operands, at the call when a trace is active (the values they close over may be
 tracers of it, which become leading operands: lambda lifting), else when first needed, and
-kept when no tracer got inside. Owns the per-thread guard that stops a rule calling its own
+kept when no tracer got inside; kept programs key the object in the program cache
+(`StagedRules.cache_key`: a program with custom-derivative calls is cached only when every
+call's rules were traced, see docs/design.md). Owns the per-thread guard that stops a rule calling its own
 function from being traced forever, and the body-call impl, abstract eval and batching
 helpers both primitives use. Does not own a primitive, the user-facing classes (`_jvp`,
 `_vjp`) or argument handling (`_args`).
@@ -85,7 +87,9 @@ class StagedRules:
     """The user's rules as programs taking the call's leading operands first.
 
     A subclass says how to trace them (`_trace`: one `(jaxpr, consts)` per program, in a fixed
-    order); this class decides when, and what the call's leading operands are.
+    order) and what else its behaviour depends on (`_static_key`); this class decides when,
+    and what the call's leading operands are. Once the programs are kept they never change, so
+    they key the object in the program cache (`cache_key`).
     """
 
     def __init__(self):
@@ -116,6 +120,20 @@ class StagedRules:
         self._operands = None
         self._programs = [_lift(jaxpr, c, operands) for jaxpr, c in traced]
         return operands
+
+    def _static_key(self) -> tuple:
+        """What besides the programs the subclass's behaviour depends on (its name included:
+        it is in IR dumps and error messages)."""
+        raise NotImplementedError
+
+    def cache_key(self) -> tuple | None:
+        """The program cache's key (`cache._param_key`): the traced programs (keyed there by
+        structure, constants by identity) and `_static_key()`; None while the programs are not
+        fixed (not traced yet, their tracing failed, or they hold tracers), when the behaviour
+        is the user's Python functions, which may read state that changes between calls."""
+        if self._programs is None:
+            return None
+        return (self._static_key(), tuple(self._programs))
 
     def programs(self) -> list[ir.ClosedJaxpr]:
         if self._programs is not None:

@@ -457,6 +457,20 @@ def test_a_rule_reading_a_changed_python_value_is_not_stale(kind, transform):
 
 
 @pytest.mark.parametrize("kind", sorted(CUSTOM))
+def test_arrays_a_rule_closes_over_are_inputs_of_the_cached_program(kind):
+    # They become operands of the call (like the body's constants): a new array on every
+    # trace still hits, and its current value is used.
+    w = np.array([1.0, 2.0, 3.0])
+    f = CUSTOM[kind](lambda: w * 1.0)   # a new array each time the rule is traced
+    g = ft.grad(lambda x: fnp.sum(f(x)))
+    for k in range(4):
+        w[0] = 1.0 + k
+        np.testing.assert_allclose(g(XS), w * np.cos(XS), rtol=1e-13)
+    info = cache.CACHE.info()
+    assert info["builds"] == 1 and info["hits"] == 3 and info["uncacheable"] == 0, info
+
+
+@pytest.mark.parametrize("kind", sorted(CUSTOM))
 def test_same_body_different_rules_do_not_share_a_program(kind):
     f2, f3 = CUSTOM[kind](lambda: 2.0), CUSTOM[kind](lambda: 3.0)
     g2, g3 = ft.grad(lambda x: fnp.sum(f2(x))), ft.grad(lambda x: fnp.sum(f3(x)))

@@ -2,12 +2,12 @@
 
 Owns `StagedRules`, the base of the rule objects that `custom_jvp_call` and
 `custom_vjp_call` carry in their params: the user's rules traced to programs over the call's
-leading operands, at the call when a trace is active (the values they close over may be
-tracers of it, which become leading operands: lambda lifting), else when first needed, and
-kept when no tracer got inside; kept programs key the object in the program cache
+leading operands, at the call when a trace is active (the values they close over, tracers of
+it or arrays, become leading operands: lambda lifting), else when first needed, and kept when
+no tracer got inside; kept programs key the object in the program cache
 (`StagedRules.cache_key`: a program with custom-derivative calls is cached only when every
-call's rules were traced, see docs/design.md). Owns the per-thread guard that stops a rule calling its own
-function from being traced forever, and the body-call impl, abstract eval and batching
+call's rules were traced, see docs/design.md). Owns the per-thread guard that stops a rule
+calling its own function from being traced forever, and the body-call impl, abstract eval and batching
 helpers both primitives use. Does not own a primitive, the user-facing classes (`_jvp`,
 `_vjp`) or argument handling (`_args`).
 """
@@ -53,25 +53,26 @@ def has_tracers(program: ir.ClosedJaxpr) -> bool:
 
 
 def _merge_consts(consts: list, extra: Sequence) -> list:
-    """`consts` followed by the tracers of `extra` not already among them."""
+    """`consts` followed by the values of `extra` not already among them."""
     seen = {id(c) for c in consts}
     out = list(consts)
     for c in extra:
-        if isinstance(c, core.Tracer) and id(c) not in seen:
+        if id(c) not in seen:
             seen.add(id(c))
             out.append(c)
     return out
 
 
 def _lift(jaxpr: ir.Jaxpr, consts: list, operands: Sequence) -> ir.ClosedJaxpr:
-    """`jaxpr` taking the call's leading `operands` as leading inputs: its constants that are
-    tracers of an enclosing trace become the inputs standing for them (lambda lifting, so every
-    transformation passes them along); its other constants stay closed."""
+    """`jaxpr` taking the call's leading `operands` as leading inputs: its constants among them
+    become the inputs standing for them (lambda lifting: every transformation passes them along,
+    and the rule's program has no constant of its own, so it is keyed by structure alone); its
+    other constants stay closed."""
     index = {id(x): i for i, x in enumerate(operands)}
     slots: list = [None] * len(operands)
     kept_vars, kept_vals = [], []
     for v, c in zip(jaxpr.constvars, consts, strict=True):
-        i = index.get(id(c)) if isinstance(c, core.Tracer) else None
+        i = index.get(id(c))
         if i is None:
             kept_vars.append(v)
             kept_vals.append(c)

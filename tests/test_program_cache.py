@@ -417,6 +417,8 @@ CUSTOM_TRANSFORMS = {
     "jacrev of vmap": (lambda f: ft.jacrev(ft.vmap(f)), lambda s: np.diag(s * np.cos(XS))),
     "grad of jvp": (lambda f: ft.grad(lambda x: fnp.sum(ft.jvp(f, (x,), (x,))[1])),
                     lambda s: s * (np.cos(XS) - XS * np.sin(XS))),
+    "hessian": (lambda f: ft.hessian(lambda x: fnp.sum(f(x))), lambda s: np.diag(-s * np.sin(XS))),
+    "vmap of jacfwd": (lambda f: ft.vmap(ft.jacfwd(f)), lambda s: s * np.cos(XS)),
 }
 
 

@@ -15,9 +15,12 @@ for each equation its primitive, its params and its operands (variables by posit
 literals by dtype, weak type and bits, so `-0.0` is not `0.0`). Params are keyed by value
 (ints, floats by bits, strings, dtypes, tuples), sub-programs by their structure
 (recursively: control flow and `jit` calls are cached like any program), plain Python
-functions by identity, and objects offering a `cache_key()` by that key; a program with any
-other param (a rule object made on every call, which would only fill the cache) is not
-cached. Values of constants are not in the key: they are inputs of the cached program.
+functions by identity, and objects offering a `cache_key()` by that key, itself keyed like a
+param (so the programs in it count by structure; None: the object cannot be keyed); a
+program with any other param (an object made on every call, which would only fill the
+cache) is not cached. The custom-derivative rule objects key themselves by their traced
+programs (`custom_derivatives._common.StagedRules.cache_key`). Values of constants are not
+in the key: they are inputs of the cached program.
 
 Programs built outside any trace are optimized (`optimize.optimize`), so every call of a
 structure, the first included, behaves like `jit` of the transformation. Inside a trace (a
@@ -321,21 +324,28 @@ def _param_key(x, with_source: bool, literals: bool):
         return (t, _structure(x, with_source, literals))
     if t is ir.ClosedJaxpr:
         return (t, _structure(x.jaxpr, with_source, literals),
-                tuple([_const_key(c) for c in x.consts]))
+                tuple([_const_key(c, literals) for c in x.consts]))
     if t is ir.ShapedArray:
         return x
     if isinstance(x, _FUNCTIONS):
         return x if literals else t   # by identity (a skeleton ignores which function)
     key = getattr(x, "cache_key", None)
     if key is not None:
-        return (t, key())
+        # The object's own key, keyed like a param: the programs in it by structure, the
+        # objects in it by their keys (the custom-derivative rules, `custom_derivatives`).
+        k = key()
+        if k is None:   # its behaviour is not captured yet (e.g. rules not traced)
+            raise _Unkeyable(t.__name__)
+        return (t, _param_key(k, with_source, literals))
     raise _Unkeyable(t.__name__)
 
 
-def _const_key(c):
-    """A sub-program's constant: scalars by bits, arrays by identity (kept alive by the key)."""
+def _const_key(c, literals: bool):
+    """A sub-program's constant: scalars by bits, arrays by identity (kept alive by the key);
+    in a skeleton (not `literals`) arrays by type only, so a sub-program closing over a new
+    array on every call (one computed in a custom rule, say) counts as volatile."""
     if isinstance(c, np.ndarray) and c.ndim:
-        return _Identity(c)
+        return _Identity(c) if literals else (c.shape, c.dtype)
     if isinstance(c, (np.ndarray, np.generic)):
         return (c.dtype, c.tobytes())
     raise _Unkeyable(type(c).__name__)

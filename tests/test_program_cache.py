@@ -380,16 +380,129 @@ def test_outputs_never_share_memory_with_each_other():
         np.testing.assert_array_equal(b, 2.0)
 
 
-def test_params_compared_by_identity_are_not_cached():
-    @ft.custom_vjp
-    def cube(x):
-        return x ** 3
+def _scaled_sin_jvp(scale_of):
+    """sin(x) with a custom JVP rule `scale_of() * cos(x) * t` (reads `scale_of` at tracing)."""
+    @ft.custom_jvp
+    def f(x):
+        return fnp.sin(x)
 
-    cube.defvjp(lambda x: (x ** 3, x), lambda x, g: (3 * x ** 2 * g,))
-    g = ft.grad(lambda x: ft.jvp(cube, (x,), (1.0,))[1])
-    for got in _calls(g, 2.0):
-        np.testing.assert_allclose(got, 12.0)
-    assert cache.CACHE.info()["size"] == 0
+    @f.defjvp
+    def _(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return fnp.sin(x), scale_of() * fnp.cos(x) * t
+    return f
+
+
+def _scaled_sin_vjp(scale_of):
+    """sin(x) with a custom VJP whose bwd is `scale_of() * cos(x) * ct`."""
+    @ft.custom_vjp
+    def f(x):
+        return fnp.sin(x)
+
+    f.defvjp(lambda x: (fnp.sin(x), fnp.cos(x)), lambda c, ct: (scale_of() * c * ct,))
+    return f
+
+
+CUSTOM = {"custom_jvp": _scaled_sin_jvp, "custom_vjp": _scaled_sin_vjp}
+XS = np.array([0.1, -0.7, 1.3])
+CUSTOM_TRANSFORMS = {
+    # name: (transformation of f, its value at XS for the rule's scale s)
+    "grad": (lambda f: ft.grad(lambda x: fnp.sum(f(x) * W[0])),
+             lambda s: s * np.cos(XS) * W[0]),
+    "jacrev": (ft.jacrev, lambda s: np.diag(s * np.cos(XS))),
+    "jacfwd": (ft.jacfwd, lambda s: np.diag(s * np.cos(XS))),
+    "vmap": (ft.vmap, lambda s: np.sin(XS)),
+    "vmap of grad": (lambda f: ft.vmap(ft.grad(lambda x: f(x) * 2.0)),
+                     lambda s: 2.0 * s * np.cos(XS)),
+    "jacrev of vmap": (lambda f: ft.jacrev(ft.vmap(f)), lambda s: np.diag(s * np.cos(XS))),
+    "grad of jvp": (lambda f: ft.grad(lambda x: fnp.sum(ft.jvp(f, (x,), (x,))[1])),
+                    lambda s: s * (np.cos(XS) - XS * np.sin(XS))),
+    "hessian": (lambda f: ft.hessian(lambda x: fnp.sum(f(x))), lambda s: np.diag(-s * np.sin(XS))),
+    "vmap of jacfwd": (lambda f: ft.vmap(ft.jacfwd(f)), lambda s: s * np.cos(XS)),
+}
+
+
+@pytest.mark.parametrize("transform", sorted(CUSTOM_TRANSFORMS))
+@pytest.mark.parametrize("kind", sorted(CUSTOM))
+def test_custom_derivative_programs_are_cached(kind, transform):
+    # The rule objects key themselves by their traced programs (StagedRules.cache_key).
+    f = CUSTOM[kind](lambda: 2.0)
+    make, expected = CUSTOM_TRANSFORMS[transform]
+    g = make(f)
+    got, builds = [], []
+    for _ in range(4):   # one call site: a nested transformation's key holds its source line
+        got.append(g(XS))
+        builds.append(cache.CACHE.info()["builds"])
+    info = cache.CACHE.info()
+    assert info["uncacheable"] == 0 and info["hits"] >= 3, info
+    assert builds[0] >= 1 and builds[-1] == builds[0], builds   # built by the first call only
+    want = _uncached(g, XS)
+    for y in got:
+        assert _bitwise_equal(y, want)
+        np.testing.assert_allclose(y, expected(2.0), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("transform", ["grad", "jacfwd", "vmap of grad", "grad of jvp"])
+@pytest.mark.parametrize("kind", sorted(CUSTOM))
+def test_a_rule_reading_a_changed_python_value_is_not_stale(kind, transform):
+    # The value is read when the rule is traced at the call: it is a literal of the rule's
+    # program, so a new value is a new key.
+    scale = [2.0]
+    f = CUSTOM[kind](lambda: scale[0])
+    make, expected = CUSTOM_TRANSFORMS[transform]
+    g = make(f)
+    for s in (2.0, 5.0, 2.0, 5.0):
+        scale[0] = s
+        np.testing.assert_allclose(g(XS), expected(s), rtol=1e-13, atol=1e-15)
+    info = cache.CACHE.info()
+    assert info["uncacheable"] == 0 and info["hits"] >= 2, info
+
+
+@pytest.mark.parametrize("kind", sorted(CUSTOM))
+def test_arrays_a_rule_closes_over_are_inputs_of_the_cached_program(kind):
+    # They become operands of the call (like the body's constants): a new array on every
+    # trace still hits, and its current value is used.
+    w = np.array([1.0, 2.0, 3.0])
+    f = CUSTOM[kind](lambda: w * 1.0)   # a new array each time the rule is traced
+    g = ft.grad(lambda x: fnp.sum(f(x)))
+    for k in range(4):
+        w[0] = 1.0 + k
+        np.testing.assert_allclose(g(XS), w * np.cos(XS), rtol=1e-13)
+    info = cache.CACHE.info()
+    assert info["builds"] == 1 and info["hits"] == 3 and info["uncacheable"] == 0, info
+
+
+@pytest.mark.parametrize("kind", sorted(CUSTOM))
+def test_same_body_different_rules_do_not_share_a_program(kind):
+    f2, f3 = CUSTOM[kind](lambda: 2.0), CUSTOM[kind](lambda: 3.0)
+    g2, g3 = ft.grad(lambda x: fnp.sum(f2(x))), ft.grad(lambda x: fnp.sum(f3(x)))
+    for _ in range(3):
+        for g, s in ((g2, 2.0), (g3, 3.0)):
+            np.testing.assert_allclose(g(XS), s * np.cos(XS), rtol=1e-13)
+    assert cache.CACHE.info()["builds"] == 2
+
+
+def test_custom_rules_that_are_not_traced_are_not_cached():
+    # A rule calling its own function (as softplus does) leaves the inner call's rule untraced
+    # (tracing it would never end): its behaviour is Python's, so the program is not cached.
+    scale = [1.0]
+
+    @ft.custom_jvp
+    def softplus(x):
+        return fnp.log1p(fnp.exp(x))
+
+    @softplus.defjvp
+    def _(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return softplus(x), scale[0] * t / (1.0 + fnp.exp(-x))
+
+    g = ft.grad(softplus)
+    for s in (1.0, 3.0):
+        scale[0] = s
+        for got in _calls(g, 0.5):
+            np.testing.assert_allclose(got, s / (1.0 + np.exp(-0.5)), rtol=1e-14)
+    info = cache.CACHE.info()
+    assert info["size"] == 0 and info["uncacheable"] == 8, info
 
 
 def test_literals_that_change_on_every_call_stop_being_cached():

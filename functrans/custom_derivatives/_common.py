@@ -2,10 +2,12 @@
 
 Owns `StagedRules`, the base of the rule objects that `custom_jvp_call` and
 `custom_vjp_call` carry in their params: the user's rules traced to programs over the call's
-leading operands, at the call when a trace is active (the values they close over may be
-tracers of it, which become leading operands: lambda lifting), else when first needed, and
-kept when no tracer got inside. Owns the per-thread guard that stops a rule calling its own
-function from being traced forever, and the body-call impl, abstract eval and batching
+leading operands, at the call when a trace is active (the values they close over, tracers of
+it or arrays, become leading operands: lambda lifting), else when first needed, and kept when
+no tracer got inside; kept programs key the object in the program cache
+(`StagedRules.cache_key`: a program with custom-derivative calls is cached only when every
+call's rules were traced, see docs/design.md). Owns the per-thread guard that stops a rule
+calling its own function from being traced forever, and the body-call impl, abstract eval and batching
 helpers both primitives use. Does not own a primitive, the user-facing classes (`_jvp`,
 `_vjp`) or argument handling (`_args`).
 """
@@ -51,25 +53,26 @@ def has_tracers(program: ir.ClosedJaxpr) -> bool:
 
 
 def _merge_consts(consts: list, extra: Sequence) -> list:
-    """`consts` followed by the tracers of `extra` not already among them."""
+    """`consts` followed by the values of `extra` not already among them."""
     seen = {id(c) for c in consts}
     out = list(consts)
     for c in extra:
-        if isinstance(c, core.Tracer) and id(c) not in seen:
+        if id(c) not in seen:
             seen.add(id(c))
             out.append(c)
     return out
 
 
 def _lift(jaxpr: ir.Jaxpr, consts: list, operands: Sequence) -> ir.ClosedJaxpr:
-    """`jaxpr` taking the call's leading `operands` as leading inputs: its constants that are
-    tracers of an enclosing trace become the inputs standing for them (lambda lifting, so every
-    transformation passes them along); its other constants stay closed."""
+    """`jaxpr` taking the call's leading `operands` as leading inputs: its constants among them
+    become the inputs standing for them (lambda lifting: every transformation passes them along,
+    and the rule's program has no constant of its own, so it is keyed by structure alone); its
+    other constants stay closed."""
     index = {id(x): i for i, x in enumerate(operands)}
     slots: list = [None] * len(operands)
     kept_vars, kept_vals = [], []
     for v, c in zip(jaxpr.constvars, consts, strict=True):
-        i = index.get(id(c)) if isinstance(c, core.Tracer) else None
+        i = index.get(id(c))
         if i is None:
             kept_vars.append(v)
             kept_vals.append(c)
@@ -85,7 +88,9 @@ class StagedRules:
     """The user's rules as programs taking the call's leading operands first.
 
     A subclass says how to trace them (`_trace`: one `(jaxpr, consts)` per program, in a fixed
-    order); this class decides when, and what the call's leading operands are.
+    order) and what else its behaviour depends on (`_static_key`); this class decides when,
+    and what the call's leading operands are. Once the programs are kept they never change, so
+    they key the object in the program cache (`cache_key`).
     """
 
     def __init__(self):
@@ -116,6 +121,20 @@ class StagedRules:
         self._operands = None
         self._programs = [_lift(jaxpr, c, operands) for jaxpr, c in traced]
         return operands
+
+    def _static_key(self) -> tuple:
+        """What besides the programs the subclass's behaviour depends on (its name included:
+        it is in IR dumps and error messages)."""
+        raise NotImplementedError
+
+    def cache_key(self) -> tuple | None:
+        """The program cache's key (`cache._param_key`): the traced programs (keyed there by
+        structure, constants by identity) and `_static_key()`; None while the programs are not
+        fixed (not traced yet, their tracing failed, or they hold tracers), when the behaviour
+        is the user's Python functions, which may read state that changes between calls."""
+        if self._programs is None:
+            return None
+        return (self._static_key(), tuple(self._programs))
 
     def programs(self) -> list[ir.ClosedJaxpr]:
         if self._programs is not None:

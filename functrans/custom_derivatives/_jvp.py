@@ -6,7 +6,8 @@ primitive runs its body; its JVP is the user's rule (so reverse mode is lineariz
 of the rule's tangent output, which must be linear in the tangents), and under `vmap` the rule
 is batched lazily. Inside a trace the rule is traced at the call, so the traced values it
 closes over become leading operands of the equation (like the body's constants) instead of
-tracers of a trace that has ended by the time a transformation needs the rule (`_common`).
+tracers of a trace that has ended by the time a transformation needs the rule (`_common`);
+its traced program then keys the rule object in the program cache (`cache_key`).
 Does not own argument handling (`_args`) or any transformation.
 """
 from __future__ import annotations
@@ -88,6 +89,9 @@ class _JvpRule(_common.StagedRules):
     def __call__(self) -> ir.ClosedJaxpr:
         return self.programs()[0]
 
+    def _static_key(self) -> tuple:
+        return (self.__name__, self.num_nondiff)
+
     def _trace(self) -> list[tuple[ir.Jaxpr, list]]:
         avals = self.spec.avals
         return [core.trace_flat(self._flat, avals + [a.strip_weak() for a in
@@ -128,6 +132,11 @@ class _BatchedJvpRule:
         self.num_nondiff = base.num_nondiff
         self.__name__ = base.__name__
         self._program: ir.ClosedJaxpr | None = None
+
+    def cache_key(self) -> tuple:
+        # The batched program is made from the base's by a fixed rewrite of these.
+        return (self.base, tuple(self.dims), self.num_consts, self.axis_size,
+                tuple(self.new_avals))
 
     def __call__(self) -> ir.ClosedJaxpr:
         if self._program is None:

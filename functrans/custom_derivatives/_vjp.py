@@ -4,7 +4,8 @@ Owns the `custom_vjp` class, the rules object the primitive carries (`_VjpRules`
 `fwd` and `bwd` staged as programs, and `_BatchedVjpRules` for them under `vmap`) and all of
 `custom_vjp_call`'s rules. The primitive runs its body; its JVP runs the user's `fwd` for the
 outputs and residuals, and gives the tangents by `custom_vjp_lin` (`_vjp_lin`), whose
-transpose calls `bwd`. Does not own argument handling (`_args`), when rules are traced
+transpose calls `bwd`. The rules objects key themselves in the program cache by the traced
+programs (`cache_key`). Does not own argument handling (`_args`), when rules are traced
 (`_common`) or any transformation.
 """
 from __future__ import annotations
@@ -92,6 +93,11 @@ class _VjpRules(_common.StagedRules):
     def __repr__(self):
         return f"{_args.name_of(self.f.fwd)}/{_args.name_of(self.f.bwd)}"
 
+    def _static_key(self) -> tuple:
+        # The programs fix the behaviour; the names are in IR dumps and error messages.
+        return (repr(self), self.name, self.num_nondiff, tuple(self.in_avals),
+                tuple(self.out_avals))
+
     def _trace(self) -> list[tuple[ir.Jaxpr, list]]:
         fwd, fwd_consts = core.trace_flat(self._fwd_flat, self.in_avals)
         num_res = len(fwd.outvars) - len(self.out_avals)
@@ -176,6 +182,11 @@ class _BatchedVjpRules:
 
     def __repr__(self):
         return f"vmap({self.base!r})"
+
+    def cache_key(self) -> tuple:
+        # fwd and bwd are made from the base's by fixed rewrites of these.
+        return (self.base, self.axis_size, tuple(self.const_dims), tuple(self.const_avals),
+                tuple(self.new_avals))
 
     def fwd(self) -> tuple[ir.ClosedJaxpr, int]:
         if self._fwd is not None:

@@ -6,7 +6,8 @@ custom_vjp call, bound by `custom_vjp_call`'s JVP rule in `_vjp`) and its rules,
 reverse mode uses `bwd` exactly as written); its evaluation, JVP and batching use the
 transpose of `bwd` traced as a linear program (`ct -> input cts` transposed is
 `tangents -> output tangent`), which makes forward mode work through `custom_vjp` (JAX refuses
-it) whenever `bwd` is linear in the cotangent. Does not own `fwd`/`bwd` staging (`_vjp`).
+it) whenever `bwd` is linear in the cotangent. The `bwd` objects key themselves in the program
+cache by the rules they restrict (`cache_key`). Does not own `fwd`/`bwd` staging (`_vjp`).
 """
 from __future__ import annotations
 
@@ -40,6 +41,11 @@ class LinBwd:
         self.__name__ = f"bwd of {rules.name}"
         self._forward: dict = {}   # `_forward_program`'s cache
 
+    def cache_key(self) -> tuple:
+        # Its behaviour is `rules`' bwd (keyed by its program) restricted by these.
+        return (self.rules, self.num_consts, tuple(self.in_mask), tuple(self.out_mask),
+                tuple(self.out_avals))
+
     def __call__(self, res: list, cts: list) -> list:
         it = iter(cts)
         full = [next(it) if m else _helpers.zeros_like_aval(a)
@@ -58,6 +64,10 @@ class _BatchedBwd:
         self.res_avals, self.ct_avals = list(res_avals), list(ct_avals)
         self.__name__ = f"vmap({base.__name__})"
         self._forward: dict = {}   # `_forward_program`'s cache
+
+    def cache_key(self) -> tuple:
+        return (self.base, tuple(self.res_avals), tuple(self.res_dims), tuple(self.ct_avals),
+                self.axis_size)
 
     def __call__(self, res: list, cts: list) -> list:
         nr = len(res)

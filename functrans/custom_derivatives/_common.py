@@ -7,8 +7,8 @@ it or arrays, become leading operands: lambda lifting), else when first needed, 
 no tracer got inside; kept programs key the object in the program cache
 (`StagedRules.cache_key`: a program with custom-derivative calls is cached only when every
 call's rules were traced, see docs/design.md). Owns the per-thread guard that stops a rule
-calling its own function from being traced forever, and the body-call impl, abstract eval and batching
-helpers both primitives use. Does not own a primitive, the user-facing classes (`_jvp`,
+calling its own function from being traced forever, and the body-call impl, abstract eval
+and batching helpers both primitives use. Does not own a primitive, the user-facing classes (`_jvp`,
 `_vjp`) or argument handling (`_args`).
 """
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 With the program cache on, the first call of a structure builds the cached program (staged
 linearization, transpose, optimize) and interprets it, the second compiles its execution plan
-(as every program evaluated twice), later calls run it; with it off (`cache.CACHE.disabled()`), every call
-takes the ordinary path. Medians of 15 interleaved runs, microseconds per forward op.
+(as every program evaluated twice), later calls run it; with it off
+(`cache.CACHE.disabled()`), every call builds its program again and runs it once.
+Medians of 15 interleaved runs, microseconds per forward op.
 
 Run:  python bench/first_call.py
 """
@@ -11,19 +12,19 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
+import statistics
+import sys
+import time
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import run as bench  # noqa: E402
+import run as bench
 
-import functrans as ft  # noqa: E402
-from functrans import cache  # noqa: E402
+import functrans as ft
+from functrans import cache
 
 
 def main(n: int = 1001, repeats: int = 15) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 
 import functrans as ft
 import functrans.numpy as fnp
-from functrans import api_util, ir
+from functrans import api_util, ir, irtools
 from functrans.interpreters import ad, optimize
 
 
@@ -74,7 +74,6 @@ def main():
     before, after = raw(x), opt(x)
     print(f"f''(0.7) = {float(before[0]):.15f} (raw), {float(after[0]):.15f} (optimized)")
     print(f"check: {float(ft.grad(ft.grad(f))(x)):.15f} (grad(grad(f)))")
-    from functrans import irtools
     print(irtools.format_stats(opt.stats()))
 
     section("6. The optimized program as a Graphviz graph (pipe into `dot -Tsvg`)")

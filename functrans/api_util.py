@@ -11,13 +11,14 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from functrans import core, errors, ir, tree_util
 
 
-def index_tuple(nums, nargs: int, fname: str, what: str) -> tuple[int, ...]:
+def index_tuple(nums: Any, nargs: int, fname: str, what: str) -> tuple[int, ...]:
     """`nums` (an int or a sequence of ints, negatives from the end) as non-negative ints."""
     items = nums if isinstance(nums, (tuple, list)) else (nums,)
     out = []
@@ -36,11 +37,11 @@ def index_tuple(nums, nargs: int, fname: str, what: str) -> tuple[int, ...]:
     return tuple(out)
 
 
-def static_argnums(nums, nargs: int, fname: str) -> tuple[int, ...]:
+def static_argnums(nums: Any, nargs: int, fname: str) -> tuple[int, ...]:
     return tuple(sorted(set(index_tuple(nums, nargs, fname, "static_argnums"))))
 
 
-def check_leaf(x, what: str):
+def check_leaf(x: Any, what: str) -> None:
     if isinstance(x, (core.Tracer, np.ndarray, np.generic, bool, int, float)):
         return
     raise errors.FunctransTypeError(
@@ -48,7 +49,8 @@ def check_leaf(x, what: str):
         "Python scalars (int, float, bool), or mark the argument static with static_argnums.")
 
 
-def trace_pytree(fun: Callable, args: Sequence, source=None):
+def trace_pytree(fun: Callable, args: Sequence, source: ir.SourceInfo | None = None
+                 ) -> tuple[ir.Jaxpr, list, tree_util.PyTreeDef, tree_util.PyTreeDef]:
     """Trace `fun(*args)` (pytrees of arrays) into a Jaxpr.
 
     Returns `(jaxpr, consts, in_tree, out_tree)`; the jaxpr's invars are the flattened leaves
@@ -60,17 +62,20 @@ def trace_pytree(fun: Callable, args: Sequence, source=None):
     return trace_avals(fun, in_tree, [core.get_aval(x) for x in flat], source)
 
 
-def trace(fun: Callable, args: Sequence, source=None):
+def trace(fun: Callable, args: Sequence, source: ir.SourceInfo | None = None
+          ) -> tuple[ir.ClosedJaxpr, tree_util.PyTreeDef, tree_util.PyTreeDef]:
     """`trace_pytree` as `(closed program, in_tree, out_tree)`."""
     jaxpr, consts, in_tree, out_tree = trace_pytree(fun, args, source)
     return ir.ClosedJaxpr(jaxpr, consts), in_tree, out_tree
 
 
-def trace_avals(fun: Callable, in_tree, in_avals: Sequence[ir.ShapedArray], source=None):
+def trace_avals(fun: Callable, in_tree: tree_util.PyTreeDef, in_avals: Sequence[ir.ShapedArray],
+                source: ir.SourceInfo | None = None
+                ) -> tuple[ir.Jaxpr, list, tree_util.PyTreeDef, tree_util.PyTreeDef]:
     """`trace_pytree` from the arguments' structure and abstract values alone."""
-    out_tree_box = []
+    out_tree_box: list[tree_util.PyTreeDef] = []
 
-    def flat_fun(*tracers):
+    def flat_fun(*tracers: core.Tracer) -> list:
         out = fun(*tree_util.tree_unflatten(in_tree, tracers))
         out_flat, out_tree = tree_util.tree_flatten(out)
         for x in out_flat:
@@ -97,7 +102,8 @@ def snapshot(closed: ir.ClosedJaxpr) -> ir.ClosedJaxpr:
     return ir.ClosedJaxpr(closed.jaxpr, consts)
 
 
-def split_static(fun: Callable, args: Sequence, kwargs: dict, static: Sequence[int]):
+def split_static(fun: Callable, args: Sequence, kwargs: dict, static: Sequence[int]
+                 ) -> tuple[Callable, list]:
     """`fun` as a function of its traced arguments only, and those arguments.
 
     Static positional arguments are closed over; keyword arguments are traced (a dict as the
@@ -105,7 +111,7 @@ def split_static(fun: Callable, args: Sequence, kwargs: dict, static: Sequence[i
     """
     dyn_idx = [i for i in range(len(args)) if i not in static]
 
-    def dyn_fun(*dyn):
+    def dyn_fun(*dyn: Any) -> Any:
         full = list(args)
         for i, x in zip(dyn_idx, dyn[:-1], strict=True):
             full[i] = x
@@ -114,16 +120,16 @@ def split_static(fun: Callable, args: Sequence, kwargs: dict, static: Sequence[i
     return dyn_fun, [*(args[i] for i in dyn_idx), dict(kwargs)]
 
 
-def finish(x):
+def finish(x: Any) -> Any:
     """Outputs seen by the user: NumPy arrays (0-d for scalars) unless inside a trace."""
     return x if isinstance(x, core.Tracer) else np.asarray(x)
 
 
-def finish_tree(tree):
+def finish_tree(tree: Any) -> Any:
     return tree_util.tree_map(finish, tree)
 
 
-def argnums_tuple(argnums, nargs: int, fname: str) -> tuple[tuple[int, ...], bool]:
+def argnums_tuple(argnums: Any, nargs: int, fname: str) -> tuple[tuple[int, ...], bool]:
     single = not isinstance(argnums, (tuple, list))
     if not single and not argnums:
         raise errors.FunctransValueError(f"{fname}: argnums must name at least one argument.")
@@ -132,7 +138,7 @@ def argnums_tuple(argnums, nargs: int, fname: str) -> tuple[tuple[int, ...], boo
 
 def diff_mask(args: Sequence, argnums: tuple[int, ...], fname: str) -> list[bool]:
     """One flag per flattened leaf of `args`: is it differentiated? Rejects integer leaves."""
-    mask = []
+    mask: list[bool] = []
     for i, a in enumerate(args):
         for leaf in tree_util.tree_leaves(a):
             aval = core.get_aval(leaf)
@@ -145,12 +151,12 @@ def diff_mask(args: Sequence, argnums: tuple[int, ...], fname: str) -> list[bool
     return mask
 
 
-def aux_wrapper(fun: Callable, has_aux: bool, fname: str):
+def aux_wrapper(fun: Callable, has_aux: bool, fname: str) -> Callable:
     if not has_aux:
         return fun
 
     @functools.wraps(fun)
-    def wrapped(*args):
+    def wrapped(*args: Any) -> tuple:
         out = fun(*args)
         if not isinstance(out, (tuple, list)) or len(out) != 2:
             raise errors.FunctransTypeError(
@@ -162,7 +168,8 @@ def aux_wrapper(fun: Callable, has_aux: bool, fname: str):
     return wrapped
 
 
-def split_aux(out_tree, has_aux: bool):
+def split_aux(out_tree: tree_util.PyTreeDef, has_aux: bool
+              ) -> tuple[int, tree_util.PyTreeDef, tree_util.PyTreeDef | None]:
     """Number of leaves of the differentiated output, and the main/aux subtrees."""
     if not has_aux:
         return out_tree.num_leaves, out_tree, None
@@ -177,14 +184,15 @@ def checked(values: Sequence, avals: Sequence[ir.ShapedArray], flags: Sequence[b
             for i, (x, a, f) in enumerate(zip(values, avals, flags, strict=True)) if f]
 
 
-def with_zeros(values: Sequence, avals: Sequence[ir.ShapedArray], flags: Sequence[bool]):
+def with_zeros(values: Sequence, avals: Sequence[ir.ShapedArray], flags: Sequence[bool]
+               ) -> list:
     """`values` in the flagged slots, zeros of each aval elsewhere (symbolic zeros made real)."""
     it = iter(values)
     return [next(it) if f else np.zeros(a.shape, a.dtype)
             for a, f in zip(avals, flags, strict=True)]
 
 
-def as_like(x, aval: ir.ShapedArray, what: str):
+def as_like(x: Any, aval: ir.ShapedArray, what: str) -> Any:
     """A tangent or cotangent `x` checked against `aval` and converted to its dtype."""
     if isinstance(x, core.Tracer):
         if x.shape != aval.shape:
@@ -198,7 +206,7 @@ def as_like(x, aval: ir.ShapedArray, what: str):
     return arr.astype(aval.dtype, copy=False)
 
 
-def check_scalar_output(avals, tree) -> None:
+def check_scalar_output(avals: Sequence[ir.ShapedArray], tree: tree_util.PyTreeDef) -> None:
     if len(avals) != 1 or avals[0].shape != () or not np.issubdtype(avals[0].dtype, np.floating):
         desc = (f"shape {avals[0].shape} and dtype {avals[0].dtype.name}" if len(avals) == 1
                 else f"a pytree of {len(avals)} arrays ({tree})")
@@ -208,7 +216,7 @@ def check_scalar_output(avals, tree) -> None:
             "product); to differentiate a sum, write fnp.sum(...) in the function.")
 
 
-def flatten_axes(axes, tree, what: str) -> list:
+def flatten_axes(axes: Any, tree: tree_util.PyTreeDef, what: str) -> list:
     """One axis (int or None) per leaf of `tree`, from a pytree prefix `axes` (JAX's rule)."""
     if isinstance(axes, (int, type(None))):
         return [axes] * tree.num_leaves
@@ -220,7 +228,7 @@ def flatten_axes(axes, tree, what: str) -> list:
         raise errors.FunctransValueError(
             f"vmap: {what}={axes!r} is not a pytree prefix of the arguments' structure "
             f"{tree}: {e}") from None
-    out = [None] * tree.num_leaves
+    out: list = [None] * tree.num_leaves
     for ax, sub in zip(axes_leaves, subtrees, strict=True):
         for leaf_index in tree_util.tree_leaves(sub):
             out[leaf_index] = ax
@@ -237,9 +245,9 @@ def norm_axis(d: int, ndim: int, what: str) -> int:
     return int(d) % ndim
 
 
-def check_batch_dims(flat: list, dims: list):
-    sizes = {}
-    out = []
+def check_batch_dims(flat: list, dims: list) -> tuple[list[int | None], int]:
+    sizes: dict[int, list[str]] = {}
+    out: list[int | None] = []
     for i, (x, d) in enumerate(zip(flat, dims, strict=True)):
         if d is None:
             out.append(None)
@@ -262,14 +270,15 @@ def check_batch_dims(flat: list, dims: list):
     return out, next(iter(sizes))
 
 
-def unbatched_aval(x, d) -> ir.ShapedArray:
+def unbatched_aval(x: Any, d: int | None) -> ir.ShapedArray:
     aval = core.get_aval(x)
     if d is None:
         return aval
     return aval.update(shape=aval.shape[:d] + aval.shape[d + 1:])
 
 
-def jac_tree(in_tree, nums, single, mask, blocks):
+def jac_tree(in_tree: tree_util.PyTreeDef, nums: Sequence[int], single: bool,
+             mask: Sequence[bool], blocks: Sequence) -> Any:
     """Arrange the blocks of one output leaf (one per differentiated input leaf) like the input."""
     it = iter(blocks)
     per_leaf = [next(it) if m else None for m in mask]
@@ -278,7 +287,7 @@ def jac_tree(in_tree, nums, single, mask, blocks):
     return picked[0] if single else picked
 
 
-def memory_owner(x: np.ndarray):
+def memory_owner(x: np.ndarray) -> object:
     """The object owning `x`'s memory (following views' bases); kept alive by `x`."""
     while isinstance(x.base, np.ndarray):
         x = x.base

@@ -9,6 +9,7 @@ that the cache is bounded, can be turned off, and is safe across threads.
 from __future__ import annotations
 
 import threading
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -43,7 +44,7 @@ def _bits(x):
 
 def _bitwise_equal(a, b) -> bool:
     la, lb = ft.tree_util.tree_leaves(a), ft.tree_util.tree_leaves(b)
-    return len(la) == len(lb) and all(_bits(x) == _bits(y) for x, y in zip(la, lb))
+    return len(la) == len(lb) and all(_bits(x) == _bits(y) for x, y in zip(la, lb, strict=True))
 
 
 def _uncached(fn, *args):
@@ -75,15 +76,18 @@ CASES = {
         ft.value_and_grad(lambda x: (fnp.sum(fnp.sin(x) * W), fnp.cos(x)), has_aux=True),
         (np.array([[1.0, 2.0, 3.0], [0.5, -0.5, 0.25]]),)),
     "grad int arg": lambda: (ft.grad(lambda x, n: fnp.sum(x ** 2) * n), (np.ones(3), 3)),
-    "jacfwd": lambda: (ft.jacfwd(lambda x: fnp.tanh(W @ x) * fnp.sum(x)), (np.array([.1, .2, .3]),)),
-    "jacrev": lambda: (ft.jacrev(lambda x: fnp.tanh(W @ x) * fnp.sum(x)), (np.array([.1, .2, .3]),)),
+    "jacfwd": lambda: (ft.jacfwd(lambda x: fnp.tanh(W @ x) * fnp.sum(x)),
+                       (np.array([.1, .2, .3]),)),
+    "jacrev": lambda: (ft.jacrev(lambda x: fnp.tanh(W @ x) * fnp.sum(x)),
+                       (np.array([.1, .2, .3]),)),
     "jacrev pytree aux": lambda: (
         ft.jacrev(lambda d: ({"a": d["x"] * 2.0, "b": fnp.sum(d["y"])}, d["x"]), has_aux=True),
         ({"x": np.array([1.0, -2.0]), "y": np.array([[3.0, 4.0]])},)),
     "hessian": lambda: (ft.hessian(lambda x: fnp.sum(fnp.log1p(fnp.exp(W @ x))) + x @ x),
                         (np.array([0.3, -0.1, 0.8]),)),
-    "grad of jacfwd": lambda: (ft.grad(lambda x: fnp.sum(ft.jacfwd(lambda y: fnp.sin(W @ y))(x) ** 2)),
-                               (np.array([0.3, -0.1, 0.8]),)),
+    "grad of jacfwd": lambda: (
+        ft.grad(lambda x: fnp.sum(ft.jacfwd(lambda y: fnp.sin(W @ y))(x) ** 2)),
+        (np.array([0.3, -0.1, 0.8]),)),
     "grad scalar": lambda: (ft.grad(lambda x: x * fnp.sin(x)), (0.7,)),
 }
 
@@ -244,7 +248,7 @@ def test_threads_share_the_cache_safely():
         try:
             for _ in range(20):
                 assert _bitwise_equal(g(xs[i]), want[i])
-        except Exception as e:   # noqa: BLE001
+        except Exception as e:
             errors.append(e)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
@@ -510,7 +514,7 @@ def test_literals_that_change_on_every_call_stop_being_cached():
     x = np.array([0.3, -0.7])
     for k in range(20):
         beta = 1.0 + k / 10
-        jac = ft.jacrev(lambda y: fnp.tanh(w @ y) * beta)(x)
+        jac = ft.jacrev(lambda y, beta=beta: fnp.tanh(w @ y) * beta)(x)
         t = np.tanh(w @ x)
         np.testing.assert_allclose(jac, beta * (1 - t ** 2)[:, None] * w, rtol=1e-13)
     info = cache.CACHE.info()
@@ -562,8 +566,6 @@ def test_outputs_that_are_views_of_inputs_or_each_other_are_copied():
 
 
 def test_failures_to_build_raise_and_store_nothing():
-    from unittest import mock
-
     g = ft.grad(lambda x: fnp.sum(fnp.sin(x)))
     x = np.array([0.1, 0.2])
     with mock.patch.object(transcendental.sin_p, "jvp", None):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from functrans import core, errors, evaluate, ir
+from functrans import core, evaluate, ir
 from functrans.interpreters import ad, batching, optimize, partial_eval
 
 jit_p = core.HigherOrderPrimitive("jit", multiple_results=True)
@@ -26,14 +26,7 @@ def _impl(*args, jaxpr: ir.Jaxpr, name: str):
 
 
 def _abstract_eval(*avals, jaxpr: ir.Jaxpr, name: str):
-    if len(avals) != len(jaxpr.invars):
-        raise errors.ShapeError(f"jit[{name}]: takes {len(jaxpr.invars)} operands, "
-                                f"got {len(avals)}")
-    for i, (a, v) in enumerate(zip(avals, jaxpr.invars, strict=True)):
-        if not a.same_type(v.aval):
-            raise errors.ShapeError(f"jit[{name}]: operand {i} has type {a.str_short()}, the "
-                                    f"program expects {v.aval.str_short()}")
-    return [v.aval for v in jaxpr.outvars]
+    return ir.call_out_avals(f"jit[{name}]", avals, jaxpr)
 
 
 def _jvp(primals, tangents, *, jaxpr: ir.Jaxpr, name: str):

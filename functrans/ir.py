@@ -295,6 +295,20 @@ class UndefPrimal:
         return f"UndefPrimal({self.aval.str_short()})"
 
 
+# --------------------------------------------------------------------------- calls
+
+
+def call_out_avals(where: str, avals: Sequence[ShapedArray], jaxpr: Jaxpr) -> list[ShapedArray]:
+    """The output types of a call of the const-free `jaxpr` on operands typed `avals` (the shape
+    rule of the call-like higher-order primitives); ShapeError naming `where` otherwise."""
+    if len(avals) != len(jaxpr.invars):
+        raise errors.ShapeError(f"{where}: takes {len(jaxpr.invars)} operands, got {len(avals)}")
+    for i, (a, v) in enumerate(zip(avals, jaxpr.invars, strict=True)):
+        if not a.same_type(v.aval):
+            raise errors.ShapeError(f"{where}: operand {i} has type {a.str_short()}, the "
+                                    f"program expects {v.aval.str_short()}")
+    return [v.aval for v in jaxpr.outvars]
+
 
 # --------------------------------------------------------------------------- constants
 

@@ -198,12 +198,5 @@ def call_impl(*args, call_jaxpr, num_consts, **_):
 
 def call_abstract_eval(prim_name: str):
     def abstract_eval(*avals, call_jaxpr, num_consts, **_):
-        if len(avals) != len(call_jaxpr.invars):
-            raise errors.ShapeError(f"{prim_name}: takes {len(call_jaxpr.invars)} operands, "
-                                    f"got {len(avals)}")
-        for i, (a, v) in enumerate(zip(avals, call_jaxpr.invars, strict=True)):
-            if not a.same_type(v.aval):
-                raise errors.ShapeError(f"{prim_name}: operand {i} has type {a.str_short()}, "
-                                        f"the body expects {v.aval.str_short()}")
-        return call_jaxpr.out_avals
+        return ir.call_out_avals(prim_name, avals, call_jaxpr)
     return abstract_eval

@@ -52,16 +52,25 @@ def eval_jaxpr(jaxpr: ir.Jaxpr, consts: Sequence, *args) -> list:
 
 def _last_uses(jaxpr: ir.Jaxpr) -> list[list[ir.Var]]:
     """For each equation, the variables whose last use it is (never the outputs)."""
-    last: dict[ir.Var, int] = {}
-    for i, eqn in enumerate(jaxpr.eqns):
+    # One backward walk: the first time a variable is met is its last use. Most equations
+    # free nothing new and share one empty tuple (walking every program run once, this is
+    # a tenth of its interpretation).
+    var = ir.Var
+    seen = {v for v in jaxpr.outvars if type(v) is var}
+    none = ()
+    frees: list = []
+    append = frees.append
+    for eqn in reversed(jaxpr.eqns):
+        free = none
         for v in eqn.invars:
-            if isinstance(v, ir.Var):
-                last[v] = i
-    for v in jaxpr.outvars:
-        last.pop(v, None)
-    frees: list[list[ir.Var]] = [[] for _ in jaxpr.eqns]
-    for v, i in last.items():
-        frees[i].append(v)
+            if type(v) is var and v not in seen:
+                seen.add(v)
+                if free is none:
+                    free = [v]
+                else:
+                    free.append(v)
+        append(free)
+    frees.reverse()
     return frees
 
 
@@ -123,7 +132,22 @@ def run_numpy(jaxpr: ir.Jaxpr, consts, args) -> list:
 
 
 def _interpret_numpy(jaxpr: ir.Jaxpr, consts, args) -> list:
-    return eval_eqns(jaxpr, consts, args, _apply_impl)
+    # `eval_eqns` with `_apply_impl` and `write_outputs` inlined: a program is interpreted
+    # once per first call (and per call with the program cache off), ~2 equations per op.
+    literal = ir.Literal
+    env: dict[ir.Var, Any] = dict(zip(jaxpr.constvars, consts, strict=True))
+    env.update(zip(jaxpr.invars, args, strict=True))
+    for eqn, free in zip(jaxpr.eqns, _last_uses(jaxpr), strict=True):
+        prim = eqn.primitive
+        out = prim.impl(*[v.val if type(v) is literal else env[v] for v in eqn.invars],
+                        **eqn.params)
+        if prim.multiple_results:
+            env.update(zip(eqn.outvars, out, strict=True))
+        else:
+            env[eqn.outvars[0]] = out
+        for v in free:
+            del env[v]
+    return [v.val if type(v) is literal else env[v] for v in jaxpr.outvars]
 
 
 def _apply_impl(eqn: ir.JaxprEqn, ins: list):

@@ -104,7 +104,25 @@ def eval_eqns(jaxpr: ir.Jaxpr, consts, args,
 
 
 def _eval_jaxpr_traced(jaxpr: ir.Jaxpr, consts, args) -> list:
-    return eval_eqns(jaxpr, consts, args, bind_eqn)
+    # `eval_eqns` with `bind_eqn` and `write_outputs` inlined, operands read in a plain loop:
+    # every transformation nested in a trace inlines its program here, equation by equation.
+    literal = ir.Literal
+    env: dict[ir.Var, Any] = dict(zip(jaxpr.constvars, consts, strict=True))
+    env.update(zip(jaxpr.invars, args, strict=True))
+    for eqn, free in zip(jaxpr.eqns, _last_uses(jaxpr), strict=True):
+        ins = []
+        for v in eqn.invars:
+            ins.append(v.val if type(v) is literal else env[v])
+        prim = eqn.primitive
+        with core.source_override(eqn.source_info):
+            out = prim.bind(*ins, **eqn.params)
+        if prim.multiple_results:
+            env.update(zip(eqn.outvars, out, strict=True))
+        else:
+            env[eqn.outvars[0]] = out
+        for v in free:
+            del env[v]
+    return [v.val if type(v) is literal else env[v] for v in jaxpr.outvars]
 
 
 
@@ -148,10 +166,6 @@ def _interpret_numpy(jaxpr: ir.Jaxpr, consts, args) -> list:
         for v in free:
             del env[v]
     return [v.val if type(v) is literal else env[v] for v in jaxpr.outvars]
-
-
-def _apply_impl(eqn: ir.JaxprEqn, ins: list):
-    return eqn.primitive.impl(*ins, **eqn.params)
 
 
 # A compiled plan is Python source generated once per Jaxpr: each equation becomes one call of

@@ -47,8 +47,17 @@ def _run_tables(tree: str, size: str, repeats: int) -> dict[str, tuple[float, fl
                          cwd=tree, capture_output=True, text=True, check=True).stdout
     rows = json.loads(out.strip().splitlines()[-1])
     # Rows without a NumPy reference (the chain's µs/op rows) compare absolute times.
-    return {name: (f / n, j / n) if not math.isnan(n) else (f * 1e6, j * 1e6)
-            for name, n, f, j in rows}
+    table = {}
+    prev = ""
+    for name, n, f, j in rows:
+        if name.startswith("  same, "):
+            # run.py's indented "same, ..." rows share one name: each is named after the row
+            # it varies (a dict keyed by the bare name kept only the last of them).
+            name = f"{prev}, {name.removeprefix('  same, ')}"
+        else:
+            prev = name
+        table[name] = (f / n, j / n) if not math.isnan(n) else (f * 1e6, j * 1e6)
+    return table
 
 
 def _run_rnn(tree: str, repeats: int) -> dict[str, tuple[float, float]]:
@@ -98,9 +107,10 @@ def main(argv=None) -> None:
                 results[label].append(res)
                 print(f"round {r + 1}/{args.rounds} {label} done", file=sys.stderr, flush=True)
     names = list(results["new"][0])
+    width = max(34, *map(len, names))
     print(f"old = {args.old}, new = {args.new or 'working tree'}; median over {args.rounds} "
           f"interleaved rounds of each ratio to hand-written NumPy (OPENBLAS_NUM_THREADS=1)")
-    print(f"{'workload':34} {'old ft':>7} {'new ft':>7} {'new/old':>8} {'old jit':>8} "
+    print(f"{'workload':{width}} {'old ft':>7} {'new ft':>7} {'new/old':>8} {'old jit':>8} "
           f"{'new jit':>8} {'new/old':>8}")
     for name in names:
         cells = []
@@ -108,7 +118,7 @@ def main(argv=None) -> None:
             old = statistics.median(r[name][k] for r in results["old"] if name in r)
             new = statistics.median(r[name][k] for r in results["new"])
             cells += [_fmt(old), _fmt(new), _fmt(new / old)]
-        print(f"{name:34} {cells[0]:>7} {cells[1]:>7} {cells[2]:>8} {cells[3]:>8} "
+        print(f"{name:{width}} {cells[0]:>7} {cells[1]:>7} {cells[2]:>8} {cells[3]:>8} "
               f"{cells[4]:>8} {cells[5]:>8}")
 
 

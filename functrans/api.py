@@ -71,7 +71,11 @@ def _transform(kind, closed: ir.ClosedJaxpr, args: Sequence,
     # Building and evaluating allocate many objects and no cycle: the collector waits.
     with optimize.collector_paused():
         program = cache.CACHE.program(kind, closed, build, _any_tracer(flat))
-        return _evaluate(program[0] if isinstance(program, tuple) else program, flat)
+        outs = _evaluate(program[0] if isinstance(program, tuple) else program, flat)
+        # Dropped before the collector resumes: its first collection then need not scan a
+        # program that is about to be freed anyway (the cache keeps its own reference).
+        del program
+    return outs
 
 
 def _any_tracer(values: Sequence) -> bool:

@@ -50,18 +50,24 @@ def eval_jaxpr(jaxpr: ir.Jaxpr, consts: Sequence, *args: Any) -> list:
     return run_numpy(jaxpr, consts, args)
 
 
-def _last_uses(jaxpr: ir.Jaxpr) -> list[list[ir.Var]]:
+def _last_uses(jaxpr: ir.Jaxpr) -> list[Sequence[ir.Var]]:
     """For each equation, the variables whose last use it is (never the outputs)."""
-    last: dict[ir.Var, int] = {}
-    for i, eqn in enumerate(jaxpr.eqns):
+    # One backward walk: the first time a variable is met is its last use. Most equations
+    # free nothing new and share one empty tuple (walking every program run once, this is
+    # a tenth of its interpretation).
+    var = ir.Var
+    seen = {v for v in jaxpr.outvars if type(v) is var}
+    none: Sequence[ir.Var] = ()
+    frees: list[Sequence[ir.Var]] = []
+    append = frees.append
+    for eqn in reversed(jaxpr.eqns):
+        free: Sequence[ir.Var] = none
         for v in eqn.invars:
-            if isinstance(v, ir.Var):
-                last[v] = i
-    for v in jaxpr.outvars:
-        last.pop(v, None)
-    frees: list[list[ir.Var]] = [[] for _ in jaxpr.eqns]
-    for v, i in last.items():
-        frees[i].append(v)
+            if type(v) is var and v not in seen:
+                seen.add(v)
+                free = [v] if free is none else [*free, v]
+        append(free)
+    frees.reverse()
     return frees
 
 
@@ -79,23 +85,37 @@ def bind_eqn(eqn: ir.JaxprEqn, ins: Sequence) -> Any:
         return eqn.primitive.bind(*ins, **eqn.params)
 
 
-def eval_eqns(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence,
-              apply: Callable[[ir.JaxprEqn, list], Any]) -> list:
-    """Evaluate `jaxpr` with `apply(eqn, input values)` per equation, iteratively, dropping
-    each intermediate right after its last use."""
+def eval_eqns(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence, traced: bool) -> list:
+    """Evaluate `jaxpr` equation by equation, iteratively, dropping each intermediate right
+    after its last use: each equation bound into the current trace with its source line
+    (`traced`, inlining), or its impl run on NumPy values.
+
+    The per-equation work is inlined (no helper call per equation): every first call, every
+    call with the program cache off and every transformation nested in a trace runs here.
+    """
     literal = ir.Literal   # a local: read once per operand
+    override = core.source_override
     env: dict[ir.Var, Any] = dict(zip(jaxpr.constvars, consts, strict=True))
     env.update(zip(jaxpr.invars, args, strict=True))
     for eqn, free in zip(jaxpr.eqns, _last_uses(jaxpr), strict=True):
-        write_outputs(env, eqn, apply(eqn, [v.val if type(v) is literal else env[v]
-                                             for v in eqn.invars]))
+        prim = eqn.primitive
+        ins = [v.val if type(v) is literal else env[v] for v in eqn.invars]
+        if traced:
+            with override(eqn.source_info):
+                out = prim.bind(*ins, **eqn.params)
+        else:
+            out = prim.impl(*ins, **eqn.params)
+        if prim.multiple_results:
+            env.update(zip(eqn.outvars, out, strict=True))
+        else:
+            env[eqn.outvars[0]] = out
         for v in free:
             del env[v]
     return [v.val if type(v) is literal else env[v] for v in jaxpr.outvars]
 
 
 def _eval_jaxpr_traced(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence) -> list:
-    return eval_eqns(jaxpr, consts, args, bind_eqn)
+    return eval_eqns(jaxpr, consts, args, traced=True)
 
 
 
@@ -123,11 +143,7 @@ def run_numpy(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence) -> list:
 
 
 def _interpret_numpy(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence) -> list:
-    return eval_eqns(jaxpr, consts, args, _apply_impl)
-
-
-def _apply_impl(eqn: ir.JaxprEqn, ins: list) -> Any:
-    return eqn.primitive.impl(*ins, **eqn.params)
+    return eval_eqns(jaxpr, consts, args, traced=False)
 
 
 # A compiled plan is Python source generated once per Jaxpr: each equation becomes one call of

@@ -86,13 +86,26 @@ def _jvp_walk(jaxpr: ir.Jaxpr, consts, primals, tangents, nonzeros, want_tangent
 def _jvp_eqn(eqn: ir.JaxprEqn, env: dict, tenv: dict) -> None:
     # The walk's inner loop (every equation of every linearization): operands are read
     # inline, and Zero tangents are made only for equations that reach a JVP rule.
+    # One plain loop (no comprehension or generator frames, which CPython 3.11 creates per
+    # call): 8% of a linearization.
     prim = eqn.primitive
     invars = eqn.invars
     Var = ir.Var
-    primals = [env[v] if type(v) is Var else v.val for v in invars]
-    tangents = [tenv.get(v) if type(v) is Var else None for v in invars]
+    primals = []
+    tangents = []
+    some = False
+    for v in invars:
+        if type(v) is Var:
+            primals.append(env[v])
+            t = tenv.get(v)
+            if t is not None:
+                some = True
+            tangents.append(t)
+        else:
+            primals.append(v.val)
+            tangents.append(None)
     with core.source_override(eqn.source_info):
-        if not prim.differentiable or all(t is None for t in tangents):
+        if not some or not prim.differentiable:
             outs, touts = prim.bind(*primals, **eqn.params), None
         else:
             if prim.jvp is None:
@@ -262,10 +275,13 @@ def _backward(jaxpr: ir.Jaxpr, nonlin_vars: Sequence[ir.Var], nonlin_vals: Seque
     read = evaluate.env_reader(env)
     linear_vars: set[ir.Var] = set(jaxpr.invars)
     linear_eqns = []
+    Var = ir.Var
     for eqn in jaxpr.eqns:
-        if any(isinstance(v, ir.Var) and v in linear_vars for v in eqn.invars):
-            linear_vars.update(eqn.outvars)
-            linear_eqns.append(eqn)
+        for v in eqn.invars:
+            if type(v) is Var and v in linear_vars:
+                linear_vars.update(eqn.outvars)
+                linear_eqns.append(eqn)
+                break
         else:
             # Non-linear equations (of residuals only) are evaluated forward first.
             evaluate.write_outputs(env, eqn, evaluate.bind_eqn(eqn, [read(v) for v in eqn.invars]))
@@ -364,20 +380,29 @@ def _accumulate(ct_env: dict, v: ir.Var, ct) -> None:
 
 
 def _transpose_eqn(eqn: ir.JaxprEqn, ct_env: dict, read, linear_vars: set) -> None:
+    # Plain loops, as in `_jvp_eqn` (every linear equation of every reverse-mode build).
     prim = eqn.primitive
-    cts = [ct_env.pop(v, None) for v in eqn.outvars]
-    if all(c is None for c in cts):
-        return   # zero cotangent: nothing flows back
+    outvars = eqn.outvars
+    if not prim.multiple_results:
+        ct = ct_env.pop(outvars[0], None)
+        if ct is None:
+            return   # zero cotangent: nothing flows back
+    else:
+        cts = [ct_env.pop(v, None) for v in outvars]
+        if all(c is None for c in cts):
+            return
+        ct = [ir.Zero(v.aval) if c is None else c for v, c in zip(outvars, cts, strict=True)]
     if prim.transpose is None:
         raise _not_implemented(prim, "transpose")
-    if prim.multiple_results:
-        ct = [ir.Zero(v.aval) if c is None else c for v, c in zip(eqn.outvars, cts, strict=True)]
-    else:
-        ct = cts[0]
-    args = [ir.UndefPrimal(v.aval) if isinstance(v, ir.Var) and v in linear_vars
-            else read(v) for v in eqn.invars]
+    Var = ir.Var
+    args = []
+    for v in eqn.invars:
+        if type(v) is Var and v in linear_vars:
+            args.append(ir.UndefPrimal(v.aval))
+        else:
+            args.append(read(v))
     with core.source_override(eqn.source_info):
         cts_in = prim.transpose(ct, *args, **eqn.params)
     for v, c in zip(eqn.invars, cts_in, strict=True):
-        if isinstance(v, ir.Var) and v in linear_vars:
+        if type(v) is Var and v in linear_vars:
             _accumulate(ct_env, v, c)

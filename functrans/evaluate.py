@@ -43,7 +43,7 @@ def eval_jaxpr(jaxpr: ir.Jaxpr, consts: Sequence, *args: Any) -> list:
             f"eval_jaxpr: the program takes {len(jaxpr.constvars)} constants and "
             f"{len(jaxpr.invars)} arguments, got {len(consts)} and {len(args)}.")
     if core.current_trace() is not None:
-        return _eval_jaxpr_traced(jaxpr, consts, args)
+        return eval_eqns(jaxpr, consts, args, traced=True)
     for x in itertools.chain(consts, args):
         if isinstance(x, core.Tracer):
             raise core._dead_tracer_error(x)
@@ -112,11 +112,6 @@ def eval_eqns(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence, traced: bool) -
         for v in free:
             del env[v]
     return [v.val if type(v) is literal else env[v] for v in jaxpr.outvars]
-
-
-def _eval_jaxpr_traced(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence) -> list:
-    return eval_eqns(jaxpr, consts, args, traced=True)
-
 
 
 def env_reader(env: dict) -> Callable[[ir.Atom], Any]:

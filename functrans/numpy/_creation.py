@@ -14,36 +14,10 @@ from functrans.numpy import _join, _shape, _ufuncs, _util
 
 # The public names, re-exported by functrans.numpy.
 __all__ = [
-    "arange",
-    "array",
-    "asarray",
-    "bool_",
-    "dtype",
-    "e",
-    "empty",
-    "empty_like",
-    "eye",
-    "float16",
-    "float32",
-    "float64",
-    "full",
-    "full_like",
-    "inf",
-    "int16",
-    "int32",
-    "int64",
-    "int8",
-    "linspace",
-    "nan",
-    "newaxis",
-    "ones",
-    "ones_like",
-    "pi",
-    "uint32",
-    "uint64",
-    "uint8",
-    "zeros",
-    "zeros_like",
+    "arange", "array", "asarray", "bool_", "dtype", "e", "empty", "empty_like", "eye", "float16",
+    "float32", "float64", "full", "full_like", "inf", "int16", "int32", "int64", "int8",
+    "linspace", "nan", "newaxis", "ones", "ones_like", "pi", "uint32", "uint64", "uint8", "zeros",
+    "zeros_like"
 ]
 
 float16 = np.float16

@@ -20,7 +20,7 @@ from functrans.primitives import shape as shape_prims
 
 # The public names, re-exported by functrans.numpy.
 __all__ = [
-    "take",
+    "take"
 ]
 
 _MASK_HINT = ("Its result's shape would depend on the mask's values, which are unknown while "

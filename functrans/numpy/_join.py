@@ -21,13 +21,7 @@ from functrans.primitives import shape as shape_prims
 
 # The public names, re-exported by functrans.numpy.
 __all__ = [
-    "concatenate",
-    "hstack",
-    "repeat",
-    "split",
-    "stack",
-    "tile",
-    "vstack",
+    "concatenate", "hstack", "repeat", "split", "stack", "tile", "vstack"
 ]
 
 

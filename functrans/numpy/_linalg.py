@@ -20,14 +20,7 @@ from functrans.primitives import shape as shape_prims
 
 # The public names, re-exported by functrans.numpy.
 __all__ = [
-    "dot",
-    "einsum",
-    "inner",
-    "matmul",
-    "outer",
-    "tensordot",
-    "trace",
-    "vdot",
+    "dot", "einsum", "inner", "matmul", "outer", "tensordot", "trace", "vdot"
 ]
 
 

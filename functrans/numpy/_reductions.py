@@ -18,20 +18,8 @@ from functrans.primitives import shape as shape_prims
 
 # The public names, re-exported by functrans.numpy.
 __all__ = [
-    "all",
-    "amax",
-    "amin",
-    "any",
-    "argmax",
-    "argmin",
-    "cumsum",
-    "max",
-    "mean",
-    "min",
-    "prod",
-    "std",
-    "sum",
-    "var",
+    "all", "amax", "amin", "any", "argmax", "argmin", "cumsum", "max", "mean", "min", "prod",
+    "std", "sum", "var"
 ]
 
 

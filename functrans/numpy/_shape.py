@@ -19,25 +19,9 @@ from functrans.primitives import slicing
 
 # The public names, re-exported by functrans.numpy.
 __all__ = [
-    "atleast_1d",
-    "atleast_2d",
-    "broadcast_arrays",
-    "broadcast_to",
-    "diag",
-    "diagonal",
-    "expand_dims",
-    "flip",
-    "moveaxis",
-    "ndim",
-    "ravel",
-    "reshape",
-    "shape",
-    "size",
-    "squeeze",
-    "swapaxes",
-    "transpose",
-    "tril",
-    "triu",
+    "atleast_1d", "atleast_2d", "broadcast_arrays", "broadcast_to", "diag", "diagonal",
+    "expand_dims", "flip", "moveaxis", "ndim", "ravel", "reshape", "shape", "size", "squeeze",
+    "swapaxes", "transpose", "tril", "triu"
 ]
 
 

@@ -16,7 +16,8 @@ Owns no rewrite (interpreters/), no pytree helper (api_util) and no cache policy
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,8 @@ from functrans.primitives import elementwise
 finish, finish_tree = api_util.finish, api_util.finish_tree
 
 
-def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Callable[..., ir.ClosedJaxpr]:
+def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()
+               ) -> Callable[..., ir.ClosedJaxpr]:
     """Trace `fun` and return its IR as a ClosedJaxpr; `str()` of it is the IR dump.
 
     Args:
@@ -49,7 +51,7 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Calla
     """
 
     @functools.wraps(fun)
-    def make(*args, **kwargs):
+    def make(*args: Any, **kwargs: Any) -> ir.ClosedJaxpr:
         source = core.user_source_info()
         static = api_util.static_argnums(static_argnums, len(args), "make_jaxpr")
         dyn_fun, dyn_args = api_util.split_static(fun, args, kwargs, static)
@@ -62,7 +64,7 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Calla
 # --------------------------------------------------------------------------- the route
 
 
-def _transform(kind, closed: ir.ClosedJaxpr, args: Sequence,
+def _transform(kind: Hashable, closed: ir.ClosedJaxpr, args: Sequence,
                build: Callable[[ir.ClosedJaxpr], object]) -> list:
     """The route after tracing: the program `build` (a rewrite of `interpreters/` with its
     static configuration bound) makes of `closed` (its constants as leading inputs), from the
@@ -117,7 +119,7 @@ def _floats(avals: Sequence[ir.ShapedArray]) -> list[bool]:
 # --------------------------------------------------------------------------- forward mode
 
 
-def jvp(fun: Callable, primals: Sequence, tangents: Sequence):
+def jvp(fun: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
     """Forward mode: the value of `fun` at `primals` and its derivative along `tangents`.
 
     Args:
@@ -155,7 +157,7 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence):
             finish_tree(tree_util.tree_unflatten(out_tree, outs[n:])))
 
 
-def linearize(fun: Callable, *primals):
+def linearize(fun: Callable, *primals: Any) -> tuple[Any, Callable[..., Any]]:
     """The value of `fun` at `primals` and its linear map `f_jvp(*tangents)`.
 
     `f_jvp` evaluates only the linear program (the primal part ran once, here).
@@ -179,7 +181,7 @@ def linearize(fun: Callable, *primals):
     res = outs[n_out:]
     in_avals = closed.in_avals
 
-    def f_jvp(*tangents):
+    def f_jvp(*tangents: Any) -> Any:
         t_flat, t_tree = tree_util.tree_flatten(tuple(tangents))
         if t_tree != in_tree:
             raise errors.FunctransValueError(
@@ -193,7 +195,7 @@ def linearize(fun: Callable, *primals):
 # --------------------------------------------------------------------------- reverse mode
 
 
-def vjp(fun: Callable, *primals, has_aux: bool = False):
+def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
     """Reverse mode: the value of `fun` and a function pulling cotangents back to the inputs.
 
     Returns:
@@ -225,7 +227,7 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
     ct_flags = _floats(main_avals)
     in_avals = closed.in_avals
 
-    def vjp_fun(ct):
+    def vjp_fun(ct: Any) -> Any:
         ct_flat, ct_tree = tree_util.tree_flatten(ct)
         if ct_tree != main_tree:
             raise errors.FunctransValueError(
@@ -238,11 +240,14 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
 
     main = finish_tree(tree_util.tree_unflatten(main_tree, outs[:n_main]))
     if has_aux:
-        return main, vjp_fun, finish_tree(tree_util.tree_unflatten(aux_tree, outs[n_main:]))
+        # split_aux gives an aux tree whenever has_aux (mypy cannot tie the None to the flag).
+        return main, vjp_fun, finish_tree(
+            tree_util.tree_unflatten(aux_tree, outs[n_main:]))  # type: ignore[arg-type]
     return main, vjp_fun
 
 
-def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
+                   ) -> Callable[..., tuple[Any, Any]]:
     """Like `grad`, but the returned function gives `(value, gradient)`.
 
     With `has_aux`, it gives `((value, aux), gradient)`, as in JAX.
@@ -255,7 +260,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     fun_aux = api_util.aux_wrapper(fun, has_aux, "grad")
 
     @functools.wraps(fun)
-    def value_and_grad_fun(*args, **kwargs):
+    def value_and_grad_fun(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         nums, single = api_util.argnums_tuple(argnums, len(args), "grad")
         mask = api_util.diff_mask(args, nums, "grad")
         # Keyword arguments are never differentiated (JAX's rule): closed over.
@@ -274,14 +279,17 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         grads = finish_tree(grads[0] if single else grads)
         value = finish(outs[0])
         if has_aux:
-            aux = finish_tree(tree_util.tree_unflatten(aux_tree, outs[n_main:]))
+            # split_aux gives an aux tree whenever has_aux (mypy cannot tie the None to the flag).
+            aux = finish_tree(tree_util.tree_unflatten(
+                aux_tree, outs[n_main:]))  # type: ignore[arg-type]
             return (value, aux), grads
         return value, grads
 
     return value_and_grad_fun
 
 
-def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
+         ) -> Callable[..., Any]:
     """The gradient of a real scalar function, with respect to argument(s) `argnums`.
 
     Args:
@@ -303,14 +311,14 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False)
     vg = value_and_grad(fun, argnums, has_aux)
 
     @functools.wraps(fun)
-    def grad_fun(*args, **kwargs):
+    def grad_fun(*args: Any, **kwargs: Any) -> Any:
         value, g = vg(*args, **kwargs)
         return (g, value[1]) if has_aux else g
 
     return grad_fun
 
 
-def stop_gradient(x):
+def stop_gradient(x: Any) -> Any:
     """`x`, but derivatives do not flow through it (its tangent is zero). Pytrees allowed.
 
     Example:
@@ -318,7 +326,7 @@ def stop_gradient(x):
       >>> ft.grad(lambda x: x * ft.stop_gradient(x))(3.0)
       array(3.)
     """
-    def one(v):
+    def one(v: Any) -> Any:
         if isinstance(v, core.Tracer):
             return elementwise.stop_gradient(v)
         return v
@@ -329,7 +337,7 @@ def stop_gradient(x):
 # --------------------------------------------------------------------------- batching
 
 
-def vmap(fun: Callable, in_axes=0, out_axes=0):
+def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable[..., Any]:
     """Vectorize `fun` over a batch axis of its arguments.
 
     Args:
@@ -349,7 +357,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0):
     """
 
     @functools.wraps(fun)
-    def vmapped(*args, **kwargs):
+    def vmapped(*args: Any, **kwargs: Any) -> Any:
         axes = in_axes
         if isinstance(in_axes, list):
             axes = tuple(in_axes)
@@ -360,8 +368,8 @@ def vmap(fun: Callable, in_axes=0, out_axes=0):
         f = fun
         if kwargs:
             # Keyword arguments are mapped over their leading axis (JAX's rule).
-            f, args = api_util.split_static(fun, args, kwargs, ())
-            args = tuple(args)
+            f, listed = api_util.split_static(fun, args, kwargs, ())
+            args = tuple(listed)
             axes = (*(axes if isinstance(axes, tuple) else (axes,) * (len(args) - 1)), 0)
         flat, in_tree = tree_util.tree_flatten(tuple(args))
         dims = api_util.flatten_axes(axes, in_tree, "in_axes")
@@ -385,7 +393,9 @@ def vmap(fun: Callable, in_axes=0, out_axes=0):
 # --------------------------------------------------------------------------- Jacobians
 
 
-def _jacobian(fname: str, fun, argnums, has_aux, args, kwargs, rewrite):
+def _jacobian(fname: str, fun: Callable, argnums: int | Sequence[int], has_aux: bool,
+              args: tuple, kwargs: dict[str, Any],
+              rewrite: Callable[..., ir.ClosedJaxpr]) -> Any:
     """What jacfwd and jacrev share: trace `fun`, build (through the cache) and evaluate
     `rewrite` (outputs, then one block per (main output leaf, differentiated input leaf)),
     and arrange the blocks like the output (outside) and input (inside) pytrees."""
@@ -407,11 +417,14 @@ def _jacobian(fname: str, fun, argnums, has_aux, args, kwargs, rewrite):
                   for _ in range(n_main)]
     jac = tree_util.tree_unflatten(main_tree, jac_leaves)
     if has_aux:
-        return jac, finish_tree(tree_util.tree_unflatten(aux_tree, res[n_main:n_out]))
+        # split_aux gives an aux tree whenever has_aux (mypy cannot tie the None to the flag).
+        return jac, finish_tree(
+            tree_util.tree_unflatten(aux_tree, res[n_main:n_out]))  # type: ignore[arg-type]
     return jac
 
 
-def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
+           ) -> Callable[..., Any]:
     """The Jacobian of `fun` by forward mode: the JVP batched over the inputs' standard basis.
 
     For `y = fun(x)` the result has shape `y.shape + x.shape` (the generalized Jacobian);
@@ -426,13 +439,14 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     """
 
     @functools.wraps(fun)
-    def jacfun(*args, **kwargs):
+    def jacfun(*args: Any, **kwargs: Any) -> Any:
         return _jacobian("jacfwd", fun, argnums, has_aux, args, kwargs, jacobian.jacfwd_jaxpr)
 
     return jacfun
 
 
-def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
+           ) -> Callable[..., Any]:
     """The Jacobian of `fun` by reverse mode: the VJP batched over the outputs' standard basis.
 
     Same result and conventions as `jacfwd`; cheaper when outputs are fewer than inputs.
@@ -444,13 +458,13 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     """
 
     @functools.wraps(fun)
-    def jacfun(*args, **kwargs):
+    def jacfun(*args: Any, **kwargs: Any) -> Any:
         return _jacobian("jacrev", fun, argnums, has_aux, args, kwargs, jacobian.jacrev_jaxpr)
 
     return jacfun
 
 
-def hessian(fun: Callable, argnums: int | Sequence[int] = 0):
+def hessian(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
     """The Hessian, `jacfwd(jacrev(fun, argnums), argnums)`: shape `x.shape + x.shape` for scalar f.
 
     Example:
@@ -465,14 +479,16 @@ def hessian(fun: Callable, argnums: int | Sequence[int] = 0):
 # --------------------------------------------------------------------------- jit
 
 
-def jit(fun: Callable, static_argnums: int | Sequence[int] = (), cache_size: int = 64):
+def jit(fun: Callable, static_argnums: int | Sequence[int] = (), cache_size: int = 64
+        ) -> Callable[..., Any]:
     """Trace `fun` once per input signature, optimize its IR, and reuse it.
 
     The signature is the arguments' pytree structure, each leaf's shape, dtype and weak type,
     and the values of the static arguments (which must be hashable). At most `cache_size`
-    programs of the function are kept, in the shared program cache (functrans/cache.py). Outside other transformations the optimized program runs
-    on NumPy (its execution plan is compiled on the second call); inside them, the jitted
-    function is one `jit` equation carrying its sub-program, transformed as a unit.
+    programs of the function are kept, in the shared program cache (functrans/cache.py).
+    Outside other transformations the optimized program runs on NumPy (its execution plan is
+    compiled on the second call); inside them, the jitted function is one `jit` equation
+    carrying its sub-program, transformed as a unit.
 
     Python values the function closes over are read when it is traced: mutating them later
     does not change a cached program (JAX's rule). Programs that close over values traced by an
@@ -488,7 +504,7 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (), cache_size: int
     owner = object()   # this function's entries in the shared cache
 
     @functools.wraps(fun)
-    def jitted(*args, **kwargs):
+    def jitted(*args: Any, **kwargs: Any) -> Any:
         static = api_util.static_argnums(static_argnums, len(args), "jit")
         dyn_fun, dyn = api_util.split_static(fun, args, kwargs, static)
         flat, in_tree = tree_util.tree_flatten(tuple(dyn))
@@ -517,6 +533,8 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (), cache_size: int
             outs = call.bind_closed(closed, flat, name)
         return finish_tree(tree_util.tree_unflatten(out_tree, outs))
 
-    jitted.cache_info = lambda: {"size": cache.CACHE.group_size(owner),  # type: ignore
-                                 "maxsize": cache_size}
+    # A function attribute, as functools.lru_cache gives one; mypy knows no such attribute on
+    # a wrapped function.
+    jitted.cache_info = (  # type: ignore[attr-defined]
+        lambda: {"size": cache.CACHE.group_size(owner), "maxsize": cache_size})
     return jitted

@@ -42,8 +42,8 @@ import contextlib
 import struct
 import threading
 import types
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any
-from collections.abc import Callable, Hashable
 
 import numpy as np
 
@@ -101,7 +101,7 @@ class ProgramCache:
             self._trim()
 
     @contextlib.contextmanager
-    def disabled(self):
+    def disabled(self) -> Iterator[None]:
         """Within this block, this thread's transformations and jitted functions neither use
         nor fill the cache."""
         saved = getattr(self._local, "off", False)
@@ -192,7 +192,7 @@ class ProgramCache:
 
     # -- internals (called with the lock held unless said otherwise)
 
-    def _count_build(self, skeleton) -> bool:
+    def _count_build(self, skeleton: Hashable) -> bool:
         """Count a build of `skeleton`; False once a structure whose literals keep changing
         (a closed-over Python scalar that differs on every call, say) was built
         `VOLATILE_LIMIT` times: it is not cached any more."""
@@ -222,7 +222,7 @@ class ProgramCache:
         self._skeletons.clear()
         self._total = 0
 
-    def _store(self, key, entry, group) -> None:
+    def _store(self, key: Hashable, entry: Program, group: Hashable | None) -> None:
         if key in self._entries:
             self._drop(key)
         size = _equations(entry)
@@ -234,7 +234,7 @@ class ProgramCache:
                 self._groups[key] = group
         self._trim()
 
-    def _drop(self, key) -> None:
+    def _drop(self, key: Hashable) -> None:
         del self._entries[key]
         self._total -= self._sizes.pop(key)
         self._groups.pop(key, None)
@@ -248,7 +248,7 @@ class ProgramCache:
 CACHE = ProgramCache()   # the one instance: jit and every transformation use it
 
 
-def _equations(entry) -> int:
+def _equations(entry: Program) -> int:
     if isinstance(entry, ir.ClosedJaxpr):
         return len(entry.jaxpr.eqns)
     if isinstance(entry, tuple):
@@ -294,7 +294,7 @@ class _Unkeyable(Exception):
     """A param whose meaning is not its value (see `_param_key`): the program is not cached."""
 
 
-def _param_key(x, with_source: bool, literals: bool):
+def _param_key(x: Any, with_source: bool, literals: bool) -> Any:
     """A hashable stand-in for the param `x`, equal for params of the same meaning."""
     t = type(x)
     if t in _PLAIN or t is _DTYPE:
@@ -340,7 +340,7 @@ def _param_key(x, with_source: bool, literals: bool):
     raise _Unkeyable(t.__name__)
 
 
-def _const_key(c, literals: bool):
+def _const_key(c: Any, literals: bool) -> Hashable:
     """A sub-program's constant: scalars by bits, arrays by identity (kept alive by the key);
     in a skeleton (not `literals`) arrays by type only, so a sub-program closing over a new
     array on every call (one computed in a custom rule, say) counts as volatile."""
@@ -354,17 +354,18 @@ def _const_key(c, literals: bool):
 class _Identity:
     __slots__ = ("obj",)
 
-    def __init__(self, obj):
+    def __init__(self, obj: Any):
         self.obj = obj
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return type(other) is _Identity and other.obj is self.obj
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return id(self.obj)
 
 
-def structure_key(jaxpr: ir.Jaxpr, with_source: bool = False, literals: bool = True):
+def structure_key(jaxpr: ir.Jaxpr, with_source: bool = False, literals: bool = True
+                  ) -> tuple | None:
     """A hashable key equal for two programs iff they are the same up to renaming of variables
     (constants' values aside; source lines too unless `with_source`, values of literals too
     unless `literals`); None if the program is not cacheable."""
@@ -404,11 +405,11 @@ def _structure(jaxpr: ir.Jaxpr, with_source: bool, literals: bool) -> tuple:
     return tuple(parts)
 
 
-def _literal_type(v: ir.Literal):
+def _literal_type(v: ir.Literal) -> tuple:
     return (v.aval.dtype, v.aval.weak_type)
 
 
-def _literal_key(v: ir.Literal):
+def _literal_key(v: ir.Literal) -> tuple:
     val = v.val
     bits = val.tobytes() if isinstance(val, np.generic) else np.asarray(val, v.aval.dtype).tobytes()
     return (v.aval.dtype, v.aval.weak_type, bits)

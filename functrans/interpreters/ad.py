@@ -9,7 +9,8 @@ its equations backwards and accumulating cotangents. No rule here is specific to
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +41,7 @@ def jvp_jaxpr(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
     n_in = len(closed.jaxpr.invars)
     out_nonzeros: list[bool] = []
 
-    def body(consts, args):
+    def body(consts: list, args: list) -> list:
         outs, touts = _jvp_walk(closed.jaxpr, consts, args[:n_in], args[n_in:], nonzeros,
                                 want_tangents, instantiate, out_nonzeros)
         return outs + touts
@@ -53,7 +54,8 @@ def _tangent_avals(jaxpr: ir.Jaxpr, nonzeros: Sequence[bool]) -> list[ir.ShapedA
     return [v.aval.strip_weak() for v, nz in zip(jaxpr.invars, nonzeros, strict=True) if nz]
 
 
-def _jvp_walk(jaxpr: ir.Jaxpr, consts, primals, tangents, nonzeros, want_tangents,
+def _jvp_walk(jaxpr: ir.Jaxpr, consts: Sequence, primals: Sequence, tangents: Sequence,
+              nonzeros: Sequence[bool], want_tangents: Sequence[bool] | None,
               instantiate: bool, out_nonzeros: list[bool]) -> tuple[list, list]:
     """Replay `jaxpr`'s equations through their JVP rules: (primal outputs, nonzero tangents).
 
@@ -66,7 +68,7 @@ def _jvp_walk(jaxpr: ir.Jaxpr, consts, primals, tangents, nonzeros, want_tangent
     tenv = {v: next(it) for v, nz in zip(jaxpr.invars, nonzeros, strict=True) if nz}
     read = evaluate.env_reader(env)
 
-    def read_t(v):
+    def read_t(v: ir.Atom) -> Any:
         t = tenv.get(v) if isinstance(v, ir.Var) else None
         return ir.Zero(v.aval) if t is None else t
 
@@ -129,7 +131,8 @@ def _jvp_eqn(eqn: ir.JaxprEqn, env: dict, tenv: dict) -> None:
 
 
 def linearize_jaxpr(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
-                    want_tangents: Sequence[bool] | None = None, instantiate: bool = False):
+                    want_tangents: Sequence[bool] | None = None, instantiate: bool = False
+                    ) -> tuple[ir.ClosedJaxpr, ir.Jaxpr, list[bool], int]:
     """JVP, split into the primal program and a program linear in the tangents.
 
     Returns `(primal, linear, out_nonzeros, num_res)`: `primal` maps the primal inputs to the
@@ -148,7 +151,7 @@ def linearize_jaxpr(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
     out_nonzeros: list[bool] = []
     box: list = []
 
-    def body(consts, primals):
+    def body(consts: list, primals: list) -> list:
         outs, lin, residuals = _linearize_here(closed, consts, primals, nonzeros,
                                                want_tangents, instantiate, out_nonzeros)
         box.append(lin)
@@ -177,7 +180,8 @@ def linearize_jaxpr(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
 
 
 def linearize_closed(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
-                     want_tangents: Sequence[bool] | None = None):
+                     want_tangents: Sequence[bool] | None = None
+                     ) -> tuple[ir.ClosedJaxpr, ir.ClosedJaxpr, list[bool], int]:
     """`linearize_jaxpr` with every wanted output's tangent (zeros instantiated), the linear
     program closed: `(primal, linear, out_nonzeros, num_res)` where `linear` is a ClosedJaxpr
     taking the residuals followed by the tangents of the nonzero inputs."""
@@ -185,8 +189,9 @@ def linearize_closed(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
     return primal, ir.ClosedJaxpr(linear, []), out_nz, nres
 
 
-def _linearize_here(closed: ir.ClosedJaxpr, consts, primals, nonzeros, want_tangents,
-                    instantiate: bool, out_nonzeros: list[bool]):
+def _linearize_here(closed: ir.ClosedJaxpr, consts: Sequence, primals: Sequence,
+                    nonzeros: Sequence[bool], want_tangents: Sequence[bool] | None,
+                    instantiate: bool, out_nonzeros: list[bool]) -> tuple[list, ir.Jaxpr, list]:
     """Linearize `closed` at `primals` (values of the current builder): its primal
     equations are bound in the current builder. Returns the primal outputs, the linear
     program (a Jaxpr whose constvars are the residuals and whose invars are the tangents),
@@ -202,7 +207,8 @@ def _linearize_here(closed: ir.ClosedJaxpr, consts, primals, nonzeros, want_tang
         n_out = len(got) - nres
         lin = ir.Jaxpr(linear.invars[:nres], linear.invars[nres:], linear.eqns, linear.outvars)
         return got[:n_out], lin, got[n_out:]
-    with _LinearTrace(core.current_trace()) as trace:
+    # Called only inside a `core.rewrite_closed` body, so a trace is current (never None).
+    with _LinearTrace(core.current_trace()) as trace:  # type: ignore[arg-type]
         tangents = [trace.new_arg(a) for a in t_avals]
         outs, touts = _jvp_walk(closed.jaxpr, consts, primals, tangents, nonzeros,
                                 want_tangents, instantiate, out_nonzeros)
@@ -219,7 +225,7 @@ class _LinearTrace(core.JaxprTrace):
         super().__init__()
         self.known = known
 
-    def process(self, prim: core.Primitive, args, params):
+    def process(self, prim: core.Primitive, args: Sequence, params: dict[str, Any]) -> Any:
         for x in args:
             if type(x) is _Tracer and x._trace is self:
                 return core.JaxprTrace.process(self, prim, args, params)
@@ -230,7 +236,8 @@ _Tracer = core.Tracer
 
 
 def _linearize_staged(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
-                      want_tangents: Sequence[bool] | None, instantiate: bool):
+                      want_tangents: Sequence[bool] | None, instantiate: bool
+                      ) -> tuple[ir.ClosedJaxpr, ir.Jaxpr, list[bool], int]:
     """`linearize_jaxpr` as the JVP rewrite, then partial evaluation (its hooks split
     higher-order equations)."""
     jvp, out_nonzeros = jvp_jaxpr(closed, nonzeros, want_tangents, instantiate)
@@ -238,9 +245,8 @@ def _linearize_staged(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
     n_in = len(closed.jaxpr.invars)
     unknowns = [False] * n_in + [True] * sum(nonzeros)
     n_out = len(closed.jaxpr.outvars)
-    instantiate = [False] * n_out + [True] * sum(out_nonzeros)
-    known, linear, out_unknowns, num_res = partial_eval.partial_eval_jaxpr(
-        jvp, unknowns, instantiate)
+    inst = [False] * n_out + [True] * sum(out_nonzeros)
+    known, linear, out_unknowns, num_res = partial_eval.partial_eval_jaxpr(jvp, unknowns, inst)
     if any(out_unknowns[:n_out]):
         raise AssertionError("linearize: a primal output depends on a tangent (internal error)")
     return optimize.dce_closed(known), optimize.dce_jaxpr(linear), out_nonzeros, num_res
@@ -261,7 +267,7 @@ def transpose_jaxpr(linear: ir.ClosedJaxpr, num_linear_in: int) -> ir.ClosedJaxp
     jaxpr = linear.jaxpr
     assert num_linear_in == len(jaxpr.invars)
 
-    def body(consts, cts_out):
+    def body(consts: list, cts_out: list) -> list:
         return _backward(jaxpr, jaxpr.constvars, consts, cts_out)
 
     return core.rewrite_closed(linear.consts, [v.aval.strip_weak() for v in jaxpr.outvars], body)
@@ -308,10 +314,11 @@ def vjp_split(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
       cts: fixed cotangents of the wanted outputs (values), instead of inputs.
 
     Returns:
-      `(primal, transposed, num_res, out_nonzeros)`: `primal` maps the inputs to the outputs followed by
-      `num_res` residuals; `transposed` maps the residuals followed by one cotangent per
-      wanted output (none if `cts` is given) to one cotangent per nonzero input. Its residual
-      inputs stand for the primal program's residual outputs: nothing is evaluated here.
+      `(primal, transposed, num_res, out_nonzeros)`: `primal` maps the inputs to the outputs
+      followed by `num_res` residuals; `transposed` maps the residuals followed by one
+      cotangent per wanted output (none if `cts` is given) to one cotangent per nonzero input.
+      Its residual inputs stand for the primal program's residual outputs: nothing is
+      evaluated here.
       `out_nonzeros` flags the outputs whose cotangents are read (the others' are ignored).
     """
     want = [True] * len(closed.jaxpr.outvars) if want is None else list(want)
@@ -323,7 +330,7 @@ def vjp_split(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
     wanted_nz = [nz for nz, w in zip(out_nz, want, strict=True) if w]
     lin = ir.Jaxpr([], linear.invars[nres:], linear.eqns, linear.outvars)
 
-    def body(_, args):
+    def body(_: list, args: list) -> list:
         given = list(cts) if cts is not None else args[nres:]
         return _backward(lin, res_vars, args[:nres],
                          [c for c, nz in zip(given, wanted_nz, strict=True) if nz])
@@ -353,10 +360,11 @@ def grad_jaxpr(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool]) -> ir.ClosedJax
     return _reverse(closed, nonzeros, want, [], [np.ones((), out0.dtype)])
 
 
-def _reverse(closed: ir.ClosedJaxpr, nonzeros, want, ct_avals, cts) -> ir.ClosedJaxpr:
+def _reverse(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool], want: Sequence[bool],
+             ct_avals: Sequence[ir.ShapedArray], cts: Sequence | None) -> ir.ClosedJaxpr:
     n_in = len(closed.jaxpr.invars)
 
-    def body(consts, args):
+    def body(consts: list, args: list) -> list:
         out_nz: list[bool] = []
         outs, lin, residuals = _linearize_here(closed, consts, args[:n_in], nonzeros, want,
                                                False, out_nz)
@@ -369,7 +377,7 @@ def _reverse(closed: ir.ClosedJaxpr, nonzeros, want, ct_avals, cts) -> ir.Closed
     return core.rewrite_closed(closed.consts, [*closed.jaxpr.in_avals, *ct_avals], body)
 
 
-def _accumulate(ct_env: dict, v: ir.Var, ct) -> None:
+def _accumulate(ct_env: dict, v: ir.Var, ct: Any) -> None:
     if ct is None or isinstance(ct, ir.Zero):
         return
     prev = ct_env.get(v)
@@ -379,7 +387,8 @@ def _accumulate(ct_env: dict, v: ir.Var, ct) -> None:
         ct_env[v] = elementwise.add(prev, ct)
 
 
-def _transpose_eqn(eqn: ir.JaxprEqn, ct_env: dict, read, linear_vars: set) -> None:
+def _transpose_eqn(eqn: ir.JaxprEqn, ct_env: dict, read: Callable[[ir.Atom], Any],
+                   linear_vars: set) -> None:
     # Plain loops, as in `_jvp_eqn` (every linear equation of every reverse-mode build).
     prim = eqn.primitive
     outvars = eqn.outvars

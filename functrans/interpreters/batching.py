@@ -7,7 +7,8 @@ replayed unchanged. No rule here is specific to a primitive.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from functrans import core, errors, evaluate, ir
 from functrans.primitives import shape
@@ -37,7 +38,7 @@ def batch_jaxpr(closed: ir.ClosedJaxpr, axis_size: int, in_dims: Sequence[int | 
 
     actual_dims: list[int | None] = []
 
-    def body(consts, args):
+    def body(consts: list, args: list) -> list:
         env = dict(zip(jaxpr.constvars, consts, strict=True))
         env.update(zip(jaxpr.invars, args, strict=True))
         denv = {v: d for v, d in zip(jaxpr.invars, in_dims, strict=True) if d is not None}
@@ -72,14 +73,15 @@ def _batched_aval(aval: ir.ShapedArray, dim: int | None, size: int) -> ir.Shaped
     return aval.update(shape=tuple(shape))
 
 
-def _batch_eqn(eqn: ir.JaxprEqn, read, env: dict, denv: dict, axis_size: int) -> None:
+def _batch_eqn(eqn: ir.JaxprEqn, read: Callable[[ir.Atom], Any], env: dict, denv: dict,
+               axis_size: int) -> None:
     prim = eqn.primitive
     args = [read(v) for v in eqn.invars]
     dims = [denv.get(v) if isinstance(v, ir.Var) else None for v in eqn.invars]
     with core.source_override(eqn.source_info):
         if all(d is None for d in dims):
             out = prim.bind(*args, **eqn.params)
-            out_dim = [None] * len(eqn.outvars) if prim.multiple_results else None
+            out_dim: Any = [None] * len(eqn.outvars) if prim.multiple_results else None
         else:
             if prim.batch is None:
                 raise NotImplementedError(f"primitive '{prim.name}' has no batching rule; "
@@ -93,7 +95,8 @@ def _batch_eqn(eqn: ir.JaxprEqn, read, env: dict, denv: dict, axis_size: int) ->
             denv[v] = d
 
 
-def _move_batch_axis(x, have: int | None, want: int | None, axis_size: int, index: int):
+def _move_batch_axis(x: Any, have: int | None, want: int | None, axis_size: int,
+                     index: int) -> Any:
     if want is None:
         if have is not None:
             raise errors.FunctransValueError(

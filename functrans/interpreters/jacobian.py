@@ -12,14 +12,15 @@ primitive and no pytree handling (api.py arranges the blocks).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from functrans import core, evaluate, ir
 from functrans.interpreters import ad, batching, optimize
 from functrans.primitives import basis as basis_prims
-from functrans.primitives import slicing
 from functrans.primitives import shape as shape_prims
+from functrans.primitives import slicing
 
 
 def jacfwd_jaxpr(closed: ir.ClosedJaxpr, mask: Sequence[bool],
@@ -42,13 +43,14 @@ def jacfwd_jaxpr(closed: ir.ClosedJaxpr, mask: Sequence[bool],
     main_avals = lifted.out_avals[:num_main]
     in_avals = [a.strip_weak() for a, m in zip(lifted.in_avals, mask, strict=True) if m]
     jc, _ = ad.jvp_jaxpr(lifted, mask, [i < num_main for i in range(n_out)], instantiate=True)
-    n = sum(a.size for a in in_avals) if in_avals else 0
+    n = (sum(a.size for a in in_avals)  # type: ignore[misc]  # static: see _STATIC
+         if in_avals else 0)
     if n != 1:
         in_dims = [None] * len(lifted.in_avals) + [0] * len(in_avals)
         out_dims = [None] * n_out + [a.ndim for a in main_avals]
         jc = optimize.dce_closed(batching.vmap_jaxpr(jc, n, in_dims, out_dims))
 
-    def body(_, args):
+    def body(_: list, args: list) -> list:
         basis = _basis(in_avals)
         if n == 1:
             # One basis vector: a plain JVP, with the basis axis added back at the end.
@@ -61,8 +63,10 @@ def jacfwd_jaxpr(closed: ir.ClosedJaxpr, mask: Sequence[bool],
         for t, a in zip(res[n_out:], main_avals, strict=True):
             off = 0
             for ia in in_avals:
-                blocks.append(_block(t, a.ndim, off, ia.size, a.shape + ia.shape))
-                off += ia.size
+                blocks.append(_block(t, a.ndim, off,
+                                     ia.size,  # type: ignore[arg-type]  # static: see _STATIC
+                                     a.shape + ia.shape))
+                off += ia.size  # type: ignore[operator]  # static: see _STATIC
         return res[:n_out] + blocks
 
     return _closed_over(core.rewrite_closed([], lifted.in_avals, body), n_lead, consts)
@@ -82,13 +86,14 @@ def jacrev_jaxpr(closed: ir.ClosedJaxpr, mask: Sequence[bool],
     primal, transposed, nres, out_nz = ad.vjp_split(lifted, mask, want)
     out_nz = out_nz[:num_main]
     ct_avals = [a.strip_weak() for a, nz in zip(main_avals, out_nz, strict=True) if nz]
-    m = sum(a.size for a in ct_avals) if ct_avals else 0
+    m = (sum(a.size for a in ct_avals)  # type: ignore[misc]  # static: see _STATIC
+         if ct_avals else 0)
     if ct_avals and m != 1:
         in_dims = [None] * nres + [0 if nz else None for nz in out_nz]
         transposed = optimize.dce_closed(batching.vmap_jaxpr(
             transposed, m, in_dims, [0] * len(in_avals)))
 
-    def body(_, args):
+    def body(_: list, args: list) -> list:
         got = evaluate.eval_jaxpr(primal.jaxpr, primal.consts, *args)
         outs, res = got[:n_out], got[n_out:]
         rows = []
@@ -108,16 +113,24 @@ def jacrev_jaxpr(closed: ir.ClosedJaxpr, mask: Sequence[bool],
         for a, nz in zip(main_avals, out_nz, strict=True):
             for k, ia in enumerate(in_avals):
                 if nz:
-                    blocks.append(_block(rows[k], 0, off, a.size, a.shape + ia.shape))
+                    blocks.append(_block(rows[k], 0, off,
+                                         a.size,  # type: ignore[arg-type]  # static: see _STATIC
+                                         a.shape + ia.shape))
                 else:
                     blocks.append(_zeros(ir.ShapedArray(a.shape + ia.shape, a.dtype)))
-            off += a.size if nz else 0
+            off += a.size if nz else 0  # type: ignore[operator]  # static: see _STATIC
         return [*outs, *blocks]
 
     return _closed_over(core.rewrite_closed([], lifted.in_avals, body), n_lead, consts)
 
 
 # --------------------------------------------------------------------------- helpers
+
+# _STATIC: a Jacobian is taken of a user function of concrete arrays, so its inputs and
+# outputs have static types and `ShapedArray.size` is an int (None only for a `DYN`
+# dimension, which appears in the stacks a while loop's rewrites build, not in a user
+# function's signature). The `type: ignore`s that point here tell mypy so without adding a
+# run-time check to the rewrite.
 
 
 def _lifted(closed: ir.ClosedJaxpr) -> tuple[ir.ClosedJaxpr, list]:
@@ -143,7 +156,7 @@ def _basis(avals: Sequence[ir.ShapedArray]) -> list:
 
     With N > 1 each block is an `identity_basis` equation, whose zeros the optimizer may treat
     as structural (docs/design.md); a single basis vector is a constant."""
-    sizes = [a.size for a in avals]
+    sizes: list[int] = [a.size for a in avals]  # type: ignore[misc]  # static: see _STATIC
     n = sum(sizes)
     out, off = [], 0
     for a, size in zip(avals, sizes, strict=True):
@@ -151,12 +164,14 @@ def _basis(avals: Sequence[ir.ShapedArray]) -> list:
         if n > 1:
             out.append(basis_prims.identity_basis(shape, a.dtype, off))
         else:
-            out.append(basis_prims.identity_basis_p.impl(shape=shape, dtype=a.dtype, offset=off))
+            # basis.py defines this impl; `Primitive.impl` is typed Optional for the unset case.
+            impl = basis_prims.identity_basis_p.impl
+            out.append(impl(shape=shape, dtype=a.dtype, offset=off))  # type: ignore[misc]
         off += size
     return out
 
 
-def _block(x, axis: int, off: int, size: int, new_shape: tuple[int, ...]):
+def _block(x: Any, axis: int, off: int, size: int, new_shape: tuple[int, ...]) -> Any:
     """`x[..., off:off+size, ...]` along `axis`, reshaped to `new_shape`."""
     aval = core.get_aval(x)
     start = [0] * aval.ndim
@@ -167,7 +182,7 @@ def _block(x, axis: int, off: int, size: int, new_shape: tuple[int, ...]):
     return shape_prims.reshape(x, new_shape) if core.get_aval(x).shape != new_shape else x
 
 
-def _expand(x, axis: int):
+def _expand(x: Any, axis: int) -> Any:
     """`x` with a new axis of size 1 at `axis`."""
     aval = core.get_aval(x)
     return shape_prims.reshape(x, aval.shape[:axis] + (1,) + aval.shape[axis:])

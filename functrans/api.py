@@ -221,8 +221,9 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
     primal, transposed, _, _ = cache.CACHE.program(
         ("vjp", tuple(nonzeros), n_main), closed,
         functools.partial(ad.vjp_split, nonzeros=full, want=want), _any_tracer(flat))
-    outs = _evaluate(primal, flat)
-    res = outs[len(closed.jaxpr.outvars):]
+    all_outs = _evaluate(primal, flat)
+    n_out = len(closed.jaxpr.outvars)
+    outs, res = all_outs[:n_out], all_outs[n_out:]   # the function's outputs, the residuals
     main_avals = closed.out_avals[:n_main]
     ct_flags = _floats(main_avals)
     in_avals = closed.in_avals

@@ -187,6 +187,18 @@ def test_jvp_shape_and_tree_mismatch_named():
         ft.jvp(lambda a, b: a + b, (1.0, 2.0), (1.0,))
 
 
+def test_vjp_has_aux_with_residuals():
+    # The aux outputs are the function's, not the residuals the primal program also returns
+    # (a regression of the one-route refactor: sin needs a residual, its cosine).
+    x = np.array([0.5, 1.5])
+    y, vjp_fun, aux = ft.vjp(lambda x: (fnp.sin(x), {"x": x, "c": fnp.cos(x)}), x, has_aux=True)
+    np.testing.assert_allclose(y, np.sin(x))
+    np.testing.assert_allclose(aux["x"], x)
+    np.testing.assert_allclose(aux["c"], np.cos(x))
+    (ct,) = vjp_fun(np.array([1.0, 2.0]))
+    np.testing.assert_allclose(ct, np.cos(x) * [1.0, 2.0])
+
+
 def test_has_aux_requires_pair():
     with pytest.raises(TypeError, match="must return a pair"):
         ft.grad(lambda x: x * 2.0, has_aux=True)(1.0)

@@ -79,7 +79,7 @@ class ProgramCache:
     # -- control
 
     def info(self) -> dict[str, int]:
-        """Counters and size: hits, misses (first sightings), builds, uncacheable, size
+        """Counters and size: hits, misses (lookups that found nothing), builds, uncacheable, size
         (entries), maxsize, equations (in all cached programs; at most `max_equations`)."""
         with self._lock:
             return {**self._stats, "size": len(self._entries), "maxsize": self.max_size,
@@ -166,7 +166,7 @@ class ProgramCache:
         """
         if not self.enabled():
             return _built(build, closed, False)
-        self._check_rules()
+        version = self._check_rules()
         skey = structure_key(closed.jaxpr, with_source=nested)
         if skey is None:
             with self._lock:
@@ -182,38 +182,47 @@ class ProgramCache:
             self._stats["misses"] += 1
         skeleton = (kind, nested, structure_key(closed.jaxpr, with_source=nested,
                                                 literals=False))
-        if not self._count_build(skeleton):
+        if not self._count_build(skeleton, key):
             return _built(build, closed, False)
         program = _built(build, closed, not nested)
         with self._lock:
             self._stats["builds"] += 1
-            self._store(key, program, None)
+            if core.rules_version() == version:   # else built with rules since replaced
+                self._store(key, program, None)
         return program
 
     # -- internals (called with the lock held unless said otherwise)
 
-    def _count_build(self, skeleton: Hashable) -> bool:
-        """Count a build of `skeleton`; False once a structure whose literals keep changing
-        (a closed-over Python scalar that differs on every call, say) was built
-        `VOLATILE_LIMIT` times: it is not cached any more."""
+    def _count_build(self, skeleton: Hashable, key: Hashable) -> bool:
+        """Note a build of `key`, a variant of `skeleton` (the structure without literal
+        values); False once `VOLATILE_LIMIT` distinct variants of it were built (a closed-over
+        Python scalar that differs on every call, say): it is not cached any more. Building a
+        known variant again (after its eviction) does not count."""
         with self._lock:
-            builds = self._skeletons.get(skeleton, 0)
-            self._skeletons[skeleton] = builds + 1
+            variants = self._skeletons.get(skeleton)
+            if variants is None:
+                variants = self._skeletons[skeleton] = set()
             self._skeletons.move_to_end(skeleton)
             while len(self._skeletons) > max(self.max_size, 1):
                 self._skeletons.popitem(last=False)
-            if builds >= self.VOLATILE_LIMIT:
+            h = hash(key)
+            if h in variants:
+                return True
+            if len(variants) >= self.VOLATILE_LIMIT:
                 self._stats["uncacheable"] += 1
                 return False
+            variants.add(h)
             return True
 
-    def _check_rules(self) -> None:
-        # A primitive's rule was defined or replaced since the programs were built.
+    def _check_rules(self) -> int:
+        """The rules' version, the cache emptied first if a primitive's rule was defined or
+        replaced since the programs were built."""
         version = core.rules_version()
         if version != self._rules_seen:
             with self._lock:
                 self._forget()
                 self._rules_seen = version
+        return version
 
     def _forget(self) -> None:
         self._entries.clear()
@@ -284,7 +293,7 @@ def _optimized(program: Program) -> Program:
 
 # --------------------------------------------------------------------------- the key
 
-_PLAIN = frozenset([int, bool, str, type(None), np.int64, np.int32, np.bool_])
+_PLAIN = frozenset([int, str, type(None), np.int64, np.int32])   # keyed as themselves
 _DTYPE = type(np.dtype(np.float64))
 _DOUBLE = struct.Struct('<d')
 _FUNCTIONS = (types.FunctionType, types.BuiltinFunctionType, types.MethodType)
@@ -312,6 +321,8 @@ def _param_key(x: Any, with_source: bool, literals: bool) -> Any:
         if items is not None:
             x = tuple(items)
         return x if t is tuple else (t, x)   # a named tuple's type is part of its meaning
+    if t is bool or t is np.bool_:
+        return (t, x)   # not x itself: True == 1 and (True,) == (1,)
     if t is float:
         return (t, _DOUBLE.pack(x))   # by bits: 0.0 == -0.0 as floats
     if isinstance(x, np.floating):

@@ -616,3 +616,41 @@ def test_sub_programs_are_keyed_by_structure():
     k2 = cache.structure_key(trace(lambda c: fnp.sin(c)))
     k3 = cache.structure_key(trace(lambda c: fnp.cos(c)))
     assert k1 is not None and k1 == k2 and k1 != k3
+
+
+def test_bools_and_ints_are_different_params():
+    # True == 1 and hash(True) == hash(1): a param keyed by value alone would merge them.
+    for literals in (True, False):
+        assert cache._param_key(True, False, literals) != cache._param_key(1, False, literals)
+        assert (cache._param_key((True, 2), False, literals)
+                != cache._param_key((1, 2), False, literals))
+
+
+def test_a_stable_program_rebuilt_after_eviction_stays_cacheable():
+    # Three programs that differ only in a literal (one skeleton), in a cache holding two:
+    # each is evicted and rebuilt over and over, which is not a literal that keeps changing.
+    cache.CACHE.set_max_size(2)
+    fs = [ft.grad(lambda x, c=c: fnp.sum(fnp.sin(x) * c)) for c in (1.5, 2.5, 3.5)]
+    x = np.array([0.1, 0.2])
+    for _ in range(2 * cache.ProgramCache.VOLATILE_LIMIT):
+        for f, c in zip(fs, (1.5, 2.5, 3.5), strict=True):
+            np.testing.assert_allclose(f(x), c * np.cos(x))
+    info = cache.CACHE.info()
+    assert info["uncacheable"] == 0, info
+    assert info["builds"] == 6 * cache.ProgramCache.VOLATILE_LIMIT, info
+
+
+def test_a_program_built_while_a_rule_changes_is_not_stored():
+    # Another thread redefines a rule while this one builds: the program, made with the old
+    # rule, must not be kept under the new rules' version.
+    closed = ft.make_jaxpr(lambda x: fnp.sin(x) * 2.0)(np.ones(2))
+
+    def build(lifted):
+        transcendental.sin_p.def_jvp(transcendental.sin_p.jvp)   # a rule (re)defined
+        return lifted
+
+    program = cache.CACHE.program(("test",), closed, build, False)
+    assert isinstance(program, ir.ClosedJaxpr)
+    assert cache.CACHE.info()["size"] == 0
+    cache.CACHE.program(("test",), closed, lambda lifted: lifted, False)
+    assert cache.CACHE.info()["size"] == 1   # a build under unchanged rules is kept

@@ -313,6 +313,24 @@ def call_out_avals(where: str, avals: Sequence[ShapedArray], jaxpr: Jaxpr) -> li
 # --------------------------------------------------------------------------- constants
 
 
+def constvars_to_invars(jaxpr: Jaxpr) -> Jaxpr:
+    """`jaxpr` with its constvars turned into leading invars (the typed half of `open_consts`,
+    for a program whose constants have no values yet, e.g. residuals)."""
+    return Jaxpr([], [*jaxpr.constvars, *jaxpr.invars], jaxpr.eqns, jaxpr.outvars)
+
+
+def invars_to_constvars(jaxpr: Jaxpr, n: int) -> Jaxpr:
+    """The const-free `jaxpr` with its first `n` invars made constvars (the reverse)."""
+    if jaxpr.constvars:
+        raise errors.InvalidJaxprError(
+            f"closing constants: the program already has {len(jaxpr.constvars)} constvars; "
+            "pass a const-free program (see open_consts).")
+    if n > len(jaxpr.invars):
+        raise errors.InvalidJaxprError(
+            f"closing constants: {n} of them for a program with {len(jaxpr.invars)} invars.")
+    return Jaxpr(jaxpr.invars[:n], jaxpr.invars[n:], jaxpr.eqns, jaxpr.outvars)
+
+
 def open_consts(closed: ClosedJaxpr) -> tuple[Jaxpr, list]:
     """The program with its constvars turned into leading invars, and the constants' values.
 
@@ -320,8 +338,7 @@ def open_consts(closed: ClosedJaxpr) -> tuple[Jaxpr, list]:
     passed as leading operands (so tracers of enclosing traces never hide in params).
     `close_consts` is the reverse.
     """
-    j = closed.jaxpr
-    return Jaxpr([], [*j.constvars, *j.invars], j.eqns, j.outvars), list(closed.consts)
+    return constvars_to_invars(closed.jaxpr), list(closed.consts)
 
 
 def close_consts(jaxpr: Jaxpr, consts: Sequence) -> ClosedJaxpr:
@@ -329,16 +346,7 @@ def close_consts(jaxpr: Jaxpr, consts: Sequence) -> ClosedJaxpr:
 
     The reverse of `open_consts`: `close_consts(*open_consts(closed))` is `closed`'s program.
     """
-    if jaxpr.constvars:
-        raise errors.InvalidJaxprError(
-            f"close_consts: the program already has {len(jaxpr.constvars)} constvars; pass a "
-            "const-free program (see open_consts).")
-    n = len(consts)
-    if n > len(jaxpr.invars):
-        raise errors.InvalidJaxprError(
-            f"close_consts: {n} constants for a program with {len(jaxpr.invars)} invars.")
-    return ClosedJaxpr(Jaxpr(jaxpr.invars[:n], jaxpr.invars[n:], jaxpr.eqns, jaxpr.outvars),
-                       consts)
+    return ClosedJaxpr(invars_to_constvars(jaxpr, len(consts)), consts)
 
 
 # --------------------------------------------------------------------------- checking

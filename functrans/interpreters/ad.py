@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from functrans import core, dtypes, evaluate, ir
+from functrans import core, dtypes, errors, evaluate, ir
 from functrans.interpreters import optimize, partial_eval
 from functrans.primitives import elementwise
 
@@ -159,8 +159,7 @@ def linearize_jaxpr(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
 
     primal = core.rewrite_closed(closed.consts, closed.jaxpr.in_avals, body)
     lin = box[0]
-    linear = optimize.dce_jaxpr(ir.Jaxpr([], [*lin.constvars, *lin.invars], lin.eqns,
-                                         lin.outvars))
+    linear = optimize.dce_jaxpr(ir.constvars_to_invars(lin))
     # Residuals the linear program no longer reads are dropped from both programs.
     nres = len(lin.constvars)
     used = {v for e in linear.eqns for v in e.invars if type(v) is ir.Var}
@@ -179,13 +178,12 @@ def linearize_jaxpr(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
     return optimize.dce_closed(primal), linear, out_nonzeros, nres
 
 
-def linearize_closed(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
-                     want_tangents: Sequence[bool] | None = None
+def linearize_closed(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool]
                      ) -> tuple[ir.ClosedJaxpr, ir.ClosedJaxpr, list[bool], int]:
     """`linearize_jaxpr` with every wanted output's tangent (zeros instantiated), the linear
     program closed: `(primal, linear, out_nonzeros, num_res)` where `linear` is a ClosedJaxpr
     taking the residuals followed by the tangents of the nonzero inputs."""
-    primal, linear, out_nz, nres = linearize_jaxpr(closed, nonzeros, want_tangents, True)
+    primal, linear, out_nz, nres = linearize_jaxpr(closed, nonzeros, None, True)
     return primal, ir.ClosedJaxpr(linear, []), out_nz, nres
 
 
@@ -205,8 +203,7 @@ def _linearize_here(closed: ir.ClosedJaxpr, consts: Sequence, primals: Sequence,
         out_nonzeros.extend(out_nz)
         got = evaluate.eval_jaxpr(known.jaxpr, known.consts, *consts, *primals)
         n_out = len(got) - nres
-        lin = ir.Jaxpr(linear.invars[:nres], linear.invars[nres:], linear.eqns, linear.outvars)
-        return got[:n_out], lin, got[n_out:]
+        return got[:n_out], ir.invars_to_constvars(linear, nres), got[n_out:]
     # Called only inside a `core.rewrite_closed` body, so a trace is current (never None).
     with _LinearTrace(core.current_trace()) as trace:  # type: ignore[arg-type]
         tangents = [trace.new_arg(a) for a in t_avals]
@@ -265,7 +262,11 @@ def transpose_jaxpr(linear: ir.ClosedJaxpr, num_linear_in: int) -> ir.ClosedJaxp
       that receives none gets zeros.
     """
     jaxpr = linear.jaxpr
-    assert num_linear_in == len(jaxpr.invars)
+    if num_linear_in != len(jaxpr.invars):
+        raise errors.FunctransValueError(
+            f"transpose_jaxpr: num_linear_in={num_linear_in}, but the program has "
+            f"{len(jaxpr.invars)} inputs; every input of `linear` is a linear input (pass "
+            "non-linear values as its constants).")
 
     def body(consts: list, cts_out: list) -> list:
         return _backward(jaxpr, jaxpr.constvars, consts, cts_out)

@@ -36,12 +36,8 @@ def jacfwd_jaxpr(closed: ir.ClosedJaxpr, mask: Sequence[bool],
       A program with the inputs of `closed`, returning its outputs followed by one block per
       (main output, masked input), output-major.
     """
-    lifted, consts = _lifted(closed)
+    lifted, consts, mask, n_out, main_avals, in_avals = _setup(closed, mask, num_main)
     n_lead = len(consts)
-    mask = [False] * n_lead + list(mask)
-    n_out = len(lifted.jaxpr.outvars)
-    main_avals = lifted.out_avals[:num_main]
-    in_avals = [a.strip_weak() for a, m in zip(lifted.in_avals, mask, strict=True) if m]
     jc, _ = ad.jvp_jaxpr(lifted, mask, [i < num_main for i in range(n_out)], instantiate=True)
     n = (sum(a.size for a in in_avals)  # type: ignore[misc]  # static: see _STATIC
          if in_avals else 0)
@@ -76,12 +72,8 @@ def jacrev_jaxpr(closed: ir.ClosedJaxpr, mask: Sequence[bool],
                  num_main: int) -> ir.ClosedJaxpr:
     """The program `inputs -> (outputs, Jacobian blocks)` by reverse mode; the same
     signature and result as `jacfwd_jaxpr`."""
-    lifted, consts = _lifted(closed)
+    lifted, consts, mask, n_out, main_avals, in_avals = _setup(closed, mask, num_main)
     n_lead = len(consts)
-    mask = [False] * n_lead + list(mask)
-    n_out = len(lifted.jaxpr.outvars)
-    main_avals = lifted.out_avals[:num_main]
-    in_avals = [a.strip_weak() for a, m in zip(lifted.in_avals, mask, strict=True) if m]
     want = [i < num_main for i in range(n_out)]
     primal, transposed, nres, out_nz = ad.vjp_split(lifted, mask, want)
     out_nz = out_nz[:num_main]
@@ -131,6 +123,19 @@ def jacrev_jaxpr(closed: ir.ClosedJaxpr, mask: Sequence[bool],
 # dimension, which appears in the stacks a while loop's rewrites build, not in a user
 # function's signature). The `type: ignore`s that point here tell mypy so without adding a
 # run-time check to the rewrite.
+
+
+def _setup(closed: ir.ClosedJaxpr, mask: Sequence[bool], num_main: int
+           ) -> tuple[ir.ClosedJaxpr, list, list[bool], int, list[ir.ShapedArray],
+                      list[ir.ShapedArray]]:
+    """What both Jacobians start from: `closed` with its constants as leading inputs, those
+    constants, the mask over the lifted inputs, the number of outputs, the types of the main
+    outputs and of the differentiated inputs."""
+    lifted, consts = _lifted(closed)
+    mask = [False] * len(consts) + list(mask)
+    in_avals = [a.strip_weak() for a, m in zip(lifted.in_avals, mask, strict=True) if m]
+    return (lifted, consts, mask, len(lifted.jaxpr.outvars), lifted.out_avals[:num_main],
+            in_avals)
 
 
 def _lifted(closed: ir.ClosedJaxpr) -> tuple[ir.ClosedJaxpr, list]:

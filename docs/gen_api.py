@@ -105,6 +105,9 @@ GROUPS = {
     "functrans.numpy._join": "Shapes",
     "functrans.numpy._creation": "Creation",
     "functrans.numpy._indexing": "Indexing",
+    "functrans.numpy._math": "Elementwise functions",
+    "functrans.numpy._manip": "Shapes",
+    "functrans.numpy._stats": "Reductions",
 }
 SECTION_HEADERS = ("Args", "Arguments", "Returns", "Raises", "Example", "Examples")
 

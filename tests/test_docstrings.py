@@ -32,7 +32,8 @@ DOCTEST_MODULES = [
     "functrans.irtools", "functrans.test_util", "functrans.numpy._ufuncs",
     "functrans.numpy._reductions", "functrans.numpy._linalg", "functrans.numpy._shape",
     "functrans.numpy._join", "functrans.numpy._creation", "functrans.numpy._indexing",
-    "functrans.numpy.linalg",
+    "functrans.numpy.linalg", "functrans.numpy._math", "functrans.numpy._manip",
+    "functrans.numpy._stats",
     "functrans.custom_derivatives._jvp", "functrans.custom_derivatives._vjp",
 ]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS

@@ -17,6 +17,9 @@ from functrans.numpy._creation import *  # noqa: F403
 from functrans.numpy._indexing import *  # noqa: F403
 from functrans.numpy._join import *  # noqa: F403
 from functrans.numpy._linalg import *  # noqa: F403
+from functrans.numpy._manip import *  # noqa: F403
+from functrans.numpy._math import *  # noqa: F403
 from functrans.numpy._reductions import *  # noqa: F403
 from functrans.numpy._shape import *  # noqa: F403
+from functrans.numpy._stats import *  # noqa: F403
 from functrans.numpy._ufuncs import *  # noqa: F403

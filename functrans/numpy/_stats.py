@@ -1,0 +1,10 @@
+"""functrans.numpy: reductions and statistics (issue 12): cumulative products, nan-ignoring
+reductions, averages, ranges, covariance, vector products.
+
+Every function here is a composition of primitives and of the other functrans.numpy
+modules, with NumPy's signature and semantics; owns no primitive.
+"""
+from __future__ import annotations
+
+# The public names, re-exported by functrans.numpy.
+__all__: list[str] = []

@@ -3,8 +3,840 @@ reductions, averages, ranges, covariance, vector products.
 
 Every function here is a composition of primitives and of the other functrans.numpy
 modules, with NumPy's signature and semantics; owns no primitive.
+
+Derivative conventions: a nan-ignoring reduction replaces the nan entries by the reduction's
+neutral value with a `where`, so their derivative is zero (as JAX); `nanmax`/`nanmin` share
+the derivative equally among tied extrema, as `max`/`min`; `cumprod` is an associative scan
+of multiplications (log2(n) steps), so its derivative is exact with zeros in the input.
 """
 from __future__ import annotations
 
+import builtins
+
+import numpy as np
+
+from functrans import core, dtypes, errors
+from functrans.numpy import _join, _linalg, _reductions, _shape, _ufuncs, _util
+from functrans.primitives import slicing
+from functrans.primitives import shape as shape_prims
+
 # The public names, re-exported by functrans.numpy.
-__all__: list[str] = []
+__all__: list[str] = [
+    "average", "corrcoef", "count_nonzero", "cov", "cross", "cumprod", "cumulative_prod",
+    "matvec", "nanargmax", "nanargmin", "nancumprod", "nancumsum", "nanmax", "nanmean",
+    "nanmin", "nanprod", "nanstd", "nansum", "nanvar", "ptp", "trapezoid", "vecdot", "vecmat",
+]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _is_float(x) -> bool:
+    return dtypes.is_float(_util.aval(x).dtype)
+
+
+def _replace_nan(fname: str, a, value):
+    """`a` with its nan entries replaced by `value`, and the nan mask (None for non-floats)."""
+    a = _util.as_array(a, fname)
+    if not _is_float(a):
+        return a, None
+    mask = _ufuncs.isnan(a)
+    return _ufuncs.where(mask, value, a), mask
+
+
+def _safe_divisor(n):
+    """`n` where positive, else 1: the quotient is replaced afterwards, and its derivative
+    must not be 0/0 (the double-`where` rule)."""
+    return _ufuncs.where(_ufuncs.greater(n, 0), n, 1)
+
+
+# --------------------------------------------------------------------------- cumulative
+
+
+def _cumulative_product(x, axis: int):
+    """Running products along `axis` by Hillis and Steele's scan: log2(n) steps of
+    `x[i] *= x[i - d]` (d = 1, 2, 4, ...). Only multiplications, so every derivative is the
+    product rule, exact where entries are zero (JAX's associative-scan convention)."""
+    aval = _util.aval(x)
+    n = aval.shape[axis]
+    d = 1
+    while d < n:
+        head = np.ones(tuple(d if i == axis else s for i, s in enumerate(aval.shape)),
+                       aval.dtype)
+        shifted = slicing.concatenate([head, _join._slice_axis(x, axis, 0, n - d)], axis)
+        x = _ufuncs.multiply(x, shifted)
+        d *= 2
+    return x
+
+
+def _cumulative_operand(fname: str, a, axis, dtype):
+    a = _util.as_array(a, fname)
+    if axis is None:
+        a, axis = _shape.ravel(a), 0
+    aval = _util.aval(a)
+    dtype = _util.check_dtype(dtype, fname) or _reductions._accumulator_dtype(aval.dtype)
+    axis = _util.canonicalize_axis(axis, aval.ndim, fname)
+    return _util.convert(a, dtype, aval.weak_type), axis
+
+
+def cumprod(a, axis=None, dtype=None, out=None):
+    """Running products along `axis` (of the flattened array when None), as `numpy.cumprod`.
+
+    Args:
+      a: an array, traced value or Python scalar.
+      axis: None or an int.
+      dtype: accumulate in this dtype; default NumPy's (bool and narrow ints give int64).
+      out: not supported; giving it raises FunctransTypeError.
+
+    Returns:
+      The running products: ceil(log2(n)) multiplications of shifted copies (a scan), so
+      float results may differ from NumPy's sequential products in the last bits. The
+      derivative is exact with zeros in the input (as JAX's).
+
+    Example:
+      >>> fnp.cumprod(np.array([[1, 2], [3, 4]]), axis=1)
+      array([[ 1,  2],
+             [ 3, 12]])
+    """
+    _util.check_unsupported("cumprod", out=out)
+    x, axis = _cumulative_operand("cumprod", a, axis, dtype)
+    return _cumulative_product(x, axis)
+
+
+def nancumprod(a, axis=None, dtype=None, out=None):
+    """Running products treating nan as 1, as `numpy.nancumprod`.
+
+    Args:
+      a: an array, traced value or Python scalar.
+      axis: None (the flattened array) or an int.
+      dtype: accumulate in this dtype; default NumPy's (bool and narrow ints give int64).
+      out: not supported; giving it raises FunctransTypeError.
+
+    Returns:
+      `cumprod(where(isnan(a), 1, a))`; the derivative at nan entries is zero.
+
+    Example:
+      >>> fnp.nancumprod(np.array([2.0, np.nan, 3.0]))
+      array([2., 2., 6.])
+    """
+    _util.check_unsupported("nancumprod", out=out)
+    a, _ = _replace_nan("nancumprod", a, 1)
+    return cumprod(a, axis=axis, dtype=dtype)
+
+
+def nancumsum(a, axis=None, dtype=None, out=None):
+    """Running sums treating nan as 0, as `numpy.nancumsum`.
+
+    Args:
+      a: an array, traced value or Python scalar.
+      axis: None (the flattened array) or an int.
+      dtype: accumulate in this dtype; default NumPy's (bool and narrow ints give int64).
+      out: not supported; giving it raises FunctransTypeError.
+
+    Returns:
+      `cumsum(where(isnan(a), 0, a))`; the derivative at nan entries is zero.
+
+    Example:
+      >>> fnp.nancumsum(np.array([2.0, np.nan, 3.0]))
+      array([2., 2., 5.])
+    """
+    _util.check_unsupported("nancumsum", out=out)
+    a, _ = _replace_nan("nancumsum", a, 0)
+    return _reductions.cumsum(a, axis=axis, dtype=dtype)
+
+
+def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False, out=None):
+    """Running products along `axis`, as the Array API's `numpy.cumulative_prod`.
+
+    Args:
+      x: an array or traced value.
+      axis: an int; may be None only for arrays of rank <= 1.
+      dtype: accumulate in this dtype; default NumPy's (bool and narrow ints give int64).
+      include_initial: start the result with the empty product 1 (one more element).
+      out: not supported; giving it raises FunctransTypeError.
+
+    Returns:
+      The running products (see `cumprod`).
+
+    Example:
+      >>> fnp.cumulative_prod(np.array([2.0, 3.0]), include_initial=True)
+      array([1., 2., 6.])
+    """
+    _util.check_unsupported("cumulative_prod", out=out)
+    x = _util.as_array(x, "cumulative_prod")
+    ndim = _util.aval(x).ndim
+    if axis is None:
+        if ndim > 1:
+            raise errors.FunctransValueError(
+                f"cumulative_prod: `axis` must be given for an array of rank {ndim}; pass "
+                "the axis to accumulate along.")
+        if ndim == 0:
+            raise errors.FunctransValueError(
+                "cumulative_prod: the input must be at least one-dimensional (got a 0-d "
+                "array); use fnp.atleast_1d(x).")
+        axis = 0
+    x, axis = _cumulative_operand("cumulative_prod", x, axis, dtype)
+    out = _cumulative_product(x, axis)
+    if not include_initial:
+        return out
+    aval = _util.aval(out)
+    head = np.ones(tuple(1 if i == axis else s for i, s in enumerate(aval.shape)), aval.dtype)
+    return slicing.concatenate([head, out], axis)
+
+
+# --------------------------------------------------------------------------- nan reductions
+
+
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """Sum over `axis` treating nan as 0, as `numpy.nansum`.
+
+    Args:
+      a: an array, traced value or Python scalar.
+      axis: None (all axes), an int or a tuple of ints; negative counts from the end.
+      dtype: accumulate in this dtype; default NumPy's (bool and narrow ints give int64).
+      keepdims: keep reduced axes with size 1.
+      out, initial, where: not supported; giving them raises FunctransTypeError.
+
+    Returns:
+      `sum(where(isnan(a), 0, a))` (0 for an all-nan slice); the derivative at nan entries
+      is zero.
+
+    Example:
+      >>> fnp.nansum(np.array([[1.0, np.nan], [3.0, 4.0]]), axis=1)
+      array([1., 7.])
+    """
+    _util.check_unsupported("nansum", out=out, initial=initial, where=where)
+    a, _ = _replace_nan("nansum", a, 0)
+    return _reductions.sum(a, axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """Product over `axis` treating nan as 1, as `numpy.nanprod`.
+
+    Args:
+      a: an array, traced value or Python scalar.
+      axis: None (all axes), an int or a tuple of ints; negative counts from the end.
+      dtype: accumulate in this dtype; default NumPy's (bool and narrow ints give int64).
+      keepdims: keep reduced axes with size 1.
+      out, initial, where: not supported; giving them raises FunctransTypeError.
+
+    Returns:
+      `prod(where(isnan(a), 1, a))` (1 for an all-nan slice); the derivative at nan entries
+      is zero.
+
+    Example:
+      >>> fnp.nanprod(np.array([[2.0, np.nan], [3.0, 4.0]]), axis=1)
+      array([ 2., 12.])
+    """
+    _util.check_unsupported("nanprod", out=out, initial=initial, where=where)
+    a, _ = _replace_nan("nanprod", a, 1)
+    return _reductions.prod(a, axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+def _count_valid(mask, axis, keepdims: bool):
+    """The number of non-nan entries over `axis` (int64)."""
+    return _reductions.sum(_ufuncs.logical_not(mask), axis=axis, keepdims=keepdims)
+
+
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+    """Mean over `axis` of the non-nan entries, as `numpy.nanmean`.
+
+    Args:
+      a: an array, traced value or Python scalar.
+      axis: None (all axes), an int or a tuple of ints; negative counts from the end.
+      dtype: computation and result dtype; default the input's float dtype (ints: float64).
+      keepdims: keep reduced axes with size 1.
+      out, where: not supported; giving them raises FunctransTypeError.
+
+    Returns:
+      `nansum(a) / count(non-nan)`: nan for an all-nan slice (NumPy also warns). The
+      derivative at nan entries is zero.
+
+    Example:
+      >>> fnp.nanmean(np.array([[1.0, np.nan], [3.0, 4.0]]), axis=1)
+      array([1. , 3.5])
+    """
+    _util.check_unsupported("nanmean", out=out, where=where)
+    arr, mask = _replace_nan("nanmean", a, 0)
+    if mask is None:
+        return _reductions.mean(arr, axis=axis, dtype=dtype, keepdims=keepdims)
+    dtype = _reductions._inexact_dtype(_util.aval(arr), dtype, "nanmean")
+    total = _reductions.sum(arr, axis=axis, dtype=dtype, keepdims=keepdims)
+    count = _util.convert(_count_valid(mask, axis, keepdims), dtype)
+    return _ufuncs.true_divide(total, count)
+
+
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+           mean=None, correction=None):
+    """Variance over `axis` of the non-nan entries, as `numpy.nanvar`.
+
+    Args:
+      a: an array, traced value or Python scalar.
+      axis: None (all axes), an int or a tuple of ints; negative counts from the end.
+      dtype: computation dtype; default the input's float dtype (ints: float64).
+      ddof: delta degrees of freedom: the divisor is `count(non-nan) - ddof`.
+      keepdims: keep reduced axes with size 1.
+      correction: the Array API's name for `ddof` (give one of them).
+      out, where, mean: not supported; giving them raises FunctransTypeError.
+
+    Returns:
+      The variances; nan where the divisor is <= 0 (all-nan slices included, as NumPy, which
+      also warns). The derivative at nan entries is zero.
+
+    Example:
+      >>> fnp.nanvar(np.array([1.0, np.nan, 3.0]))
+      np.float64(1.0)
+    """
+    _util.check_unsupported("nanvar", out=out, where=where, mean=mean)
+    ddof = _ddof("nanvar", ddof, correction)
+    arr, mask = _replace_nan("nanvar", a, 0)
+    if mask is None:
+        return _reductions.var(arr, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    dtype = _reductions._inexact_dtype(_util.aval(arr), dtype, "nanvar")
+    arr = _util.convert(arr, dtype)
+    count = _util.convert(_count_valid(mask, axis, True), dtype)
+    avg = _ufuncs.true_divide(_reductions.sum(arr, axis=axis, keepdims=True),
+                              _safe_divisor(count))
+    centered = _ufuncs.where(mask, 0, _ufuncs.subtract(arr, avg))
+    total = _reductions.sum(_ufuncs.square(centered), axis=axis, keepdims=keepdims)
+    dof = _ufuncs.subtract(_count_valid(mask, axis, keepdims), ddof)
+    dof = _util.convert(dof, dtype)
+    return _ufuncs.where(_ufuncs.greater(dof, 0),
+                         _ufuncs.true_divide(total, _safe_divisor(dof)), np.nan)
+
+
+def _ddof(fname: str, ddof, correction):
+    if correction is None:
+        return ddof
+    if ddof != 0:
+        raise errors.FunctransValueError(
+            f"{fname}: `ddof` and `correction` are the same argument; give only one.")
+    return correction
+
+
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+           mean=None, correction=None):
+    """Standard deviation over `axis` of the non-nan entries, as `numpy.nanstd`.
+
+    Args:
+      a: an array, traced value or Python scalar.
+      axis: None (all axes), an int or a tuple of ints; negative counts from the end.
+      dtype: computation dtype; default the input's float dtype (ints: float64).
+      ddof: delta degrees of freedom (see `nanvar`).
+      keepdims: keep reduced axes with size 1.
+      correction: the Array API's name for `ddof` (give one of them).
+      out, where, mean: not supported; giving them raises FunctransTypeError.
+
+    Returns:
+      `sqrt(nanvar(a, ...))`: nan where the divisor is <= 0.
+
+    Example:
+      >>> fnp.nanstd(np.array([1.0, np.nan, 3.0]))
+      np.float64(1.0)
+    """
+    _util.check_unsupported("nanstd", out=out, where=where, mean=mean)
+    return _ufuncs.sqrt(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims,
+                               correction=correction))
+
+
+def _nan_extremum(fname: str, reduce, fill: float, a, axis, keepdims: bool):
+    a = _util.as_array(a, fname)
+    _reductions._check_nonempty(fname, a, axis, fname[3:] + "imum")
+    arr, mask = _replace_nan(fname, a, fill)
+    out = reduce(arr, axis=axis, keepdims=keepdims)
+    if mask is None:
+        return out
+    all_nan = _reductions.all(mask, axis=axis, keepdims=keepdims)
+    return _ufuncs.where(all_nan, np.nan, out)
+
+
+def nanmax(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    """Maximum over `axis` ignoring nan, as `numpy.nanmax`.
+
+    Args:
+      a: an array, traced value or Python scalar.
+      axis: None (all axes), an int or a tuple of ints; negative counts from the end.
+      keepdims: keep reduced axes with size 1.
+      out, initial, where: not supported; giving them raises FunctransTypeError.
+
+    Returns:
+      The maxima of the non-nan entries; nan for an all-nan slice (NumPy also warns). The
+      derivative is shared equally among tied maxima (as `max`) and is zero at nan entries.
+
+    Raises:
+      FunctransValueError: a reduced axis has size 0.
+
+    Example:
+      >>> fnp.nanmax(np.array([[1.0, np.nan], [3.0, 2.0]]), axis=1)
+      array([1., 3.])
+    """
+    _util.check_unsupported("nanmax", out=out, initial=initial, where=where)
+    return _nan_extremum("nanmax", _reductions.max, -np.inf, a, axis, keepdims)
+
+
+def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    """Minimum over `axis` ignoring nan, as `numpy.nanmin`.
+
+    Args:
+      a: an array, traced value or Python scalar.
+      axis: None (all axes), an int or a tuple of ints; negative counts from the end.
+      keepdims: keep reduced axes with size 1.
+      out, initial, where: not supported; giving them raises FunctransTypeError.
+
+    Returns:
+      The minima of the non-nan entries; nan for an all-nan slice (NumPy also warns). The
+      derivative is shared equally among tied minima (as `min`) and is zero at nan entries.
+
+    Raises:
+      FunctransValueError: a reduced axis has size 0.
+
+    Example:
+      >>> fnp.nanmin(np.array([[1.0, np.nan], [3.0, 2.0]]), axis=1)
+      array([1., 2.])
+    """
+    _util.check_unsupported("nanmin", out=out, initial=initial, where=where)
+    return _nan_extremum("nanmin", _reductions.min, np.inf, a, axis, keepdims)
+
+
+def _nan_arg(fname: str, arg, fill: float, a, axis, keepdims: bool):
+    a = _util.as_array(a, fname)
+    arr, mask = _replace_nan(fname, a, fill)
+    idx = arg(arr, axis=axis, keepdims=keepdims)
+    if mask is None:
+        return idx
+    all_nan = _reductions.all(mask, axis=axis, keepdims=keepdims)
+    if not core.is_tracer(all_nan):
+        if np.any(all_nan):
+            raise errors.FunctransValueError(
+                f"{fname}: All-NaN slice encountered (as NumPy); under a transformation "
+                "such a slice gives -1 (as JAX).")
+        return idx
+    return _ufuncs.where(all_nan, -1, idx)
+
+
+def nanargmax(a, axis=None, out=None, *, keepdims=False):
+    """Index of the first maximum ignoring nan, as `numpy.nanargmax`.
+
+    Args:
+      a: an array, traced value or Python scalar.
+      axis: None (index into the flattened array) or an int.
+      keepdims: keep the reduced axis with size 1.
+      out: not supported; giving it raises FunctransTypeError.
+
+    Returns:
+      int64 indices (not differentiable). An all-nan slice raises on NumPy arrays (as
+      NumPy) and gives -1 on traced values (as JAX: the values are not known when tracing).
+
+    Raises:
+      FunctransValueError: an all-nan slice (NumPy arrays), or an empty array.
+
+    Example:
+      >>> fnp.nanargmax(np.array([[1.0, np.nan], [3.0, 2.0]]), axis=1)
+      array([0, 0])
+    """
+    _util.check_unsupported("nanargmax", out=out)
+    return _nan_arg("nanargmax", _reductions.argmax, -np.inf, a, axis, keepdims)
+
+
+def nanargmin(a, axis=None, out=None, *, keepdims=False):
+    """Index of the first minimum ignoring nan, as `numpy.nanargmin`.
+
+    Args:
+      a: an array, traced value or Python scalar.
+      axis: None (index into the flattened array) or an int.
+      keepdims: keep the reduced axis with size 1.
+      out: not supported; giving it raises FunctransTypeError.
+
+    Returns:
+      int64 indices (not differentiable). An all-nan slice raises on NumPy arrays (as
+      NumPy) and gives -1 on traced values (as JAX).
+
+    Raises:
+      FunctransValueError: an all-nan slice (NumPy arrays), or an empty array.
+
+    Example:
+      >>> fnp.nanargmin(np.array([[1.0, np.nan], [3.0, 2.0]]), axis=1)
+      array([0, 1])
+    """
+    _util.check_unsupported("nanargmin", out=out)
+    return _nan_arg("nanargmin", _reductions.argmin, np.inf, a, axis, keepdims)
+
+
+# --------------------------------------------------------------------------- averages, ranges
+
+
+def _weights_for(fname: str, a, w, axis):
+    """The weights broadcastable against `a` (NumPy's rule: a's shape, or the shape of the
+    `axis` dimensions in that order)."""
+    a_shape, w_shape = _util.aval(a).shape, _util.aval(w).shape
+    if a_shape == w_shape:
+        return w
+    if axis is None:
+        raise errors.FunctransTypeError(
+            f"{fname}: axis must be specified when shapes of a {a_shape} and weights "
+            f"{w_shape} differ.")
+    axes = [_util.canonicalize_axis(ax, len(a_shape), fname) for ax in
+            (axis if isinstance(axis, (tuple, list)) else (axis,))]
+    if w_shape != tuple(a_shape[ax] for ax in axes):
+        raise errors.FunctransValueError(
+            f"{fname}: shape of weights {w_shape} must be consistent with shape of a "
+            f"{a_shape} along axis {tuple(axes)}.")
+    w = _shape.transpose(w, tuple(int(i) for i in np.argsort(axes)))
+    return _shape.reshape(w, tuple(s if d in axes else 1 for d, s in enumerate(a_shape)))
+
+
+def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
+    """Weighted average over `axis`, as `numpy.average`.
+
+    Args:
+      a: an array, traced value or Python scalar.
+      axis: None (all axes), an int or a tuple of ints; negative counts from the end.
+      weights: None (the mean), weights of a's shape, or of the shape of the `axis`
+        dimensions (in that order).
+      returned: also return the sum of the weights (broadcast to the average's shape).
+      keepdims: keep reduced axes with size 1.
+
+    Returns:
+      `sum(a * w) / sum(w)`, or `(average, sum(w))` when `returned`. Integer inputs give
+      float64. Weights that sum to zero raise on NumPy arrays (as NumPy) and give inf/nan on
+      traced values.
+
+    Example:
+      >>> fnp.average(np.array([1.0, 2.0, 4.0]), weights=np.array([1.0, 1.0, 2.0]))
+      np.float64(2.75)
+    """
+    a = _util.as_array(a, "average")
+    if weights is None:
+        avg = _reductions.mean(a, axis=axis, keepdims=keepdims)
+        if not returned:
+            return avg
+        aval, out = _util.aval(a), _util.aval(avg)
+        return avg, out.dtype.type(aval.size / builtins.max(out.size, 1))
+    w = _util.as_array(weights, "average")
+    (a, w), dtype, _ = _util.promote(a, w)
+    if not dtypes.is_float(dtype):
+        dtype = dtypes.float_
+        a, w = _util.convert(a, dtype), _util.convert(w, dtype)
+    w = _weights_for("average", a, w, axis)
+    scale = _reductions.sum(_util.broadcast_to_shape(w, _util.aval(a).shape) if
+                            _util.aval(w).shape != _util.aval(a).shape else w,
+                            axis=axis, keepdims=keepdims)
+    if not core.is_tracer(scale) and np.any(scale == 0.0):
+        raise ZeroDivisionError("average: weights sum to zero, can't be normalized.")
+    total = _reductions.sum(_ufuncs.multiply(a, w), axis=axis, keepdims=keepdims)
+    avg = _ufuncs.true_divide(total, scale)
+    if not returned:
+        return avg
+    return avg, _util.broadcast_to_shape(scale, _util.aval(avg).shape)
+
+
+def ptp(a, axis=None, out=None, keepdims=False):
+    """Range (maximum - minimum) over `axis`, as `numpy.ptp`.
+
+    Args:
+      a: an array, traced value or Python scalar.
+      axis: None (all axes), an int or a tuple of ints; negative counts from the end.
+      keepdims: keep reduced axes with size 1.
+      out: not supported; giving it raises FunctransTypeError.
+
+    Returns:
+      `max(a) - min(a)`; the derivative follows `max` and `min` (shared among ties).
+
+    Example:
+      >>> fnp.ptp(np.array([[1.0, 5.0], [3.0, 2.0]]), axis=1)
+      array([4., 1.])
+    """
+    _util.check_unsupported("ptp", out=out)
+    return _ufuncs.subtract(_reductions.max(a, axis=axis, keepdims=keepdims),
+                            _reductions.min(a, axis=axis, keepdims=keepdims))
+
+
+def count_nonzero(a, axis=None, *, keepdims=False):
+    """Number of nonzero entries over `axis`, as `numpy.count_nonzero`.
+
+    Args:
+      a: an array, traced value or Python scalar.
+      axis: None (all axes), an int or a tuple of ints; negative counts from the end.
+      keepdims: keep reduced axes with size 1.
+
+    Returns:
+      int64 counts (not differentiable).
+
+    Example:
+      >>> fnp.count_nonzero(np.array([[0.0, 1.0], [2.0, 3.0]]), axis=1)
+      array([1, 2])
+    """
+    nonzero = _ufuncs._to_bool(a, "count_nonzero")
+    return _reductions.sum(nonzero, axis=axis, dtype=dtypes.int_, keepdims=keepdims)
+
+
+# --------------------------------------------------------------------------- covariance
+
+
+def _observations(fname: str, x, rowvar: bool, dtype):
+    """`x` as a 2-d (variables, observations) array of `dtype`."""
+    x = _util.convert(_util.as_array(x, fname), dtype)
+    ndim = _util.aval(x).ndim
+    if ndim > 2:
+        raise errors.FunctransValueError(
+            f"{fname}: the input has rank {ndim}; it must be 1-d or 2-d (variables by "
+            "observations).")
+    x = _shape.atleast_2d(x)
+    return _shape.transpose(x) if not rowvar and ndim == 2 else x
+
+
+def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
+        dtype=None):
+    """Covariance matrix of the variables in `m` (and `y`), as `numpy.cov`.
+
+    Args:
+      m: 1-d or 2-d array: each row a variable, each column an observation (`rowvar`).
+      y: optional further variables, in the same layout.
+      rowvar: False: each column is a variable.
+      bias: normalise by N (True) instead of N - 1.
+      ddof: overrides `bias`: the divisor is N - ddof (<= 0 gives inf/nan, as NumPy).
+      dtype: result dtype; default at least float64 (as NumPy).
+      fweights, aweights: not supported; giving them raises FunctransTypeError.
+
+    Returns:
+      The covariance matrix, squeezed (a 0-d array for one variable).
+
+    Example:
+      >>> fnp.cov(np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
+      array([[ 1., -1.],
+             [-1.,  1.]])
+    """
+    if fweights is not None or aweights is not None:
+        raise errors.FunctransTypeError(
+            "cov: `fweights` and `aweights` are not supported yet (functrans issue 12); "
+            "weight the observations yourself, e.g. with functrans.numpy.average.")
+    dtype = _cov_dtype(m, y, dtype)
+    x = _observations("cov", m, rowvar, dtype)
+    if y is not None:
+        x = _join.concatenate([x, _observations("cov", y, rowvar, dtype)], axis=0)
+    n_vars, n_obs = _util.aval(x).shape
+    if n_vars == 0:
+        return np.zeros((0, 0), dtype)
+    if ddof is None:
+        ddof = 0 if bias else 1
+    centered = _ufuncs.subtract(x, _reductions.mean(x, axis=1, keepdims=True))
+    c = _linalg.matmul(centered, _shape.transpose(centered))
+    fact = builtins.max(n_obs - ddof, 0)
+    return _shape.squeeze(_ufuncs.multiply(c, np.true_divide(1, fact, dtype=dtype)))
+
+
+def _cov_dtype(m, y, dtype) -> np.dtype:
+    given = _util.check_dtype(dtype, "cov")
+    if given is not None:
+        return given
+    avals = [_util.aval(_util.as_array(v, "cov")) for v in (m, y) if v is not None]
+    return np.result_type(*[v.dtype for v in avals], np.float64)
+
+
+def corrcoef(x, y=None, rowvar=True, *, dtype=None):
+    """Pearson correlation coefficients, as `numpy.corrcoef`.
+
+    Args:
+      x: 1-d or 2-d array: each row a variable, each column an observation (`rowvar`).
+      y: optional further variables, in the same layout.
+      rowvar: False: each column is a variable.
+      dtype: result dtype; default at least float64 (as NumPy).
+
+    Returns:
+      `cov / sqrt(outer(diag(cov), diag(cov)))`, clipped to [-1, 1] as NumPy does.
+
+    Example:
+      >>> fnp.corrcoef(np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
+      array([[ 1., -1.],
+             [-1.,  1.]])
+    """
+    c = cov(x, y, rowvar, dtype=dtype)
+    if _util.aval(c).ndim == 0:
+        return _ufuncs.true_divide(c, c)
+    d = _ufuncs.sqrt(_shape.diagonal(c))
+    c = _ufuncs.true_divide(c, _shape.expand_dims(d, 1))
+    c = _ufuncs.true_divide(c, _shape.expand_dims(d, 0))
+    return _ufuncs.clip(c, -1, 1)
+
+
+# --------------------------------------------------------------------------- vector products
+
+
+def _core_dim(fname: str, x, axis, argname: str):
+    x = _util.as_array(x, fname)
+    ndim = _util.aval(x).ndim
+    if ndim == 0:
+        raise errors.FunctransValueError(
+            f"{fname}: `{argname}` is 0-d; it needs at least one dimension.")
+    return _shape.moveaxis(x, _util.canonicalize_axis(axis, ndim, fname), -1)
+
+
+def vecdot(x1, x2, /, *, axis=-1, out=None):
+    """Dot products of vectors along `axis`, broadcasting the other dimensions, as
+    `numpy.vecdot`.
+
+    Args:
+      x1, x2: arrays or traced values with equal sizes along `axis`.
+      axis: the axis of the vectors (in each input).
+      out: not supported; giving it raises FunctransTypeError.
+
+    Returns:
+      `sum(x1 * x2, axis)` in the promoted dtype, over the broadcast batch dimensions.
+
+    Example:
+      >>> fnp.vecdot(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0]))
+      array([3., 7.])
+    """
+    _util.check_unsupported("vecdot", out=out)
+    x1 = _core_dim("vecdot", x1, axis, "x1")
+    x2 = _core_dim("vecdot", x2, axis, "x2")
+    n1, n2 = _util.aval(x1).shape[-1], _util.aval(x2).shape[-1]
+    if n1 != n2:
+        raise errors.FunctransValueError(
+            f"vecdot: the vectors have sizes {n1} and {n2} along axis {axis}; they must be "
+            "equal.")
+    product = _ufuncs.multiply(x1, x2)
+    return _reductions.sum(product, axis=-1, dtype=_util.aval(product).dtype)
+
+
+def matvec(x1, x2, /, *, out=None, axes=None):
+    """Matrix-vector products `x1 @ x2` over broadcast batch dimensions, as `numpy.matvec`.
+
+    Args:
+      x1: matrices, shape (..., m, n).
+      x2: vectors, shape (..., n).
+      out, axes: not supported; giving them raises FunctransTypeError.
+
+    Returns:
+      Vectors of shape (..., m) (one `dot_general`).
+
+    Example:
+      >>> fnp.matvec(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0]))
+      array([3., 7.])
+    """
+    _util.check_unsupported("matvec", out=out, axes=axes)
+    x1, x2 = _util.as_array(x1, "matvec"), _util.as_array(x2, "matvec")
+    if _util.aval(x1).ndim < 2 or _util.aval(x2).ndim < 1:
+        raise errors.FunctransValueError(
+            f"matvec: needs matrices (rank >= 2) and vectors (rank >= 1), got shapes "
+            f"{_util.aval(x1).shape} and {_util.aval(x2).shape}.")
+    return _shape.squeeze(_linalg.matmul(x1, _shape.expand_dims(x2, -1)), -1)
+
+
+def vecmat(x1, x2, /, *, out=None, axes=None):
+    """Vector-matrix products `x1 @ x2` over broadcast batch dimensions, as `numpy.vecmat`.
+
+    Args:
+      x1: vectors, shape (..., n).
+      x2: matrices, shape (..., n, m).
+      out, axes: not supported; giving them raises FunctransTypeError.
+
+    Returns:
+      Vectors of shape (..., m) (one `dot_general`).
+
+    Example:
+      >>> fnp.vecmat(np.array([1.0, 1.0]), np.array([[1.0, 2.0], [3.0, 4.0]]))
+      array([4., 6.])
+    """
+    _util.check_unsupported("vecmat", out=out, axes=axes)
+    x1, x2 = _util.as_array(x1, "vecmat"), _util.as_array(x2, "vecmat")
+    if _util.aval(x1).ndim < 1 or _util.aval(x2).ndim < 2:
+        raise errors.FunctransValueError(
+            f"vecmat: needs vectors (rank >= 1) and matrices (rank >= 2), got shapes "
+            f"{_util.aval(x1).shape} and {_util.aval(x2).shape}.")
+    return _shape.squeeze(_linalg.matmul(_shape.expand_dims(x1, -2), x2), -2)
+
+
+def _component(x, i: int):
+    return _shape.squeeze(_join._slice_axis(x, _util.aval(x).ndim - 1, i, i + 1), -1)
+
+
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """Cross products of 3-vectors (or 2-vectors) along an axis, as `numpy.cross`.
+
+    Args:
+      a, b: arrays of 2- or 3-vectors along `axisa` / `axisb`; other dimensions broadcast.
+      axisa, axisb: the vectors' axis in `a` and `b`.
+      axisc: the vectors' axis in the result (when it has one).
+      axis: if given, overrides `axisa`, `axisb` and `axisc`.
+
+    Returns:
+      The cross products; for two 2-vectors the z component alone (no vector axis), as
+      NumPy (which deprecates 2-vectors).
+
+    Example:
+      >>> fnp.cross(np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]))
+      array([0., 0., 1.])
+    """
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a = _core_dim("cross", a, axisa, "a")
+    b = _core_dim("cross", b, axisb, "b")
+    na, nb = _util.aval(a).shape[-1], _util.aval(b).shape[-1]
+    if na not in (2, 3) or nb not in (2, 3):
+        raise errors.FunctransValueError(
+            f"cross: incompatible dimensions for cross product (vector sizes {na} and {nb}; "
+            "each must be 2 or 3).")
+    a0, a1 = _component(a, 0), _component(a, 1)
+    b0, b1 = _component(b, 0), _component(b, 1)
+    z = _ufuncs.subtract(_ufuncs.multiply(a0, b1), _ufuncs.multiply(a1, b0))
+    if na == 2 and nb == 2:
+        return z
+    if na == 3 and nb == 3:
+        a2, b2 = _component(a, 2), _component(b, 2)
+        x = _ufuncs.subtract(_ufuncs.multiply(a1, b2), _ufuncs.multiply(a2, b1))
+        y = _ufuncs.subtract(_ufuncs.multiply(a2, b0), _ufuncs.multiply(a0, b2))
+    elif na == 2:
+        b2 = _component(b, 2)
+        x = _ufuncs.multiply(a1, b2)
+        y = _ufuncs.negative(_ufuncs.multiply(a0, b2))
+    else:
+        a2 = _component(a, 2)
+        x = _ufuncs.negative(_ufuncs.multiply(a2, b1))
+        y = _ufuncs.multiply(a2, b0)
+    x, y, z = _shape.broadcast_arrays(x, y, z)
+    cp = _join.stack([x, y, z], axis=-1)
+    axisc = _util.canonicalize_axis(axisc, _util.aval(cp).ndim, "cross", "axisc")
+    return _shape.moveaxis(cp, -1, axisc)
+
+
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """Integral of `y` along `axis` by the trapezoidal rule, as `numpy.trapezoid`.
+
+    Args:
+      y: the sampled values.
+      x: the sample points (1-d along `axis`, or of y's shape); None: spaced by `dx`.
+      dx: the spacing when `x` is None.
+      axis: the axis to integrate along.
+
+    Returns:
+      `sum(d * (y[1:] + y[:-1]) / 2)` along `axis`, with `d` the spacings.
+
+    Example:
+      >>> fnp.trapezoid(np.array([1.0, 2.0, 3.0]), dx=0.5)
+      np.float64(2.0)
+    """
+    y = _util.as_array(y, "trapezoid")
+    aval = _util.aval(y)
+    axis = _util.canonicalize_axis(axis, aval.ndim, "trapezoid")
+    n = aval.shape[axis]
+    if x is None:
+        d = dx
+    else:
+        x = _util.as_array(x, "trapezoid")
+        x_aval = _util.aval(x)
+        if x_aval.ndim == 1:
+            d = _diff(x, 0)
+            d = _shape.reshape(d, tuple(x_aval.shape[0] - 1 if i == axis else 1
+                                        for i in range(aval.ndim)))
+        else:
+            d = _diff(x, axis)
+    pair = _ufuncs.add(_join._slice_axis(y, axis, 1, n),
+                       _join._slice_axis(y, axis, 0, builtins.max(n - 1, 0)))
+    return _reductions.sum(_ufuncs.true_divide(_ufuncs.multiply(d, pair), 2.0), axis=axis)
+
+
+def _diff(x, axis: int):
+    n = _util.aval(x).shape[axis]
+    return _ufuncs.subtract(_join._slice_axis(x, axis, 1, n),
+                            _join._slice_axis(x, axis, 0, builtins.max(n - 1, 0)))

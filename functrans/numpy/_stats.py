@@ -18,7 +18,6 @@ import numpy as np
 from functrans import core, dtypes, errors
 from functrans.numpy import _join, _linalg, _reductions, _shape, _ufuncs, _util
 from functrans.primitives import slicing
-from functrans.primitives import shape as shape_prims
 
 # The public names, re-exported by functrans.numpy.
 __all__: list[str] = [
@@ -61,9 +60,8 @@ def _cumulative_product(x, axis: int):
     n = aval.shape[axis]
     d = 1
     while d < n:
-        head = np.ones(tuple(d if i == axis else s for i, s in enumerate(aval.shape)),
-                       aval.dtype)
-        shifted = slicing.concatenate([head, _join._slice_axis(x, axis, 0, n - d)], axis)
+        config = tuple((d, 0, 0) if i == axis else (0, 0, 0) for i in range(aval.ndim))
+        shifted = slicing.pad(_join._slice_axis(x, axis, 0, n - d), 1, config)
         x = _ufuncs.multiply(x, shifted)
         d *= 2
     return x
@@ -285,7 +283,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
 
     Example:
       >>> fnp.nanvar(np.array([1.0, np.nan, 3.0]))
-      np.float64(1.0)
+      array(1.)
     """
     _util.check_unsupported("nanvar", out=out, where=where, mean=mean)
     ddof = _ddof("nanvar", ddof, correction)
@@ -511,7 +509,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
         if not returned:
             return avg
         aval, out = _util.aval(a), _util.aval(avg)
-        return avg, out.dtype.type(aval.size / builtins.max(out.size, 1))
+        return avg, np.full(out.shape, aval.size / builtins.max(out.size, 1), out.dtype)
     w = _util.as_array(weights, "average")
     (a, w), dtype, _ = _util.promote(a, w)
     if not dtypes.is_float(dtype):
@@ -814,7 +812,7 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 
     Example:
       >>> fnp.trapezoid(np.array([1.0, 2.0, 3.0]), dx=0.5)
-      np.float64(2.0)
+      array(2.)
     """
     y = _util.as_array(y, "trapezoid")
     aval = _util.aval(y)
@@ -831,12 +829,12 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
                                         for i in range(aval.ndim)))
         else:
             d = _diff(x, axis)
-    pair = _ufuncs.add(_join._slice_axis(y, axis, 1, n),
+    pair = _ufuncs.add(_join._slice_axis(y, axis, builtins.min(1, n), n),
                        _join._slice_axis(y, axis, 0, builtins.max(n - 1, 0)))
     return _reductions.sum(_ufuncs.true_divide(_ufuncs.multiply(d, pair), 2.0), axis=axis)
 
 
 def _diff(x, axis: int):
     n = _util.aval(x).shape[axis]
-    return _ufuncs.subtract(_join._slice_axis(x, axis, 1, n),
+    return _ufuncs.subtract(_join._slice_axis(x, axis, builtins.min(1, n), n),
                             _join._slice_axis(x, axis, 0, builtins.max(n - 1, 0)))

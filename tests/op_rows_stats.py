@@ -185,6 +185,9 @@ CUMULATIVE = [
 ]
 
 
+_FW = np.array([1, 2, 1, 3])   # cov's frequency weights: integers, 4 observations
+
+
 def _average(f, **kw):
     return lambda a, w: f(a, weights=w, **kw)
 
@@ -225,6 +228,18 @@ STATS = [
     OpRow("cov_y", fnp.cov, np.cov, (V((4,), (4,)), V((2, 4), (1, 4))), tol=COMPOSED),
     OpRow("cov_y_rowvar_false", lambda m, y: fnp.cov(m, y, rowvar=False),
           lambda m, y: np.cov(m, y, rowvar=False), (V((4, 2), (4, 1)),), tol=COMPOSED),
+    OpRow("cov_fweights", lambda m: fnp.cov(m, fweights=_FW),
+          lambda m: np.cov(m, fweights=_FW), (V((2, 4)), V((4,))), tol=COMPOSED),
+    OpRow("cov_aweights", lambda m, w: fnp.cov(m, aweights=w),
+          lambda m, w: np.cov(m, aweights=w), (V((2, 4), (4,)), V((3, 5), (5,))),
+          domain=(0.5, 2.0), tol=COMPOSED),
+    OpRow("cov_both_weights_ddof2", lambda m, w: fnp.cov(m, fweights=_FW, aweights=w, ddof=2),
+          lambda m, w: np.cov(m, fweights=_FW, aweights=w, ddof=2), (V((2, 4), (4,)),),
+          domain=(0.5, 2.0), tol=COMPOSED),
+    OpRow("cov_aweights_bias_rowvar_false",
+          lambda m, w: fnp.cov(m, rowvar=False, bias=True, aweights=w),
+          lambda m, w: np.cov(m, rowvar=False, bias=True, aweights=w), (V((4, 2), (4,)),),
+          domain=(0.5, 2.0), tol=COMPOSED),
     # A float32 result: its forward and reverse derivatives round differently (values only).
     OpRow("cov_dtype_f32", lambda m: fnp.cov(m, dtype=np.float32),
           lambda m: np.cov(m, dtype=np.float32), (V((2, 4)),), tol=COMPOSED, grad_order=0),

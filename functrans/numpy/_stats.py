@@ -516,9 +516,8 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
         dtype = dtypes.float_
         a, w = _util.convert(a, dtype), _util.convert(w, dtype)
     w = _weights_for("average", a, w, axis)
-    scale = _reductions.sum(_util.broadcast_to_shape(w, _util.aval(a).shape) if
-                            _util.aval(w).shape != _util.aval(a).shape else w,
-                            axis=axis, keepdims=keepdims)
+    scale = _reductions.sum(_util.broadcast_to_shape(w, _util.aval(a).shape), axis=axis,
+                            keepdims=keepdims)
     if not core.is_tracer(scale) and np.any(scale == 0.0):
         raise ZeroDivisionError("average: weights sum to zero, can't be normalized.")
     total = _reductions.sum(_ufuncs.multiply(a, w), axis=axis, keepdims=keepdims)
@@ -571,8 +570,9 @@ def count_nonzero(a, axis=None, *, keepdims=False):
 # --------------------------------------------------------------------------- covariance
 
 
-def _observations(fname: str, x, rowvar: bool, dtype):
-    """`x` as a 2-d (variables, observations) array of `dtype`."""
+def _observations(fname: str, x, rowvar: bool, dtype, transpose_single: bool = True):
+    """`x` as a 2-d (variables, observations) array of `dtype` (NumPy's layout rules: with
+    `rowvar` False, `m` is transposed unless 1-d, `y` unless it has a single row)."""
     x = _util.convert(_util.as_array(x, fname), dtype)
     ndim = _util.aval(x).ndim
     if ndim > 2:
@@ -580,7 +580,26 @@ def _observations(fname: str, x, rowvar: bool, dtype):
             f"{fname}: the input has rank {ndim}; it must be 1-d or 2-d (variables by "
             "observations).")
     x = _shape.atleast_2d(x)
-    return _shape.transpose(x) if not rowvar and ndim == 2 else x
+    if rowvar or ndim < 2 or (not transpose_single and _util.aval(x).shape[0] == 1):
+        return x
+    return _shape.transpose(x)
+
+
+def _cov_weights(name: str, w, n_obs: int):
+    """`fweights` / `aweights` as float64 vectors of length `n_obs`, checked as NumPy does
+    (the value checks only on NumPy arrays: traced values are not known)."""
+    w = _util.convert(_util.as_array(w, "cov"), dtypes.float_)
+    shape = _util.aval(w).shape
+    if len(shape) > 1 or (shape and shape[0] != n_obs) or not shape:
+        raise errors.FunctransValueError(
+            f"cov: `{name}` has shape {shape}; it must be 1-d with one weight per "
+            f"observation ({n_obs}).")
+    if not core.is_tracer(w):
+        if name == "fweights" and not np.all(w == np.around(w)):
+            raise errors.FunctransTypeError("cov: fweights must be integer.")
+        if np.any(w < 0):
+            raise errors.FunctransValueError(f"cov: {name} cannot be negative.")
+    return w
 
 
 def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
@@ -593,34 +612,63 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
       rowvar: False: each column is a variable.
       bias: normalise by N (True) instead of N - 1.
       ddof: overrides `bias`: the divisor is N - ddof (<= 0 gives inf/nan, as NumPy).
-      dtype: result dtype; default at least float64 (as NumPy).
-      fweights, aweights: not supported; giving them raises FunctransTypeError.
+      fweights: integer frequency weights, one per observation.
+      aweights: observation weights, one per observation.
+      dtype: the observations' dtype; default at least float64 (as NumPy).
 
     Returns:
-      The covariance matrix, squeezed (a 0-d array for one variable).
+      The covariance matrix, squeezed (a 0-d array for one variable). Negative or
+      non-integer weights raise on NumPy arrays (as NumPy) and are used as given on traced
+      values.
 
     Example:
       >>> fnp.cov(np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
       array([[ 1., -1.],
              [-1.,  1.]])
     """
-    if fweights is not None or aweights is not None:
-        raise errors.FunctransTypeError(
-            "cov: `fweights` and `aweights` are not supported yet (functrans issue 12); "
-            "weight the observations yourself, e.g. with functrans.numpy.average.")
     dtype = _cov_dtype(m, y, dtype)
     x = _observations("cov", m, rowvar, dtype)
+    if _util.aval(x).shape[0] == 0:
+        return np.zeros((0, 0))
     if y is not None:
-        x = _join.concatenate([x, _observations("cov", y, rowvar, dtype)], axis=0)
-    n_vars, n_obs = _util.aval(x).shape
-    if n_vars == 0:
-        return np.zeros((0, 0), dtype)
+        y = _observations("cov", y, rowvar, dtype, transpose_single=False)
+        x = _join.concatenate([x, y], axis=0)
+    n_obs = _util.aval(x).shape[1]
     if ddof is None:
         ddof = 0 if bias else 1
-    centered = _ufuncs.subtract(x, _reductions.mean(x, axis=1, keepdims=True))
-    c = _linalg.matmul(centered, _shape.transpose(centered))
-    fact = builtins.max(n_obs - ddof, 0)
-    return _shape.squeeze(_ufuncs.multiply(c, np.true_divide(1, fact, dtype=dtype)))
+    w = None
+    if fweights is not None:
+        w = _cov_weights("fweights", fweights, n_obs)
+    if aweights is not None:
+        aw = _cov_weights("aweights", aweights, n_obs)
+        w = aw if w is None else _ufuncs.multiply(w, aw)
+    if w is None:
+        centered = _ufuncs.subtract(x, _reductions.mean(x, axis=1, keepdims=True))
+        c = _linalg.matmul(centered, _shape.transpose(centered))
+        return _shape.squeeze(_ufuncs.multiply(c, _inverse(n_obs - ddof, dtype)))
+    w_sum = _reductions.sum(w)
+    avg = _ufuncs.true_divide(_reductions.sum(_ufuncs.multiply(x, w), axis=1, keepdims=True),
+                              w_sum)
+    # NumPy centres in place: the centred observations keep x's dtype.
+    centered = _util.convert(_ufuncs.subtract(x, avg), dtype)
+    c = _linalg.matmul(centered, _shape.transpose(_ufuncs.multiply(centered, w)))
+    if ddof == 0:
+        fact = w_sum
+    elif aweights is None:
+        fact = _ufuncs.subtract(w_sum, ddof)
+    else:
+        extra = _ufuncs.true_divide(_reductions.sum(_ufuncs.multiply(w, aw)), w_sum)
+        fact = _ufuncs.subtract(w_sum, _ufuncs.multiply(ddof, extra))
+    # fact <= 0 gives 1 / 0 = inf (as NumPy, which also warns).
+    positive = _ufuncs.greater(fact, 0)
+    scale = _ufuncs.where(positive, _ufuncs.true_divide(1.0, _safe_divisor(fact)), np.inf)
+    return _shape.squeeze(_ufuncs.multiply(c, scale))
+
+
+def _inverse(fact: int, dtype: np.dtype):
+    """NumPy's `1 / fact` scale of a covariance: inf when `fact` <= 0 (NumPy warns)."""
+    with np.errstate(divide="ignore"):
+        return np.true_divide(1, builtins.max(fact, 0), dtype=dtype)
 
 
 def _cov_dtype(m, y, dtype) -> np.dtype:

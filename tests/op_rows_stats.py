@@ -255,7 +255,7 @@ VECTORS = [
     # vecdot: a product summed by reduce_sum; NumPy's gufunc sums in its own order.
     OpRow("vecdot", fnp.vecdot, np.vecdot,
           (V((3,), (3,)), V((2, 3), (3,)), V((4, 1, 3), (2, 3)), V((0, 3), (3,))),
-          dtypes=(F64, F32, I64, (I32, F32)), tol=COMPOSED),
+          dtypes=(F64, F32, I64, (I32, F32), BOOL), tol=COMPOSED),
     OpRow("vecdot_axis0", lambda x, y: fnp.vecdot(x, y, axis=0),
           lambda x, y: np.vecdot(x, y, axis=0), (V((3, 2), (3, 2)), V((3, 4), (3, 1))),
           tol=COMPOSED),

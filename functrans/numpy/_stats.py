@@ -398,6 +398,10 @@ def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
 
 def _nan_arg(fname: str, arg, fill: float, a, axis, keepdims: bool):
     a = _util.as_array(a, fname)
+    if _util.aval(a).size == 0:
+        raise errors.FunctransValueError(
+            f"{fname}: attempt to get {fname[3:]} of an empty sequence (shape "
+            f"{_util.aval(a).shape}).")
     arr, mask = _replace_nan(fname, a, fill)
     idx = arg(arr, axis=axis, keepdims=keepdims)
     if mask is None:
@@ -727,7 +731,8 @@ def vecdot(x1, x2, /, *, axis=-1, out=None):
       out: not supported; giving it raises FunctransTypeError.
 
     Returns:
-      `sum(x1 * x2, axis)` in the promoted dtype, over the broadcast batch dimensions.
+      `sum(x1 * x2, axis)` in the promoted dtype (bool: `any(x1 & x2, axis)`), over the
+      broadcast batch dimensions.
 
     Example:
       >>> fnp.vecdot(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0]))
@@ -742,7 +747,10 @@ def vecdot(x1, x2, /, *, axis=-1, out=None):
             f"vecdot: the vectors have sizes {n1} and {n2} along axis {axis}; they must be "
             "equal.")
     product = _ufuncs.multiply(x1, x2)
-    return _reductions.sum(product, axis=-1, dtype=_util.aval(product).dtype)
+    dtype = _util.aval(product).dtype
+    if dtype.kind == "b":
+        return _reductions.any(product, axis=-1)   # NumPy's bool dot: OR of ANDs
+    return _reductions.sum(product, axis=-1, dtype=dtype)
 
 
 def matvec(x1, x2, /, *, out=None, axes=None):

@@ -176,7 +176,7 @@ CUMULATIVE = [
           tol=COMPOSED),
     OpRow("cumulative_prod_1d_initial",
           lambda x: fnp.cumulative_prod(x, include_initial=True),
-          lambda x: np.cumulative_prod(x, include_initial=True), (V((4,)), V((0,))),
+          lambda x: np.cumulative_prod(x, include_initial=True), (V((4,)), V((0,)), V(())),
           dtypes=(F64, I64), tol=COMPOSED),
     OpRow("cumulative_prod_axis0_initial",
           lambda x: fnp.cumulative_prod(x, axis=0, include_initial=True),

@@ -148,7 +148,7 @@ def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False, out=N
 
     Args:
       x: an array or traced value.
-      axis: an int; may be None only for arrays of rank <= 1.
+      axis: an int; may be None only for arrays of rank <= 1 (a 0-d array counts as 1-d).
       dtype: accumulate in this dtype; default NumPy's (bool and narrow ints give int64).
       include_initial: start the result with the empty product 1 (one more element).
       out: not supported; giving it raises FunctransTypeError.
@@ -168,18 +168,15 @@ def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False, out=N
             raise errors.FunctransValueError(
                 f"cumulative_prod: `axis` must be given for an array of rank {ndim}; pass "
                 "the axis to accumulate along.")
-        if ndim == 0:
-            raise errors.FunctransValueError(
-                "cumulative_prod: the input must be at least one-dimensional (got a 0-d "
-                "array); use fnp.atleast_1d(x).")
         axis = 0
+    if ndim == 0:
+        x = _shape.atleast_1d(x)   # NumPy accumulates a 0-d array as a 1-d one
     x, axis = _cumulative_operand("cumulative_prod", x, axis, dtype)
     out = _cumulative_product(x, axis)
     if not include_initial:
         return out
-    aval = _util.aval(out)
-    head = np.ones(tuple(1 if i == axis else s for i, s in enumerate(aval.shape)), aval.dtype)
-    return slicing.concatenate([head, out], axis)
+    config = tuple((1, 0, 0) if i == axis else (0, 0, 0) for i in range(_util.aval(out).ndim))
+    return slicing.pad(out, 1, config)
 
 
 # --------------------------------------------------------------------------- nan reductions

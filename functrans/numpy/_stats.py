@@ -497,8 +497,13 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
 
     Returns:
       `sum(a * w) / sum(w)`, or `(average, sum(w))` when `returned`. Integer inputs give
-      float64. Weights that sum to zero raise on NumPy arrays (as NumPy) and give inf/nan on
-      traced values.
+      float64.
+
+    Raises:
+      ZeroDivisionError: the weights sum to zero (NumPy arrays only, NumPy's error; on
+        traced values the quotient is inf or nan, as JAX).
+      FunctransTypeError, FunctransValueError: weights of another shape without `axis`, or
+        not matching the `axis` dimensions.
 
     Example:
       >>> fnp.average(np.array([1.0, 2.0, 4.0]), weights=np.array([1.0, 1.0, 2.0]))

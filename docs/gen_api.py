@@ -108,6 +108,7 @@ GROUPS = {
     "functrans.numpy._math": "Elementwise functions",
     "functrans.numpy._manip": "Shapes",
     "functrans.numpy._stats": "Reductions",
+    "functrans.numpy._nanfuncs": "Reductions",
 }
 SECTION_HEADERS = ("Args", "Arguments", "Returns", "Raises", "Example", "Examples")
 

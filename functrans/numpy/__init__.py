@@ -19,6 +19,7 @@ from functrans.numpy._join import *  # noqa: F403
 from functrans.numpy._linalg import *  # noqa: F403
 from functrans.numpy._manip import *  # noqa: F403
 from functrans.numpy._math import *  # noqa: F403
+from functrans.numpy._nanfuncs import *  # noqa: F403
 from functrans.numpy._reductions import *  # noqa: F403
 from functrans.numpy._shape import *  # noqa: F403
 from functrans.numpy._stats import *  # noqa: F403

@@ -93,7 +93,7 @@ def _arccosh(x):
     # is steepest; two square roots so that the derivative at x = 1 is inf (sqrt(t (t + 2))
     # would give inf * 0 = nan in reverse mode). Below 1, sqrt(t) is nan, as NumPy's arccosh.
     big = _ufuncs.greater(x, _BIG)
-    t = _sub(_where(big, 1.0, x), 1.0)
+    t = _sub(_where(big, 2.0, x), 1.0)   # 2: no branch at the singularity t = 0
     small = _log1p(_add(t, _mul(_sqrt(t), _sqrt(_add(t, 2.0)))))
     return _where(big, _log_of_twice(x, big), small)
 

@@ -216,6 +216,9 @@ EDITING = [
     _same("resize", "resize", (V((3,)), V((2, 3)), V(())), (2, 4), dtypes=NUMERIC),
     _same("resize_smaller", "resize", (V((2, 3)),), 4),
     _same("resize_empty", "resize", (V((0,)), V((3,))), (2, 0)),
+    # More than _MAX_RUNS runs of consecutive indices: one gather instead of slices.
+    _same("resize_many_runs", "resize", (V((2,)),), (5, 5)),
+    _same("delete_many_runs", "delete", (V((2, 20)),), list(range(1, 20, 2)), 1),
     _same("delete_int", "delete", (V((4,)), V((2, 3))), 1, dtypes=NUMERIC),
     _same("delete_list_axis1", "delete", (V((2, 4)),), [0, -1, 2], 1),
     _same("delete_slice_axis0", "delete", (V((5, 2)),), slice(None, None, 2), 0),

@@ -124,19 +124,26 @@ def roll(a, shift, axis=None):
     """
     a = _util.as_array(a, "roll")
     shape = _util.aval(a).shape
-    if axis is None:
+    if axis is None and len(shape) == 1:
+        axis = 0
+    elif axis is None:
         return _shape.reshape(roll(_shape.ravel(a), shift, 0), shape)
     if isinstance(shift, core.Tracer):
         return _roll_traced(a, shift, axis)
-    shifts = np.broadcast_to(np.asarray(shift), np.broadcast_shapes(np.shape(shift),
-                                                                    np.shape(axis)))
-    axes = np.broadcast_to(np.asarray(axis), shifts.shape)
-    if shifts.dtype.kind not in "iub" or axes.dtype.kind not in "iu":
-        raise errors.FunctransTypeError(
-            f"roll: `shift` and `axis` must be ints or tuples of ints, got {shift!r}, {axis!r}.")
     total = [0] * len(shape)
-    for s, d in zip(shifts.ravel().tolist(), axes.ravel().tolist(), strict=True):
-        total[_util.canonicalize_axis(d, len(shape), "roll")] += s
+    if type(shift) is int and type(axis) is int:
+        # The common case, without NumPy's broadcasting of the arguments (tracing cost).
+        total[_util.canonicalize_axis(axis, len(shape), "roll")] = shift
+    else:
+        shifts = np.broadcast_to(np.asarray(shift), np.broadcast_shapes(np.shape(shift),
+                                                                        np.shape(axis)))
+        axes = np.broadcast_to(np.asarray(axis), shifts.shape)
+        if shifts.dtype.kind not in "iub" or axes.dtype.kind not in "iu":
+            raise errors.FunctransTypeError(
+                f"roll: `shift` and `axis` must be ints or tuples of ints, got {shift!r}, "
+                f"{axis!r}.")
+        for s, d in zip(shifts.ravel().tolist(), axes.ravel().tolist(), strict=True):
+            total[_util.canonicalize_axis(d, len(shape), "roll")] += s
     for d, s in enumerate(total):
         n = shape[d]
         if n and s % n:
@@ -898,14 +905,14 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     Args:
       start, stop: concrete numbers or arrays (NumPy's result), or traced scalars.
       num, endpoint, axis: as `linspace`.
-      base: a concrete number.
+      base: a number (concrete, or traced when the ends are).
       dtype: the result dtype.
 
     Example:
       >>> fnp.logspace(0, 2, 3)
       array([  1.,  10., 100.])
     """
-    if not (isinstance(start, core.Tracer) or isinstance(stop, core.Tracer)):
+    if not _util.contains_tracer([start, stop, base]):
         return np.logspace(start, stop, num, endpoint, base, dtype, axis)
     y = _creation.linspace(start, stop, num, endpoint, axis=axis)
     out = _ufuncs.power(base, y)

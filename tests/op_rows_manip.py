@@ -244,7 +244,7 @@ _PAD_SHAPES = (V((3,)), V((2, 3)))
 
 
 def _pad(name, pad_width, mode="constant", shapes=_PAD_SHAPES, **kw) -> OpRow:
-    opts = {k: kw.pop(k) for k in ("constant_values", "reflect_type") if k in kw}
+    opts = {k: kw.pop(k) for k in ("constant_values", "reflect_type", "stat_length") if k in kw}
     return OpRow(name, lambda x: fnp.pad(x, pad_width, mode, **opts),
                  lambda x: np.pad(x, pad_width, mode, **opts), shapes, **kw)
 
@@ -268,6 +268,14 @@ PAD = [
       for mode, w in (("edge", (1, 2)), ("reflect", 1), ("symmetric", (2, 1)), ("wrap", (1, 2)))],
     *[_pad(f"pad_{mode}_wide", ((5, 4), (0, 7)), mode, shapes=(V((3, 2)),))
       for mode in ("edge", "reflect", "symmetric", "wrap")],
+    # kinds "d": distinct values, so that max/min have no ties (their derivative exists).
+    _pad("pad_maximum", (1, 2), "maximum", kinds="d", dtypes=NUMERIC),
+    _pad("pad_minimum_stat_length", ((1, 0), (2, 1)), "minimum", stat_length=((1, 2), (2, 1)),
+         shapes=(V((3, 4)),), kinds="d"),
+    # mean is a composition (sum / n), see its rows in op_table.REDUCTIONS.
+    _pad("pad_mean", 2, "mean", dtypes=NUMERIC, tol=1e-14),
+    _pad("pad_mean_stat_length", ((2, 1), (0, 3)), "mean", stat_length=2, shapes=(V((3, 4)),),
+         dtypes=(F64, I64), tol=1e-14),
     _pad("pad_reflect_3d", ((1, 1), (0, 2), (2, 0)), "reflect", shapes=(V((2, 3, 4)),),
          dtypes=NUMERIC),
 ]

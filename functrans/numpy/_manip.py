@@ -1162,9 +1162,11 @@ def pad(array, pad_width, mode="constant", **kwargs):
       pad_width: NumPy's forms: an int, (before, after), ((before, after),) or one pair per
         axis, or a dict {axis: width}; concrete non-negative ints.
       mode: 'constant' (default; `constant_values`, which may be traced scalars), 'empty'
-        (zeros here), 'edge', 'reflect', 'symmetric' or 'wrap' (`reflect_type='even'`).
-        The statistic modes, 'linear_ramp' and a callable are not supported.
-      **kwargs: `constant_values` for 'constant'; `reflect_type` for 'reflect'/'symmetric'.
+        (zeros here), 'edge', 'reflect', 'symmetric', 'wrap' (`reflect_type='even'`),
+        'maximum', 'minimum' or 'mean' (`stat_length`). 'median', 'linear_ramp',
+        `reflect_type='odd'` and a callable mode are not supported.
+      **kwargs: `constant_values` for 'constant'; `reflect_type` for 'reflect'/'symmetric';
+        `stat_length` (NumPy's forms, None for the whole axis) for the statistic modes.
 
     Returns:
       The padded array: one `pad` primitive per constant, and per axis a few slices, `rev`s
@@ -1185,7 +1187,8 @@ def pad(array, pad_width, mode="constant", **kwargs):
     if builtins.any(w < 0 for p in widths for w in p):
         raise errors.FunctransValueError(f"pad: `pad_width` {pad_width!r} has a negative entry.")
     allowed = {"constant": {"constant_values"}, "empty": set(), "edge": set(),
-               "wrap": set(), "reflect": {"reflect_type"}, "symmetric": {"reflect_type"}}
+               "wrap": set(), "reflect": {"reflect_type"}, "symmetric": {"reflect_type"},
+               "maximum": {"stat_length"}, "minimum": {"stat_length"}, "mean": {"stat_length"}}
     if mode not in allowed:
         raise errors.FunctransValueError(
             f"pad: mode={mode!r} is not supported; use one of {sorted(allowed)}.")
@@ -1195,6 +1198,8 @@ def pad(array, pad_width, mode="constant", **kwargs):
             f"pad: unsupported keyword arguments for mode {mode!r}: {sorted(extra)}.")
     if mode in ("constant", "empty"):
         return _pad_constant(array, widths, kwargs.get("constant_values", 0))
+    if mode in _STATS:
+        return _pad_stat(array, widths, mode, kwargs.get("stat_length"))
     if kwargs.get("reflect_type", "even") != "even":
         raise errors.FunctransValueError(
             f"pad: reflect_type={kwargs['reflect_type']!r} is not supported; only 'even'.")
@@ -1238,3 +1243,50 @@ def _fill_value(value, dtype: np.dtype):
     if isinstance(value, core.Tracer):
         return _util.convert(value, dtype)
     return np.asarray(value).astype(dtype)
+
+
+_STATS = {"maximum": _reductions.max, "minimum": _reductions.min, "mean": _reductions.mean}
+
+
+def _pad_stat(array, widths, mode: str, stat_length):
+    """pad's statistic modes, axis by axis as NumPy (a later axis sees the earlier padding)."""
+    aval = _util.aval(array)
+    if stat_length is None:
+        lengths = [(None, None)] * aval.ndim
+    else:
+        lengths = _pad_pairs("pad", np.round(np.asarray(stat_length)).astype(np.intp),
+                             aval.ndim, "stat_length")
+        if builtins.any(v < 0 for pair in lengths for v in pair):
+            raise errors.FunctransValueError(
+                f"pad: `stat_length` {stat_length!r} has a negative entry.")
+    if aval.size == 0:
+        for d, (lo, hi) in enumerate(widths):
+            if aval.shape[d] == 0 and (lo or hi):
+                raise errors.FunctransValueError(
+                    f"pad: cannot extend the empty axis {d} with mode {mode!r}; use 'constant'.")
+        shape = tuple(n + lo + hi for n, (lo, hi) in zip(aval.shape, widths, strict=True))
+        return np.zeros(shape, aval.dtype)
+    for d, ((lo, hi), pair) in enumerate(zip(widths, lengths, strict=True)):
+        n = _util.aval(array).shape[d]
+        left, right = (n if v is None or v > n else v for v in pair)
+        if (left == 0 or right == 0) and mode != "mean":
+            raise errors.FunctransValueError("pad: a stat_length of 0 yields no value.")
+        pieces = []
+        if lo:
+            pieces.append(_pad_stat_piece(array, d, 0, left, lo, mode))
+        pieces.append(array)
+        if hi:
+            pieces.append(_pad_stat_piece(array, d, n - right, n, hi, mode))
+        if len(pieces) > 1:
+            array = slicing.concatenate(pieces, d)
+    return array
+
+
+def _pad_stat_piece(array, axis: int, start: int, stop: int, width: int, mode: str):
+    aval = _util.aval(array)
+    stat = _STATS[mode](_slice_axis(array, axis, start, stop), axis=axis, keepdims=True)
+    if aval.dtype.kind in "iu" and mode == "mean":
+        stat = _ufuncs.round(stat)
+    stat = _util.convert(stat, aval.dtype)
+    shape = aval.shape[:axis] + (width,) + aval.shape[axis + 1:]
+    return _util.broadcast_to_shape(stat, shape, "pad")

@@ -109,6 +109,8 @@ GROUPS = {
     "functrans.numpy._manip": "Shapes",
     "functrans.numpy._stats": "Reductions",
     "functrans.numpy._nanfuncs": "Reductions",
+    "functrans.numpy._grids": "Creation",
+    "functrans.numpy._pad": "Shapes",
 }
 SECTION_HEADERS = ("Args", "Arguments", "Returns", "Raises", "Example", "Examples")
 

@@ -33,7 +33,8 @@ DOCTEST_MODULES = [
     "functrans.numpy._reductions", "functrans.numpy._linalg", "functrans.numpy._shape",
     "functrans.numpy._join", "functrans.numpy._creation", "functrans.numpy._indexing",
     "functrans.numpy.linalg", "functrans.numpy._math", "functrans.numpy._manip",
-    "functrans.numpy._stats", "functrans.numpy._nanfuncs",
+    "functrans.numpy._stats", "functrans.numpy._nanfuncs", "functrans.numpy._grids",
+    "functrans.numpy._pad",
     "functrans.custom_derivatives._jvp", "functrans.custom_derivatives._vjp",
 ]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS

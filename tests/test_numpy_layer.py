@@ -467,7 +467,8 @@ def test_mean_of_float16_accumulates_in_float32_like_numpy():
 _NOT_EXPORTED = {"functrans.numpy._indexing": {"getitem", "IndexUpdateHelper", "IndexUpdateRef"}}
 
 
-@pytest.mark.parametrize("name", ["_creation", "_indexing", "_join", "_linalg", "_manip",
+@pytest.mark.parametrize("name", ["_creation", "_grids", "_indexing", "_join", "_linalg", "_manip",
+                                  "_pad",
                                   "_math", "_nanfuncs", "_reductions", "_stats",
                                   "_shape", "_ufuncs"])
 def test_each_wrapper_is_exported_from_its_own_module(name):

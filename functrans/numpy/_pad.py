@@ -1,0 +1,180 @@
+"""functrans.numpy: `pad`, with NumPy's modes constant, edge, reflect, symmetric, wrap, empty,
+maximum, minimum and mean (issue 12).
+
+The layout of a padded axis is NumPy's own (`np.pad` of the index range), taken with
+`_manip._take_static`, so the derivative is that of the slicing primitives: linear, copies'
+gradients summed. Owns no primitive.
+"""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from functrans import core, errors
+from functrans.numpy import _manip, _reductions, _ufuncs, _util
+from functrans.primitives import slicing
+
+# The public names, re-exported by functrans.numpy.
+__all__ = [
+    "pad"
+]
+
+
+# --------------------------------------------------------------------------- pad
+
+
+def _pad_pairs(fname: str, value, ndim: int, argname: str) -> list[tuple]:
+    """NumPy's per-axis (before, after) pairs of `pad_width` / `constant_values` (concrete)."""
+    if isinstance(value, dict):
+        pairs = [(0, 0)] * ndim
+        for d, width in value.items():
+            d = _util.canonicalize_axis(d, ndim, fname, argname)
+            pairs[d] = tuple(np.broadcast_to(np.asarray(width), (2,)).tolist())
+        return pairs
+    arr = np.asarray(value)
+    try:
+        arr = np.broadcast_to(arr, (ndim, 2))
+    except ValueError as e:
+        raise errors.FunctransValueError(
+            f"{fname}: `{argname}`={value!r} cannot be read as (before, after) pairs for "
+            f"{ndim} axes.") from e
+    return [tuple(p) for p in arr.tolist()]
+
+
+def pad(array, pad_width, mode="constant", **kwargs):
+    """`array` padded along each axis, as `numpy.pad`.
+
+    Args:
+      array: an array or traced value.
+      pad_width: NumPy's forms: an int, (before, after), ((before, after),) or one pair per
+        axis, or a dict {axis: width}; concrete non-negative ints.
+      mode: 'constant' (default; `constant_values`, which may be traced scalars), 'empty'
+        (zeros here), 'edge', 'reflect', 'symmetric', 'wrap' (`reflect_type='even'`),
+        'maximum', 'minimum' or 'mean' (`stat_length`). 'median', 'linear_ramp',
+        `reflect_type='odd'` and a callable mode are not supported.
+      **kwargs: `constant_values` for 'constant'; `reflect_type` for 'reflect'/'symmetric';
+        `stat_length` (NumPy's forms, None for the whole axis) for the statistic modes.
+
+    Returns:
+      The padded array: one `pad` primitive per constant, and per axis a few slices, `rev`s
+      and a `concatenate` for the other modes.
+
+    Example:
+      >>> fnp.pad(np.array([1, 2, 3]), (1, 2), mode="reflect")
+      array([2, 1, 2, 3, 2, 1])
+    """
+    array = _util.as_array(array, "pad")
+    aval = _util.aval(array)
+    if isinstance(pad_width, core.Tracer) or _util.contains_tracer(pad_width):
+        raise errors.FunctransTypeError(
+            "pad: `pad_width` must be concrete (the output's shape depends on it).")
+    widths = _pad_pairs("pad", pad_width, aval.ndim, "pad_width")
+    if builtins.any(not isinstance(w, int) or isinstance(w, bool) for p in widths for w in p):
+        raise errors.FunctransTypeError(f"pad: `pad_width` must hold ints, got {pad_width!r}.")
+    if builtins.any(w < 0 for p in widths for w in p):
+        raise errors.FunctransValueError(f"pad: `pad_width` {pad_width!r} has a negative entry.")
+    allowed = {"constant": {"constant_values"}, "empty": set(), "edge": set(),
+               "wrap": set(), "reflect": {"reflect_type"}, "symmetric": {"reflect_type"},
+               "maximum": {"stat_length"}, "minimum": {"stat_length"}, "mean": {"stat_length"}}
+    if mode not in allowed:
+        raise errors.FunctransValueError(
+            f"pad: mode={mode!r} is not supported; use one of {sorted(allowed)}.")
+    extra = set(kwargs) - allowed[mode]
+    if extra:
+        raise errors.FunctransValueError(
+            f"pad: unsupported keyword arguments for mode {mode!r}: {sorted(extra)}.")
+    if mode in ("constant", "empty"):
+        return _pad_constant(array, widths, kwargs.get("constant_values", 0))
+    if mode in _STATS:
+        return _pad_stat(array, widths, mode, kwargs.get("stat_length"))
+    if kwargs.get("reflect_type", "even") != "even":
+        raise errors.FunctransValueError(
+            f"pad: reflect_type={kwargs['reflect_type']!r} is not supported; only 'even'.")
+    for d, (lo, hi) in enumerate(widths):
+        n = aval.shape[d]
+        if lo == hi == 0:
+            continue
+        if n == 0:
+            raise errors.FunctransValueError(
+                f"pad: cannot extend the empty axis {d} with mode {mode!r}; use 'constant'.")
+        # The index map of this axis is NumPy's own padding of arange(n).
+        array = _manip._take_static(array, np.pad(np.arange(n), (lo, hi), mode=mode), d)
+    return array
+
+
+def _pad_constant(array, widths, constant_values):
+    aval = _util.aval(array)
+    if isinstance(constant_values, core.Tracer) and _util.aval(constant_values).ndim == 0:
+        values = [(constant_values, constant_values)] * aval.ndim
+    elif _util.contains_tracer(constant_values):
+        raise errors.FunctransTypeError(
+            "pad: traced `constant_values` must be one scalar; pass concrete pairs instead.")
+    else:
+        values = _pad_pairs("pad", constant_values, aval.ndim, "constant_values")
+    flat = [v for pair in values for v in pair]
+    if not flat or isinstance(flat[0], core.Tracer) or len(set(flat)) == 1:
+        value = _fill_value(flat[0] if flat else 0, aval.dtype)
+        return slicing.pad(array, value, tuple((lo, hi, 0) for lo, hi in widths))
+    # Axis by axis, as NumPy: a later axis' values fill the corners.
+    for d, ((lo, hi), (before, after)) in enumerate(zip(widths, values, strict=True)):
+        for width, value, side in ((lo, before, 0), (hi, after, 1)):
+            if width:
+                config = tuple(((width, 0, 0) if side == 0 else (0, width, 0)) if e == d
+                               else (0, 0, 0) for e in range(aval.ndim))
+                array = slicing.pad(array, _fill_value(value, aval.dtype), config)
+    return array
+
+
+def _fill_value(value, dtype: np.dtype):
+    """A padding value as a rank-0 operand of `dtype` (NumPy casts it unsafely)."""
+    if isinstance(value, core.Tracer):
+        return _util.convert(value, dtype)
+    return np.asarray(value).astype(dtype)
+
+
+_STATS = {"maximum": _reductions.max, "minimum": _reductions.min, "mean": _reductions.mean}
+
+
+def _pad_stat(array, widths, mode: str, stat_length):
+    """pad's statistic modes, axis by axis as NumPy (a later axis sees the earlier padding)."""
+    aval = _util.aval(array)
+    if stat_length is None:
+        lengths = [(None, None)] * aval.ndim
+    else:
+        lengths = _pad_pairs("pad", np.round(np.asarray(stat_length)).astype(np.intp),
+                             aval.ndim, "stat_length")
+        if builtins.any(v < 0 for pair in lengths for v in pair):
+            raise errors.FunctransValueError(
+                f"pad: `stat_length` {stat_length!r} has a negative entry.")
+    if aval.size == 0:
+        for d, (lo, hi) in enumerate(widths):
+            if aval.shape[d] == 0 and (lo or hi):
+                raise errors.FunctransValueError(
+                    f"pad: cannot extend the empty axis {d} with mode {mode!r}; use 'constant'.")
+        shape = tuple(n + lo + hi for n, (lo, hi) in zip(aval.shape, widths, strict=True))
+        return np.zeros(shape, aval.dtype)
+    for d, ((lo, hi), pair) in enumerate(zip(widths, lengths, strict=True)):
+        n = _util.aval(array).shape[d]
+        left, right = (n if v is None or v > n else v for v in pair)
+        if (left == 0 or right == 0) and mode != "mean":
+            raise errors.FunctransValueError("pad: a stat_length of 0 yields no value.")
+        pieces = []
+        if lo:
+            pieces.append(_pad_stat_piece(array, d, 0, left, lo, mode))
+        pieces.append(array)
+        if hi:
+            pieces.append(_pad_stat_piece(array, d, n - right, n, hi, mode))
+        if len(pieces) > 1:
+            array = slicing.concatenate(pieces, d)
+    return array
+
+
+def _pad_stat_piece(array, axis: int, start: int, stop: int, width: int, mode: str):
+    aval = _util.aval(array)
+    stat = _STATS[mode](_manip._slice_axis(array, axis, start, stop), axis=axis, keepdims=True)
+    if aval.dtype.kind in "iu" and mode == "mean":
+        stat = _ufuncs.round(stat)
+    stat = _util.convert(stat, aval.dtype)
+    shape = aval.shape[:axis] + (width,) + aval.shape[axis + 1:]
+    return _util.broadcast_to_shape(stat, shape, "pad")

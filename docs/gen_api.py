@@ -111,6 +111,8 @@ GROUPS = {
     "functrans.numpy._nanfuncs": "Reductions",
     "functrans.numpy._grids": "Creation",
     "functrans.numpy._pad": "Shapes",
+    "functrans.numpy._sorting": "Reductions",
+    "functrans.numpy._misc": "Elementwise functions",
 }
 SECTION_HEADERS = ("Args", "Arguments", "Returns", "Raises", "Example", "Examples")
 

@@ -964,11 +964,13 @@ EXTRAS = [
 # they are imported only now that those exist).
 import op_rows_manip  # noqa: E402
 import op_rows_math  # noqa: E402
+import op_rows_misc  # noqa: E402
+import op_rows_sorting  # noqa: E402
 import op_rows_stats  # noqa: E402
 
 ROWS: list[OpRow] = [*ELEMENTWISE, *BINARY_ROWS, *REDUCTIONS, *LINALG, *SHAPE, *CREATION,
                      *INDEXING, *EDGES, *EXTRAS, *op_rows_math.ROWS, *op_rows_manip.ROWS,
-                     *op_rows_stats.ROWS]
+                     *op_rows_stats.ROWS, *op_rows_sorting.ROWS, *op_rows_misc.ROWS]
 
 
 def _check_unique_names():

@@ -34,7 +34,7 @@ DOCTEST_MODULES = [
     "functrans.numpy._join", "functrans.numpy._creation", "functrans.numpy._indexing",
     "functrans.numpy.linalg", "functrans.numpy._math", "functrans.numpy._manip",
     "functrans.numpy._stats", "functrans.numpy._nanfuncs", "functrans.numpy._grids",
-    "functrans.numpy._pad",
+    "functrans.numpy._pad", "functrans.numpy._sorting", "functrans.numpy._misc",
     "functrans.custom_derivatives._jvp", "functrans.custom_derivatives._vjp",
 ]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS

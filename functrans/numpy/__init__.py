@@ -21,9 +21,11 @@ from functrans.numpy._join import *  # noqa: F403
 from functrans.numpy._linalg import *  # noqa: F403
 from functrans.numpy._manip import *  # noqa: F403
 from functrans.numpy._math import *  # noqa: F403
+from functrans.numpy._misc import *  # noqa: F403
 from functrans.numpy._nanfuncs import *  # noqa: F403
 from functrans.numpy._pad import *  # noqa: F403
 from functrans.numpy._reductions import *  # noqa: F403
 from functrans.numpy._shape import *  # noqa: F403
+from functrans.numpy._sorting import *  # noqa: F403
 from functrans.numpy._stats import *  # noqa: F403
 from functrans.numpy._ufuncs import *  # noqa: F403

@@ -26,6 +26,7 @@ LAYERS = [
     ["functrans.primitives.slicing"],
     ["functrans.primitives.reductions"],
     ["functrans.primitives.indexing"],
+    ["functrans.primitives.sorting"],      # gathers along the sort permutation
     ["functrans.primitives.basis"],
     ["functrans.primitives.linalg", "functrans.primitives.misc"],
     ["functrans.primitives"],              # the package's __init__

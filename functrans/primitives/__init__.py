@@ -16,6 +16,7 @@ the families below it.
   slicing         rev, slice, pad, concatenate (pad's rules need elementwise ones)
   reductions      reduce_prod, reduce_max, reduce_min, argmax, argmin, cumsum
   indexing        gather and the scatters
+  sorting         sort, argsort (sort's JVP gathers along the permutation)
   basis           identity_basis and the structural diagonals dot_general simplifies
   linalg          dot_general
   misc            iota
@@ -31,5 +32,6 @@ from functrans.primitives import (  # noqa: F401
     reductions,
     shape,
     slicing,
+    sorting,
     transcendental,
 )

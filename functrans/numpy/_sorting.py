@@ -77,7 +77,8 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False):
     """
     _check_sort_args("sort", kind, order)
     a, axis = _sort_operand("sort", a, axis)
-    return sorting.sort(a, axis, descending=bool(descending))
+    # The axis is already normalized: bind directly (the primitive's wrapper would redo it).
+    return sorting.sort_p.bind(a, axis=axis, descending=bool(descending), stable=True)
 
 
 def argsort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False):
@@ -101,7 +102,7 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False)
     """
     _check_sort_args("argsort", kind, order)
     a, axis = _sort_operand("argsort", a, axis)
-    return sorting.argsort(a, axis, descending=bool(descending))
+    return sorting.argsort_p.bind(a, axis=axis, descending=bool(descending), stable=True)
 
 
 def _check_kth(fname: str, kth, n: int) -> None:

@@ -75,12 +75,16 @@ def take_along_axis(x, indices, axis: int):
     if m * n == 0 or k == 0:
         return elementwise.convert_element_type(
             np.zeros(ishape, core.get_aval(x).dtype), core.get_aval(x).dtype)
-    flat = shape_prims.reshape(shape_prims.transpose(x, perm), (m * n,))
-    idx = shape_prims.reshape(shape_prims.transpose(indices, perm), (m, k))
+    if len(shape) == 1:
+        return indexing.gather(x, indices, 0)   # one lane: no moving, no offsets
+    identity = perm == tuple(range(len(shape)))
+    flat = shape_prims.reshape(x if identity else shape_prims.transpose(x, perm), (m * n,))
+    idx = shape_prims.reshape(indices if identity else shape_prims.transpose(indices, perm),
+                              (m, k))
     offsets = np.broadcast_to((np.arange(m, dtype=INDEX_DTYPE) * n).reshape(m, 1), (m, k))
     idx = elementwise.add(idx, np.ascontiguousarray(offsets))
     out = shape_prims.reshape(indexing.gather(flat, idx, 0), moved_shape)
-    return shape_prims.transpose(out, tuple(int(p) for p in np.argsort(perm)))
+    return out if identity else shape_prims.transpose(out, tuple(int(p) for p in np.argsort(perm)))
 
 
 # --------------------------------------------------------------------------- shape rules

@@ -98,4 +98,32 @@ ARITH = [
           kinds="n", domain=(0.3, 1.9), avoid=(-1.0, -0.5, 0.5, 1.0), dtypes=(F64, F32)),
 ]
 
-ROWS: list[OpRow] = [*SELECTION, *ARITH]
+# Horner's scheme and the convolutions round differently from NumPy's loops.
+POLY = [
+    OpRow("polyval", fnp.polyval, np.polyval,
+          (V((4,), (3,)), V((1,), (2, 3)), V((3,), ()), V((0,), (2,)), V((3,), (0,))),
+          dtypes=(F64, F32, I64, (I64, F64), (F32, F64)), tol=1e-14),
+    OpRow("polyval_pyscalar", lambda p: fnp.polyval(p, 1.5), lambda p: np.polyval(p, 1.5),
+          (V((3,)), V((1,))), tol=1e-14),
+    OpRow("polyadd", fnp.polyadd, np.polyadd, (V((3,), (3,)), V((2,), (4,)), V((4,), ()),
+                                              V((1,), (2,))),
+          dtypes=(F64, I64, (F32, F64))),
+    OpRow("polysub", fnp.polysub, np.polysub, (V((3,), (3,)), V((2,), (4,)), V((), (3,))),
+          dtypes=(F64, I64, (F64, F32))),
+    OpRow("polymul", fnp.polymul, np.polymul, (V((3,), (3,)), V((2,), (4,)), V((1,), (3,)),
+                                              V((), (2,))),
+          dtypes=(F64, F32, I64, (I64, F32)), domain=(0.5, 3.0), tol=1e-14),
+    OpRow("polyder", fnp.polyder, np.polyder, (V((4,)), V((1,)), V((2,))), dtypes=NUMERIC),
+    OpRow("polyder_m", lambda p: fnp.polyder(p, 2), lambda p: np.polyder(p, 2),
+          (V((5,)), V((2,))), dtypes=(F64, I64)),
+    OpRow("polyder_m0", lambda p: fnp.polyder(p, 0), lambda p: np.polyder(p, 0), (V((3,)),)),
+    OpRow("polyint", fnp.polyint, np.polyint, (V((4,)), V((1,)), V((0,))),
+          dtypes=(F64, F32, I64)),
+    OpRow("polyint_mk", lambda p, k: fnp.polyint(p, 3, k), lambda p, k: np.polyint(p, 3, k),
+          (V((3,), (3,)), V((2,), ()), V((1,), (1,))), tol=1e-14),
+    OpRow("polyint_m0", lambda p: fnp.polyint(p, 0), lambda p: np.polyint(p, 0), (V((3,)),)),
+    OpRow("poly", fnp.poly, np.poly, (V((3,)), V((1,)), V((4,))), dtypes=(F64, F32, I64),
+          tol=1e-14),
+]
+
+ROWS: list[OpRow] = [*SELECTION, *ARITH, *POLY]

@@ -126,4 +126,23 @@ POLY = [
           tol=1e-14),
 ]
 
-ROWS: list[OpRow] = [*SELECTION, *ARITH, *POLY]
+
+
+def _window(name: str, M: int, *args, tol: float = 0.0) -> OpRow:
+    return OpRow(f"{name}_{M}", lambda: getattr(fnp, name)(M, *args),
+                 lambda: getattr(np, name)(M, *args), (V(),), tol=tol)
+
+
+WINDOWS = [_window(name, M) for name in ("bartlett", "blackman", "hamming", "hanning")
+           for M in (0, 1, 2, 5, 8)] + [
+    # I0 by its power series: sums differently from NumPy's Chebyshev expansion (~1 ulp).
+    _window("kaiser", M, beta, tol=1e-14)
+    for M, beta in ((0, 2.0), (1, 3.0), (4, 0.0), (7, 14.0))
+] + [
+    OpRow("kaiser_beta", lambda b: fnp.kaiser(6, b), lambda b: np.kaiser(6, b), (V(()),),
+          kinds="p", domain=(0.5, 12.0), tol=1e-14),
+    OpRow("kaiser_beta_array", lambda b: fnp.kaiser(5, b), lambda b: np.kaiser(5, float(b)),
+          (V(()),), domain=(0.5, 12.0), tol=1e-14),
+]
+
+ROWS: list[OpRow] = [*SELECTION, *ARITH, *POLY, *WINDOWS]

@@ -16,7 +16,8 @@ from functrans.numpy import _creation, _indexing, _join, _math, _reductions, _sh
 # The public names, re-exported by functrans.numpy.
 __all__: list[str] = [
     "choose", "frexp", "gcd", "lcm", "piecewise", "poly", "polyadd", "polyder", "polyint",
-    "polymul", "polysub", "polyval", "put_along_axis", "select", "take_along_axis"
+    "polymul", "polysub", "polyval", "put_along_axis", "select", "take_along_axis",
+    "bartlett", "blackman", "hamming", "hanning", "kaiser"
 ]
 
 
@@ -606,3 +607,149 @@ def poly(seq_of_zeros):
         a = _ufuncs.subtract(_join.concatenate([a, np.zeros(1, dtype)]),
                              _ufuncs.multiply(z, _join.concatenate([np.zeros(1, dtype), a])))
     return a
+
+
+# --------------------------------------------------------------------------- windows
+#
+# Creation functions: the length M is a Python int (a traced M raises, since it is the
+# output's shape), so called outside a transformation they return NumPy arrays.
+
+
+def _window_n(fname: str, M):
+    """NumPy's `arange(1 - M, M, 2)`, or the whole window for M < 2 (empty or [1.0])."""
+    if isinstance(M, core.Tracer):
+        raise errors.FunctransTypeError(
+            f"{fname}: `M` is traced, but the output's shape would depend on its value; pass "
+            "a concrete int (or mark the argument static).")
+    M = operator.index(M)
+    if M < 1:
+        return M, np.array([], np.float64)
+    if M == 1:
+        return M, np.ones(1, np.float64)
+    return M, np.arange(1 - M, M, 2)
+
+
+def _cosine_window(fname: str, M, coeffs: tuple[float, ...]):
+    M, n = _window_n(fname, M)
+    if M < 2:
+        return n
+    out = None
+    for j, c in enumerate(coeffs):
+        term = c if j == 0 else _ufuncs.multiply(
+            c, _ufuncs.cos(_ufuncs.true_divide(_ufuncs.multiply(j * np.pi, n), M - 1)))
+        out = term if out is None else _ufuncs.add(out, term)
+    return out
+
+
+def bartlett(M):
+    """The Bartlett (triangular) window of `M` points, as `numpy.bartlett`.
+
+    Args:
+      M: the number of points, a Python int (empty for M < 1).
+
+    Returns:
+      A float64 array of shape (M,) peaking at 1 (a NumPy array outside transformations).
+
+    Example:
+      >>> fnp.bartlett(5)
+      array([0. , 0.5, 1. , 0.5, 0. ])
+    """
+    M, n = _window_n("bartlett", M)
+    if M < 2:
+        return n
+    r = _ufuncs.true_divide(n, M - 1)
+    return _ufuncs.where(_ufuncs.less_equal(n, 0), _ufuncs.add(1, r), _ufuncs.subtract(1, r))
+
+
+def blackman(M):
+    """The Blackman window of `M` points, as `numpy.blackman`.
+
+    Args:
+      M: the number of points, a Python int (empty for M < 1).
+
+    Returns:
+      A float64 array of shape (M,): `0.42 + 0.5 cos(pi n / (M-1)) + 0.08 cos(2 pi n /
+      (M-1))` for `n = 1-M, 3-M, ..., M-1`.
+
+    Example:
+      >>> np.round(fnp.blackman(3), 12)
+      array([-0.,  1., -0.])
+    """
+    return _cosine_window("blackman", M, (0.42, 0.5, 0.08))
+
+
+def hamming(M):
+    """The Hamming window of `M` points, as `numpy.hamming`.
+
+    Args:
+      M: the number of points, a Python int (empty for M < 1).
+
+    Returns:
+      A float64 array of shape (M,): `0.54 + 0.46 cos(pi n / (M-1))`.
+
+    Example:
+      >>> fnp.hamming(3)
+      array([0.08, 1.  , 0.08])
+    """
+    return _cosine_window("hamming", M, (0.54, 0.46))
+
+
+def hanning(M):
+    """The Hann window of `M` points, as `numpy.hanning`.
+
+    Args:
+      M: the number of points, a Python int (empty for M < 1).
+
+    Returns:
+      A float64 array of shape (M,): `0.5 + 0.5 cos(pi n / (M-1))`.
+
+    Example:
+      >>> fnp.hanning(3)
+      array([0., 1., 0.])
+    """
+    return _cosine_window("hanning", M, (0.5, 0.5))
+
+
+# Terms of the power series of I0 used by `kaiser`: enough for float64 up to |x| = 30 (the
+# first omitted term is below 1e-30 of the sum there); more are added for a larger concrete x.
+_I0_TERMS = 60
+
+
+def _i0(x, terms: int):
+    """The modified Bessel function I0 by its power series `sum_k ((x/2)^k / k!)^2`."""
+    q = _ufuncs.square(_ufuncs.true_divide(x, 2.0))
+    term = _creation.ones_like(q)
+    total = term
+    for k in range(1, terms):
+        term = _ufuncs.true_divide(_ufuncs.multiply(term, q), float(k * k))
+        total = _ufuncs.add(total, term)
+    return total
+
+
+def kaiser(M, beta):
+    """The Kaiser window of `M` points and shape `beta`, as `numpy.kaiser`.
+
+    Args:
+      M: the number of points, a Python int (empty for M < 1).
+      beta: the shape parameter, a float (concrete or traced; differentiable).
+
+    Returns:
+      A float64 array of shape (M,): `I0(beta sqrt(1 - (2n/(M-1) - 1)^2)) / I0(beta)`, with I0
+      by its power series (to ~1e-15 relative for |beta| <= 30 when beta is traced; a
+      concrete beta gets as many terms as it needs).
+
+    Example:
+      >>> np.round(fnp.kaiser(3, 5.0), 6)
+      array([0.036711, 1.      , 0.036711])
+    """
+    M, n = _window_n("kaiser", M)
+    if M < 2:
+        return n
+    beta = _util.to_inexact(_util.as_operand(beta, "kaiser"))
+    beta = _util.convert(beta, np.dtype(np.float64))
+    terms = _I0_TERMS
+    if not isinstance(beta, core.Tracer):
+        terms = max(terms, int(2 * abs(float(beta))) + 30)
+    alpha = (M - 1) / 2.0
+    r = np.sqrt(1.0 - ((np.arange(M) - alpha) / alpha) ** 2.0)
+    return _ufuncs.true_divide(_i0(_ufuncs.multiply(beta, r), terms), _i0(beta, terms))

@@ -145,4 +145,55 @@ WINDOWS = [_window(name, M) for name in ("bartlett", "blackman", "hamming", "han
           (V(()),), domain=(0.5, 12.0), tol=1e-14),
 ]
 
-ROWS: list[OpRow] = [*SELECTION, *ARITH, *POLY, *WINDOWS]
+_XP = np.array([-1.5, -0.5, 0.2, 1.0])
+
+
+def _knots(d):
+    """Increasing sample points from nonzero values: -1 + cumsum(|d|)."""
+    return -1.0 + np.cumsum(np.abs(d))
+
+
+CALCULUS = [
+    # The interpolation formula rounds like NumPy's, but not always identically (~1 ulp).
+    OpRow("interp", lambda x, fp: fnp.interp(x, _XP, fp), lambda x, fp: np.interp(x, _XP, fp),
+          (V((5,), (4,)), V((2, 3), (4,)), V((), (4,)), V((0,), (4,))), avoid=tuple(_XP),
+          dtypes=(F64, F32, (I64, F64)), tol=1e-14),
+    OpRow("interp_left_right", lambda x, fp, lr: fnp.interp(x, _XP, fp, lr, 2 * lr),
+          lambda x, fp, lr: np.interp(x, _XP, fp, lr, 2 * lr), (V((6,), (4,), ()),),
+          avoid=tuple(_XP), tol=1e-14),
+    OpRow("interp_traced_xp", lambda x, d, fp: fnp.interp(x, -1.0 + fnp.cumsum(fnp.abs(d)), fp),
+          lambda x, d, fp: np.interp(x, _knots(d), fp), (V((5,), (3,), (3,)), V((), (2,), (2,))),
+          kinds="fnf", domain=(0.4, 1.0), tol=1e-14),
+    OpRow("interp_one_point", lambda x, fp: fnp.interp(x, np.array([0.5]), fp),
+          lambda x, fp: np.interp(x, np.array([0.5]), fp), (V((4,), (1,)),), avoid=(0.5,)),
+    OpRow("interp_special", lambda x: fnp.interp(x, _XP, np.array([1.0, 3.0, -2.0, 0.5])),
+          lambda x: np.interp(x, _XP, np.array([1.0, 3.0, -2.0, 0.5])), (V((6,)),), kinds="s",
+          grad_order=0, tol=1e-14),
+    OpRow("interp_knots", lambda fp: fnp.interp(_XP, _XP, fp), lambda fp: np.interp(_XP, _XP, fp),
+          (V((4,)),)),
+    OpRow("interp_period", lambda x, fp: fnp.interp(x, np.array([350.0, 10.0, 100.0, 200.0]), fp,
+                                                    period=360),
+          lambda x, fp: np.interp(x, np.array([350.0, 10.0, 100.0, 200.0]), fp, period=360),
+          (V((5,), (4,)), V((2, 3), (4,))), domain=(-400.0, 400.0),
+          avoid=(-350.0, -260.0, -160.0, -10.0, 10.0, 100.0, 200.0, 350.0), tol=1e-13),
+    OpRow("gradient", fnp.gradient, np.gradient, (V((4,)), V((2,)), V((2, 3)), V((3, 2, 4))),
+          dtypes=(F64, F32, I64)),
+    OpRow("gradient_spacing", lambda f: fnp.gradient(f, 0.5), lambda f: np.gradient(f, 0.5),
+          (V((5,)), V((2, 3))), dtypes=(F64, F32)),
+    OpRow("gradient_axis", lambda f: fnp.gradient(f, 2.0, axis=-1),
+          lambda f: np.gradient(f, 2.0, axis=-1), (V((3, 4)), V((2, 3, 2)))),
+    OpRow("gradient_axes", lambda f: fnp.gradient(f, 2.0, 0.5, axis=(1, 0)),
+          lambda f: np.gradient(f, 2.0, 0.5, axis=(1, 0)), (V((3, 4)),)),
+    OpRow("gradient_traced_h", lambda f, h: fnp.gradient(f, h), lambda f, h: np.gradient(f, h),
+          (V((4,), ()),), kinds="fn", domain=(0.5, 2.0)),
+    OpRow("unwrap", fnp.unwrap, np.unwrap, (V((6,)), V((2, 5)), V((1,)), V((0,))),
+          domain=(-10.0, 10.0), dtypes=(F64, F32)),
+    OpRow("unwrap_axis0", lambda p: fnp.unwrap(p, axis=0), lambda p: np.unwrap(p, axis=0),
+          (V((5, 2)),), domain=(-10.0, 10.0)),
+    OpRow("unwrap_discont_period", lambda p: fnp.unwrap(p, 3.0, period=5.0),
+          lambda p: np.unwrap(p, 3.0, period=5.0), (V((7,)),), domain=(-8.0, 8.0)),
+    OpRow("unwrap_int", lambda p: fnp.unwrap(p, period=4), lambda p: np.unwrap(p, period=4),
+          (V((6,)), V((2, 4))), dtypes=(I64,), domain=(-9, 9), grad_order=0),
+]
+
+ROWS: list[OpRow] = [*SELECTION, *ARITH, *POLY, *WINDOWS, *CALCULUS]

@@ -10,14 +10,24 @@ import operator
 
 import numpy as np
 
-from functrans import core, errors
-from functrans.numpy import _creation, _indexing, _join, _math, _reductions, _shape, _ufuncs, _util
+from functrans import core, dtypes, errors
+from functrans.numpy import (
+    _creation,
+    _indexing,
+    _join,
+    _manip,
+    _math,
+    _reductions,
+    _shape,
+    _ufuncs,
+    _util,
+)
 
 # The public names, re-exported by functrans.numpy.
 __all__: list[str] = [
-    "choose", "frexp", "gcd", "lcm", "piecewise", "poly", "polyadd", "polyder", "polyint",
-    "polymul", "polysub", "polyval", "put_along_axis", "select", "take_along_axis",
-    "bartlett", "blackman", "hamming", "hanning", "kaiser"
+    "bartlett", "blackman", "choose", "frexp", "gcd", "gradient", "hamming", "hanning", "interp",
+    "kaiser", "lcm", "piecewise", "poly", "polyadd", "polyder", "polyint", "polymul", "polysub",
+    "polyval", "put_along_axis", "select", "take_along_axis", "unwrap"
 ]
 
 
@@ -753,3 +763,196 @@ def kaiser(M, beta):
     alpha = (M - 1) / 2.0
     r = np.sqrt(1.0 - ((np.arange(M) - alpha) / alpha) ** 2.0)
     return _ufuncs.true_divide(_i0(_ufuncs.multiply(beta, r), terms), _i0(beta, terms))
+
+
+# --------------------------------------------------------------------------- calculus
+
+
+def interp(x, xp, fp, left=None, right=None, period=None):
+    """Piecewise-linear interpolation of the points `(xp, fp)` at `x`, as `numpy.interp`.
+
+    Args:
+      x: where to evaluate, an array, traced value or Python scalar.
+      xp: 1-d increasing sample points (not checked, as NumPy).
+      fp: 1-d sample values, as long as xp.
+      left, right: the values for `x < xp[0]` and `x > xp[-1]` (default fp[0], fp[-1]).
+      period: for periodic `xp` (left and right are then ignored); needs a concrete `xp`
+        (sorted here with NumPy; a traced xp raises).
+
+    Returns:
+      A float64 array of x's shape. Each x is located by comparing it with every xp (no
+      sort primitive: cost len(x) * len(xp)). Derivatives (as JAX): in x, the slope of the
+      interval `[xp[j], xp[j+1])` that holds x (the right one at an inner knot; zero outside
+      [xp[0], xp[-1]] and at x == xp[-1], where the value is fp[-1] exactly as NumPy's); in
+      fp and xp through the linear formula.
+
+    Example:
+      >>> fnp.interp(np.array([0.0, 1.5, 2.0, 9.0]), np.array([1.0, 2.0, 3.0]),
+      ...            np.array([10.0, 20.0, 0.0]))
+      array([10., 15., 20.,  0.])
+    """
+    f64 = np.dtype(np.float64)
+    x = _util.convert(_util.as_array(x, "interp"), f64)
+    xp = _util.convert(_util.as_array(xp, "interp"), f64)
+    fp = _util.convert(_util.as_array(fp, "interp"), f64)
+    if _util.aval(xp).ndim != 1 or _util.aval(fp).ndim != 1:
+        raise errors.FunctransValueError("interp: xp and fp must be 1-d sequences.")
+    n = _util.aval(xp).shape[0]
+    if _util.aval(fp).shape[0] != n:
+        raise errors.FunctransValueError("interp: fp and xp are not of the same length.")
+    if n == 0:
+        raise errors.FunctransValueError("interp: array of sample points is empty.")
+    if period is not None:
+        if isinstance(period, core.Tracer) or isinstance(xp, core.Tracer):
+            raise errors.FunctransValueError(
+                "interp: with `period`, xp must be concrete (it is sorted with NumPy) and "
+                "period a Python number.")
+        if period == 0:
+            raise errors.FunctransValueError("interp: period must be a non-zero value.")
+        period = abs(float(period))
+        left = right = None
+        x = _ufuncs.remainder(x, period)
+        xp = np.asarray(xp) % period
+        order = np.argsort(xp, kind="stable")
+        xp = xp[order]
+        fp = _indexing.getitem(fp, order)
+        xp = np.concatenate((xp[-1:] - period, xp, xp[:1] + period))
+        fp = _join.concatenate([_indexing.getitem(fp, slice(n - 1, n)), fp,
+                                _indexing.getitem(fp, slice(0, 1))])
+        n += 2
+    first, last = _indexing.getitem(xp, 0), _indexing.getitem(xp, n - 1)
+    if n == 1:
+        f = _ufuncs.add(_ufuncs.multiply(x, 0.0), _indexing.getitem(fp, 0))
+    else:
+        below = _ufuncs.less_equal(_shape.expand_dims(xp, tuple(range(_util.aval(x).ndim))),
+                                   _shape.expand_dims(x, -1))
+        count = _reductions.sum(_util.convert(below, np.dtype(np.int64)), axis=-1)
+        j = _ufuncs.clip(_ufuncs.subtract(count, 1), 0, n - 2)
+        x0, x1 = _indexing.take(xp, j), _indexing.take(xp, _ufuncs.add(j, 1))
+        y0, y1 = _indexing.take(fp, j), _indexing.take(fp, _ufuncs.add(j, 1))
+        dx = _ufuncs.subtract(x1, x0)
+        flat = _ufuncs.equal(dx, 0.0)
+        slope = _ufuncs.true_divide(_ufuncs.subtract(y1, y0), _ufuncs.where(flat, 1.0, dx))
+        f = _ufuncs.add(_ufuncs.multiply(slope, _ufuncs.subtract(x, x0)), y0)
+        f = _ufuncs.where(flat, y0, f)
+        f = _ufuncs.where(_ufuncs.equal(x, last), _indexing.getitem(fp, n - 1), f)
+    lval = _indexing.getitem(fp, 0) if left is None else \
+        _util.convert(_util.as_operand(left, "interp"), f64)
+    rval = _indexing.getitem(fp, n - 1) if right is None else \
+        _util.convert(_util.as_operand(right, "interp"), f64)
+    f = _ufuncs.where(_ufuncs.less(x, first), lval, f)
+    f = _ufuncs.where(_ufuncs.greater(x, last), rval, f)
+    return _util.convert(f, f64)
+
+
+def gradient(f, *varargs, axis=None, edge_order=1):
+    """The derivative of sampled values by central differences, as `numpy.gradient`.
+
+    Args:
+      f: an array or traced value.
+      *varargs: the sample spacing: none (1), one scalar for every axis, or one scalar per
+        axis in `axis` (coordinate arrays are not supported).
+      axis: None (all axes), an int or a tuple of ints (negative counted from the end).
+      edge_order: only 1 (one-sided first differences at the edges).
+
+    Returns:
+      One array for one axis, else a tuple of arrays, each of f's shape; float64 for integer
+      input, else f's dtype. Linear in f (and differentiable in a traced spacing).
+
+    Example:
+      >>> fnp.gradient(np.array([1.0, 2.0, 4.0, 7.0]), 2.0)
+      array([0.5 , 0.75, 1.25, 1.5 ])
+    """
+    if edge_order != 1:
+        raise errors.FunctransValueError(
+            f"gradient: edge_order={edge_order!r} is not supported; only edge_order=1.")
+    f = _util.as_array(f, "gradient")
+    fa = _util.aval(f)
+    otype = fa.dtype if dtypes.is_float(fa.dtype) else np.dtype(np.float64)
+    if axis is None:
+        axes: tuple[int, ...] = tuple(range(fa.ndim))
+    else:
+        axes = tuple(_util.canonicalize_axis(a, fa.ndim, "gradient")
+                     for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+        if len(set(axes)) != len(axes):
+            raise errors.FunctransValueError("gradient: repeated axis.")
+    if len(varargs) == 0:
+        spacing = [1.0] * len(axes)
+    elif len(varargs) == 1:
+        spacing = list(varargs) * len(axes)
+    elif len(varargs) == len(axes):
+        spacing = list(varargs)
+    else:
+        raise errors.FunctransTypeError("gradient: invalid number of arguments.")
+    f = _util.convert(f, otype)
+    outs = []
+    for ax, h in zip(axes, spacing, strict=True):
+        if (isinstance(h, (np.ndarray, core.Tracer)) and _util.aval(h).ndim != 0) or \
+                isinstance(h, (list, tuple)):
+            raise errors.FunctransValueError(
+                "gradient: only scalar spacings are supported (coordinate arrays are not).")
+        n = fa.shape[ax]
+        if n < edge_order + 1:
+            raise errors.FunctransValueError(
+                "gradient: shape of the array too small to calculate a numerical gradient, "
+                "at least (edge_order + 1) elements are required.")
+
+        def part(start, stop, ax=ax):
+            return _indexing.getitem(f, (slice(None),) * ax + (slice(start, stop),))
+
+        pieces = [_ufuncs.true_divide(_ufuncs.subtract(part(1, 2), part(0, 1)), h)]
+        if n > 2:
+            pieces.append(_ufuncs.true_divide(_ufuncs.subtract(part(2, n), part(0, n - 2)),
+                                              _ufuncs.multiply(2.0, h)))
+        pieces.append(_ufuncs.true_divide(_ufuncs.subtract(part(n - 1, n), part(n - 2, n - 1)),
+                                          h))
+        outs.append(_util.convert(_join.concatenate(pieces, axis=ax), otype))
+    return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
+    """`p` with jumps larger than `discont` replaced by their `period` complement, as
+    `numpy.unwrap`.
+
+    Args:
+      p: an array or traced value.
+      discont: the largest jump kept (default period / 2; smaller values act as period / 2).
+      axis: the axis along which to unwrap.
+      period: the period of the values (a Python number).
+
+    Returns:
+      An array of p's shape, of the dtype of `diff(p)` promoted with `period`. Derivatives:
+      the identity in p (the corrections are piecewise constant).
+
+    Example:
+      >>> fnp.unwrap(np.array([0.0, 3.0, 6.0, 9.0]), period=4.0)
+      array([ 0., -1., -2., -3.])
+    """
+    p = _util.as_array(p, "unwrap")
+    pa = _util.aval(p)
+    axis = _util.canonicalize_axis(axis, pa.ndim, "unwrap")
+    dd = _manip.diff(p, axis=axis)
+    if discont is None:
+        discont = period / 2
+    dtype, _ = dtypes.result_type(_util.aval(dd), _util.aval(_util.as_operand(period, "unwrap")))
+    if dtype.kind in "iu":
+        high, rem = divmod(period, 2)
+        ambiguous = rem == 0
+    else:
+        high, ambiguous = period / 2, True
+    low = -high
+    ddmod = _ufuncs.add(_ufuncs.remainder(_ufuncs.subtract(dd, low), period), low)
+    if ambiguous:
+        fix = _ufuncs.logical_and(_ufuncs.equal(ddmod, low), _ufuncs.greater(dd, 0))
+        ddmod = _ufuncs.where(fix, high, ddmod)
+    correct = _ufuncs.subtract(ddmod, dd)
+    correct = _ufuncs.where(_ufuncs.less(_ufuncs.abs(dd), discont), 0, correct)
+    p = _util.convert(p, dtype)
+    if pa.shape[axis] <= 1:
+        return p
+
+    def part(start, stop):
+        return _indexing.getitem(p, (slice(None),) * axis + (slice(start, stop),))
+
+    rest = _ufuncs.add(part(1, pa.shape[axis]), _reductions.cumsum(correct, axis=axis))
+    return _util.convert(_join.concatenate([part(0, 1), rest], axis=axis), dtype)

@@ -768,6 +768,47 @@ def kaiser(M, beta):
 # --------------------------------------------------------------------------- calculus
 
 
+def _interp_periodic(x, xp, fp, period):
+    """x, xp, fp reduced modulo `period`, xp sorted (with NumPy) and extended by one point
+    at each end, as `numpy.interp` does for periodic data."""
+    if isinstance(period, core.Tracer) or isinstance(xp, core.Tracer):
+        raise errors.FunctransValueError(
+            "interp: with `period`, xp must be concrete (it is sorted with NumPy) and "
+            "period a Python number.")
+    if period == 0:
+        raise errors.FunctransValueError("interp: period must be a non-zero value.")
+    period = abs(float(period))
+    n = _util.aval(xp).shape[0]
+    x = _ufuncs.remainder(x, period)
+    xp = np.asarray(xp) % period
+    order = np.argsort(xp, kind="stable")
+    xp = xp[order]
+    fp = _indexing.getitem(fp, order)
+    xp = np.concatenate((xp[-1:] - period, xp, xp[:1] + period))
+    fp = _join.concatenate([_indexing.getitem(fp, slice(n - 1, n)), fp,
+                            _indexing.getitem(fp, slice(0, 1))])
+    return x, xp, fp
+
+
+def _interp_inside(x, xp, fp, n: int):
+    """The linear interpolation at x of the n points, for xp[0] <= x <= xp[-1]."""
+    if n == 1:
+        return _ufuncs.add(_ufuncs.multiply(x, 0.0), _indexing.getitem(fp, 0))
+    below = _ufuncs.less_equal(_shape.expand_dims(xp, tuple(range(_util.aval(x).ndim))),
+                               _shape.expand_dims(x, -1))
+    count = _reductions.sum(_util.convert(below, np.dtype(np.int64)), axis=-1)
+    j = _ufuncs.clip(_ufuncs.subtract(count, 1), 0, n - 2)
+    x0, x1 = _indexing.take(xp, j), _indexing.take(xp, _ufuncs.add(j, 1))
+    y0, y1 = _indexing.take(fp, j), _indexing.take(fp, _ufuncs.add(j, 1))
+    dx = _ufuncs.subtract(x1, x0)
+    flat = _ufuncs.equal(dx, 0.0)
+    slope = _ufuncs.true_divide(_ufuncs.subtract(y1, y0), _ufuncs.where(flat, 1.0, dx))
+    f = _ufuncs.add(_ufuncs.multiply(slope, _ufuncs.subtract(x, x0)), y0)
+    f = _ufuncs.where(flat, y0, f)
+    last = _indexing.getitem(xp, n - 1)
+    return _ufuncs.where(_ufuncs.equal(x, last), _indexing.getitem(fp, n - 1), f)
+
+
 def interp(x, xp, fp, left=None, right=None, period=None):
     """Piecewise-linear interpolation of the points `(xp, fp)` at `x`, as `numpy.interp`.
 
@@ -803,39 +844,11 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     if n == 0:
         raise errors.FunctransValueError("interp: array of sample points is empty.")
     if period is not None:
-        if isinstance(period, core.Tracer) or isinstance(xp, core.Tracer):
-            raise errors.FunctransValueError(
-                "interp: with `period`, xp must be concrete (it is sorted with NumPy) and "
-                "period a Python number.")
-        if period == 0:
-            raise errors.FunctransValueError("interp: period must be a non-zero value.")
-        period = abs(float(period))
+        x, xp, fp = _interp_periodic(x, xp, fp, period)
         left = right = None
-        x = _ufuncs.remainder(x, period)
-        xp = np.asarray(xp) % period
-        order = np.argsort(xp, kind="stable")
-        xp = xp[order]
-        fp = _indexing.getitem(fp, order)
-        xp = np.concatenate((xp[-1:] - period, xp, xp[:1] + period))
-        fp = _join.concatenate([_indexing.getitem(fp, slice(n - 1, n)), fp,
-                                _indexing.getitem(fp, slice(0, 1))])
         n += 2
+    f = _interp_inside(x, xp, fp, n)
     first, last = _indexing.getitem(xp, 0), _indexing.getitem(xp, n - 1)
-    if n == 1:
-        f = _ufuncs.add(_ufuncs.multiply(x, 0.0), _indexing.getitem(fp, 0))
-    else:
-        below = _ufuncs.less_equal(_shape.expand_dims(xp, tuple(range(_util.aval(x).ndim))),
-                                   _shape.expand_dims(x, -1))
-        count = _reductions.sum(_util.convert(below, np.dtype(np.int64)), axis=-1)
-        j = _ufuncs.clip(_ufuncs.subtract(count, 1), 0, n - 2)
-        x0, x1 = _indexing.take(xp, j), _indexing.take(xp, _ufuncs.add(j, 1))
-        y0, y1 = _indexing.take(fp, j), _indexing.take(fp, _ufuncs.add(j, 1))
-        dx = _ufuncs.subtract(x1, x0)
-        flat = _ufuncs.equal(dx, 0.0)
-        slope = _ufuncs.true_divide(_ufuncs.subtract(y1, y0), _ufuncs.where(flat, 1.0, dx))
-        f = _ufuncs.add(_ufuncs.multiply(slope, _ufuncs.subtract(x, x0)), y0)
-        f = _ufuncs.where(flat, y0, f)
-        f = _ufuncs.where(_ufuncs.equal(x, last), _indexing.getitem(fp, n - 1), f)
     lval = _indexing.getitem(fp, 0) if left is None else \
         _util.convert(_util.as_operand(left, "interp"), f64)
     rval = _indexing.getitem(fp, n - 1) if right is None else \

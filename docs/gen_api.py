@@ -113,6 +113,8 @@ GROUPS = {
     "functrans.numpy._pad": "Shapes",
     "functrans.numpy._sorting": "Reductions",
     "functrans.numpy._misc": "Elementwise functions",
+    "functrans.numpy._poly": "Elementwise functions",
+    "functrans.numpy._windows": "Creation",
 }
 SECTION_HEADERS = ("Args", "Arguments", "Returns", "Raises", "Example", "Examples")
 

@@ -35,6 +35,7 @@ DOCTEST_MODULES = [
     "functrans.numpy.linalg", "functrans.numpy._math", "functrans.numpy._manip",
     "functrans.numpy._stats", "functrans.numpy._nanfuncs", "functrans.numpy._grids",
     "functrans.numpy._pad", "functrans.numpy._sorting", "functrans.numpy._misc",
+    "functrans.numpy._poly", "functrans.numpy._windows",
     "functrans.custom_derivatives._jvp", "functrans.custom_derivatives._vjp",
 ]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS

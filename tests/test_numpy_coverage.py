@@ -22,7 +22,7 @@ EXCLUDED = frozenset({
 # A ratchet: the number covered when it was last raised; raise it as functions are added,
 # never lower it. Issue 12's target (at least 320, and no name missing outside EXCLUDED) is
 # asserted by the session that completes the issue.
-MIN_COVERED = 240
+MIN_COVERED = 263
 
 
 def shared_names() -> list[str]:

@@ -1,0 +1,252 @@
+"""functrans.numpy: polynomials with NumPy's highest-degree-first coefficients (issue 12):
+`polyval` (Horner), `polyadd`, `polysub`, `polymul`, `polyder`, `polyint`, `poly` (real roots).
+
+Compositions of the other functrans.numpy modules; owns no primitive.
+"""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from functrans import core, errors
+from functrans.numpy import (
+    _creation,
+    _indexing,
+    _join,
+    _shape,
+    _ufuncs,
+    _util,
+)
+
+# The public names, re-exported by functrans.numpy.
+__all__: list[str] = [
+    "poly", "polyadd", "polyder", "polyint", "polymul", "polysub", "polyval"
+]
+
+
+# --------------------------------------------------------------------------- polynomials
+#
+# Coefficients are 1-d, highest degree first (NumPy's `poly*` convention). Their length is a
+# static shape, so every loop below unrolls over it.
+
+
+def _coeffs(p, fname: str, argname: str = "p"):
+    p = _shape.atleast_1d(_util.as_array(p, fname))
+    if _util.aval(p).ndim != 1:
+        raise errors.FunctransValueError(
+            f"{fname}: `{argname}` must be a 1-d array of coefficients (highest degree first), "
+            f"got shape {_util.aval(p).shape}.")
+    return p
+
+
+def polyval(p, x):
+    """The polynomial with coefficients `p` at `x`, by Horner's scheme, as `numpy.polyval`.
+
+    Args:
+      p: 1-d coefficients, highest degree first (an array, traced value or list).
+      x: the points, an array, traced value or Python scalar.
+
+    Returns:
+      `p[0] * x**(n-1) + ... + p[n-1]` of x's shape (dtype: x's promoted with p's, as NumPy's
+      loop `y = y * x + p[i]` from `y = zeros_like(x)`). Differentiable in p and x.
+
+    Example:
+      >>> fnp.polyval(np.array([3.0, 0.0, 1.0]), np.array([1.0, 2.0]))
+      array([ 4., 13.])
+    """
+    p = _util.as_array(p, "polyval")
+    if _util.aval(p).ndim != 1:
+        p = _coeffs(p, "polyval")
+    x = _util.as_array(x, "polyval")
+    y = _creation.zeros_like(x)
+    for i in range(_util.aval(p).shape[0]):
+        y = _ufuncs.add(_ufuncs.multiply(y, x), _indexing.getitem(p, i))
+    return y
+
+
+def _aligned(fname: str, a1, a2):
+    """Both coefficient arrays, the shorter padded with leading zeros (of its own dtype)."""
+    a1, a2 = _coeffs(a1, fname, "a1"), _coeffs(a2, fname, "a2")
+    n1, n2 = _util.aval(a1).shape[0], _util.aval(a2).shape[0]
+    if n1 < n2:
+        a1 = _join.concatenate([np.zeros(n2 - n1, _util.aval(a1).dtype), a1])
+    elif n2 < n1:
+        a2 = _join.concatenate([np.zeros(n1 - n2, _util.aval(a2).dtype), a2])
+    return a1, a2
+
+
+def polyadd(a1, a2):
+    """The sum of two polynomials, as `numpy.polyadd`.
+
+    Args:
+      a1, a2: 1-d coefficients, highest degree first (scalars count as degree 0).
+
+    Returns:
+      The coefficients of the sum, as long as the longer operand (no trimming).
+
+    Example:
+      >>> fnp.polyadd(np.array([1.0, 2.0]), np.array([1.0, 0.0, 5.0]))
+      array([1., 1., 7.])
+    """
+    return _ufuncs.add(*_aligned("polyadd", a1, a2))
+
+
+def polysub(a1, a2):
+    """The difference `a1 - a2` of two polynomials, as `numpy.polysub`.
+
+    Args:
+      a1, a2: 1-d coefficients, highest degree first (scalars count as degree 0).
+
+    Returns:
+      The coefficients of the difference, as long as the longer operand (no trimming).
+
+    Example:
+      >>> fnp.polysub(np.array([1.0, 2.0]), np.array([1.0, 0.0, 5.0]))
+      array([-1.,  1., -3.])
+    """
+    return _ufuncs.subtract(*_aligned("polysub", a1, a2))
+
+
+def polymul(a1, a2, *, trim_leading_zeros=False):
+    """The product of two polynomials (the convolution of their coefficients), as
+    `numpy.polymul` with JAX's `trim_leading_zeros`.
+
+    Args:
+      a1, a2: 1-d non-empty coefficients, highest degree first.
+      trim_leading_zeros: NumPy drops leading zero coefficients of the operands first (a
+        data-dependent shape); as JAX, this is done only when True, on concrete operands.
+
+    Returns:
+      `len(a1) + len(a2) - 1` coefficients: the outer product summed along its
+      anti-diagonals (one scatter-add at static positions). Differentiable in both.
+
+    Example:
+      >>> fnp.polymul(np.array([1.0, 2.0]), np.array([3.0, 4.0, 5.0]))
+      array([ 3., 10., 13., 10.])
+    """
+    a1, a2 = _coeffs(a1, "polymul", "a1"), _coeffs(a2, "polymul", "a2")
+    if trim_leading_zeros:
+        if isinstance(a1, core.Tracer) or isinstance(a2, core.Tracer):
+            raise errors.FunctransValueError(
+                "polymul: trim_leading_zeros=True needs concrete coefficients (the result's "
+                "length would depend on their values); leave it False under a transformation.")
+        a1, a2 = (np.trim_zeros(a, "f") if np.any(a) else a[-1:] for a in (a1, a2))
+    n1, n2 = _util.aval(a1).shape[0], _util.aval(a2).shape[0]
+    if n1 == 0 or n2 == 0:
+        raise errors.FunctransValueError("polymul: the coefficient arrays must not be empty.")
+    (a1, a2), dtype, _ = _util.promote(a1, a2)
+    prods = _ufuncs.multiply(_shape.reshape(a1, (n1, 1)), _shape.reshape(a2, (1, n2)))
+    positions = (np.arange(n1)[:, None] + np.arange(n2)[None, :]).ravel()
+    zeros = _creation.zeros((n1 + n2 - 1,), dtype)
+    return _indexing.IndexUpdateHelper(zeros)[positions].add(_shape.ravel(prods))
+
+
+def polyder(p, m=1):
+    """The `m`-th derivative of a polynomial, as `numpy.polyder`.
+
+    Args:
+      p: 1-d coefficients, highest degree first.
+      m: the order of the derivative, a non-negative Python int.
+
+    Returns:
+      `max(len(p) - m, 0)` coefficients (p itself for m = 0). Differentiable in p.
+
+    Example:
+      >>> fnp.polyder(np.array([1.0, 1.0, 1.0, 1.0]), 2)
+      array([6., 2.])
+    """
+    m = operator.index(m)
+    if m < 0:
+        raise errors.FunctransValueError("polyder: order of derivative must be positive (see "
+                                         "polyint).")
+    p = _coeffs(p, "polyder")
+    for _ in range(m):
+        n = _util.aval(p).shape[0] - 1
+        p = _ufuncs.multiply(_indexing.getitem(p, slice(0, max(n, 0))),
+                             np.arange(n, 0, -1))
+    return p
+
+
+def polyint(p, m=1, k=None):
+    """The `m`-th antiderivative of a polynomial, as `numpy.polyint`.
+
+    Args:
+      p: 1-d coefficients, highest degree first.
+      m: the order of the antiderivative, a non-negative Python int.
+      k: the integration constants, lowest-order integration first: None (zeros), a scalar
+        (used for every step) or `m` values.
+
+    Returns:
+      `len(p) + m` coefficients (p itself for m = 0); float64 unless p is wider, as NumPy.
+      Differentiable in p and k.
+
+    Example:
+      >>> fnp.polyint(np.array([3.0, 2.0, 1.0]), k=5.0)
+      array([1., 1., 1., 5.])
+    """
+    m = operator.index(m)
+    if m < 0:
+        raise errors.FunctransValueError("polyint: order of integral must be positive (see "
+                                         "polyder).")
+    k = np.zeros(m, float) if k is None else _shape.atleast_1d(_util.as_array(k, "polyint"))
+    nk = _util.aval(k).shape[0]
+    if nk == 1 and m > 1:
+        k = _ufuncs.multiply(_indexing.getitem(k, 0), np.ones(m, float))
+    elif nk < m:
+        raise errors.FunctransValueError(
+            "polyint: k must be a scalar or a rank-1 array of length 1 or >m.")
+    p = _coeffs(p, "polyint")
+    for i in range(m):
+        n = _util.aval(p).shape[0]
+        p = _join.concatenate([_ufuncs.true_divide(p, np.arange(n, 0, -1)),
+                               _shape.reshape(_indexing.getitem(k, i), (1,))])
+    return p
+
+
+def poly(seq_of_zeros):
+    """The coefficients of the monic polynomial with the given real roots, as `numpy.poly`.
+
+    Args:
+      seq_of_zeros: a 1-d array (or traced value, or list) of real roots.
+
+    Returns:
+      `len(seq_of_zeros) + 1` coefficients, highest degree first, float64 (float32 for
+      float32 roots); 1.0 for no roots. Differentiable in the roots.
+
+    Raises:
+      FunctransTypeError: complex roots (complex numbers are not supported yet).
+      FunctransValueError: a 2-d array (NumPy takes the characteristic polynomial of a
+        matrix, which needs its complex eigenvalues: not supported yet).
+
+    Example:
+      >>> fnp.poly(np.array([1.0, 2.0]))
+      array([ 1., -3.,  2.])
+    """
+    if isinstance(seq_of_zeros, (list, tuple)) and any(
+            isinstance(r, complex) for r in seq_of_zeros):
+        raise errors.FunctransTypeError(
+            "poly: complex roots are not supported (functrans has no complex numbers yet).")
+    if isinstance(seq_of_zeros, (complex, np.ndarray)) and np.iscomplexobj(seq_of_zeros):
+        raise errors.FunctransTypeError(
+            "poly: complex roots are not supported (functrans has no complex numbers yet).")
+    r = _shape.atleast_1d(_util.as_array(seq_of_zeros, "poly"))
+    ra = _util.aval(r)
+    if ra.ndim != 1:
+        raise errors.FunctransValueError(
+            f"poly: only a 1-d sequence of real roots is supported, got shape {ra.shape}; the "
+            "characteristic polynomial of a matrix needs complex eigenvalues (not supported "
+            "yet).")
+    if ra.shape[0] == 0:
+        return 1.0
+    dtype = ra.dtype if ra.dtype in (np.dtype(np.float32), np.dtype(np.float64)) \
+        else np.dtype(np.float64)
+    r = _util.convert(r, dtype)
+    a = np.ones(1, dtype)
+    for i in range(ra.shape[0]):
+        z = _indexing.getitem(r, i)
+        a = _ufuncs.subtract(_join.concatenate([a, np.zeros(1, dtype)]),
+                             _ufuncs.multiply(z, _join.concatenate([np.zeros(1, dtype), a])))
+    return a
+
+

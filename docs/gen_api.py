@@ -83,7 +83,9 @@ SECTIONS = [
      ("A NumPy-compatible namespace for NumPy arrays and traced values alike. Broadcasting "
       "and promotion follow NumPy 2; each function is a composition of the primitives of "
       "[primitives.md](primitives.md)."), None, True),
-    (functrans.numpy.linalg, "fnp.linalg", "Norms.", None, False),
+    (functrans.numpy.linalg, "fnp.linalg",
+     ("NumPy's linear algebra: decompositions are primitives with derivative rules, the rest "
+      "compositions. See [linalg.md](linalg.md)."), None, False),
     (functrans.tree_util, "tree_util",
      "Pytrees: nested tuples, lists, dicts, namedtuples, None and registered classes.", None,
      False),
@@ -115,6 +117,12 @@ GROUPS = {
     "functrans.numpy._misc": "Elementwise functions",
     "functrans.numpy._poly": "Elementwise functions",
     "functrans.numpy._windows": "Creation",
+    "functrans.numpy._nonzero": "Indexing",
+    "functrans.numpy._setops": "Sets",
+    "functrans.numpy._histogram": "Sorting, searching and counting",
+    "functrans.numpy._bits": "Elementwise functions",
+    "functrans.numpy._dtypes": "Data types",
+    "functrans.numpy._indexmisc": "Indexing",
 }
 SECTION_HEADERS = ("Args", "Arguments", "Returns", "Raises", "Example", "Examples")
 

@@ -29,6 +29,9 @@ LAYERS = [
     ["functrans.primitives.sorting"],      # gathers along the sort permutation
     ["functrans.primitives.basis"],
     ["functrans.primitives.linalg", "functrans.primitives.misc"],
+    ["functrans.primitives.bits", "functrans.primitives.searching",
+     "functrans.primitives.triangular"],
+    ["functrans.primitives.factorizations", "functrans.primitives.spectral"],  # need triangular
     ["functrans.primitives"],              # the package's __init__
     ["functrans.interpreters"],            # Jaxpr -> Jaxpr rewrites
     ["functrans.call", "functrans.control_flow", "functrans.custom_derivatives"],

@@ -3,7 +3,7 @@
 Owns NumPy's product conventions lowered to the one contraction primitive, `dot_general`:
 each product is at most a broadcast or transpose plus one `dot_general` per pair of operands.
 Bool operands are contracted as integers and compared with 0 (NumPy's bool products are ORs
-of ANDs). Does not own `linalg.norm` (see `linalg.py`) or the primitive's rules.
+of ANDs). Does not own `functrans.numpy.linalg` (see `linalg/`) or the primitive's rules.
 """
 from __future__ import annotations
 

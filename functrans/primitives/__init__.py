@@ -20,18 +20,28 @@ the families below it.
   basis           identity_basis and the structural diagonals dot_general simplifies
   linalg          dot_general
   misc            iota
+  bits            shifts, population count, nextafter
+  searching       searchsorted
+  triangular      triangular_solve
+  factorizations  cholesky, lu, qr (their JVPs use triangular_solve)
+  spectral        eigh, svd
 """
 from functrans.primitives import (  # noqa: F401
     _helpers,
     basis,
+    bits,
     comparison,
     elementwise,
+    factorizations,
     indexing,
     linalg,
     misc,
     reductions,
+    searching,
     shape,
     slicing,
     sorting,
+    spectral,
     transcendental,
+    triangular,
 )

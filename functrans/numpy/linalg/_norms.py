@@ -1,4 +1,4 @@
-"""`functrans.numpy.linalg`: `norm`, built from reductions and elementwise functions.
+"""`functrans.numpy.linalg` norms: `norm`, built from reductions and elementwise functions.
 
 Owns vector norms (any `ord`) and the matrix norms that need no decomposition ('fro', 1,
 -1, inf, -inf). Does not own products (`_linalg`) or anything needing an SVD or solve.
@@ -9,6 +9,8 @@ import numpy as np
 
 from functrans import errors
 from functrans.numpy import _reductions, _shape, _ufuncs, _util
+
+__all__ = ["norm"]
 
 
 def norm(x, ord=None, axis=None, keepdims=False):

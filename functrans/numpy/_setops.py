@@ -1,0 +1,4 @@
+"""`functrans.numpy`: `unique*`, the set functions and `isin`."""
+from __future__ import annotations
+
+__all__: list[str] = []

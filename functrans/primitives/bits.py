@@ -1,0 +1,3 @@
+"""Bit primitives: shifts, population count, `nextafter`."""
+from __future__ import annotations
+

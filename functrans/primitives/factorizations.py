@@ -1,0 +1,3 @@
+"""Matrix factorization primitives: Cholesky, LU, QR."""
+from __future__ import annotations
+

@@ -1,0 +1,3 @@
+"""Searching primitives: `searchsorted`."""
+from __future__ import annotations
+

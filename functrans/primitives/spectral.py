@@ -1,0 +1,3 @@
+"""Spectral decomposition primitives: eigh, SVD."""
+from __future__ import annotations
+

@@ -1,0 +1,3 @@
+"""The triangular solve primitive."""
+from __future__ import annotations
+

@@ -966,6 +966,7 @@ import op_rows_bits  # noqa: E402
 import op_rows_histogram  # noqa: E402
 import op_rows_indexmisc  # noqa: E402
 import op_rows_linalg  # noqa: E402
+import op_rows_linalg_products  # noqa: E402
 import op_rows_manip  # noqa: E402
 import op_rows_math  # noqa: E402
 import op_rows_misc  # noqa: E402
@@ -978,7 +979,8 @@ ROWS: list[OpRow] = [*ELEMENTWISE, *BINARY_ROWS, *REDUCTIONS, *LINALG, *SHAPE, *
                      *INDEXING, *EDGES, *EXTRAS, *op_rows_math.ROWS, *op_rows_manip.ROWS,
                      *op_rows_stats.ROWS, *op_rows_sorting.ROWS, *op_rows_misc.ROWS,
                      *op_rows_setops.ROWS, *op_rows_histogram.ROWS, *op_rows_bits.ROWS,
-                     *op_rows_indexmisc.ROWS, *op_rows_linalg.ROWS, *op_rows_spectral.ROWS]
+                     *op_rows_indexmisc.ROWS, *op_rows_linalg.ROWS, *op_rows_spectral.ROWS,
+                     *op_rows_linalg_products.ROWS]
 
 
 def _check_unique_names():

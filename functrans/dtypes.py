@@ -21,7 +21,14 @@ _SHORT = {
 
 def short_name(dtype: np.dtype) -> str:
     """`f64` for float64, as the IR dump prints dtypes."""
-    return _SHORT.get(dtype.name, dtype.name)
+    # Keyed by the dtype itself: `dtype.name` is a slow property in NumPy.
+    name = _SHORT_BY_DTYPE.get(dtype)
+    if name is None:
+        name = _SHORT_BY_DTYPE[dtype] = _SHORT.get(dtype.name, dtype.name)
+    return name
+
+
+_SHORT_BY_DTYPE: dict[np.dtype, str] = {}    # bounded by the number of dtypes
 
 
 def is_float(dtype: np.dtype) -> bool:

@@ -17,6 +17,7 @@ param holding a `Jaxpr` or `ClosedJaxpr`, or a tuple or list of them (`param_sub
 """
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -79,7 +80,7 @@ class ShapedArray:
         """The number of elements; None when a dimension is `DYN` (known only at run time)."""
         if DYN in self.shape:
             return None
-        return int(np.prod(self.shape, dtype=np.int64))
+        return math.prod(self.shape)
 
     @property
     def is_static(self) -> bool:

@@ -112,7 +112,10 @@ def reduction_axes(prim: str, x, axes) -> tuple[int, ...]:
     if isinstance(axes, int) or np.ndim(axes) == 0:
         axes = (axes,)
     axes = tuple(operator.index(a) for a in axes)
-    return normalize_axes(axes, aval.ndim, f"{prim} of {aval.str_short()}")
+    ndim = aval.ndim
+    if len(axes) == 1 and -ndim <= axes[0] < ndim:
+        return (axes[0] % ndim,)    # the common case, without formatting an error label
+    return normalize_axes(axes, ndim, f"{prim} of {aval.str_short()}")
 
 
 def bind_reduction(prim: core.Primitive, x, axes):

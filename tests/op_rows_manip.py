@@ -244,9 +244,25 @@ _PAD_SHAPES = (V((3,)), V((2, 3)))
 
 
 def _pad(name, pad_width, mode="constant", shapes=_PAD_SHAPES, **kw) -> OpRow:
-    opts = {k: kw.pop(k) for k in ("constant_values", "reflect_type", "stat_length") if k in kw}
+    opts = {k: kw.pop(k) for k in ("constant_values", "reflect_type", "stat_length",
+                                   "end_values") if k in kw}
     return OpRow(name, lambda x: fnp.pad(x, pad_width, mode, **opts),
                  lambda x: np.pad(x, pad_width, mode, **opts), shapes, **kw)
+
+
+def _pad_with(vector, pad_width, iaxis, kwargs):
+    # JAX's functional form of NumPy's in-place example: return the padded vector.
+    lo, hi = pad_width
+    n = vector.shape[0]
+    fill = kwargs["padder"] * (iaxis + 1)
+    return fnp.where((np.arange(n) < lo) | (np.arange(n) >= n - hi), fill, vector)
+
+
+def _np_pad_with(vector, pad_width, iaxis, kwargs):
+    lo, hi = pad_width
+    vector[:lo] = kwargs["padder"] * (iaxis + 1)
+    if hi:
+        vector[-hi:] = kwargs["padder"] * (iaxis + 1)
 
 
 PAD = [
@@ -278,6 +294,25 @@ PAD = [
          dtypes=(F64, I64), tol=1e-14),
     _pad("pad_reflect_3d", ((1, 1), (0, 2), (2, 0)), "reflect", shapes=(V((2, 3, 4)),),
          dtypes=NUMERIC),
+    # median of an even count averages two order statistics, as NumPy.
+    _pad("pad_median", (1, 2), "median", kinds="d", dtypes=NUMERIC),
+    _pad("pad_median_stat_length", ((2, 1), (0, 3)), "median", stat_length=((2, 3), (1, 2)),
+         shapes=(V((3, 4)),), kinds="d", dtypes=(F64, I64)),
+    _pad("pad_linear_ramp", ((2, 3), (1, 4)), "linear_ramp", shapes=(V((2, 3)), V((1, 1))),
+         dtypes=NUMERIC),
+    _pad("pad_linear_ramp_ends", (2, 5), "linear_ramp", end_values=(1.5, -2),
+         shapes=(V((3,)), V((2, 3))), dtypes=(F64, F32, I64)),
+    _pad("pad_linear_ramp_pairs", ((1, 2), (3, 0)), "linear_ramp",
+         end_values=((1, 2), (3, 4)), shapes=(V((2, 3)),), dtypes=(F64, F32, I64)),
+    OpRow("pad_linear_ramp_traced_end", lambda x, e: fnp.pad(x, 3, "linear_ramp", end_values=e),
+          lambda x, e: np.pad(x, 3, "linear_ramp", end_values=e), (V((3,), ()), V((2, 2), ())),
+          dtypes=(F64, F32)),
+    *[_pad(f"pad_{mode}_odd", w, mode, reflect_type="odd", dtypes=NUMERIC,
+           shapes=(V((2, 3)), V((1, 2)), V((3, 2))))
+      for mode, w in (("reflect", ((5, 4), (0, 7))), ("symmetric", ((2, 1), (6, 3))))],
+    _pad("pad_reflect_odd_1d", (4, 1), "reflect", reflect_type="odd", shapes=(V((3,)),)),
+    OpRow("pad_callable", lambda x: fnp.pad(x, (2, 1), _pad_with, padder=7.0),
+          lambda x: np.pad(x, (2, 1), _np_pad_with, padder=7.0), _PAD_SHAPES + (V((2, 0)),)),
 ]
 
 ROWS: list[OpRow] = [*ROLL, *STACKING, *DIFFERENCES, *GRIDS, *CREATION, *EDITING, *PAD]

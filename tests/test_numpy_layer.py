@@ -482,3 +482,10 @@ def test_each_wrapper_is_exported_from_its_own_module(name):
     assert not missing, f"add to {module.__name__}.__all__: {sorted(missing)}"
     for n in module.__all__:
         assert getattr(fnp, n) is getattr(module, n), n
+
+
+def test_pad_callable_mode_must_return_the_padded_vector():
+    with pytest.raises(errors.FunctransValueError, match="must return the padded vector"):
+        fnp.pad(np.ones(3), 1, lambda v, width, axis, kw: v[1:])
+    with pytest.raises(errors.FunctransValueError, match="reflect_type='sideways'"):
+        fnp.pad(np.ones(3), 1, "reflect", reflect_type="sideways")

@@ -1,9 +1,10 @@
-"""functrans.numpy: `pad`, with NumPy's modes constant, edge, reflect, symmetric, wrap, empty,
-maximum, minimum and mean (issue 12).
+"""functrans.numpy: `pad`, with all of NumPy's modes (issue 12).
 
 The layout of a padded axis is NumPy's own (`np.pad` of the index range), taken with
 `_manip._take_static`, so the derivative is that of the slicing primitives: linear, copies'
-gradients summed. Owns no primitive.
+gradients summed. Odd reflections follow NumPy's chunked recurrence (`2 * edge - mirror`, so
+the rounding is NumPy's); the statistic modes and `linear_ramp` read the edges of
+each axis; a callable mode runs through `vmap`. Owns no primitive.
 """
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import builtins
 
 import numpy as np
 
-from functrans import core, errors
-from functrans.numpy import _manip, _reductions, _ufuncs, _util
+from functrans import api, core, dtypes, errors
+from functrans.numpy import _manip, _reductions, _shape, _sorting, _ufuncs, _util
 from functrans.primitives import slicing
 
 # The public names, re-exported by functrans.numpy.
@@ -50,11 +51,15 @@ def pad(array, pad_width, mode="constant", **kwargs):
       pad_width: NumPy's forms: an int, (before, after), ((before, after),) or one pair per
         axis, or a dict {axis: width}; concrete non-negative ints.
       mode: 'constant' (default; `constant_values`, which may be traced scalars), 'empty'
-        (zeros here), 'edge', 'reflect', 'symmetric', 'wrap' (`reflect_type='even'`),
-        'maximum', 'minimum' or 'mean' (`stat_length`). 'median', 'linear_ramp',
-        `reflect_type='odd'` and a callable mode are not supported.
+        (zeros here), 'edge', 'reflect', 'symmetric' (`reflect_type` 'even' or 'odd'),
+        'wrap', 'maximum', 'minimum', 'mean', 'median' (`stat_length`), 'linear_ramp'
+        (`end_values`), or a function `f(vector, iaxis_pad_width, iaxis, kwargs)` applied to
+        each 1-d slice of each axis after zero padding, which must RETURN the padded vector
+        (as JAX: values are immutable, so NumPy's in-place form cannot work).
       **kwargs: `constant_values` for 'constant'; `reflect_type` for 'reflect'/'symmetric';
-        `stat_length` (NumPy's forms, None for the whole axis) for the statistic modes.
+        `stat_length` (NumPy's forms, None for the whole axis) for the statistic modes;
+        `end_values` (NumPy's forms, or one traced scalar) for 'linear_ramp'; anything for a
+        callable mode (passed to it as `kwargs`).
 
     Returns:
       The padded array: one `pad` primitive per constant, and per axis a few slices, `rev`s
@@ -74,9 +79,12 @@ def pad(array, pad_width, mode="constant", **kwargs):
         raise errors.FunctransTypeError(f"pad: `pad_width` must hold ints, got {pad_width!r}.")
     if builtins.any(w < 0 for p in widths for w in p):
         raise errors.FunctransValueError(f"pad: `pad_width` {pad_width!r} has a negative entry.")
+    if callable(mode):
+        return _pad_callable(array, widths, mode, kwargs)
     allowed = {"constant": {"constant_values"}, "empty": set(), "edge": set(),
                "wrap": set(), "reflect": {"reflect_type"}, "symmetric": {"reflect_type"},
-               "maximum": {"stat_length"}, "minimum": {"stat_length"}, "mean": {"stat_length"}}
+               "maximum": {"stat_length"}, "minimum": {"stat_length"}, "mean": {"stat_length"},
+               "median": {"stat_length"}, "linear_ramp": {"end_values"}}
     if mode not in allowed:
         raise errors.FunctransValueError(
             f"pad: mode={mode!r} is not supported; use one of {sorted(allowed)}.")
@@ -88,9 +96,13 @@ def pad(array, pad_width, mode="constant", **kwargs):
         return _pad_constant(array, widths, kwargs.get("constant_values", 0))
     if mode in _STATS:
         return _pad_stat(array, widths, mode, kwargs.get("stat_length"))
-    if kwargs.get("reflect_type", "even") != "even":
+    if mode == "linear_ramp":
+        return _pad_linear_ramp(array, widths, kwargs.get("end_values", 0))
+    reflect_type = kwargs.get("reflect_type", "even")
+    if reflect_type not in ("even", "odd"):
         raise errors.FunctransValueError(
-            f"pad: reflect_type={kwargs['reflect_type']!r} is not supported; only 'even'.")
+            f"pad: reflect_type={reflect_type!r} must be 'even' or 'odd'.")
+    odd = reflect_type == "odd" and mode in ("reflect", "symmetric")
     for d, (lo, hi) in enumerate(widths):
         n = aval.shape[d]
         if lo == hi == 0:
@@ -98,8 +110,125 @@ def pad(array, pad_width, mode="constant", **kwargs):
         if n == 0:
             raise errors.FunctransValueError(
                 f"pad: cannot extend the empty axis {d} with mode {mode!r}; use 'constant'.")
-        # The index map of this axis is NumPy's own padding of arange(n).
-        array = _manip._take_static(array, np.pad(np.arange(n), (lo, hi), mode=mode), d)
+        if odd:
+            array = _pad_odd(array, d, lo, hi, mode)
+        else:
+            # The index map of this axis is NumPy's own padding of arange(n).
+            array = _manip._take_static(array, np.pad(np.arange(n), (lo, hi), mode=mode), d)
+    return array
+
+
+def _pad_odd(array, axis: int, lo: int, hi: int, mode: str):
+    """An odd reflection along `axis` as NumPy computes it: chunks of at most one period,
+    each `2 * edge - mirror` about the current edge, until the widths are filled (so the
+    rounding is NumPy's)."""
+    n = _util.aval(array).shape[axis]
+    if n == 1:   # NumPy's legacy rule: a length-1 axis is extended with its edge value
+        return _manip._take_static(array, np.zeros(n + lo + hi, np.intp), axis)
+    off = 1 if mode == "symmetric" else 0
+    while lo > 0 or hi > 0:
+        length = _util.aval(array).shape[axis]
+        period = length // n * n if off else (length - 1) // (n - 1) * (n - 1)
+        pieces = []
+        if lo > 0:
+            c = builtins.min(period, lo)
+            edge = _manip._slice_axis(array, axis, 0, 1)
+            chunk = _manip._take_static(array, np.arange(c - off, -off, -1), axis)
+            pieces.append(_ufuncs.subtract(_ufuncs.multiply(edge, 2), chunk))
+            lo -= c
+        pieces.append(array)
+        if hi > 0:
+            c = builtins.min(period, hi)
+            edge = _manip._slice_axis(array, axis, length - 1, length)
+            chunk = _manip._take_static(
+                array, np.arange(length - 2 + off, length - 2 + off - c, -1), axis)
+            pieces.append(_ufuncs.subtract(_ufuncs.multiply(edge, 2), chunk))
+            hi -= c
+        dtype = _util.aval(array).dtype
+        array = slicing.concatenate([_util.convert(p, dtype) for p in pieces], axis)
+    return array
+
+
+def _pad_linear_ramp(array, widths, end_values):
+    """NumPy's ramps: `linspace(end, edge, width, endpoint=False)` before an axis (reversed
+    after it), axis by axis, floored for integer dtypes."""
+    aval = _util.aval(array)
+    if isinstance(end_values, core.Tracer) and _util.aval(end_values).ndim == 0:
+        ends = [(end_values, end_values)] * aval.ndim
+    elif _util.contains_tracer(end_values):
+        raise errors.FunctransTypeError(
+            "pad: traced `end_values` must be one scalar; pass concrete pairs instead.")
+    else:
+        ends = _pad_pairs("pad", end_values, aval.ndim, "end_values")
+        given = np.asarray(end_values)
+        if given.size == 1 or (given.size == 2 and given.shape != (2, 1)):
+            # NumPy reads one or two end values as NumPy scalars (strongly typed: an int64
+            # end value makes a float32 ramp compute in float64); more as Python scalars.
+            ends = [tuple(given.dtype.type(v) for v in pair) for pair in ends]
+    for d, ((lo, hi), (before, after)) in enumerate(zip(widths, ends, strict=True)):
+        n = _util.aval(array).shape[d]
+        if lo == hi == 0:
+            continue
+        if n == 0:
+            raise errors.FunctransValueError(
+                f"pad: cannot extend the empty axis {d} with mode 'linear_ramp'; use "
+                "'constant'.")
+        pieces = []
+        if lo:
+            edge = _manip._slice_axis(array, d, 0, 1)
+            pieces.append(_ramp(edge, before, lo, d, reverse=False))
+        pieces.append(array)
+        if hi:
+            edge = _manip._slice_axis(array, d, n - 1, n)
+            pieces.append(_ramp(edge, after, hi, d, reverse=True))
+        array = slicing.concatenate(pieces, d)
+    return array
+
+
+def _ramp(edge, end, width: int, axis: int, reverse: bool):
+    dtype = _util.aval(edge).dtype
+    end = _util.as_operand(end, "pad")
+    # linspace's working dtype: the end value's and the edge's (NEP 50), at least a float.
+    work, _ = dtypes.result_type(dtype, _util.aval(end))
+    if work.kind not in "f":
+        work = np.dtype(np.float64)
+    edge_w = _util.convert(edge, work)
+    end_w = _util.convert(end, work)
+    delta = _ufuncs.subtract(edge_w, end_w)
+    step = _ufuncs.divide(delta, float(width))
+    shape = [1] * _util.aval(edge).ndim
+    shape[axis] = width
+    steps = np.arange(width, dtype=work).reshape(shape)
+    if reverse:
+        steps = steps[tuple(slice(None, None, -1) if i == axis else slice(None)
+                            for i in range(len(shape)))]
+    steps = np.ascontiguousarray(steps)
+    ramp = _ufuncs.multiply(steps, step)
+    # NumPy's linspace scales (i / width) * delta instead when any step is 0 (denormals).
+    scaled = _ufuncs.multiply(steps / np.asarray(width, work), delta)
+    ramp = _ufuncs.where(_reductions.any(_ufuncs.equal(step, 0)), scaled, ramp)
+    ramp = _ufuncs.add(ramp, end_w)
+    if dtype.kind in "iu":
+        ramp = _ufuncs.floor(ramp)
+    return _util.convert(ramp, dtype)
+
+
+def _pad_callable(array, widths, func, kwargs):
+    """NumPy's callable mode, functionally: zero-pad, then per axis map `func` over every 1-d
+    slice along it (`vmap` over the other axes)."""
+    array = _pad_constant(array, widths, 0)
+    for d, pair in enumerate(widths):
+        moved = _shape.moveaxis(array, d, -1)
+        lanes = _shape.reshape(moved, (-1, _util.aval(moved).shape[-1]))
+        row = lambda v, d=d, pair=pair: _util.convert(  # noqa: E731
+            _util.as_operand(func(v, pair, d, kwargs), "pad"), _util.aval(v).dtype)
+        out = api.vmap(row)(lanes) if _util.aval(lanes).shape[0] else lanes
+        if _util.aval(out).shape != _util.aval(lanes).shape:
+            raise errors.FunctransValueError(
+                f"pad: the mode function returned shape {_util.aval(out).shape[1:]} for a "
+                f"vector of shape {_util.aval(lanes).shape[1:]}; it must return the padded "
+                "vector (same shape).")
+        array = _shape.moveaxis(_shape.reshape(out, _util.aval(moved).shape), -1, d)
     return array
 
 
@@ -133,7 +262,8 @@ def _fill_value(value, dtype: np.dtype):
     return np.asarray(value).astype(dtype)
 
 
-_STATS = {"maximum": _reductions.max, "minimum": _reductions.min, "mean": _reductions.mean}
+_STATS = {"maximum": _reductions.max, "minimum": _reductions.min, "mean": _reductions.mean,
+          "median": _sorting.median}
 
 
 def _pad_stat(array, widths, mode: str, stat_length):
@@ -173,7 +303,7 @@ def _pad_stat(array, widths, mode: str, stat_length):
 def _pad_stat_piece(array, axis: int, start: int, stop: int, width: int, mode: str):
     aval = _util.aval(array)
     stat = _STATS[mode](_manip._slice_axis(array, axis, start, stop), axis=axis, keepdims=True)
-    if aval.dtype.kind in "iu" and mode == "mean":
+    if aval.dtype.kind in "iu" and mode in ("mean", "median"):
         stat = _ufuncs.round(stat)
     stat = _util.convert(stat, aval.dtype)
     shape = aval.shape[:axis] + (width,) + aval.shape[axis + 1:]

@@ -114,6 +114,7 @@ GROUPS = {
     "functrans.numpy._grids": "Creation",
     "functrans.numpy._pad": "Shapes",
     "functrans.numpy._sorting": "Reductions",
+    "functrans.numpy._quantiles": "Reductions",
     "functrans.numpy._misc": "Elementwise functions",
     "functrans.numpy._poly": "Elementwise functions",
     "functrans.numpy._windows": "Creation",

@@ -132,4 +132,37 @@ QUANTILES = [
           (V((5,)), V((6, 2))), dtypes=(F64, F32), kinds="d"),
 ]
 
-ROWS: list[OpRow] = [*SORT, *QUANTILES]
+_METHODS = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation",
+            "interpolated_inverted_cdf", "hazen", "weibull", "median_unbiased",
+            "normal_unbiased", "lower", "higher", "midpoint", "nearest")
+
+
+def _method_row(name, f, ref, method, q, **kw) -> OpRow:
+    return OpRow(f"{name}_{method}", lambda x: f(x, q, axis=-1, method=method),
+                 _quiet(lambda x: ref(x, q, axis=-1, method=method)),
+                 (V((5,)), V((3, 4)), V((1,))), kinds="d", **kw)
+
+
+# Every method bit for bit (the discrete ones return the input's dtype); their derivatives
+# follow the chosen order statistics and the interpolation weights.
+METHODS = [
+    *[_method_row("quantile", fnp.quantile, np.quantile, m, [0.1, 0.5, 0.93], dtypes=NUMERIC)
+      for m in _METHODS],
+    *[_method_row("percentile", fnp.percentile, np.percentile, m, 37.0) for m in _METHODS],
+    *[_method_row("nanquantile", lambda x, *a, **k: fnp.nanquantile(_fnans(x), *a, **k),
+                  lambda x, *a, **k: np.nanquantile(_nans(x), *a, **k), m, [0.2, 0.8])
+      for m in ("lower", "nearest", "hazen", "closest_observation")],
+    # A traced q (as JAX allows): differentiable in q through the interpolation weight.
+    OpRow("quantile_traced_q", lambda x, q: fnp.quantile(x, q, axis=-1),
+          lambda x, q: np.quantile(x, q, axis=-1), (V((5,), ()), V((3, 4), (2,))),
+          kinds="dd", domain=(0.05, 0.95), dtypes=(F64, F32)),
+    OpRow("percentile_traced_q_weibull",
+          lambda x, q: fnp.percentile(x, q * 100, axis=0, method="weibull"),
+          lambda x, q: np.percentile(x, q * 100, axis=0, method="weibull"),
+          (V((6,), (3,)), V((4, 2), ())), kinds="dd", domain=(0.05, 0.95)),
+    OpRow("nanquantile_traced_q", lambda x, q: fnp.nanquantile(_fnans(x), q / 2, axis=-1),
+          _quiet(lambda x, q: np.nanquantile(_nans(x), q / 2, axis=-1)), (V((3, 6), ()),),
+          kinds="df", domain=(0.05, 1.9)),
+]
+
+ROWS: list[OpRow] = [*SORT, *QUANTILES, *METHODS]

@@ -13,7 +13,7 @@ import builtins
 import numpy as np
 
 from functrans import api, core, dtypes, errors
-from functrans.numpy import _manip, _reductions, _shape, _sorting, _ufuncs, _util
+from functrans.numpy import _manip, _quantiles, _reductions, _shape, _ufuncs, _util
 from functrans.primitives import slicing
 
 # The public names, re-exported by functrans.numpy.
@@ -263,7 +263,7 @@ def _fill_value(value, dtype: np.dtype):
 
 
 _STATS = {"maximum": _reductions.max, "minimum": _reductions.min, "mean": _reductions.mean,
-          "median": _sorting.median}
+          "median": _quantiles.median}
 
 
 def _pad_stat(array, widths, mode: str, stat_length):

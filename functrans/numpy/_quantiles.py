@@ -1,0 +1,396 @@
+"""functrans.numpy: quantiles (issue 12): `quantile`, `percentile`, `median` and their nan
+versions, with all thirteen of NumPy's methods.
+
+A quantile is read off the sorted lanes (the `sort` primitive; its derivative follows the
+sort permutation, so each order statistic takes the tangent of the input entry the stable
+sort puts there). The method turns `q` and the lane's count n into NumPy's virtual index:
+the discrete methods ('lower', 'higher', 'nearest', 'inverted_cdf', 'closest_observation')
+take one order statistic, in the input's dtype; the others interpolate two with NumPy's
+two-sided `_lerp`, in NumPy's order of operations, so results equal NumPy's to the last bit.
+`q` may be traced (as in JAX): then nothing checks its range, and the continuous methods are
+differentiable in it through the interpolation weight. The nan versions work on each lane's
+count of non-NaN entries, a traced per-lane value. Owns no primitive.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+
+from functrans import core, errors
+from functrans.numpy import _ufuncs, _util
+from functrans.primitives import elementwise, sorting
+from functrans.primitives import shape as shape_prims
+
+__all__ = [
+    "median", "nanmedian", "nanpercentile", "nanquantile", "percentile", "quantile",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Method:
+    """How a method reads a lane: its virtual index from (n, q), and either a discrete rule
+    (virtual index -> one integer index) or a fix of the interpolation weight."""
+
+    virtual_index: Callable
+    discrete: Callable | None = None
+    fix_gamma: Callable | None = None
+
+
+def _hyndman_fan(alpha: float, beta: float) -> Callable:
+    # NumPy's _compute_virtual_index, in its order of operations.
+    return lambda n, q: _ufuncs.subtract(_ufuncs.add(
+        _ufuncs.multiply(n, q),
+        _ufuncs.add(alpha, _ufuncs.multiply(q, 1 - alpha - beta))), 1)
+
+
+def _linear_index(n, q):
+    # n - 1 stays a Python int (weak) when n is one, as in NumPy's `(n - 1) * quantiles`.
+    return _ufuncs.multiply(n - 1 if isinstance(n, int) else _ufuncs.subtract(n, 1), q)
+
+
+def _to_boundary(condition: Callable) -> Callable:
+    """NumPy's discrete rule: floor(index) where `condition(gamma, index)`, else the next
+    index; negative results clipped to 0."""
+    def rule(index):
+        prev = _ufuncs.floor(index)
+        gamma = _ufuncs.subtract(index, prev)
+        res = _ufuncs.where(condition(gamma, index), prev, _ufuncs.add(prev, 1))
+        return _ufuncs.maximum(res, 0)
+    return rule
+
+
+_METHODS = {
+    "inverted_cdf": _Method(lambda n, q: _ufuncs.subtract(_ufuncs.multiply(n, q), 1),
+                            discrete=_to_boundary(lambda g, i: _ufuncs.equal(g, 0))),
+    "averaged_inverted_cdf": _Method(
+        lambda n, q: _ufuncs.subtract(_ufuncs.multiply(n, q), 1),
+        fix_gamma=lambda g, i: _ufuncs.where(_ufuncs.equal(g, 0), 0.5, 1.0)),
+    "closest_observation": _Method(
+        lambda n, q: _ufuncs.subtract(_ufuncs.subtract(_ufuncs.multiply(n, q), 1), 0.5),
+        discrete=_to_boundary(lambda g, i: _ufuncs.logical_and(
+            _ufuncs.equal(g, 0), _ufuncs.equal(_ufuncs.remainder(_ufuncs.floor(i), 2), 1)))),
+    "interpolated_inverted_cdf": _Method(_hyndman_fan(0.0, 1.0)),
+    "hazen": _Method(_hyndman_fan(0.5, 0.5)),
+    "weibull": _Method(_hyndman_fan(0.0, 0.0)),
+    "linear": _Method(_linear_index),
+    "median_unbiased": _Method(_hyndman_fan(1 / 3.0, 1 / 3.0)),
+    "normal_unbiased": _Method(_hyndman_fan(3 / 8.0, 3 / 8.0)),
+    "lower": _Method(_linear_index, discrete=_ufuncs.floor),
+    "higher": _Method(_linear_index, discrete=_ufuncs.ceil),
+    "midpoint": _Method(
+        lambda n, q: _ufuncs.multiply(0.5, _ufuncs.add(_ufuncs.floor(_linear_index(n, q)),
+                                                       _ufuncs.ceil(_linear_index(n, q)))),
+        fix_gamma=lambda g, i: _ufuncs.where(_ufuncs.equal(_ufuncs.remainder(i, 1), 0),
+                                             0.0, 0.5)),
+    "nearest": _Method(_linear_index, discrete=_ufuncs.round),
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _lanes(fname: str, a, axis):
+    """`a` with the reduced axes moved last and merged: (x, kept shape, axes, input shape)."""
+    aval = _util.aval(a)
+    axes = _util.canonicalize_axes(axis, aval.ndim, fname)
+    kept = tuple(d for d in range(aval.ndim) if d not in axes)
+    kept_shape = tuple(aval.shape[d] for d in kept)
+    n = _util.prod([aval.shape[d] for d in axes])
+    x = shape_prims.transpose(a, kept + axes) if kept + axes != tuple(range(aval.ndim)) else a
+    return shape_prims.reshape(x, (*kept_shape, n)), kept_shape, axes, aval.shape
+
+
+def _bcast(x, shape):
+    """A per-lane value (shape[:-1]) broadcast along a new last axis."""
+    return shape_prims.broadcast_in_dim(x, shape, tuple(range(len(shape) - 1)))
+
+
+def _const(value, shape, dtype):
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(value, dtype), shape))
+
+
+def _take(s, index, shape):
+    """The entries of the sorted lanes `s` at integer-valued float `index` (of `shape`)."""
+    return sorting.take_along_axis(s, _util.convert(index, np.dtype(np.int64)), len(shape) - 1)
+
+
+def _q_operand(fname: str, q, scale: float):
+    """`q / scale` as an array of its float dtype; whether NumPy treats it as weak."""
+    if isinstance(q, core.Tracer) or _util.contains_tracer(q):
+        q = _util.to_inexact(_util.as_array(q, fname))
+        return (q if scale == 1.0 else _ufuncs.true_divide(q, scale)), False
+    weak = type(q) in (int, float)     # NumPy's test for a weakly typed q
+    qa = np.asarray(q)
+    if qa.dtype.kind not in "fiub":
+        raise errors.FunctransTypeError(f"{fname}: q must be real numbers, got {qa.dtype}.")
+    qa = qa.astype(np.float64) if qa.dtype.kind != "f" else qa
+    if scale != 1.0:
+        qa = np.true_divide(qa, scale)
+    if not np.all((qa >= 0) & (qa <= 1)):
+        what = "percentiles must be in the range [0, 100]" if scale != 1.0 else \
+            "quantiles must be in the range [0, 1]"
+        raise errors.FunctransValueError(f"{fname}: {what}.")
+    return qa, weak
+
+
+def _lerp(va, vb, gamma, dtype: np.dtype):
+    """NumPy's `_lerp`: `a + (b - a) t` below t = 0.5 and `b - (b - a)(1 - t)` from it."""
+    diff = _util.convert(elementwise.sub(vb, va), dtype)
+    low = _ufuncs.add(_util.convert(va, dtype), _ufuncs.multiply(diff, _util.convert(gamma, dtype)))
+    high = _ufuncs.subtract(_util.convert(vb, dtype), _ufuncs.multiply(
+        diff, _util.convert(_ufuncs.subtract(1, gamma), dtype)))
+    return _ufuncs.where(_ufuncs.greater_equal(gamma, 0.5), high, low)
+
+
+def _interpolate(spec: _Method, s, vi, count, shape, dtype):
+    """The continuous methods: NumPy's neighbouring indices of `vi` (clamped to the lane's
+    `count` valid entries) and the interpolation between them."""
+    last = _ufuncs.maximum(_ufuncs.subtract(count, 1), 0)  # an all-NaN lane: any index
+    prev = _ufuncs.floor(vi)
+    above = _ufuncs.logical_or(_ufuncs.greater_equal(vi, _ufuncs.subtract(count, 1)),
+                               _ufuncs.isnan(vi))
+    below = _ufuncs.less(vi, 0)
+    nxt = _ufuncs.where(below, 0, _ufuncs.where(above, last, _ufuncs.add(prev, 1)))
+    prev = _ufuncs.where(below, 0, _ufuncs.where(above, last, prev))
+    gamma = _ufuncs.subtract(vi, prev)
+    if spec.fix_gamma is not None:
+        gamma = _util.convert(spec.fix_gamma(gamma, vi), _util.aval(vi).dtype)
+    return _lerp(_take(s, prev, shape), _take(s, nxt, shape), gamma, dtype)
+
+
+def _median(s, count, n: int, shape, nan: bool):
+    """The mean of the two middle order statistics (NumPy's `mean` of them)."""
+    if nan:
+        lo = _ufuncs.maximum(_ufuncs.floor_divide(_ufuncs.subtract(count, 1), 2), 0)
+        hi = _ufuncs.minimum(_ufuncs.maximum(_ufuncs.floor_divide(count, 2), 0), n - 1)
+    else:
+        lo, hi = _const((n - 1) // 2, shape, np.int64), _const(n // 2, shape, np.int64)
+    va, vb = _take(s, lo, shape), _take(s, hi, shape)
+    dtype = _util.aval(s).dtype
+    return elementwise.div(elementwise.add(va, vb), _const(2, shape, dtype))
+
+
+# --------------------------------------------------------------------------- the one routine
+
+
+def _quantile(fname: str, a, q, axis, method: str, keepdims: bool, *, nan: bool,
+              median: bool = False, scale: float = 1.0):
+    spec = _METHODS.get(method)
+    if spec is None:
+        raise errors.FunctransValueError(
+            f"{fname}: {method!r} is not a valid method; use one of {sorted(_METHODS)}.")
+    a = _util.as_array(a, fname)
+    aval = _util.aval(a)
+    if aval.dtype.kind not in "fiu":
+        raise errors.FunctransTypeError(
+            f"{fname}: expected a real numeric array, got dtype {aval.dtype.name}.")
+    qa, weak_q = (np.asarray(0.5), True) if median else _q_operand(fname, q, scale)
+    q_aval = _util.aval(qa)
+    discrete = spec.discrete is not None and not median
+    # NumPy's result dtype: the input's for a discrete method; else its float dtype, promoted
+    # with q's unless q is a Python number.
+    base = aval.dtype if (aval.dtype.kind == "f" or discrete) else np.dtype(np.float64)
+    dtype = base if (median or weak_q or discrete) else np.result_type(base, q_aval.dtype)
+    x, kept_shape, axes, in_shape = _lanes(fname, a, axis)
+    n = _util.aval(x).shape[-1]
+    if n == 0 and not median:
+        raise errors.FunctransValueError(
+            f"{fname}: cannot take a quantile of an empty lane (shape {in_shape}, axis={axis}).")
+    k = 1 if median else q_aval.size
+    shape = (*kept_shape, k)
+    s = sorting.sort(_util.convert(x, base), -1)
+    if n == 0:
+        out = _const(np.nan, shape, dtype)
+    else:
+        count = n
+        if nan:
+            valid = _ufuncs.logical_not(_ufuncs.isnan(s))
+            count = _bcast(_util.convert(shape_prims.reduce_sum(
+                _util.convert(valid, np.dtype(np.int64)), (len(shape) - 1,)),
+                q_aval.dtype if q_aval.dtype.kind == "f" else np.dtype(np.float64)), shape)
+        if median:
+            out = _median(s, count, n, shape, nan)
+        else:
+            qb = _bcast_q(qa, shape)
+            vi = spec.virtual_index(count, qb)
+            if discrete:
+                out = _take(s, spec.discrete(vi), shape)
+            else:
+                out = _interpolate(spec, s, vi, count, shape, dtype)
+        out = _mark_nans(s, out, count, n, shape, nan)
+    return _arrange(out, shape, kept_shape, axes, in_shape, keepdims,
+                    () if median else q_aval.shape)
+
+
+def _bcast_q(qa, shape):
+    k = shape[-1]
+    flat = shape_prims.reshape(qa, (k,)) if isinstance(qa, core.Tracer) else qa.reshape(k)
+    if isinstance(flat, core.Tracer):
+        return shape_prims.broadcast_in_dim(flat, shape, (len(shape) - 1,))
+    return _const(flat, shape, flat.dtype)
+
+
+def _mark_nans(s, out, count, n: int, shape, nan: bool):
+    """NaN where a lane holds a NaN (nan=False) or holds nothing else (nan=True)."""
+    dtype = _util.aval(out).dtype
+    if dtype.kind != "f" or _util.aval(s).dtype.kind != "f":
+        return out
+    if nan:
+        hole = _ufuncs.equal(count, 0)
+    else:
+        hole = _ufuncs.isnan(_take(s, _const(n - 1, shape, np.int64), shape))
+    return _ufuncs.where(hole, _const(np.nan, shape, dtype), out)
+
+
+def _arrange(out, shape, kept_shape, axes, in_shape, keepdims: bool, qshape):
+    """(*kept, k) -> q.shape + kept shape (+ size-1 reduced axes with keepdims)."""
+    out_kept = tuple(1 if d in axes else in_shape[d] for d in range(len(in_shape))) if (
+        keepdims) else kept_shape
+    if len(qshape):
+        out = shape_prims.transpose(out, (len(shape) - 1, *range(len(shape) - 1)))
+    return shape_prims.reshape(out, (*qshape, *out_kept))
+
+
+# --------------------------------------------------------------------------- public functions
+
+
+_ARGS_DOC = """
+    Args:
+      a: an array, traced value or Python scalar (real).
+      q: {what}: a Python number, an array, or a traced value (not range-checked then).
+      axis: None (all), an int or a tuple of ints.
+      out: not supported; giving it raises FunctransTypeError.
+      overwrite_input: ignored (values are immutable).
+      method: one of NumPy's thirteen ('linear', the default; 'lower', 'higher', 'nearest',
+        'midpoint', 'inverted_cdf', 'averaged_inverted_cdf', 'closest_observation',
+        'interpolated_inverted_cdf', 'hazen', 'weibull', 'median_unbiased',
+        'normal_unbiased').
+      keepdims: keep the reduced axes with size 1.
+      weights: not supported (NumPy allows it with 'inverted_cdf' only).
+"""
+
+
+def _check_q_args(fname: str, out, weights) -> None:
+    _util.check_unsupported(fname, out=out, weights=weights)
+
+
+def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+             keepdims=False, *, weights=None):
+    """The `q`-th quantiles of `a` along `axis`, as `numpy.quantile`.
+
+    {args}
+    Returns:
+      An array of shape `q.shape` + the reduced shape, in the input's dtype for the discrete
+      methods and its float dtype else; NaN where a lane holds a NaN. Derivatives follow the
+      sort permutation and the interpolation (in `q` too, for the continuous methods).
+
+    Example:
+      >>> fnp.quantile(np.array([[1.0, 2.0, 3.0, 4.0]]), 0.25, axis=1)
+      array([1.75])
+      >>> fnp.quantile(np.array([1, 2, 3, 4]), 0.4, method="nearest")
+      array(2)
+    """
+    _check_q_args("quantile", out, weights)
+    return _quantile("quantile", a, q, axis, method, keepdims, nan=False)
+
+
+def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+               keepdims=False, *, weights=None):
+    """The `q`-th percentiles of `a` along `axis`, as `numpy.percentile`.
+
+    {args}
+    Returns:
+      As `quantile` with `q / 100`.
+
+    Example:
+      >>> fnp.percentile(np.array([1.0, 2.0, 3.0, 4.0]), 50)
+      array(2.5)
+    """
+    _check_q_args("percentile", out, weights)
+    return _quantile("percentile", a, q, axis, method, keepdims, nan=False, scale=100.0)
+
+
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """The median of `a` along `axis`, as `numpy.median`.
+
+    Args:
+      a: an array, traced value or Python scalar (real).
+      axis: None (all), an int or a tuple of ints.
+      out: not supported; giving it raises FunctransTypeError.
+      overwrite_input: ignored (values are immutable).
+      keepdims: keep the reduced axes with size 1.
+
+    Returns:
+      The mean of the two middle order statistics (the middle one for an odd count); NaN
+      where a lane holds a NaN or is empty. Derivative: half to each middle entry.
+
+    Example:
+      >>> fnp.median(np.array([[4.0, 1.0, 3.0, 2.0]]), axis=1)
+      array([2.5])
+    """
+    _util.check_unsupported("median", out=out)
+    return _quantile("median", a, 0.5, axis, "linear", keepdims, nan=False, median=True)
+
+
+def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                keepdims=False, *, weights=None):
+    """`quantile` ignoring NaNs, as `numpy.nanquantile`.
+
+    {args}
+    Returns:
+      The quantiles of each lane's non-NaN entries; NaN for an all-NaN lane (NumPy also
+      warns). The NaNs get zero derivative.
+
+    Example:
+      >>> fnp.nanquantile(np.array([1.0, np.nan, 3.0]), 0.5)
+      array(2.)
+    """
+    _check_q_args("nanquantile", out, weights)
+    return _quantile("nanquantile", a, q, axis, method, keepdims, nan=True)
+
+
+def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                  keepdims=False, *, weights=None):
+    """`percentile` ignoring NaNs, as `numpy.nanpercentile`.
+
+    {args}
+    Returns:
+      As `nanquantile` with `q / 100`.
+
+    Example:
+      >>> fnp.nanpercentile(np.array([1.0, np.nan, 3.0]), 50)
+      array(2.)
+    """
+    _check_q_args("nanpercentile", out, weights)
+    return _quantile("nanpercentile", a, q, axis, method, keepdims, nan=True, scale=100.0)
+
+
+def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """`median` ignoring NaNs, as `numpy.nanmedian`.
+
+    Args:
+      a: an array, traced value or Python scalar (real).
+      axis: None (all), an int or a tuple of ints.
+      out: not supported; giving it raises FunctransTypeError.
+      overwrite_input: ignored (values are immutable).
+      keepdims: keep the reduced axes with size 1.
+
+    Returns:
+      The median of each lane's non-NaN entries; NaN for an all-NaN lane.
+
+    Example:
+      >>> fnp.nanmedian(np.array([4.0, np.nan, 1.0, 3.0]))
+      array(3.)
+    """
+    _util.check_unsupported("nanmedian", out=out)
+    return _quantile("nanmedian", a, 0.5, axis, "linear", keepdims, nan=True, median=True)
+
+
+for _f in (quantile, percentile, nanquantile, nanpercentile):
+    _f.__doc__ = _f.__doc__.replace("{args}", _ARGS_DOC.strip("\n").lstrip())
+    _f.__doc__ = _f.__doc__.replace(
+        "{what}", "percentiles in [0, 100]" if "percentile" in _f.__name__
+        else "quantiles in [0, 1]")
+del _f

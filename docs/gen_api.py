@@ -29,6 +29,9 @@ import functrans
 import functrans.lax
 import functrans.numpy
 import functrans.numpy.linalg
+import functrans.nn
+import functrans.random
+import functrans.scipy.special
 import functrans.test_util
 import functrans.tree_util
 from functrans.numpy import _indexing
@@ -86,6 +89,14 @@ SECTIONS = [
     (functrans.numpy.linalg, "fnp.linalg",
      ("NumPy's linear algebra: decompositions are primitives with derivative rules, the rest "
       "compositions. See [linalg.md](linalg.md)."), None, False),
+    (functrans.nn, "nn",
+     ("Neural-network functions: activations, softmax, normalization, one_hot; numerically "
+      "stable, with JAX's derivative conventions at kinks. NumPy only."), None, False),
+    (functrans.random, "random",
+     ("JAX's functional PRNG (threefry2x32), bit for bit: explicit `uint32[2]` keys; every "
+      "sampler traces, batches and differentiates in its parameters."), None, False),
+    (functrans.scipy.special, "scipy.special",
+     "Special functions with derivatives (needs the `scipy` extra).", None, False),
     (functrans.tree_util, "tree_util",
      "Pytrees: nested tuples, lists, dicts, namedtuples, None and registered classes.", None,
      False),

@@ -970,8 +970,11 @@ import op_rows_linalg_products  # noqa: E402
 import op_rows_manip  # noqa: E402
 import op_rows_math  # noqa: E402
 import op_rows_misc  # noqa: E402
+import op_rows_nn  # noqa: E402
+import op_rows_random  # noqa: E402
 import op_rows_setops  # noqa: E402
 import op_rows_sorting  # noqa: E402
+import op_rows_special  # noqa: E402
 import op_rows_spectral  # noqa: E402
 import op_rows_stats  # noqa: E402
 
@@ -980,7 +983,8 @@ ROWS: list[OpRow] = [*ELEMENTWISE, *BINARY_ROWS, *REDUCTIONS, *LINALG, *SHAPE, *
                      *op_rows_stats.ROWS, *op_rows_sorting.ROWS, *op_rows_misc.ROWS,
                      *op_rows_setops.ROWS, *op_rows_histogram.ROWS, *op_rows_bits.ROWS,
                      *op_rows_indexmisc.ROWS, *op_rows_linalg.ROWS, *op_rows_spectral.ROWS,
-                     *op_rows_linalg_products.ROWS]
+                     *op_rows_linalg_products.ROWS, *op_rows_special.ROWS, *op_rows_nn.ROWS,
+                     *op_rows_random.ROWS]
 
 
 def _check_unique_names():

@@ -20,10 +20,13 @@ import functrans
 import functrans.lax
 import functrans.numpy
 import functrans.numpy.linalg
+import functrans.nn
+import functrans.random
+import functrans.scipy.special
 import functrans.tree_util
 
 MODULES = [functrans, functrans.numpy, functrans.numpy.linalg, functrans.lax,
-           functrans.tree_util]
+           functrans.tree_util, functrans.nn, functrans.random, functrans.scipy.special]
 # Modules whose docstring examples are run (api.py and tree_util are the brief's minimum).
 DOCTEST_MODULES = [
     "functrans.api", "functrans.tree_util", "functrans.tree_util._registry",
@@ -40,7 +43,8 @@ DOCTEST_MODULES = [
     "functrans.numpy._indexmisc",
     "functrans.numpy._nonzero", "functrans.numpy._setops", "functrans.numpy.linalg._norms",
     "functrans.numpy.linalg._products", "functrans.numpy.linalg._solve",
-    "functrans.numpy.linalg._spectral",
+    "functrans.numpy.linalg._spectral", "functrans.nn._functions", "functrans.random._keys",
+    "functrans.random._samplers", "functrans.scipy.special",
     "functrans.custom_derivatives._jvp", "functrans.custom_derivatives._vjp",
 ]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS

@@ -32,12 +32,15 @@ LAYERS = [
     ["functrans.primitives.bits", "functrans.primitives.searching",
      "functrans.primitives.triangular"],
     ["functrans.primitives.factorizations", "functrans.primitives.spectral"],  # need triangular
+    ["functrans.primitives.special", "functrans.primitives.random_bits"],
     ["functrans.primitives"],              # the package's __init__
     ["functrans.interpreters"],            # Jaxpr -> Jaxpr rewrites
     ["functrans.call", "functrans.control_flow", "functrans.custom_derivatives"],
     ["functrans.cache"],                   # the one program cache
     ["functrans.api", "functrans.api_util"],
     ["functrans.lax", "functrans.numpy", "functrans.test_util"],
+    ["functrans.nn", "functrans.random"],           # built on functrans.numpy
+    ["functrans.scipy"],                             # built on numpy and nn (logsumexp, ...)
     ["functrans"],                         # the package's __init__: public surface only
 ]
 

@@ -25,6 +25,8 @@ the families below it.
   triangular      triangular_solve
   factorizations  cholesky, lu, qr (their JVPs use triangular_solve)
   spectral        eigh, svd
+  special         special functions with NumPy impls (erf, ...)
+  random_bits     threefry2x32
 """
 from functrans.primitives import (  # noqa: F401
     _helpers,
@@ -36,11 +38,13 @@ from functrans.primitives import (  # noqa: F401
     indexing,
     linalg,
     misc,
+    random_bits,
     reductions,
     searching,
     shape,
     slicing,
     sorting,
+    special,
     spectral,
     transcendental,
     triangular,

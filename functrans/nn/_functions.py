@@ -1,0 +1,4 @@
+"""`functrans.nn` functions."""
+from __future__ import annotations
+
+__all__: list[str] = []

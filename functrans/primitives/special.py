@@ -1,0 +1,4 @@
+"""Special-function primitives with NumPy impls (erf, ...)."""
+from __future__ import annotations
+
+__all__: list[str] = []

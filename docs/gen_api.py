@@ -27,9 +27,9 @@ import numpy as np
 
 import functrans
 import functrans.lax
+import functrans.nn
 import functrans.numpy
 import functrans.numpy.linalg
-import functrans.nn
 import functrans.random
 import functrans.scipy.special
 import functrans.test_util

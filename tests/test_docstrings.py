@@ -18,9 +18,9 @@ import pytest
 
 import functrans
 import functrans.lax
+import functrans.nn
 import functrans.numpy
 import functrans.numpy.linalg
-import functrans.nn
 import functrans.random
 import functrans.scipy.special
 import functrans.tree_util

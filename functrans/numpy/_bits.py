@@ -178,7 +178,8 @@ def unpackbits(a, /, axis=None, count=None, bitorder="big"):
       axis: the axis to unpack along (its length is multiplied by 8); None unpacks the
         flattened array.
       count: how many bits to keep along `axis` (None: all); a larger count pads with
-        zeros, a negative one drops `-count` bits from the end. A Python int.
+        zeros, a negative one drops `-count` bits from the end (at most all of them). A
+        Python int.
       bitorder: 'big' (the most significant bit first) or 'little'.
 
     Returns:
@@ -208,7 +209,11 @@ def unpackbits(a, /, axis=None, count=None, bitorder="big"):
     b = _shape.reshape(b, (*shape[:-1], total))
     if count is not None:
         count = operator.index(count)
-        keep = count if count >= 0 else max(total + count, 0)
+        if count < -total:
+            raise errors.FunctransValueError(
+                f"unpackbits: -count ({-count}) is larger than the number of bits ({total}) "
+                "along the axis; pass a count in [-n, inf) for n bits.")
+        keep = count if count >= 0 else total + count
         if keep <= total:
             b = b[..., :keep]
         else:
@@ -264,7 +269,8 @@ def spacing(x, /, *, out=None, where=None):
     _util.check_unsupported("spacing", out=out, where=where)
     x = _util.to_inexact(_util.as_operand(x, "spacing"))
     x = elementwise.stop_gradient(x)
-    toward = _ufuncs.where(_ufuncs.less(x, 0), -np.inf, np.inf)
+    inf = _util.aval(x).dtype.type(np.inf)
+    toward = _ufuncs.where(_ufuncs.less(x, 0), -inf, inf)
     return _ufuncs.subtract(nextafter(x, toward), x)
 
 

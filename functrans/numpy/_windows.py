@@ -12,7 +12,7 @@ import numpy as np
 
 from functrans import core, dtypes, errors
 from functrans.numpy import (
-    _creation,
+    _bits,
     _indexing,
     _join,
     _manip,
@@ -129,22 +129,6 @@ def hanning(M):
     return _cosine_window("hanning", M, (0.5, 0.5))
 
 
-# Terms of the power series of I0 used by `kaiser`: enough for float64 up to |x| = 30 (the
-# first omitted term is below 1e-30 of the sum there); more are added for a larger concrete x.
-_I0_TERMS = 60
-
-
-def _i0(x, terms: int):
-    """The modified Bessel function I0 by its power series `sum_k ((x/2)^k / k!)^2`."""
-    q = _ufuncs.square(_ufuncs.true_divide(x, 2.0))
-    term = _creation.ones_like(q)
-    total = term
-    for k in range(1, terms):
-        term = _ufuncs.true_divide(_ufuncs.multiply(term, q), float(k * k))
-        total = _ufuncs.add(total, term)
-    return total
-
-
 def kaiser(M, beta):
     """The Kaiser window of `M` points and shape `beta`, as `numpy.kaiser`.
 
@@ -154,8 +138,7 @@ def kaiser(M, beta):
 
     Returns:
       A float64 array of shape (M,): `I0(beta sqrt(1 - (2n/(M-1) - 1)^2)) / I0(beta)`, with I0
-      by its power series (to ~1e-15 relative for |beta| <= 30 when beta is traced; a
-      concrete beta gets as many terms as it needs).
+      from `functrans.numpy.i0` (whose derivative is I1).
 
     Example:
       >>> np.round(fnp.kaiser(3, 5.0), 6)
@@ -166,12 +149,9 @@ def kaiser(M, beta):
         return n
     beta = _util.to_inexact(_util.as_operand(beta, "kaiser"))
     beta = _util.convert(beta, np.dtype(np.float64))
-    terms = _I0_TERMS
-    if not isinstance(beta, core.Tracer):
-        terms = max(terms, int(2 * abs(float(beta))) + 30)
     alpha = (M - 1) / 2.0
     r = np.sqrt(1.0 - ((np.arange(M) - alpha) / alpha) ** 2.0)
-    return _ufuncs.true_divide(_i0(_ufuncs.multiply(beta, r), terms), _i0(beta, terms))
+    return _ufuncs.true_divide(_bits.i0(_ufuncs.multiply(beta, r)), _bits.i0(beta))
 
 
 # --------------------------------------------------------------------------- calculus

@@ -431,8 +431,10 @@ def _conv_operands(fname: str, a, v, mode: str):
     if mode not in _CONV_MODES:
         raise errors.FunctransValueError(
             f"{fname}: mode must be one of 'valid', 'same', or 'full', got {mode!r}.")
-    a = _shape.atleast_1d(_util.as_array(a, fname))
-    v = _shape.atleast_1d(_util.as_array(v, fname))
+    a, v = _util.as_array(a, fname), _util.as_array(v, fname)
+    if fname == "convolve":
+        # NumPy's convolve takes scalars as length 1; its correlate does not.
+        a, v = _shape.atleast_1d(a), _shape.atleast_1d(v)
     for x, name in ((a, "a"), (v, "v")):
         aval = _util.aval(x)
         if aval.ndim != 1:
@@ -467,7 +469,7 @@ def correlate(a, v, mode="valid"):
     """The cross-correlation of two 1-d sequences, as `numpy.correlate`.
 
     Args:
-      a, v: 1-d non-empty arrays or traced values (scalars count as length 1).
+      a, v: 1-d non-empty arrays or traced values.
       mode: 'valid' (default; length max(N, M) - min(N, M) + 1), 'same' (length max(N, M))
         or 'full' (length N + M - 1).
 

@@ -66,17 +66,17 @@ POLYDIV = [
 # --------------------------------------------------------------------------- apply
 
 
+# Written with methods, so that one function serves NumPy's slices and traced ones.
 def _norm1d(r):
     return (r ** 2).sum()
 
 
 def _stats1d(r, scale):
-    return np.stack([r.max() * scale, r.min(), r.mean()]) if isinstance(r, np.ndarray) else \
-        fnp.stack([fnp.max(r) * scale, fnp.min(r), fnp.mean(r)])
+    return [r.max() * scale, r.min(), r.mean()]
 
 
 def _outer1d(r):
-    return fnp.outer(r, r) if not isinstance(r, np.ndarray) else np.outer(r, r)
+    return r[:, None] * r[None, :]
 
 
 APPLY = [
@@ -89,6 +89,9 @@ APPLY = [
     OpRow("apply_along_axis_matrix", lambda x: fnp.apply_along_axis(_outer1d, -1, x),
           lambda x: np.apply_along_axis(_outer1d, -1, x), (V((3,)), V((2, 3)), V((2, 4, 3))),
           dtypes=(F64, I64)),
+    OpRow("apply_along_axis_const", lambda x: fnp.apply_along_axis(lambda r: 2.5, -1, x),
+          lambda x: np.apply_along_axis(lambda r: 2.5, -1, x), (V((2, 3)), V((3,))),
+          grad_order=0),
     OpRow("apply_over_axes_sum", lambda x: fnp.apply_over_axes(fnp.sum, x, [0, -1]),
           lambda x: np.apply_over_axes(np.sum, x, [0, -1]), (V((2, 3)), V((2, 3, 4)), V((0, 3))),
           dtypes=NUMERIC, tol=1e-14),

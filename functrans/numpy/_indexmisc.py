@@ -66,7 +66,8 @@ def apply_along_axis(func1d, axis, arr, *args, **kwargs):
             "an iteration dimension is 0 (NumPy's rule; the result's shape is unknown).")
 
     def func(x):
-        return func1d(x, *args, **kwargs)
+        # A scalar or a list result becomes an array, as NumPy's `asanyarray(res)`.
+        return _util.as_array(func1d(x, *args, **kwargs), "apply_along_axis")
 
     for i in range(1, len(shape) - axis):
         func = api.vmap(func, in_axes=i, out_axes=-1)

@@ -1,5 +1,6 @@
 """functrans.numpy: polynomials with NumPy's highest-degree-first coefficients (issue 12):
-`polyval` (Horner), `polyadd`, `polysub`, `polymul`, `polyder`, `polyint`, `poly` (real roots).
+`polyval` (Horner), `polyadd`, `polysub`, `polymul`, `polydiv`, `polyder`, `polyint`, `poly`
+(real roots).
 
 Compositions of the other functrans.numpy modules; owns no primitive.
 """
@@ -21,7 +22,7 @@ from functrans.numpy import (
 
 # The public names, re-exported by functrans.numpy.
 __all__: list[str] = [
-    "poly", "polyadd", "polyder", "polyint", "polymul", "polysub", "polyval"
+    "poly", "polyadd", "polyder", "polydiv", "polyint", "polymul", "polysub", "polyval"
 ]
 
 
@@ -140,6 +141,64 @@ def polymul(a1, a2, *, trim_leading_zeros=False):
     positions = (np.arange(n1)[:, None] + np.arange(n2)[None, :]).ravel()
     zeros = _creation.zeros((n1 + n2 - 1,), dtype)
     return _indexing.IndexUpdateHelper(zeros)[positions].add(_shape.ravel(prods))
+
+
+def polydiv(u, v, *, trim_leading_zeros=False):
+    """The quotient and remainder of polynomial division, as `numpy.polydiv` with JAX's
+    `trim_leading_zeros`.
+
+    Args:
+      u: the dividend's 1-d coefficients, highest degree first (a scalar counts as degree 0).
+      v: the divisor's; its leading coefficient `v[0]` must be nonzero.
+      trim_leading_zeros: NumPy drops the remainder's leading (near-)zero coefficients (a
+        data-dependent length); as JAX, this is done only when True, on concrete operands,
+        by NumPy's rule (`allclose(r[0], 0, rtol=1e-14)`).
+
+    Returns:
+      `(q, r)` with `u = q * v + r`: `max(len(u) - len(v) + 1, 1)` quotient coefficients and
+      `len(u)` remainder coefficients, the first `len(u) - len(v) + 1` exactly 0 (untrimmed,
+      as JAX). Floating (NumPy's `+ 0.0`: int64 becomes float64). Long division unrolled over
+      the static lengths; differentiable in both operands.
+
+    Raises:
+      FunctransValueError: a concrete divisor whose leading coefficient is 0 (NumPy divides
+        by it, giving inf/nan with a warning).
+
+    Example:
+      >>> q, r = fnp.polydiv(np.array([1.0, 3.0, 2.0]), np.array([1.0, 1.0]))
+      >>> q, r
+      (array([1., 2.]), array([0., 0., 0.]))
+    """
+    u, v = _coeffs(u, "polydiv", "u"), _coeffs(v, "polydiv", "v")
+    (u, v), _, _ = _util.promote(_util.to_inexact(u), _util.to_inexact(v))
+    m, n = _util.aval(u).shape[0] - 1, _util.aval(v).shape[0] - 1
+    if m < 0 or n < 0:
+        raise errors.FunctransValueError("polydiv: the coefficient arrays must not be empty.")
+    if not isinstance(v, core.Tracer) and v[0] == 0:
+        raise errors.FunctransValueError(
+            "polydiv: the divisor's leading coefficient v[0] is 0; drop leading zeros first "
+            "(numpy.trim_zeros(v, 'f')).")
+    if trim_leading_zeros and (isinstance(u, core.Tracer) or isinstance(v, core.Tracer)):
+        raise errors.FunctransValueError(
+            "polydiv: trim_leading_zeros=True needs concrete coefficients (the remainder's "
+            "length would depend on their values); leave it False under a transformation.")
+    scale = _ufuncs.true_divide(1.0, _indexing.getitem(v, 0))
+    quotient, r = [], u
+    for k in range(m - n + 1):
+        d = _ufuncs.multiply(scale, _indexing.getitem(r, k))
+        quotient.append(_shape.reshape(d, (1,)))
+        r = _indexing.IndexUpdateHelper(r)[k:k + n + 1].add(_ufuncs.multiply(-d, v))
+    if quotient:
+        q = _join.concatenate(quotient)
+        # The eliminated coefficients are 0 by construction (not rounding residues).
+        r = _join.concatenate([_creation.zeros((m - n + 1,), _util.aval(u).dtype),
+                               _indexing.getitem(r, slice(m - n + 1, None))])
+    else:
+        q = _creation.zeros((1,), _util.aval(u).dtype)
+    if trim_leading_zeros:
+        while np.allclose(r[0], 0, rtol=1e-14) and r.shape[-1] > 1:
+            r = r[1:]
+    return q, r
 
 
 def polyder(p, m=1):

@@ -1,7 +1,8 @@
-"""`functrans.numpy.linalg` norms: `norm`, built from reductions and elementwise functions.
+"""`functrans.numpy.linalg` norms: `norm`, `matrix_norm`, `vector_norm`.
 
-Owns vector norms (any `ord`) and the matrix norms that need no decomposition ('fro', 1,
--1, inf, -inf). Does not own products (`_linalg`) or anything needing an SVD or solve.
+Owns vector norms (any `ord`, built from reductions and elementwise functions) and matrix
+norms: 'fro', 1, -1, inf, -inf from reductions, and 2, -2, 'nuc' (the largest, smallest
+and summed singular values) from `svdvals` (`_spectral`). Does not own products or solves.
 """
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import numpy as np
 
 from functrans import errors
 from functrans.numpy import _reductions, _shape, _ufuncs, _util
+from functrans.numpy.linalg import _spectral
 
-__all__ = ["norm"]
+__all__ = ["matrix_norm", "norm", "vector_norm"]
 
 
 def norm(x, ord=None, axis=None, keepdims=False):
@@ -19,7 +21,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
     Args:
       x: an array or traced value (integers are converted to float64).
       ord: vectors: None/2 (Euclidean), 1, inf, -inf, 0 (count of nonzeros) or any other
-        number p (`sum(|x|**p)**(1/p)`); matrices: None/'fro', 1, -1, inf, -inf.
+        number p (`sum(|x|**p)**(1/p)`); matrices: None/'fro', 'nuc' (sum of the singular
+        values), 1, -1, inf, -inf, 2 (largest singular value), -2 (smallest).
       axis: None (the whole array: the 2-norm of the flattened array when `ord` is None,
         else x must be 1-d or 2-d), an int (vector norms) or a pair of ints (matrix norms).
       keepdims: keep the normed axes with size 1.
@@ -28,14 +31,15 @@ def norm(x, ord=None, axis=None, keepdims=False):
       The norms.
 
     Raises:
-      FunctransValueError: matrix ord 2, -2 or 'nuc' (they need an SVD, not implemented),
-        or an `ord` that does not apply.
+      FunctransValueError: an `ord` that does not apply.
 
     Example:
       >>> fnp.linalg.norm(np.array([3.0, 4.0]))
       np.float64(5.0)
 
-    Difference from NumPy: matrix ord 2, -2 and 'nuc' are not supported.
+    The derivatives of the 2, -2 and 'nuc' norms are those of the singular values
+    (`diag(U^T dA V)`), finite everywhere; at a repeated extreme singular value, that of
+    `max`/`min` at a tie.
     """
     x = _util.to_inexact(_util.as_array(x, "norm"))
     ndim = _util.aval(x).ndim
@@ -83,18 +87,79 @@ def _matrix_norm(x, ord, axes, keepdims):
     row, col = axes
     if ord is None or ord == "fro":
         return _euclid(x, axes, keepdims)
+    if isinstance(ord, str) and ord != "nuc":
+        raise _matrix_ord_error(ord)
+    if ord in ("nuc", 2, -2):
+        # NumPy's route: the matrices moved last, a reduction of their singular values.
+        s = _spectral.svdvals(_shape.moveaxis(x, (row, col), (-2, -1)))
+        pick = {"nuc": _reductions.sum, 2: _reductions.max, -2: _reductions.min}[ord]
+        return _keep_matrix_dims(pick(s, axis=-1), x, axes, keepdims)
     if ord in (1, -1):
         # Column sums (over rows), then the extreme over the columns.
         sums, other = _reductions.sum(_ufuncs.abs(x), axis=row), col - (col > row)
     elif ord in (np.inf, -np.inf):
         sums, other = _reductions.sum(_ufuncs.abs(x), axis=col), row - (row > col)
     else:
-        raise errors.FunctransValueError(
-            f"norm: matrix ord={ord!r} is not supported (2, -2 and 'nuc' need an SVD); use "
-            "None/'fro', 1, -1, inf or -inf.")
+        raise _matrix_ord_error(ord)
     pick = _reductions.max if ord > 0 else _reductions.min
-    out = pick(sums, axis=other)
-    if keepdims:
-        shape = tuple(1 if d in axes else n for d, n in enumerate(_util.aval(x).shape))
-        out = _shape.reshape(out, shape)
-    return out
+    return _keep_matrix_dims(pick(sums, axis=other), x, axes, keepdims)
+
+
+def _matrix_ord_error(ord) -> errors.FunctransValueError:
+    return errors.FunctransValueError(
+        f"norm: ord={ord!r} is not a matrix norm; use None/'fro', 'nuc', 1, -1, 2, -2, inf "
+        "or -inf.")
+
+
+def _keep_matrix_dims(out, x, axes, keepdims: bool):
+    if not keepdims:
+        return out
+    shape = tuple(1 if d in axes else n for d, n in enumerate(_util.aval(x).shape))
+    return _shape.reshape(out, shape)
+
+
+def matrix_norm(x, /, *, keepdims=False, ord="fro"):
+    """Norms of the matrices in the last two axes, as `numpy.linalg.matrix_norm`.
+
+    Args:
+      x: a stack of matrices `(..., m, n)` (integers are converted to float64).
+      keepdims: keep the two axes with size 1.
+      ord: 'fro' (default), 'nuc', 1, -1, 2, -2, inf or -inf, as in `norm`.
+
+    Returns:
+      The norms `(...)`.
+
+    Example:
+      >>> fnp.linalg.matrix_norm(np.array([[3.0, 0.0], [0.0, 4.0]]), ord=2)
+      array(4.)
+    """
+    return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)
+
+
+def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
+    """Vector norms over `axis`, as `numpy.linalg.vector_norm`.
+
+    Args:
+      x: an array or traced value (integers are converted to float64).
+      axis: None (all axes, the flattened array), an int or a tuple of ints (the entries over
+        those axes form one vector).
+      keepdims: keep the normed axes with size 1.
+      ord: 2 (default), 1, inf, -inf, 0 (count of nonzeros) or any other number p.
+
+    Returns:
+      The norms.
+
+    Example:
+      >>> fnp.linalg.vector_norm(np.array([[3.0, 0.0], [0.0, 4.0]]))
+      np.float64(5.0)
+    """
+    x = _util.to_inexact(_util.as_array(x, "vector_norm"))
+    ndim = _util.aval(x).ndim
+    if axis is None:
+        axes = tuple(range(ndim))
+    else:
+        axes = _util.canonicalize_axes(axis, ndim, "vector_norm")
+    if isinstance(ord, str):
+        raise errors.FunctransValueError(
+            f"vector_norm: ord={ord!r} is not a vector norm; use a number, inf or -inf.")
+    return _vector_norm(x, ord, axes, keepdims)

@@ -137,7 +137,8 @@ def _dtype_tag(dtype: np.dtype, kind: str) -> str:
     special = {"i": "idx", "b": "b", "p": "pyfloat", "q": "pyint"}
     if kind in special:
         return special[kind]
-    return {"float64": "f64", "float32": "f32", "int64": "i64", "int32": "i32", "uint8": "u8",
+    return {"float64": "f64", "float32": "f32", "int64": "i64", "int32": "i32", "int16": "i16",
+            "int8": "i8", "uint64": "u64", "uint32": "u32", "uint16": "u16", "uint8": "u8",
             "bool": "b"}[dtype.name]
 
 

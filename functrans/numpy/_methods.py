@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functrans import core, errors
 from functrans.numpy import (
-    _creation,
+    _dtypes,
     _indexing,
     _join,
     _linalg,
@@ -26,7 +26,6 @@ from functrans.numpy import (
     _sorting,
     _stats,
     _ufuncs,
-    _util,
 )
 
 
@@ -83,21 +82,9 @@ def _copy(self, order="K"):
     return self
 
 
-# Complex numbers are not supported yet (a traced value is never complex), so the complex
-# parts have their real-dtype meaning; check_dtype raises the usual complex error otherwise.
 def _conj(self):
-    _util.check_dtype(self.dtype, "conj")
-    return self
-
-
-def _real(self):
-    _util.check_dtype(self.dtype, "real")
-    return self
-
-
-def _imag(self):
-    _util.check_dtype(self.dtype, "imag")
-    return _creation.zeros_like(self)
+    # ndarray.conj() keeps a bool array bool; the ufunc numpy.conj makes it int8.
+    return self if self.dtype.kind == "b" else _dtypes.conj(self)
 
 
 def _itemsize(self):
@@ -186,8 +173,8 @@ TRACER_METHODS = {
     "__getitem__": _indexing.getitem,
     "T": property(_shape.transpose),
     "mT": property(_manip.matrix_transpose),
-    "real": property(_real),
-    "imag": property(_imag),
+    "real": property(_dtypes.real),
+    "imag": property(_dtypes.imag),
     "itemsize": property(_itemsize),
     "nbytes": property(_nbytes),
     "at": property(_indexing.IndexUpdateHelper),

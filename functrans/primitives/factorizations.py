@@ -160,7 +160,7 @@ def _lu_impl(a):
     shape = a.shape
     m, n = shape[-2:]
     k = min(m, n)
-    work = np.array(a.reshape((-1, m, n)), copy=True)
+    work = np.array(a.reshape((int(np.prod(shape[:-2], dtype=np.int64)), m, n)), copy=True)
     perm = np.tile(np.arange(m, dtype=INDEX_DTYPE), (work.shape[0], 1))
     pivots = np.zeros((work.shape[0], k), INDEX_DTYPE)
     with np.errstate(all="ignore"):

@@ -44,7 +44,15 @@ QRResult = collections.namedtuple("QRResult", ["Q", "R"])
 class LinAlgError(errors.FunctransValueError, np.linalg.LinAlgError):
     """A linear-algebra error on concrete input (a singular matrix in `solve`/`inv`, a matrix
     that is not positive definite in `cholesky`, a shape NumPy's linalg refuses); both a
-    `numpy.linalg.LinAlgError` and a ValueError, so either `except` catches it."""
+    `numpy.linalg.LinAlgError` and a ValueError, so either `except` catches it.
+
+    Example:
+      >>> try:
+      ...     fnp.linalg.inv(np.zeros((2, 2)))
+      ... except np.linalg.LinAlgError as e:
+      ...     print(e)
+      inv: singular matrix (an exact zero pivot in its LU factorization).
+    """
 
 
 # --------------------------------------------------------------------------- operands
@@ -250,8 +258,8 @@ def det(a):
     (rank-one for rank n - 1, zero for lower rank), where `det * tr(inv(A) dA)` is nan.
 
     Example:
-      >>> fnp.linalg.det(np.array([[1.0, 2.0], [3.0, 4.0]]))
-      np.float64(-2.0000000000000004)
+      >>> float(fnp.linalg.det(np.array([[2.0, 1.0], [1.0, 3.0]])))
+      5.0
     """
     a = _matrices(a, "det")
     return _det(a)
@@ -269,8 +277,9 @@ def slogdet(a):
       `tr(inv(A) dA)` (through `lu`); `sign` is piecewise constant.
 
     Example:
-      >>> fnp.linalg.slogdet(np.array([[1.0, 2.0], [3.0, 4.0]]))
-      SlogdetResult(sign=np.float64(-1.0), logabsdet=np.float64(0.6931471805599455))
+      >>> sign, logabsdet = fnp.linalg.slogdet(np.array([[1.0, 2.0], [3.0, 4.0]]))
+      >>> float(sign), float(logabsdet)
+      (-1.0, 0.6931471805599455)
     """
     a = _matrices(a, "slogdet")
     dtype = _util.aval(a).dtype

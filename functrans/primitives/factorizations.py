@@ -178,19 +178,54 @@ def _lu_impl(a):
 
 
 def _lu_panel(work, perm, pivots, s: int, e: int) -> None:
-    """Unblocked LU with partial pivoting of columns s:e (rows s: of them), swapping whole
-    rows of `work` and entries of `perm`."""
-    rows = np.arange(work.shape[0])
-    for j in range(s, e):
-        p = j + np.argmax(np.abs(work[:, j:, j]), axis=1)
-        pivots[:, j] = p
-        work[rows, j], work[rows, p] = work[rows, p], work[rows, j].copy()
-        perm[rows, j], perm[rows, p] = perm[rows, p], perm[rows, j].copy()
-        piv = work[:, j, j]
-        nonzero = (piv != 0)[:, None]
-        col = work[:, j + 1:, j]
-        np.divide(col, piv[:, None], out=col, where=nonzero)
-        work[:, j + 1:, j + 1:e] -= col[:, :, None] * work[:, j, None, j + 1:e]
+    """Unblocked LU with partial pivoting of columns s:e (rows s: of them), on a contiguous
+    copy of the panel; its row swaps are then applied to the other columns and to `perm`
+    at once (LAPACK's dgetf2 then dlaswp)."""
+    panel = work[:, s:, s:e].copy()
+    if panel.shape[0] == 1:
+        order = _lu_panel_one(panel[0], pivots[0], s)[None]
+    else:
+        order = _lu_panel_stack(panel, pivots, s)
+    work[:, s:, s:e] = panel
+    rows = order[:, :, None]
+    if s:
+        work[:, s:, :s] = np.take_along_axis(work[:, s:, :s], rows, axis=1)
+    if e < work.shape[2]:
+        work[:, s:, e:] = np.take_along_axis(work[:, s:, e:], rows, axis=1)
+    perm[:, s:] = np.take_along_axis(perm[:, s:], order, axis=1)
+
+
+def _lu_panel_one(panel, pivots, s: int):
+    """The panel loop for one matrix, with Python ints (a third of the NumPy calls of the
+    stacked loop: this loop's call overhead is most of the factorization's time)."""
+    order = np.arange(panel.shape[0])
+    for j in range(panel.shape[1]):
+        p = j + int(np.argmax(np.abs(panel[j:, j])))
+        pivots[s + j] = s + p
+        if p != j:
+            panel[[j, p]] = panel[[p, j]]
+            order[[j, p]] = order[[p, j]]
+        piv = panel[j, j]
+        if piv != 0:
+            panel[j + 1:, j] /= piv
+        panel[j + 1:, j + 1:] -= np.multiply.outer(panel[j + 1:, j], panel[j, j + 1:])
+    return order
+
+
+def _lu_panel_stack(panel, pivots, s: int):
+    """The panel loop over a stack of matrices (each its own pivots: fancy indexing)."""
+    batch = np.arange(panel.shape[0])
+    order = np.tile(np.arange(panel.shape[1]), (panel.shape[0], 1))
+    for j in range(panel.shape[2]):
+        p = j + np.argmax(np.abs(panel[:, j:, j]), axis=1)
+        pivots[:, s + j] = s + p
+        panel[batch, j], panel[batch, p] = panel[batch, p], panel[batch, j].copy()
+        order[batch, j], order[batch, p] = order[batch, p], order[batch, j].copy()
+        piv = panel[:, j, j]
+        col = panel[:, j + 1:, j]
+        np.divide(col, piv[:, None], out=col, where=(piv != 0)[:, None])
+        panel[:, j + 1:, j + 1:] -= col[:, :, None] * panel[:, j, None, j + 1:]
+    return order
 
 
 @lu_p.def_jvp

@@ -212,7 +212,29 @@ def _triangular_solve_transpose(ct, a, b, *, left_side, lower, transpose_a, unit
 
 @triangular_solve_p.def_batch
 def _triangular_solve_batch(args, dims, *, axis_size, **params):
-    # The primitive maps over leading dimensions: put the batch axis first on both.
-    a, b = (shape_prims.bdim_at_front(x, d, axis_size) for x, d in
-            zip(args, dims, strict=True))
+    (a, b), (a_dim, b_dim) = args, dims
+    if a_dim is None:
+        return _batch_rhs_only(a, b, b_dim, axis_size, params)
+    # The primitive maps over leading dimensions: put the batch axis first on both (an
+    # unbatched b is broadcast, which costs no more than the batch of a's).
+    a = shape_prims.moveaxis(a, a_dim, 0)
+    b = shape_prims.bdim_at_front(b, b_dim, axis_size)
     return triangular_solve_p.bind(a, b, **params), 0
+
+
+def _batch_rhs_only(a, b, b_dim: int, axis_size: int, params):
+    """One a, a batch of b's: the batch becomes more right-hand sides (columns of b on the
+    left side, rows on the right), so a is neither copied nor re-read per example."""
+    nd = core.get_aval(b).ndim    # b's rank with the batch axis
+    shape = core.get_aval(b).shape
+    sizes = [n for d, n in enumerate(shape) if d != b_dim]
+    if params["left_side"]:      # (..., n, k, B) -> (..., n, k B)
+        moved = shape_prims.moveaxis(b, b_dim, nd - 1)
+        flat = shape_prims.reshape(moved, (*sizes[:-1], sizes[-1] * axis_size))
+        x = triangular_solve_p.bind(a, flat, **params)
+        return shape_prims.reshape(x, (*sizes, axis_size)), nd - 1
+    # (..., B, k, n) -> (..., B k, n)
+    moved = shape_prims.moveaxis(b, b_dim, nd - 3)
+    flat = shape_prims.reshape(moved, (*sizes[:-2], axis_size * sizes[-2], sizes[-1]))
+    x = triangular_solve_p.bind(a, flat, **params)
+    return shape_prims.reshape(x, (*sizes[:-2], axis_size, *sizes[-2:])), nd - 3

@@ -197,9 +197,10 @@ def test_triangular_solve_rules(left_side, lower, transpose_a, unit_diagonal):
     (factorizations.cholesky_p, _SPD, {}),
     (factorizations.lu_p, _A, {}),
     (factorizations.lu_p, _A[..., :2], {}),
+    (factorizations.lu_p, _A[..., :2, :], {}),
     (factorizations.qr_p, _A, {"full_matrices": False}),
     (factorizations.qr_p, _A[..., :2, :], {"full_matrices": False}),
-], ids=["cholesky", "lu", "lu_tall", "qr", "qr_wide"])
+], ids=["cholesky", "lu", "lu_tall", "lu_wide", "qr", "qr_wide"])
 def test_factorization_rules(prim, x, params):
     check_batch_rule(prim, (x,), (0,), params)
     if prim is not factorizations.cholesky_p:   # cholesky's JVP assumes a symmetric tangent

@@ -191,6 +191,9 @@ ROWS: list[OpRow] = [
     _row("linalg_cond", _cond, _ALL, dtypes=FLOATS),
     _row("linalg_cond_p2", functools.partial(_cond, p=2), (V((4, 2)),)),
     _row("linalg_cond_p-2", functools.partial(_cond, p=-2), (V((2, 4)), V((2, 3, 3)))),
+    # Norm orders: norm(x, p) * norm(inv(x), p); our LU-based inverse rounds unlike LAPACK's.
+    *[_row(f"linalg_cond_p{p}", functools.partial(_cond, p=p), (V((3, 3)), V((2, 4, 4))),
+           tol=1e-12) for p in ("fro", "nuc", 1, -np.inf)],
     _row("linalg_norm_ord2", functools.partial(_norm, ord=2), (V((3, 3)), V((4, 2))),
          dtypes=FLOATS),
     _row("linalg_norm_ord-2", functools.partial(_norm, ord=-2), (V((2, 4)),)),

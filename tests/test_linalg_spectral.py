@@ -223,6 +223,10 @@ def test_cond_singular_and_nan():
         with pytest.raises(np.linalg.LinAlgError):
             f(np.full((2, 2), np.nan))
     np.testing.assert_allclose(L.cond(np.diag([4.0, 1.0]), -2), 0.25)
+    # A norm order inverts, ignoring errors as NumPy: a singular matrix has cond inf.
+    assert L.cond(np.zeros((2, 2)), 1) == np.inf == np.linalg.cond(np.zeros((2, 2)), 1)
+    with pytest.raises(errors.FunctransValueError, match="square"):
+        L.cond(np.ones((2, 3)), "fro")
 
 
 def test_matrix_norm_and_vector_norm_as_numpy():
@@ -244,7 +248,7 @@ def test_matrix_norm_and_vector_norm_as_numpy():
     (lambda: L.svd(np.ones(3)), errors.FunctransValueError, "1-dimensional"),
     (lambda: L.pinv(np.eye(2), rcond=0.1, rtol=0.1), errors.FunctransValueError, "rtol"),
     (lambda: L.matrix_rank(np.eye(2), tol=1, rtol=1), errors.FunctransValueError, "rtol"),
-    (lambda: L.cond(np.eye(2), 1), errors.FunctransValueError, "inv"),
+    (lambda: L.cond(np.ones((2, 3)), 1), errors.FunctransValueError, "square"),
     (lambda: L.cond(np.ones((0, 0))), errors.FunctransValueError, "empty"),
     (lambda: L.lstsq(np.ones((2, 2, 2)), np.ones((2, 2))), errors.FunctransValueError,
      "two-dimensional"),
@@ -255,7 +259,7 @@ def test_matrix_norm_and_vector_norm_as_numpy():
     (lambda: spectral.svd(np.ones(3)), errors.ShapeError, "svd.*rank >= 2"),
     (lambda: spectral.svd(np.ones((2, 2), np.int64)), errors.ShapeError, "svd.*floating"),
 ], ids=["eig", "eigvals", "eigh-square", "uplo", "svd-1d", "pinv-rtol", "rank-rtol",
-        "cond-p1", "cond-empty", "lstsq-3d", "lstsq-dims", "vector-norm-ord", "prim-eigh",
+        "cond-p1-rectangular", "cond-empty", "lstsq-3d", "lstsq-dims", "vector-norm-ord", "prim-eigh",
         "prim-svd-rank", "prim-svd-int"])
 def test_errors(call, exc, match):
     with pytest.raises(exc, match=match):

@@ -1,8 +1,9 @@
-"""`functrans.numpy.linalg` norms: `norm`, `matrix_norm`, `vector_norm`.
+"""`functrans.numpy.linalg` norms: `norm`, `matrix_norm`, `vector_norm`, and `cond`.
 
 Owns vector norms (any `ord`, built from reductions and elementwise functions) and matrix
 norms: 'fro', 1, -1, inf, -inf from reductions, and 2, -2, 'nuc' (the largest, smallest
-and summed singular values) from `svdvals` (`_spectral`). Does not own products or solves.
+and summed singular values) from `svdvals` (`_spectral`); `cond` from those norms and
+`inv` (`_solve`). Does not own products or solves.
 """
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import numpy as np
 
 from functrans import errors
 from functrans.numpy import _reductions, _shape, _ufuncs, _util
-from functrans.numpy.linalg import _spectral
+from functrans.numpy.linalg import _solve, _spectral
 
-__all__ = ["matrix_norm", "norm", "vector_norm"]
+__all__ = ["cond", "matrix_norm", "norm", "vector_norm"]
 
 
 def norm(x, ord=None, axis=None, keepdims=False):
@@ -163,3 +164,46 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
         raise errors.FunctransValueError(
             f"vector_norm: ord={ord!r} is not a vector norm; use a number, inf or -inf.")
     return _vector_norm(x, ord, axes, keepdims)
+
+
+def cond(x, p=None):
+    """Condition number, as `numpy.linalg.cond`.
+
+    Args:
+      x: a stack of matrices `(..., m, n)` (square unless p is None, 2 or -2).
+      p: None or 2 (`s_max / s_min`), -2 (`s_min / s_max`), or a matrix norm order ('fro',
+        'nuc', 1, -1, inf, -inf): `norm(x, p) * norm(inv(x), p)`.
+
+    Returns:
+      The condition numbers; inf (not NaN) for a singular matrix without NaN entries.
+
+    Raises:
+      FunctransValueError: an empty matrix, or a non-square one with a norm order `p`.
+
+    Example:
+      >>> fnp.linalg.cond(np.array([[2.0, 0.0], [0.0, 0.5]]))
+      array(4.)
+    """
+    x = _spectral._matrices("cond", x)
+    shape = _util.aval(x).shape
+    if shape[-1] * shape[-2] == 0:
+        raise errors.FunctransValueError(
+            f"cond: not defined on empty arrays (got shape {shape}).")
+    with np.errstate(all="ignore"):
+        if p is None or (not isinstance(p, str) and p in (2, -2)):
+            s = _spectral.svdvals(x)
+            big, small = s[..., 0], s[..., -1]
+            r = _ufuncs.divide(small, big) if p == -2 else _ufuncs.divide(big, small)
+        else:
+            if shape[-1] != shape[-2]:
+                raise errors.FunctransValueError(
+                    f"cond: p={p!r} needs square matrices, got shape {shape}; use p=None, 2 "
+                    "or -2 for a rectangular one.")
+            # NumPy inverts ignoring errors: a singular matrix gives inf/nan, then inf below.
+            inv_x = _solve.inverse(x, "cond", check=False)
+            r = _ufuncs.multiply(norm(x, p, axis=(-2, -1)),
+                                 norm(inv_x, p, axis=(-2, -1)))
+    # NaN from 0/0 is inf (a singular matrix) unless x itself has NaN entries, as NumPy.
+    x_nan = _reductions.any(_ufuncs.isnan(x), axis=(-2, -1))
+    return _ufuncs.where(_ufuncs.logical_and(_ufuncs.isnan(r), _ufuncs.logical_not(x_nan)),
+                         np.inf, r)

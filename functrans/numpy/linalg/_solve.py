@@ -109,9 +109,10 @@ def _lu_solve(lu, perm, b):
     return triangular.triangular_solve(lu, y, left_side=True, lower=False)
 
 
-def _factor(a, fname: str):
+def _factor(a, fname: str, check: bool = True):
     lu, _, perm = factorizations.lu(a)
-    _check_singular(lu, fname)
+    if check:
+        _check_singular(lu, fname)
     return lu, perm
 
 
@@ -174,9 +175,14 @@ def inv(a):
       array([[0.5 , 0.  ],
              [0.  , 0.25]])
     """
-    a = _matrices(a, "inv")
+    return inverse(_matrices(a, "inv"), "inv", check=True)
+
+
+def inverse(a, fname: str, check: bool):
+    """The inverses of the square float matrices `a`; with `check`, concrete singular input
+    raises LinAlgError, else it gives inf/nan (as under a transformation)."""
     aval = _util.aval(a)
-    lu, perm = _factor(a, "inv")
+    lu, perm = _factor(a, fname, check)
     eye = np.broadcast_to(np.eye(aval.shape[-1], dtype=aval.dtype), aval.shape)
     return _lu_solve(lu, perm, np.ascontiguousarray(eye))
 

@@ -32,7 +32,7 @@ from functrans.numpy import (
 )
 from functrans.primitives import spectral
 
-__all__ = ["cond", "eig", "eigh", "eigvals", "eigvalsh", "lstsq", "matrix_rank", "pinv", "svd",
+__all__ = ["eig", "eigh", "eigvals", "eigvalsh", "lstsq", "matrix_rank", "pinv", "svd",
            "svdvals"]
 
 # NumPy's result types (numpy.linalg.EighResult, SVDResult), pytrees as namedtuples.
@@ -439,40 +439,3 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     else:
         tol = _shape.expand_dims(_util.as_array(tol, "matrix_rank"), -1)
     return _stats.count_nonzero(_ufuncs.greater(s, tol), axis=-1)
-
-
-def cond(x, p=None):
-    """Condition number, as `numpy.linalg.cond`, for `p` None, 2 or -2.
-
-    Args:
-      x: a stack of matrices `(..., m, n)`.
-      p: None or 2 (`s_max / s_min`), -2 (`s_min / s_max`).
-
-    Returns:
-      The condition numbers; inf (not NaN) for a singular matrix without NaN entries.
-
-    Raises:
-      FunctransValueError: for another `p` (it needs `inv`, not available here yet), or an
-        empty matrix.
-
-    Example:
-      >>> fnp.linalg.cond(np.array([[2.0, 0.0], [0.0, 0.5]]))
-      array(4.)
-    """
-    x = _matrices("cond", x)
-    shape = _util.aval(x).shape
-    if shape[-1] * shape[-2] == 0:
-        raise errors.FunctransValueError(
-            f"cond: not defined on empty arrays (got shape {shape}).")
-    if not (p is None or (not isinstance(p, str) and p in (2, -2))):
-        raise errors.FunctransValueError(
-            f"cond: p={p!r} needs the inverse matrix (functrans.numpy.linalg.inv), which this "
-            "function does not use yet; use p=None, 2 or -2 (the singular value ratio).")
-    s = spectral.svd(x, compute_uv=False)
-    big, small = _indexing.getitem(s, (Ellipsis, 0)), _indexing.getitem(s, (Ellipsis, -1))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = _ufuncs.divide(small, big) if p == -2 else _ufuncs.divide(big, small)
-    # NaN from 0/0 is inf (a singular matrix) unless x itself has NaN entries, as NumPy.
-    x_nan = _reductions.any(_ufuncs.isnan(x), axis=(-2, -1))
-    return _ufuncs.where(_ufuncs.logical_and(_ufuncs.isnan(r), _ufuncs.logical_not(x_nan)),
-                         np.inf, r)

@@ -257,6 +257,8 @@ def bincount(x, weights=None, minlength=0, *, length=None):
                 f"bincount: the weights ({_util.aval(weights).shape}) and x ({aval.shape}) "
                 "must have the same shape.")
         weights = _util.convert(weights, _F64)
+    if aval.shape[0] == 0:
+        return np.zeros((length,), _I64)   # NumPy's result for no values, weights or not
     idx = _util.convert(x, _I64)
     if drop:
         idx = _ufuncs.maximum(idx, 0)

@@ -329,6 +329,10 @@ def _edges(fname: str, a, bins, range, weights):
                 "weighted data.")
         with _numpy_errors(fname):
             return np.histogram_bin_edges(np.asarray(a), bins, range)
+    if isinstance(bins, core.Tracer) and _util.aval(bins).ndim == 0:
+        raise errors.ConcretizationError(
+            f"{fname}: the number of bins is a traced value, but it is the output's shape; "
+            "pass it as a Python int (static), or pass an array of edges.")
     if isinstance(bins, core.Tracer) or np.ndim(bins) == 1:
         edges = _util.as_array(bins, fname)
         if _util.aval(edges).ndim != 1:

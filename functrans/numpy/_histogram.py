@@ -234,29 +234,9 @@ def bincount(x, weights=None, minlength=0, *, length=None):
             "cannot cast it safely to int64.")
     if minlength is None:
         raise errors.FunctransTypeError("bincount: use 0 instead of None for minlength.")
-    minlength = _static_int("bincount", minlength, "minlength")
-    traced = isinstance(x, core.Tracer)
-    if not traced and aval.shape[0] and np.min(x) < 0:
-        raise errors.FunctransValueError("bincount: x must have no negative elements.")
-    if length is None:
-        if traced:
-            raise errors.ConcretizationError(
-                f"bincount: x is a traced value ({aval.str_short()}), so the output length "
-                "max(x) + 1 cannot be known while tracing. Pass a static length, e.g. "
-                "fnp.bincount(x, length=10) (values >= length are dropped), as in "
-                "jax.numpy.bincount.")
-        length = max(minlength, int(np.max(x)) + 1 if aval.shape[0] else 0)
-        drop = False
-    else:
-        length = _static_int("bincount", length, "length")
-        drop = True
-    if weights is not None:
-        weights = _util.as_array(weights, "bincount")
-        if _util.aval(weights).shape != aval.shape:
-            raise errors.FunctransValueError(
-                f"bincount: the weights ({_util.aval(weights).shape}) and x ({aval.shape}) "
-                "must have the same shape.")
-        weights = _util.convert(weights, _F64)
+    drop = length is not None
+    length = _bincount_length(x, minlength, length)
+    weights = _weights("bincount", weights, aval.shape, _F64)
     if aval.shape[0] == 0:
         return np.zeros((length,), _I64)   # NumPy's result for no values, weights or not
     idx = _util.convert(x, _I64)
@@ -266,6 +246,23 @@ def bincount(x, weights=None, minlength=0, *, length=None):
     counts = _scatter_counts(idx, weights, length + 1 if drop else length)
     return _indexing.getitem(counts, slice(0, length)) if drop else counts
 
+
+def _bincount_length(x, minlength, length) -> int:
+    """The output length: `length`, or NumPy's max(x) + 1 (at least `minlength`)."""
+    aval = _util.aval(x)
+    minlength = _static_int("bincount", minlength, "minlength")
+    traced = isinstance(x, core.Tracer)
+    if not traced and aval.shape[0] and np.min(x) < 0:
+        raise errors.FunctransValueError("bincount: x must have no negative elements.")
+    if length is not None:
+        return _static_int("bincount", length, "length")
+    if traced:
+        raise errors.ConcretizationError(
+            f"bincount: x is a traced value ({aval.str_short()}), so the output length "
+            "max(x) + 1 cannot be known while tracing. Pass a static length, e.g. "
+            "fnp.bincount(x, length=10) (values >= length are dropped), as in "
+            "jax.numpy.bincount.")
+    return max(minlength, int(np.max(x)) + 1 if aval.shape[0] else 0)
 
 
 def _static_int(fname: str, value, what: str) -> int:
@@ -305,65 +302,87 @@ def _data(fname: str, a, weights):
     aval = _util.aval(a)
     if aval.dtype.kind == "b":
         a = _util.convert(a, np.dtype(np.uint8))
-    if weights is not None:
-        weights = _util.as_array(weights, fname)
-        if _util.aval(weights).shape != aval.shape:
-            raise errors.FunctransValueError(
-                f"{fname}: weights (shape {_util.aval(weights).shape}) should have the same "
-                f"shape as a ({aval.shape}).")
-        weights = _shape.ravel(weights)
-    return _shape.ravel(a), weights
+    weights = _weights(fname, weights, aval.shape)
+    return _shape.ravel(a), None if weights is None else _shape.ravel(weights)
+
+
+def _weights(fname: str, weights, shape: tuple, dtype: np.dtype | None = None):
+    """The weights (None stays None), checked to have the data's `shape`."""
+    if weights is None:
+        return None
+    weights = _util.as_array(weights, fname)
+    if _util.aval(weights).shape != shape:
+        raise errors.FunctransValueError(
+            f"{fname}: the weights (shape {_util.aval(weights).shape}) must have the same "
+            f"shape as the data ({shape}).")
+    return weights if dtype is None else _util.convert(weights, dtype)
 
 
 def _edges(fname: str, a, bins, range, weights):
     """The bin edges of the 1-d data `a`, as NumPy computes them."""
     if isinstance(bins, str):
-        if _is_traced(a, range):
-            raise errors.ConcretizationError(
-                f"{fname}: bins={bins!r} estimates the number of bins from the data's values, "
-                "which are not known while tracing (the output shape would depend on them); "
-                "pass an integer bins or an array of edges instead.")
-        if weights is not None:
-            raise errors.FunctransTypeError(
-                f"{fname}: automated estimation of the number of bins is not supported for "
-                "weighted data.")
+        return _estimated_edges(fname, a, bins, range, weights)
+    n = _bins_count(fname, bins, "`bins`", "an integer, a string, or an array")
+    if n is None:
+        return _given_edges(fname, bins, "`bins` must increase monotonically, when an array")
+    if not _is_traced(range) and (not _is_traced(a) or range is not None
+                                  or _util.aval(a).shape[0] == 0):
+        data = np.asarray(a) if not _is_traced(a) else np.empty((0,), _util.aval(a).dtype)
         with _numpy_errors(fname):
-            return np.histogram_bin_edges(np.asarray(a), bins, range)
+            return np.histogram_bin_edges(data, n, range)
+    lo, hi = _traced_ends(fname, a, range)
+    bin_dtype, _ = dtypes.result_type(*[_util.aval(v) for v in (lo, hi, a)])
+    return _linspace_edges(lo, hi, n, bin_dtype)
+
+
+def _estimated_edges(fname: str, a, bins: str, range, weights):
+    """NumPy's edges for an estimator name (concrete data only: it sets the shape)."""
+    if _is_traced(a, range):
+        raise errors.ConcretizationError(
+            f"{fname}: bins={bins!r} estimates the number of bins from the data's values, "
+            "which are not known while tracing (the output shape would depend on them); "
+            "pass an integer bins or an array of edges instead.")
+    if weights is not None:
+        raise errors.FunctransTypeError(
+            f"{fname}: automated estimation of the number of bins is not supported for "
+            "weighted data.")
+    with _numpy_errors(fname):
+        return np.histogram_bin_edges(np.asarray(a), bins, range)
+
+
+def _bins_count(fname: str, bins, what: str, kinds: str) -> int | None:
+    """The number of equal-width bins, or None when `bins` is a 1-d array of edges."""
     if isinstance(bins, core.Tracer) and _util.aval(bins).ndim == 0:
         raise errors.ConcretizationError(
             f"{fname}: the number of bins is a traced value, but it is the output's shape; "
             "pass it as a Python int (static), or pass an array of edges.")
     if isinstance(bins, core.Tracer) or np.ndim(bins) == 1:
-        edges = _util.as_array(bins, fname)
-        if _util.aval(edges).ndim != 1:
-            raise errors.FunctransValueError(f"{fname}: `bins` must be 1d, when an array.")
-        if not _is_traced(edges) and np.any(edges[:-1] > edges[1:]):
-            raise errors.FunctransValueError(
-                f"{fname}: `bins` must increase monotonically, when an array.")
-        return edges
+        return None
     if np.ndim(bins):
-        raise errors.FunctransValueError(f"{fname}: `bins` must be 1d, when an array.")
+        raise errors.FunctransValueError(f"{fname}: {what} must be 1d, when an array.")
     try:
         n = operator.index(bins)
     except TypeError as e:
-        raise errors.FunctransTypeError(
-            f"{fname}: `bins` must be an integer, a string, or an array.") from e
+        raise errors.FunctransTypeError(f"{fname}: {what} must be {kinds}.") from e
     if n < 1:
-        raise errors.FunctransValueError(f"{fname}: `bins` must be positive, when an integer.")
-    dtype = _util.aval(a).dtype
-    if not _is_traced(range) and (not _is_traced(a) or range is not None
-                                  or _util.aval(a).shape[0] == 0):
-        data = np.asarray(a) if not _is_traced(a) else np.empty((0,), dtype)
-        with _numpy_errors(fname):
-            return np.histogram_bin_edges(data, n, range)
+        raise errors.FunctransValueError(f"{fname}: {what} must be positive, when an integer.")
+    return n
+
+
+def _given_edges(fname: str, bins, unsorted: str):
+    edges = _util.as_array(bins, fname)
+    if _util.aval(edges).ndim != 1:
+        raise errors.FunctransValueError(f"{fname}: bins must be 1d, when an array.")
+    if not _is_traced(edges) and np.any(edges[:-1] > edges[1:]):
+        raise errors.FunctransValueError(f"{fname}: {unsorted}.")
+    return edges
+
+
+def _traced_ends(fname: str, a, range):
+    """The ends of equal-width bins: the range, or the traced data's min and max."""
     if range is None:
-        lo, hi = _reductions.min(a), _reductions.max(a)
-    else:
-        lo, hi = _range_pair(fname, range)
-    bin_dtype, _ = dtypes.result_type(*[_util.aval(v) for v in (lo, hi, a)])
-    if bin_dtype.kind != "f":
-        bin_dtype = _F64
-    return _linspace_edges(_util.convert(lo, bin_dtype), _util.convert(hi, bin_dtype), n)
+        return _reductions.min(a), _reductions.max(a)
+    return _range_pair(fname, range)
 
 
 def _range_pair(fname: str, rng):
@@ -375,8 +394,11 @@ def _range_pair(fname: str, rng):
     return _util.as_operand(lo, fname), _util.as_operand(hi, fname)
 
 
-def _linspace_edges(lo, hi, n: int):
-    """NumPy's edges from traced ends: an empty range widened by 0.5 on each side."""
+def _linspace_edges(lo, hi, n: int, dtype: np.dtype):
+    """NumPy's edges from traced ends: an empty range widened by 0.5 on each side, the
+    values computed in `dtype` (float64 for integer data)."""
+    dtype = dtype if dtype.kind == "f" else _F64
+    lo, hi = _util.convert(lo, dtype), _util.convert(hi, dtype)
     same = _ufuncs.equal(lo, hi)
     lo = _ufuncs.where(same, _ufuncs.subtract(lo, 0.5), lo)
     hi = _ufuncs.where(same, _ufuncs.add(hi, 0.5), hi)
@@ -507,31 +529,18 @@ def _outer_edges(fname: str, col, rng):
 
 
 def _dd_edges(fname: str, i: int, col, bins, rng):
-    if isinstance(bins, core.Tracer) or np.ndim(bins) == 1:
-        edges = _util.as_array(bins, fname)
-        if not _is_traced(edges) and np.any(edges[:-1] > edges[1:]):
-            raise errors.FunctransValueError(
-                f"{fname}: `bins[{i}]` must be monotonically increasing, when an array.")
-        return edges
-    if np.ndim(bins) != 0:
-        raise errors.FunctransValueError(f"{fname}: `bins[{i}]` must be a scalar or 1d array.")
-    try:
-        n = operator.index(bins)
-    except TypeError as e:
-        raise errors.FunctransTypeError(
-            f"{fname}: `bins[{i}]` must be an integer, when a scalar.") from e
-    if n < 1:
-        raise errors.FunctransValueError(f"{fname}: `bins[{i}]` must be positive, when an integer.")
+    n = _bins_count(fname, bins, f"`bins[{i}]`", "an integer, when a scalar")
+    if n is None:
+        return _given_edges(fname, bins,
+                            f"`bins[{i}]` must be monotonically increasing, when an array")
     if not _is_traced(rng) and (not _is_traced(col) or rng is not None
                                 or _util.aval(col).shape[0] == 0):
         data = np.asarray(col) if not _is_traced(col) else np.empty((0,), _util.aval(col).dtype)
         lo, hi = _outer_edges(fname, data, rng)
         return np.linspace(lo, hi, n + 1)
-    lo, hi = (_reductions.min(col), _reductions.max(col)) if rng is None else \
-        _range_pair(fname, rng)
+    lo, hi = _traced_ends(fname, col, rng)
     dtype, _ = dtypes.result_type(_util.aval(lo), _util.aval(hi))
-    dtype = dtype if dtype.kind == "f" else _F64
-    return _linspace_edges(_util.convert(lo, dtype), _util.convert(hi, dtype), n)
+    return _linspace_edges(lo, hi, n, dtype)
 
 
 def _per_dim(fname: str, value, d: int, what: str) -> list:
@@ -574,13 +583,7 @@ def histogramdd(sample, bins=10, range=None, density=None, weights=None):
         raise errors.FunctransTypeError(f"{fname}: `bins` must be an int or arrays of edges.")
     bins_list = _per_dim(fname, bins, d, "bins")
     ranges = _per_dim(fname, range, d, "range") if range is not None else [None] * d
-    if weights is not None:
-        weights = _util.as_array(weights, fname)
-        if _util.aval(weights).shape != (n_samples,):
-            raise errors.FunctransValueError(
-                f"{fname}: the weights (shape {_util.aval(weights).shape}) must have one "
-                f"entry per sample ({n_samples}).")
-        weights = _util.convert(weights, _F64)
+    weights = _weights(fname, weights, (n_samples,), _F64)
     cols = [_indexing.getitem(s, (slice(None), i)) for i in builtins.range(d)]
     edges = [_dd_edges(fname, i, c, b, r)
              for i, (c, b, r) in enumerate(zip(cols, bins_list, ranges, strict=True))]

@@ -89,27 +89,35 @@ def _searchsorted_impl(a, v, *, side):
 
 def _batched_searchsorted(a: np.ndarray, v: np.ndarray, side: str) -> np.ndarray:
     """`np.searchsorted` of each row of `a` (shape B + (n,)) for its values (B + M), without
-    a loop over the rows.
+    a loop over the rows: one vectorized binary search of all values at once.
 
-    Each row's entries and values are sorted together by one `np.lexsort` along the last
-    axis (ties: values before entries for 'left', after them for 'right'); a value's index
-    is then the number of entries before it, a cumulative count of the entries.
+    The answer is the count of a row's entries that come before the value (`entry < v` for
+    'left', `not v < entry` for 'right', in NumPy's order with NaN last); it is built bit
+    by bit from the highest power of two <= n down, one gather and comparison per bit
+    (log2(n) + 1 steps over all values together).
     """
     nb = a.ndim - 1
     n = a.shape[-1]
     rows = math.prod(a.shape[:-1])
-    m = math.prod(v.shape[nb:])
-    if rows * m == 0:
-        return np.zeros(v.shape, INDEX_DTYPE)
-    values = np.concatenate([a.reshape(rows, n), v.reshape(rows, m)], axis=1)
-    is_value = np.zeros((rows, n + m), bool)
-    is_value[:, n:] = True
-    tie = is_value if side == "right" else ~is_value
-    order = np.lexsort((tie, values), axis=-1)
-    entries_before = np.cumsum(~np.take_along_axis(is_value, order, axis=-1), axis=-1)
-    out = np.empty((rows, n + m), INDEX_DTYPE)
-    np.put_along_axis(out, order, entries_before, axis=-1)
-    return out[:, n:].reshape(v.shape)
+    values = v.reshape(rows, math.prod(v.shape[nb:]))
+    flat = a.reshape(-1)
+    last_of_previous_rows = (np.arange(rows, dtype=INDEX_DTYPE) * n - 1)[:, None]
+    count = np.zeros(values.shape, INDEX_DTYPE)
+    step = 1 << (n.bit_length() - 1) if n else 0
+    while step:
+        candidate = count + step
+        entry = flat.take(np.minimum(candidate, n) + last_of_previous_rows)
+        before = _before(entry, values) if side == "left" else ~_before(values, entry)
+        count = np.where(before & (candidate <= n), candidate, count)
+        step >>= 1
+    return count.reshape(v.shape)
+
+
+def _before(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """`x < y` in NumPy's sort order: NaN after every number, NaNs equal."""
+    if x.dtype.kind == "f":
+        return (x < y) | (np.isnan(y) & ~np.isnan(x))
+    return x < y
 
 
 # --------------------------------------------------------------------------- batching

@@ -259,7 +259,8 @@ def test_matrix_norm_and_vector_norm_as_numpy():
     (lambda: spectral.svd(np.ones(3)), errors.ShapeError, "svd.*rank >= 2"),
     (lambda: spectral.svd(np.ones((2, 2), np.int64)), errors.ShapeError, "svd.*floating"),
 ], ids=["eig", "eigvals", "eigh-square", "uplo", "svd-1d", "pinv-rtol", "rank-rtol",
-        "cond-p1-rectangular", "cond-empty", "lstsq-3d", "lstsq-dims", "vector-norm-ord", "prim-eigh",
+        "cond-p1-rectangular", "cond-empty", "lstsq-3d", "lstsq-dims", "vector-norm-ord",
+        "prim-eigh",
         "prim-svd-rank", "prim-svd-int"])
 def test_errors(call, exc, match):
     with pytest.raises(exc, match=match):

@@ -132,6 +132,7 @@ GROUPS = {
     "functrans.numpy._nonzero": "Indexing",
     "functrans.numpy._setops": "Sets",
     "functrans.numpy._histogram": "Sorting, searching and counting",
+    "functrans.numpy._searching": "Sorting, searching and counting",
     "functrans.numpy._bits": "Elementwise functions",
     "functrans.numpy._dtypes": "Data types",
     "functrans.numpy._indexmisc": "Indexing",

@@ -40,7 +40,7 @@ DOCTEST_MODULES = [
     "functrans.numpy._pad", "functrans.numpy._sorting", "functrans.numpy._misc",
     "functrans.numpy._poly", "functrans.numpy._windows", "functrans.numpy._bits",
     "functrans.numpy._dtypes", "functrans.numpy._quantiles", "functrans.numpy._histogram",
-    "functrans.numpy._indexmisc",
+    "functrans.numpy._searching", "functrans.numpy._indexmisc",
     "functrans.numpy._nonzero", "functrans.numpy._setops", "functrans.numpy.linalg._norms",
     "functrans.numpy.linalg._products", "functrans.numpy.linalg._solve",
     "functrans.numpy.linalg._spectral", "functrans.nn._functions", "functrans.random._keys",

@@ -9,7 +9,7 @@ the primitives. Broadcasting and dtype promotion follow NumPy 2 (NEP 50: Python 
 weak, so `float32_array * 2.0` stays float32); the default float dtype is float64.
 This module only re-exports each implementation module's `__all__`: `_ufuncs`, `_math`,
 `_reductions`, `_nanfuncs`, `_stats`, `_sorting`, `_quantiles`, `_shape`, `_join`, `_manip`, `_pad`,
-`_grids`, `_misc`, `_poly`, `_windows`, `_nonzero`, `_setops`, `_histogram`, `_bits`,
+`_grids`, `_misc`, `_poly`, `_windows`, `_nonzero`, `_setops`, `_searching`, `_histogram`, `_bits`,
 `_dtypes`, `_indexmisc`, `_linalg`, `_creation`, `_indexing` (`x[idx]`, `x.at[idx]`) and
 `linalg`; importing it installs the traced values' operators and methods
 (`_methods`).
@@ -34,6 +34,7 @@ from functrans.numpy._pad import *  # noqa: F403
 from functrans.numpy._poly import *  # noqa: F403
 from functrans.numpy._quantiles import *  # noqa: F403
 from functrans.numpy._reductions import *  # noqa: F403
+from functrans.numpy._searching import *  # noqa: F403
 from functrans.numpy._setops import *  # noqa: F403
 from functrans.numpy._shape import *  # noqa: F403
 from functrans.numpy._sorting import *  # noqa: F403

@@ -32,7 +32,7 @@ import numpy as np
 
 from functrans import core, custom_derivatives, errors
 from functrans.numpy import _linalg, _reductions, _shape, _stats, _ufuncs, _util
-from functrans.primitives import factorizations, sorting, triangular
+from functrans.primitives import factorizations, indexing, sorting, triangular
 
 __all__ = ["LinAlgError", "cholesky", "det", "inv", "matrix_power", "qr", "slogdet", "solve",
            "tensorinv", "tensorsolve"]
@@ -103,8 +103,11 @@ def _lu_solve(lu, perm, b):
     lu (..., n, n), perm (..., n) and b (..., n, k) share their leading dims."""
     aval = _util.aval(b)
     nd = aval.ndim
-    idx = _shape.broadcast_to(_util.convert(perm, np.dtype(np.int64))[..., None], aval.shape)
-    pb = sorting.take_along_axis(b, idx, nd - 2)
+    perm = _util.convert(perm, np.dtype(np.int64))
+    if _util.aval(perm).ndim == 1:   # one matrix: one gather of b's rows
+        pb = indexing.gather(b, perm, nd - 2)
+    else:
+        pb = sorting.take_along_axis(b, _shape.broadcast_to(perm[..., None], aval.shape), nd - 2)
     y = triangular.triangular_solve(lu, pb, left_side=True, lower=True, unit_diagonal=True)
     return triangular.triangular_solve(lu, y, left_side=True, lower=False)
 

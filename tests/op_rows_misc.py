@@ -196,4 +196,25 @@ CALCULUS = [
           (V((6,)), V((2, 4))), dtypes=(I64,), domain=(-9, 9), grad_order=0),
 ]
 
-ROWS: list[OpRow] = [*SELECTION, *ARITH, *POLY, *WINDOWS, *CALCULUS]
+# polyfit goes through lstsq's SVD and pseudo-inverse (LAPACK's gelsd in NumPy): the
+# coefficients agree to rounding, not bit for bit.
+_FIT = 1e-11
+FIT = [
+    OpRow("polyfit", lambda x, y: fnp.polyfit(x, y, 2), lambda x, y: np.polyfit(x, y, 2),
+          (V((6,), (6,)), V((5,), (5, 2)), V((3,), (3,))), kinds="df", tol=_FIT),
+    OpRow("polyfit_weighted", lambda x, y, w: fnp.polyfit(x, y, 3, w=w),
+          lambda x, y, w: np.polyfit(x, y, 3, w=w), (V((7,), (7,), (7,)),), kinds="dff",
+          domain=(0.5, 2.0), tol=_FIT),
+    OpRow("polyfit_full", lambda x, y: fnp.polyfit(x, y, 1, full=True)[:2] + (
+        fnp.polyfit(x, y, 1, full=True)[3],),
+          lambda x, y: np.polyfit(x, y, 1, full=True)[:2] + (np.polyfit(x, y, 1, full=True)[3],),
+          (V((5,), (5,)),), kinds="df", tol=_FIT),
+    OpRow("polyfit_cov", lambda x, y: fnp.polyfit(x, y, 1, cov=True),
+          lambda x, y: np.polyfit(x, y, 1, cov=True), (V((6,), (6,)), V((6,), (6, 2))),
+          kinds="df", tol=_FIT),
+    OpRow("polyfit_f32_int", lambda x, y: fnp.polyfit(x, y, 1),
+          lambda x, y: np.polyfit(x, y, 1), (V((4,), (4,)),), kinds="df", dtypes=(F32, I64),
+          domain=(-9, 9), tol=_FIT, grad_order=0),
+]
+
+ROWS: list[OpRow] = [*SELECTION, *ARITH, *POLY, *WINDOWS, *CALCULUS, *FIT]

@@ -13,16 +13,21 @@ import numpy as np
 from functrans import core, errors
 from functrans.numpy import (
     _creation,
+    _grids,
     _indexing,
     _join,
+    _linalg,
+    _reductions,
     _shape,
     _ufuncs,
     _util,
 )
+from functrans.numpy.linalg import _solve, _spectral
 
 # The public names, re-exported by functrans.numpy.
 __all__: list[str] = [
-    "poly", "polyadd", "polyder", "polydiv", "polyint", "polymul", "polysub", "polyval"
+    "poly", "polyadd", "polyder", "polydiv", "polyfit", "polyint", "polymul", "polysub",
+    "polyval",
 ]
 
 
@@ -309,3 +314,68 @@ def poly(seq_of_zeros):
     return a
 
 
+def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+    """Least-squares polynomial fit, as `numpy.polyfit` (coefficients highest degree first).
+
+    Args:
+      x: the sample points, 1-d (array or traced).
+      y: the values, `(M,)` or `(M, K)` for K fits at once.
+      deg: the degree (a concrete int).
+      rcond: relative cutoff of small singular values (default `len(x) * eps`).
+      full: also return the residuals, rank, singular values and rcond (`lstsq`'s).
+      w: weights applied to the unsquared residuals, 1-d.
+      cov: also return the covariance of the coefficients (scaled by the residuals /
+        (M - deg - 1), or "unscaled").
+
+    Returns:
+      The coefficients `(deg + 1,)` or `(deg + 1, K)`; with `full` or `cov`, NumPy's tuples.
+      Differentiable in x, y and w (through `lstsq`'s pseudo-inverse).
+
+    Example:
+      >>> fnp.polyfit(np.array([0.0, 1.0, 2.0, 3.0]), np.array([1.0, 3.0, 5.0, 7.0]), 1)
+      array([2., 1.])
+    """
+    order = operator.index(deg) + 1
+    if order < 1:
+        raise errors.FunctransValueError(f"polyfit: expected deg >= 0, got {deg}.")
+    x = _util.to_inexact(_util.as_array(x, "polyfit"))
+    y = _util.to_inexact(_util.as_array(y, "polyfit"))
+    xs, ys = _util.aval(x).shape, _util.aval(y).shape
+    if len(xs) != 1 or xs[0] == 0:
+        raise errors.FunctransTypeError(
+            f"polyfit: x must be a non-empty 1-d vector, got shape {xs}.")
+    if len(ys) not in (1, 2) or ys[0] != xs[0]:
+        raise errors.FunctransTypeError(
+            f"polyfit: y must have shape ({xs[0]},) or ({xs[0]}, K), got {ys}.")
+    if rcond is None:
+        rcond = xs[0] * np.finfo(_util.aval(x).dtype).eps
+    lhs, rhs = _grids.vander(x, order), y
+    if w is not None:
+        w = _util.to_inexact(_util.as_array(w, "polyfit"))
+        if _util.aval(w).shape != (xs[0],):
+            raise errors.FunctransTypeError(
+                f"polyfit: w must have shape ({xs[0]},), got {_util.aval(w).shape}.")
+        lhs = _ufuncs.multiply(lhs, w[:, None])
+        rhs = _ufuncs.multiply(rhs, w[:, None] if len(ys) == 2 else w)
+    # Columns scaled to unit norm (NumPy's conditioning step), then lstsq.
+    scale = _ufuncs.sqrt(_reductions.sum(_ufuncs.multiply(lhs, lhs), axis=0))
+    lhs = _ufuncs.divide(lhs, scale)
+    c, resids, rank, s = _spectral.lstsq(lhs, rhs, rcond)
+    c = _ufuncs.divide(c, scale[:, None] if len(ys) == 2 else scale)
+    if full:
+        return c, resids, rank, s, rcond
+    if not cov:
+        return c
+    vbase = _ufuncs.divide(_solve.inv(_linalg.matmul(_shape.transpose(lhs), lhs)),
+                           _ufuncs.multiply(scale[:, None], scale[None, :]))
+    if cov == "unscaled":
+        fac = 1.0
+    else:
+        if xs[0] <= order:
+            raise errors.FunctransValueError(
+                "polyfit: the number of data points must exceed order to scale the "
+                "covariance matrix; pass cov='unscaled'.")
+        fac = _ufuncs.divide(resids, xs[0] - order)
+    if len(ys) == 1:
+        return c, _ufuncs.multiply(vbase, fac)
+    return c, _ufuncs.multiply(vbase[:, :, None], fac)

@@ -31,6 +31,7 @@ import functrans.nn
 import functrans.numpy
 import functrans.numpy.linalg
 import functrans.random
+import functrans.scipy.linalg
 import functrans.scipy.special
 import functrans.test_util
 import functrans.tree_util
@@ -51,6 +52,7 @@ import numpy as np
 import functrans as ft
 import functrans.numpy as fnp
 import functrans.lax as lax
+import functrans.scipy.linalg as fsl
 from functrans.tree_util import *
 ```
 
@@ -97,6 +99,10 @@ SECTIONS = [
       "sampler traces, batches and differentiates in its parameters."), None, False),
     (functrans.scipy.special, "scipy.special",
      "Special functions with derivatives (needs the `scipy` extra).", None, False),
+    (functrans.scipy.linalg, "scipy.linalg",
+     ("SciPy's linear algebra that JAX users reach for: triangular, Cholesky and LU solves, "
+      "`lu`, `expm`, `block_diag` (examples use `import functrans.scipy.linalg as fsl`; needs "
+      "the `scipy` extra). See [linalg.md](linalg.md)."), None, False),
     (functrans.tree_util, "tree_util",
      "Pytrees: nested tuples, lists, dicts, namedtuples, None and registered classes.", None,
      False),

@@ -22,11 +22,13 @@ import functrans.nn
 import functrans.numpy
 import functrans.numpy.linalg
 import functrans.random
+import functrans.scipy.linalg
 import functrans.scipy.special
 import functrans.tree_util
 
 MODULES = [functrans, functrans.numpy, functrans.numpy.linalg, functrans.lax,
-           functrans.tree_util, functrans.nn, functrans.random, functrans.scipy.special]
+           functrans.tree_util, functrans.nn, functrans.random, functrans.scipy.special,
+           functrans.scipy.linalg]
 # Modules whose docstring examples are run (api.py and tree_util are the brief's minimum).
 DOCTEST_MODULES = [
     "functrans.api", "functrans.tree_util", "functrans.tree_util._registry",
@@ -44,7 +46,7 @@ DOCTEST_MODULES = [
     "functrans.numpy._nonzero", "functrans.numpy._setops", "functrans.numpy.linalg._norms",
     "functrans.numpy.linalg._products", "functrans.numpy.linalg._solve",
     "functrans.numpy.linalg._spectral", "functrans.nn._functions", "functrans.random._keys",
-    "functrans.random._samplers", "functrans.scipy.special",
+    "functrans.random._samplers", "functrans.scipy.special", "functrans.scipy.linalg",
     "functrans.custom_derivatives._jvp", "functrans.custom_derivatives._vjp",
 ]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
@@ -98,7 +100,7 @@ def test_public_name_has_docstring_with_example(module_name, name):
 def _doctests(module_name: str):
     module = importlib.import_module(module_name)
     finder = doctest.DocTestFinder(exclude_empty=True)
-    globs = {"np": np, "fnp": functrans.numpy, "ft": functrans}
+    globs = {"np": np, "fnp": functrans.numpy, "ft": functrans, "fsl": functrans.scipy.linalg}
     return finder.find(module, module_name, globs={**vars(module), **globs})
 
 

@@ -2,9 +2,9 @@
 
 Owns `nonzero`, `argwhere`, `flatnonzero`, `extract`, `compress`, `trim_zeros`, and the
 conventions every function with a value-dependent output shape shares (`_setops` uses them
-too): `require_concrete` (a traced argument that decides the output shape needs `size=`),
-`check_size`, `mask_positions` (the sized form of `nonzero` of a 1-d mask, built from
-`argsort`, so that `jit`, `vmap` and derivatives work) and `fill_array`.
+too): `_require_concrete` (a traced argument that decides the output shape needs `size=`),
+`_check_size`, `_mask_positions` (the sized form of `nonzero` of a 1-d mask, built from
+`argsort`, so that `jit`, `vmap` and derivatives work) and `_fill_array`.
 
 On concrete (NumPy) arguments and without `size=`, each function is exactly NumPy's. With
 `size=` (JAX's design) the output has `size` entries along the data-dependent axis: the first
@@ -33,7 +33,7 @@ INDEX = np.dtype(np.int64)
 # --------------------------------------------------------------------------- shared helpers
 
 
-def require_concrete(fname: str, argname: str, x, fix: str) -> None:
+def _require_concrete(fname: str, argname: str, x, fix: str) -> None:
     """Raise ConcretizationError when `x`, whose values decide the output shape, is traced."""
     if _util.contains_tracer(x):
         raise errors.ConcretizationError(
@@ -43,7 +43,7 @@ def require_concrete(fname: str, argname: str, x, fix: str) -> None:
             "exactly N entries, truncated or padded with `fill_value`.")
 
 
-def check_size(fname: str, size) -> int:
+def _check_size(fname: str, size) -> int:
     """`size` as a non-negative Python int (a static value, never traced)."""
     if isinstance(size, core.Tracer):
         raise errors.FunctransTypeError(
@@ -58,11 +58,11 @@ def check_size(fname: str, size) -> int:
     return size
 
 
-def int_const(value, shape) -> np.ndarray:
+def _int_const(value, shape) -> np.ndarray:
     return np.ascontiguousarray(np.broadcast_to(np.asarray(value, INDEX), shape))
 
 
-def fill_array(fname: str, fill, shape, dtype: np.dtype):
+def _fill_array(fname: str, fill, shape, dtype: np.dtype):
     """`fill` (a scalar, concrete or traced) converted to `dtype` and broadcast to `shape`."""
     fill = _util.as_array(fill, fname)
     if _util.aval(fill).ndim:
@@ -74,7 +74,7 @@ def fill_array(fname: str, fill, shape, dtype: np.dtype):
     return shape_prims.broadcast_in_dim(fill, tuple(shape), ())
 
 
-def mask_positions(mask, size: int):
+def _mask_positions(mask, size: int):
     """The sized `nonzero` of a 1-d bool `mask`: (positions, valid, count).
 
     `positions` (int64, shape (size,)) holds the indices of the True entries in order, then 0
@@ -84,17 +84,17 @@ def mask_positions(mask, size: int):
     n = _util.aval(mask).shape[0]
     count = shape_prims.reduce_sum(elementwise.convert_element_type(mask, INDEX), (0,))
     if n == 0:
-        return int_const(0, (size,)), np.zeros(size, bool), count
+        return _int_const(0, (size,)), np.zeros(size, bool), count
     order = sorting.argsort(comparison.not_(mask), 0)
     if size <= n:
         order = slicing.slice(order, (0,), (size,))
     else:
-        order = slicing.concatenate([order, int_const(0, (size - n,))], 0)
+        order = slicing.concatenate([order, _int_const(0, (size - n,))], 0)
     valid = comparison.lt(np.arange(size, dtype=INDEX), count)
-    return elementwise.select(valid, order, int_const(0, (size,))), valid, count
+    return elementwise.select(valid, order, _int_const(0, (size,))), valid, count
 
 
-def is_nonzero(a):
+def _is_nonzero(a):
     """`a != 0` as a bool array (`a` itself when already bool)."""
     dtype = _util.aval(a).dtype
     if dtype == np.bool_:
@@ -102,7 +102,7 @@ def is_nonzero(a):
     return comparison.ne(a, np.zeros((), dtype))
 
 
-def ravel(a):
+def _ravel(a):
     return shape_prims.reshape(a, (_util.prod(_util.aval(a).shape),))
 
 
@@ -123,16 +123,16 @@ def _sized_nonzero(fname: str, a, size: int, fill_value) -> tuple:
     shape = _util.aval(a).shape
     fills = _fill_values(fname, fill_value, len(shape))
     if _util.prod(shape) == 0:
-        return tuple(fill_array(fname, fill, (size,), INDEX) for fill in fills)
-    pos, valid, _ = mask_positions(ravel(is_nonzero(a)), size)
+        return tuple(_fill_array(fname, fill, (size,), INDEX) for fill in fills)
+    pos, valid, _ = _mask_positions(_ravel(_is_nonzero(a)), size)
     out = []
     stride = _util.prod(shape)
     for n, fill in zip(shape, fills, strict=True):
         stride //= n
-        idx = comparison.floor_divide(pos, int_const(stride, (size,))) if stride != 1 else pos
+        idx = comparison.floor_divide(pos, _int_const(stride, (size,))) if stride != 1 else pos
         if len(shape) > 1:
-            idx = comparison.rem(idx, int_const(n, (size,)))
-        out.append(elementwise.select(valid, idx, fill_array(fname, fill, (size,), INDEX)))
+            idx = comparison.rem(idx, _int_const(n, (size,)))
+        out.append(elementwise.select(valid, idx, _fill_array(fname, fill, (size,), INDEX)))
     return tuple(out)
 
 
@@ -167,9 +167,9 @@ def nonzero(a, *, size=None, fill_value=None):
             "nonzero: calling nonzero on a 0-d array is not allowed (as in NumPy); use "
             "nonzero(atleast_1d(x)) instead.")
     if size is None:
-        require_concrete("nonzero", "a", a, "nonzero(a, size=N, fill_value=0)")
+        _require_concrete("nonzero", "a", a, "nonzero(a, size=N, fill_value=0)")
         return tuple(i.astype(INDEX) for i in np.nonzero(np.asarray(a)))
-    return _sized_nonzero("nonzero", a, check_size("nonzero", size), fill_value)
+    return _sized_nonzero("nonzero", a, _check_size("nonzero", size), fill_value)
 
 
 def argwhere(a, *, size=None, fill_value=None):
@@ -194,9 +194,9 @@ def argwhere(a, *, size=None, fill_value=None):
     """
     a = _util.as_array(a, "argwhere")
     if size is None:
-        require_concrete("argwhere", "a", a, "argwhere(a, size=N, fill_value=0)")
+        _require_concrete("argwhere", "a", a, "argwhere(a, size=N, fill_value=0)")
         return np.argwhere(np.asarray(a)).astype(INDEX)
-    size = check_size("argwhere", size)
+    size = _check_size("argwhere", size)
     ndim = _util.aval(a).ndim
     if ndim == 0:
         # NumPy's rule: a 0-d input is treated as 1-d, and the index column dropped.
@@ -208,7 +208,7 @@ def argwhere(a, *, size=None, fill_value=None):
 
 
 def flatnonzero(a, *, size=None, fill_value=None):
-    """The indices of the nonzero entries of `ravel(a)`, as `numpy.flatnonzero`.
+    """The indices of the nonzero entries of `_ravel(a)`, as `numpy.flatnonzero`.
 
     Args:
       a: an array, traced value or scalar.
@@ -228,9 +228,9 @@ def flatnonzero(a, *, size=None, fill_value=None):
     """
     a = _util.as_array(a, "flatnonzero")
     if size is None:
-        require_concrete("flatnonzero", "a", a, "flatnonzero(a, size=N, fill_value=0)")
+        _require_concrete("flatnonzero", "a", a, "flatnonzero(a, size=N, fill_value=0)")
         return np.flatnonzero(np.asarray(a)).astype(INDEX)
-    return _sized_nonzero("flatnonzero", ravel(a), check_size("flatnonzero", size),
+    return _sized_nonzero("flatnonzero", _ravel(a), _check_size("flatnonzero", size),
                           fill_value)[0]
 
 
@@ -256,8 +256,8 @@ def _sized_take(fname: str, a, mask, axis: int, size: int, fill_value):
     """The entries of `a` along `axis` where the 1-d `mask` is True: `size` of them."""
     shape = _util.aval(a).shape
     out_shape = shape[:axis] + (size,) + shape[axis + 1:]
-    fill = fill_array(fname, fill_value, out_shape, _util.aval(a).dtype)
-    pos, valid, _ = mask_positions(_fit_mask(mask, shape[axis]), size)
+    fill = _fill_array(fname, fill_value, out_shape, _util.aval(a).dtype)
+    pos, valid, _ = _mask_positions(_fit_mask(mask, shape[axis]), size)
     if shape[axis] == 0 or size == 0:
         return fill
     taken = indexing.gather(a, pos, axis)
@@ -266,7 +266,7 @@ def _sized_take(fname: str, a, mask, axis: int, size: int, fill_value):
 
 
 def extract(condition, arr, *, size=None, fill_value=0):
-    """The entries of `ravel(arr)` where `ravel(condition)` is nonzero, as `numpy.extract`.
+    """The entries of `_ravel(arr)` where `_ravel(condition)` is nonzero, as `numpy.extract`.
 
     Args:
       condition: an array or traced value; nonzero entries select.
@@ -287,14 +287,14 @@ def extract(condition, arr, *, size=None, fill_value=0):
       array([1., 3.])
     """
     condition = _util.as_array(condition, "extract")
-    arr = ravel(_util.as_array(arr, "extract"))
+    arr = _ravel(_util.as_array(arr, "extract"))
     n = _util.aval(arr).shape[0]
     if size is None:
-        require_concrete("extract", "condition", condition,
+        _require_concrete("extract", "condition", condition,
                          "extract(condition, arr, size=N, fill_value=0)")
         return indexing.gather(arr, _condition_indices("extract", condition, n, "arr"), 0)
-    mask = ravel(is_nonzero(condition))
-    return _sized_take("extract", arr, mask, 0, check_size("extract", size), fill_value)
+    mask = _ravel(_is_nonzero(condition))
+    return _sized_take("extract", arr, mask, 0, _check_size("extract", size), fill_value)
 
 
 def compress(condition, a, axis=None, out=None, *, size=None, fill_value=0):
@@ -303,7 +303,7 @@ def compress(condition, a, axis=None, out=None, *, size=None, fill_value=0):
     Args:
       condition: a 1-d array or traced value; nonzero entries select.
       a: an array, traced value or scalar (differentiable).
-      axis: the axis to select along; None (default) selects from `ravel(a)`.
+      axis: the axis to select along; None (default) selects from `_ravel(a)`.
       out: not supported; giving it raises FunctransTypeError.
       size: a static int: return exactly `size` slices, padded with `fill_value` (JAX's
         keyword). Required when `condition` is traced; with it a `condition` longer than the
@@ -329,15 +329,15 @@ def compress(condition, a, axis=None, out=None, *, size=None, fill_value=0):
             f"{_util.aval(condition).shape}.")
     a = _util.as_array(a, "compress")
     if axis is None:
-        a, axis = ravel(a), 0
+        a, axis = _ravel(a), 0
     else:
         axis = _util.canonicalize_axis(axis, _util.aval(a).ndim, "compress")
     if size is None:
-        require_concrete("compress", "condition", condition,
+        _require_concrete("compress", "condition", condition,
                          "compress(condition, a, axis, size=N, fill_value=0)")
         n = _util.aval(a).shape[axis]
         return indexing.gather(a, _condition_indices("compress", condition, n, "the axis"), axis)
-    return _sized_take("compress", a, is_nonzero(condition), axis, check_size("compress", size),
+    return _sized_take("compress", a, _is_nonzero(condition), axis, _check_size("compress", size),
                        fill_value)
 
 

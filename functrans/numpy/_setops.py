@@ -18,7 +18,7 @@ shape and needs no `size=`.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+import collections
 
 import numpy as np
 
@@ -31,27 +31,14 @@ __all__ = ["unique", "unique_all", "unique_counts", "unique_inverse", "unique_va
            "intersect1d", "union1d", "setdiff1d", "setxor1d", "isin"]
 
 INDEX = _nonzero.INDEX
-_int = _nonzero.int_const
+_int = _nonzero._int_const
 
 
-class UniqueAllResult(NamedTuple):
-    """`unique_all`'s result (NumPy's field names)."""
-    values: object
-    indices: object
-    inverse_indices: object
-    counts: object
-
-
-class UniqueCountsResult(NamedTuple):
-    """`unique_counts`'s result (NumPy's field names)."""
-    values: object
-    counts: object
-
-
-class UniqueInverseResult(NamedTuple):
-    """`unique_inverse`'s result (NumPy's field names)."""
-    values: object
-    inverse_indices: object
+# NumPy's result types (names and fields), private here: they are not functions to export.
+_UniqueAll = collections.namedtuple("UniqueAllResult",
+                                    ["values", "indices", "inverse_indices", "counts"])
+_UniqueCounts = collections.namedtuple("UniqueCountsResult", ["values", "counts"])
+_UniqueInverse = collections.namedtuple("UniqueInverseResult", ["values", "inverse_indices"])
 
 
 # --------------------------------------------------------------------------- sized building blocks
@@ -109,10 +96,10 @@ def _compact(fname: str, s, keep, size: int, fill_value):
     shape = _util.aval(s).shape
     dtype = _util.aval(s).dtype
     out_shape = (size,) + shape[1:]
-    pos, valid, count = _nonzero.mask_positions(keep, size)
+    pos, valid, count = _nonzero._mask_positions(keep, size)
     if shape[0] == 0 or size == 0:
         fill = 0 if fill_value is None else fill_value
-        return _nonzero.fill_array(fname, fill, out_shape, dtype), pos, valid, count
+        return _nonzero._fill_array(fname, fill, out_shape, dtype), pos, valid, count
     values = _gather0(s, pos)
     if fill_value is None:
         # The first kept entry, repeated.
@@ -122,7 +109,7 @@ def _compact(fname: str, s, keep, size: int, fill_value):
         fill = elementwise.select(comparison.gt(count, np.zeros((), INDEX)), first,
                                   np.zeros(out_shape, dtype))
     else:
-        fill = _nonzero.fill_array(fname, fill_value, out_shape, dtype)
+        fill = _nonzero._fill_array(fname, fill_value, out_shape, dtype)
     valid_b = shape_prims.broadcast_in_dim(valid, out_shape, (0,))
     return elementwise.select(valid_b, values, fill), pos, valid, count
 
@@ -175,7 +162,7 @@ def _unique_operand(fname: str, ar, axis):
     ar = _util.as_array(ar, fname)
     shape = _util.aval(ar).shape
     if axis is None:
-        return _nonzero.ravel(ar), None, shape
+        return _nonzero._ravel(ar), None, shape
     axis = _util.canonicalize_axis(axis, len(shape), fname)
     moved = shape_prims.moveaxis(ar, axis, 0) if axis else ar
     rest = shape[:axis] + shape[axis + 1:]
@@ -201,7 +188,7 @@ def _unique(fname, ar, return_index, return_inverse, return_counts, axis, equal_
             fill_value) -> list:
     """unique's outputs as a list: NumPy's on a concrete `ar` without size, else sized."""
     if size is None:
-        _nonzero.require_concrete(fname, "ar", ar, f"{fname}(ar, size=N, fill_value=None)")
+        _nonzero._require_concrete(fname, "ar", ar, f"{fname}(ar, size=N, fill_value=None)")
         arr = _util.as_array(ar, fname)
         if axis is not None:
             _util.canonicalize_axis(axis, np.ndim(arr), fname)
@@ -211,7 +198,7 @@ def _unique(fname, ar, return_index, return_inverse, return_counts, axis, equal_
         res = list(res) if isinstance(res, tuple) else [res]
         return [res[0]] + [np.asarray(r, INDEX) for r in res[1:]]
     return _unique_sized(fname, ar, return_index, return_inverse, return_counts, axis,
-                         equal_nan, _nonzero.check_size(fname, size), fill_value)
+                         equal_nan, _nonzero._check_size(fname, size), fill_value)
 
 
 def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
@@ -266,8 +253,8 @@ def unique_all(x, *, size=None, fill_value=None):
       >>> fnp.unique_all(np.array([2, 1, 2])).counts
       array([1, 2])
     """
-    return UniqueAllResult(*_unique("unique_all", x, True, True, True, None, False, size,
-                                    fill_value))
+    return _UniqueAll(*_unique("unique_all", x, True, True, True, None, False, size,
+                               fill_value))
 
 
 def unique_counts(x, *, size=None, fill_value=None):
@@ -280,7 +267,7 @@ def unique_counts(x, *, size=None, fill_value=None):
       >>> fnp.unique_counts(np.array([2, 1, 2])).values
       array([1, 2])
     """
-    return UniqueCountsResult(*_unique("unique_counts", x, False, False, True, None, False,
+    return _UniqueCounts(*_unique("unique_counts", x, False, False, True, None, False,
                                        size, fill_value))
 
 
@@ -295,7 +282,7 @@ def unique_inverse(x, *, size=None, fill_value=None):
       >>> fnp.unique_inverse(np.array([2, 1, 2])).inverse_indices
       array([1, 0, 1])
     """
-    return UniqueInverseResult(*_unique("unique_inverse", x, False, True, False, None, False,
+    return _UniqueInverse(*_unique("unique_inverse", x, False, True, False, None, False,
                                         size, fill_value))
 
 
@@ -358,7 +345,7 @@ def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None
         raise errors.FunctransValueError(
             f"isin: `kind`={kind!r} is not one of None, 'sort', 'table'.")
     e, t = _common("isin", element, test_elements)
-    out = _member(e, _nonzero.ravel(t))
+    out = _member(e, _nonzero._ravel(t))
     return comparison.not_(out) if invert else out
 
 
@@ -368,10 +355,10 @@ def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None
 def _set_operands(fname: str, ar1, ar2, size, fix: str):
     """Both arguments flattened and promoted; None for the sized path, else concrete."""
     if size is None:
-        _nonzero.require_concrete(fname, "ar1", ar1, fix)
-        _nonzero.require_concrete(fname, "ar2", ar2, fix)
+        _nonzero._require_concrete(fname, "ar1", ar1, fix)
+        _nonzero._require_concrete(fname, "ar2", ar2, fix)
     x1, x2 = _common(fname, ar1, ar2)
-    return _nonzero.ravel(x1), _nonzero.ravel(x2)
+    return _nonzero._ravel(x1), _nonzero._ravel(x2)
 
 
 def intersect1d(ar1, ar2, assume_unique=False, return_indices=False, *, size=None,
@@ -406,7 +393,7 @@ def intersect1d(ar1, ar2, assume_unique=False, return_indices=False, *, size=Non
         if return_indices:
             return res[0], np.asarray(res[1], INDEX), np.asarray(res[2], INDEX)
         return res
-    size = _nonzero.check_size("intersect1d", size)
+    size = _nonzero._check_size("intersect1d", size)
     values, perm1, pos1, valid, _ = _sorted_unique("intersect1d", x1, size, fill_value, True,
                                                    _member(x1, x2))
     if not return_indices:
@@ -435,7 +422,7 @@ def union1d(ar1, ar2, *, size=None, fill_value=None):
     both = slicing.concatenate([x1, x2], 0)
     if size is None:
         return np.unique(both)
-    size = _nonzero.check_size("union1d", size)
+    size = _nonzero._check_size("union1d", size)
     return _sorted_unique("union1d", both, size, fill_value, True)[0]
 
 
@@ -454,7 +441,7 @@ def setdiff1d(ar1, ar2, assume_unique=False, *, size=None, fill_value=None):
     x1, x2 = _set_operands("setdiff1d", ar1, ar2, size, fix)
     if size is None:
         return np.setdiff1d(x1, x2, assume_unique)
-    size = _nonzero.check_size("setdiff1d", size)
+    size = _nonzero._check_size("setdiff1d", size)
     keep = comparison.not_(_member(x1, x2))
     if assume_unique:
         return _compact("setdiff1d", x1, keep, size, fill_value)[0]
@@ -484,7 +471,7 @@ def setxor1d(ar1, ar2, assume_unique=False, *, size=None, fill_value=None):
     x1, x2 = _set_operands("setxor1d", ar1, ar2, size, fix)
     if size is None:
         return np.setxor1d(x1, x2, assume_unique)
-    size = _nonzero.check_size("setxor1d", size)
+    size = _nonzero._check_size("setxor1d", size)
     u1, v1 = _unique_with_valid(x1, assume_unique)
     u2, v2 = _unique_with_valid(x2, assume_unique)
     aux = slicing.concatenate([u1, u2], 0)

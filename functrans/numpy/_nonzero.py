@@ -208,7 +208,7 @@ def argwhere(a, *, size=None, fill_value=None):
 
 
 def flatnonzero(a, *, size=None, fill_value=None):
-    """The indices of the nonzero entries of `_ravel(a)`, as `numpy.flatnonzero`.
+    """The indices of the nonzero entries of `ravel(a)`, as `numpy.flatnonzero`.
 
     Args:
       a: an array, traced value or scalar.
@@ -266,7 +266,7 @@ def _sized_take(fname: str, a, mask, axis: int, size: int, fill_value):
 
 
 def extract(condition, arr, *, size=None, fill_value=0):
-    """The entries of `_ravel(arr)` where `_ravel(condition)` is nonzero, as `numpy.extract`.
+    """The entries of `ravel(arr)` where `ravel(condition)` is nonzero, as `numpy.extract`.
 
     Args:
       condition: an array or traced value; nonzero entries select.
@@ -303,7 +303,7 @@ def compress(condition, a, axis=None, out=None, *, size=None, fill_value=0):
     Args:
       condition: a 1-d array or traced value; nonzero entries select.
       a: an array, traced value or scalar (differentiable).
-      axis: the axis to select along; None (default) selects from `_ravel(a)`.
+      axis: the axis to select along; None (default) selects from `ravel(a)`.
       out: not supported; giving it raises FunctransTypeError.
       size: a static int: return exactly `size` slices, padded with `fill_value` (JAX's
         keyword). Required when `condition` is traced; with it a `condition` longer than the

@@ -302,7 +302,9 @@ def unique_values(x, *, size=None, fill_value=None):
 
 
 def _member(e, t):
-    """For each entry of `e`, whether it equals some entry of the 1-d `t` (same dtype)."""
+    """For each entry of `e`, whether it equals some entry of the 1-d `t` (compared in
+    their common dtype)."""
+    e, t = _common("isin", e, t)
     eshape = _util.aval(e).shape
     m = _util.aval(t).shape[0]
     if m == 0:
@@ -344,21 +346,24 @@ def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None
     if kind not in (None, "sort", "table"):
         raise errors.FunctransValueError(
             f"isin: `kind`={kind!r} is not one of None, 'sort', 'table'.")
-    e, t = _common("isin", element, test_elements)
-    out = _member(e, _nonzero._ravel(t))
+    e = _util.as_array(element, "isin")
+    out = _member(e, _nonzero._ravel(_util.as_array(test_elements, "isin")))
     return comparison.not_(out) if invert else out
 
 
 # --------------------------------------------------------------------------- set functions
 
 
-def _set_operands(fname: str, ar1, ar2, size, fix: str):
-    """Both arguments flattened and promoted; None for the sized path, else concrete."""
+def _set_operands(fname: str, ar1, ar2, size, fix: str, promote: bool = True):
+    """Both arguments flattened (and promoted to their common dtype); without `size` they
+    must be concrete."""
     if size is None:
         _nonzero._require_concrete(fname, "ar1", ar1, fix)
         _nonzero._require_concrete(fname, "ar2", ar2, fix)
-    x1, x2 = _common(fname, ar1, ar2)
-    return _nonzero._ravel(x1), _nonzero._ravel(x2)
+    if promote:
+        ar1, ar2 = _common(fname, ar1, ar2)
+    return (_nonzero._ravel(_util.as_array(ar1, fname)),
+            _nonzero._ravel(_util.as_array(ar2, fname)))
 
 
 def intersect1d(ar1, ar2, assume_unique=False, return_indices=False, *, size=None,
@@ -438,7 +443,8 @@ def setdiff1d(ar1, ar2, assume_unique=False, *, size=None, fill_value=None):
       array([1, 2])
     """
     fix = "setdiff1d(ar1, ar2, size=N, fill_value=None)"
-    x1, x2 = _set_operands("setdiff1d", ar1, ar2, size, fix)
+    # NumPy returns `ar1`'s values in `ar1`'s dtype (no promotion with `ar2`).
+    x1, x2 = _set_operands("setdiff1d", ar1, ar2, size, fix, promote=False)
     if size is None:
         return np.setdiff1d(x1, x2, assume_unique)
     size = _nonzero._check_size("setdiff1d", size)

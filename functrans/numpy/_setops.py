@@ -303,16 +303,27 @@ def unique_values(x, *, size=None, fill_value=None):
 
 def _member(e, t):
     """For each entry of `e`, whether it equals some entry of the 1-d `t` (compared in
-    their common dtype)."""
+    their common dtype).
+
+    One stable sort of `sort(t)` followed by `e`: a test value sorts before the entries
+    equal to it, so an entry is a member iff the largest test value sorted before it (the
+    k-th smallest, k the number of test values before it) equals it.
+    """
     e, t = _common("isin", e, t)
     eshape = _util.aval(e).shape
-    m = _util.aval(t).shape[0]
-    if m == 0:
+    n, m = _util.prod(eshape), _util.aval(t).shape[0]
+    if m == 0 or n == 0:
         return np.zeros(eshape, bool)
-    full = (*eshape, m)
-    eb = shape_prims.broadcast_in_dim(e, full, tuple(range(len(eshape))))
-    tb = shape_prims.broadcast_in_dim(t, full, (len(eshape),))
-    return reductions.reduce_max(comparison.eq(eb, tb), (len(eshape),))
+    ts = sorting.sort(t, 0)
+    both = slicing.concatenate([ts, _nonzero._ravel(e)], 0)
+    perm = sorting.argsort(both, 0)
+    seen = _running_count(comparison.lt(perm, _int(m, (n + m,))))
+    last = _gather0(ts, comparison.max(elementwise.sub(seen, _int(1, (n + m,))),
+                                       _int(0, (n + m,))))
+    hit = comparison.and_(comparison.gt(seen, _int(0, (n + m,))),
+                          comparison.eq(last, _gather0(both, perm)))
+    where = indexing.scatter(_int(0, (n + m,)), perm, np.arange(n + m, dtype=INDEX), 0)
+    return shape_prims.reshape(_gather0(hit, slicing.slice(where, (m,), (n + m,))), eshape)
 
 
 def _common(fname: str, *arrays):
@@ -325,8 +336,8 @@ def _common(fname: str, *arrays):
 def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None):
     """Whether each entry of `element` is in `test_elements`, as `numpy.isin`.
 
-    The output has `element`'s shape, so this works traced without `size=`. Built as an
-    all-pairs comparison (memory `element.size * test_elements.size`).
+    The output has `element`'s shape, so this works traced without `size=`. Built from one
+    sort of both arrays together (no all-pairs comparison).
 
     Args:
       element: an array, traced value or scalar.

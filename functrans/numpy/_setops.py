@@ -188,7 +188,9 @@ def _unique(fname, ar, return_index, return_inverse, return_counts, axis, equal_
             fill_value) -> list:
     """unique's outputs as a list: NumPy's on a concrete `ar` without size, else sized."""
     if size is None:
-        _nonzero._require_concrete(fname, "ar", ar, f"{fname}(ar, size=N, fill_value=None)")
+        argname = "ar" if fname == "unique" else "x"   # the array API functions' name
+        _nonzero._require_concrete(fname, argname, ar,
+                                   f"{fname}({argname}, size=N, fill_value=None)")
         arr = _util.as_array(ar, fname)
         if axis is not None:
             _util.canonicalize_axis(axis, np.ndim(arr), fname)

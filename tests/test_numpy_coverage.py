@@ -19,10 +19,15 @@ EXCLUDED = frozenset({
     "place", "put",
 })
 
-# A ratchet: the number covered when it was last raised; raise it as functions are added,
-# never lower it. Issue 12's target (at least 320, and no name missing outside EXCLUDED) is
-# asserted by the session that completes the issue.
-MIN_COVERED = 263
+# Names that return complex values whatever their input (`roots` of a polynomial with complex
+# roots, `sort_complex`): they wait for complex numbers (issue 14), listed in docs/design.md.
+# Issue 14 empties this set; a name may leave it, never join it.
+AWAITING_COMPLEX = frozenset({"roots", "sort_complex"})
+
+# Issue 12's target, and a ratchet: the number covered when it was last raised; raise it as
+# functions are added, never lower it.
+TARGET = 320
+MIN_COVERED = 326
 
 
 def shared_names() -> list[str]:
@@ -51,8 +56,14 @@ def test_coverage_does_not_fall():
     n = len(covered(names))
     report = f"functrans.numpy covers {n}/{len(names)}"
     print(report)
-    assert n >= MIN_COVERED, (f"{report}, below MIN_COVERED = {MIN_COVERED}; missing: "
-                              f"{', '.join(missing(names))}")
+    assert n >= max(MIN_COVERED, TARGET), (
+        f"{report}, below MIN_COVERED = {MIN_COVERED}; missing: {', '.join(missing(names))}")
+
+
+def test_no_name_missing_outside_the_documented_exclusions():
+    # Every shared name is provided, excluded by design, or waits for complex numbers.
+    assert set(missing(shared_names())) <= AWAITING_COMPLEX, sorted(
+        set(missing(shared_names())) - AWAITING_COMPLEX)
 
 
 def test_exclusions_are_shared_names_and_not_counted_as_missing():

@@ -33,6 +33,10 @@ FUNCTIONS = {
     "cumprod": fnp.cumprod,
     "diff": lambda x: fnp.pad(fnp.diff(x), (0, 1)),
     "take_along_axis": lambda x: fnp.take_along_axis(x, _PERM, axis=0),
+    "searchsorted": lambda x: x + fnp.searchsorted(x, x),
+    "unique(size=10)": lambda x: fnp.unique(x, size=10),
+    "quantile": lambda x: x + fnp.quantile(x, 0.3),
+    "pad(reflect)": lambda x: fnp.pad(x, 2, mode="reflect")[2:-2],
 }
 
 

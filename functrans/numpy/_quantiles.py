@@ -31,7 +31,8 @@ __all__ = [
 @dataclasses.dataclass(frozen=True)
 class _Method:
     """How a method reads a lane: its virtual index from (n, q), and either a discrete rule
-    (virtual index -> one integer index) or a fix of the interpolation weight."""
+    (virtual index -> one integer index) or a fix of the interpolation weight. Each takes
+    the array namespace first: NumPy for concrete indices, functrans.numpy for traced ones."""
 
     virtual_index: Callable
     discrete: Callable | None = None
@@ -40,51 +41,51 @@ class _Method:
 
 def _hyndman_fan(alpha: float, beta: float) -> Callable:
     # NumPy's _compute_virtual_index, in its order of operations.
-    return lambda n, q: _ufuncs.subtract(_ufuncs.add(
-        _ufuncs.multiply(n, q),
-        _ufuncs.add(alpha, _ufuncs.multiply(q, 1 - alpha - beta))), 1)
+    return lambda xp, n, q: xp.subtract(xp.add(
+        xp.multiply(n, q),
+        xp.add(alpha, xp.multiply(q, 1 - alpha - beta))), 1)
 
 
-def _linear_index(n, q):
+def _linear_index(xp, n, q):
     # n - 1 stays a Python int (weak) when n is one, as in NumPy's `(n - 1) * quantiles`.
-    return _ufuncs.multiply(n - 1 if isinstance(n, int) else _ufuncs.subtract(n, 1), q)
+    return xp.multiply(n - 1 if isinstance(n, int) else xp.subtract(n, 1), q)
 
 
 def _to_boundary(condition: Callable) -> Callable:
     """NumPy's discrete rule: floor(index) where `condition(gamma, index)`, else the next
     index; negative results clipped to 0."""
-    def rule(index):
-        prev = _ufuncs.floor(index)
-        gamma = _ufuncs.subtract(index, prev)
-        res = _ufuncs.where(condition(gamma, index), prev, _ufuncs.add(prev, 1))
-        return _ufuncs.maximum(res, 0)
+    def rule(xp, index):
+        prev = xp.floor(index)
+        gamma = xp.subtract(index, prev)
+        res = xp.where(condition(xp, gamma, index), prev, xp.add(prev, 1))
+        return xp.maximum(res, 0)
     return rule
 
 
 _METHODS = {
-    "inverted_cdf": _Method(lambda n, q: _ufuncs.subtract(_ufuncs.multiply(n, q), 1),
-                            discrete=_to_boundary(lambda g, i: _ufuncs.equal(g, 0))),
+    "inverted_cdf": _Method(lambda xp, n, q: xp.subtract(xp.multiply(n, q), 1),
+                            discrete=_to_boundary(lambda xp, g, i: xp.equal(g, 0))),
     "averaged_inverted_cdf": _Method(
-        lambda n, q: _ufuncs.subtract(_ufuncs.multiply(n, q), 1),
-        fix_gamma=lambda g, i: _ufuncs.where(_ufuncs.equal(g, 0), 0.5, 1.0)),
+        lambda xp, n, q: xp.subtract(xp.multiply(n, q), 1),
+        fix_gamma=lambda xp, g, i: xp.where(xp.equal(g, 0), 0.5, 1.0)),
     "closest_observation": _Method(
-        lambda n, q: _ufuncs.subtract(_ufuncs.subtract(_ufuncs.multiply(n, q), 1), 0.5),
-        discrete=_to_boundary(lambda g, i: _ufuncs.logical_and(
-            _ufuncs.equal(g, 0), _ufuncs.equal(_ufuncs.remainder(_ufuncs.floor(i), 2), 1)))),
+        lambda xp, n, q: xp.subtract(xp.subtract(xp.multiply(n, q), 1), 0.5),
+        discrete=_to_boundary(lambda xp, g, i: xp.logical_and(
+            xp.equal(g, 0), xp.equal(xp.remainder(xp.floor(i), 2), 1)))),
     "interpolated_inverted_cdf": _Method(_hyndman_fan(0.0, 1.0)),
     "hazen": _Method(_hyndman_fan(0.5, 0.5)),
     "weibull": _Method(_hyndman_fan(0.0, 0.0)),
     "linear": _Method(_linear_index),
     "median_unbiased": _Method(_hyndman_fan(1 / 3.0, 1 / 3.0)),
     "normal_unbiased": _Method(_hyndman_fan(3 / 8.0, 3 / 8.0)),
-    "lower": _Method(_linear_index, discrete=_ufuncs.floor),
-    "higher": _Method(_linear_index, discrete=_ufuncs.ceil),
+    "lower": _Method(_linear_index, discrete=lambda xp, i: xp.floor(i)),
+    "higher": _Method(_linear_index, discrete=lambda xp, i: xp.ceil(i)),
     "midpoint": _Method(
-        lambda n, q: _ufuncs.multiply(0.5, _ufuncs.add(_ufuncs.floor(_linear_index(n, q)),
-                                                       _ufuncs.ceil(_linear_index(n, q)))),
-        fix_gamma=lambda g, i: _ufuncs.where(_ufuncs.equal(_ufuncs.remainder(i, 1), 0),
+        lambda xp, n, q: xp.multiply(0.5, xp.add(xp.floor(_linear_index(xp, n, q)),
+                                                       xp.ceil(_linear_index(xp, n, q)))),
+        fix_gamma=lambda xp, g, i: xp.where(xp.equal(xp.remainder(i, 1), 0),
                                              0.0, 0.5)),
-    "nearest": _Method(_linear_index, discrete=_ufuncs.round),
+    "nearest": _Method(_linear_index, discrete=lambda xp, i: xp.round(i)),
 }
 
 
@@ -144,19 +145,19 @@ def _lerp(va, vb, gamma, dtype: np.dtype):
     return _ufuncs.where(_ufuncs.greater_equal(gamma, 0.5), high, low)
 
 
-def _interpolate(spec: _Method, s, vi, count, shape, dtype):
+def _interpolate(xp, spec: _Method, s, vi, count, shape, dtype):
     """The continuous methods: NumPy's neighbouring indices of `vi` (clamped to the lane's
     `count` valid entries) and the interpolation between them."""
-    last = _ufuncs.maximum(_ufuncs.subtract(count, 1), 0)  # an all-NaN lane: any index
-    prev = _ufuncs.floor(vi)
-    above = _ufuncs.logical_or(_ufuncs.greater_equal(vi, _ufuncs.subtract(count, 1)),
-                               _ufuncs.isnan(vi))
-    below = _ufuncs.less(vi, 0)
-    nxt = _ufuncs.where(below, 0, _ufuncs.where(above, last, _ufuncs.add(prev, 1)))
-    prev = _ufuncs.where(below, 0, _ufuncs.where(above, last, prev))
-    gamma = _ufuncs.subtract(vi, prev)
+    last = xp.maximum(xp.subtract(count, 1), 0)  # an all-NaN lane: any index
+    prev = xp.floor(vi)
+    above = xp.logical_or(xp.greater_equal(vi, xp.subtract(count, 1)),
+                               xp.isnan(vi))
+    below = xp.less(vi, 0)
+    nxt = xp.where(below, 0, xp.where(above, last, xp.add(prev, 1)))
+    prev = xp.where(below, 0, xp.where(above, last, prev))
+    gamma = xp.subtract(vi, prev)
     if spec.fix_gamma is not None:
-        gamma = _util.convert(spec.fix_gamma(gamma, vi), _util.aval(vi).dtype)
+        gamma = _util.convert(spec.fix_gamma(xp, gamma, vi), _util.aval(vi).dtype)
     return _lerp(_take(s, prev, shape), _take(s, nxt, shape), gamma, dtype)
 
 
@@ -214,11 +215,14 @@ def _quantile(fname: str, a, q, axis, method: str, keepdims: bool, *, nan: bool,
             out = _median(s, count, n, shape, nan)
         else:
             qb = _bcast_q(qa, shape)
-            vi = spec.virtual_index(count, qb)
+            # The index arithmetic runs in NumPy when q and the counts are concrete (no
+            # equations, no tracing cost), in functrans.numpy when either is traced.
+            xp = _ufuncs if any(isinstance(v, core.Tracer) for v in (count, qb)) else np
+            vi = spec.virtual_index(xp, count, qb)
             if discrete:
-                out = _take(s, spec.discrete(vi), shape)
+                out = _take(s, spec.discrete(xp, vi), shape)
             else:
-                out = _interpolate(spec, s, vi, count, shape, dtype)
+                out = _interpolate(xp, spec, s, vi, count, shape, dtype)
         out = _mark_nans(s, out, count, n, shape, nan)
     return _arrange(out, shape, kept_shape, axes, in_shape, keepdims,
                     () if median else q_aval.shape)

@@ -158,8 +158,10 @@ def gammaincc(a: Any, x: Any) -> Any:
 
 
 def zeta(x: Any, q: Any = None) -> Any:
-    """The Hurwitz zeta function sum_k (k + q)^-x (Riemann's for q=None), as
-    `scipy.special.zeta`.
+    """The Hurwitz zeta function sum_k (k + q)^-x, as `scipy.special.zeta`.
+
+    With q=None, Riemann's zeta, computed as the Hurwitz zeta at q = 1 (SciPy's separate
+    Riemann kernel may differ in the last bit).
 
     Derivative: -x zeta(x + 1, q) in q; none in x (FunctransTypeError).
 
@@ -211,7 +213,7 @@ def multigammaln(a: Any, d: int) -> Any:
     Example:
       >>> from functrans.scipy import special
       >>> special.multigammaln(np.array([2.0, 3.0]), 2)
-      array([0.57236494, 1.26551212])
+      array([0.45158271, 1.55019499])
     """
     if not isinstance(d, (int, np.integer)) or isinstance(d, bool) or d < 1:
         raise errors.FunctransValueError(
@@ -251,9 +253,9 @@ def _xlogy(x: Any, y: Any) -> Any:
 
 @_xlogy.defjvp
 def _xlogy_jvp(primals: Any, tangents: Any) -> Any:
-    # d xlogy = log(y) dx + x / y dy (as JAX)
+    # d xlogy = log(y) dx + x / y dy (as JAX), with x / y taken as 0 where x == 0
     (x, y), (tx, ty) = primals, tangents
-    return _xlogy(x, y), tx * fnp.log(y) + ty * x / y
+    return _xlogy(x, y), tx * fnp.log(y) + ty * fnp.where(x != 0, x / y, 0)
 
 
 @custom_jvp
@@ -263,15 +265,16 @@ def _xlog1py(x: Any, y: Any) -> Any:
 
 @_xlog1py.defjvp
 def _xlog1py_jvp(primals: Any, tangents: Any) -> Any:
-    # d xlog1py = log1p(y) dx + x / (1 + y) dy (as JAX)
+    # d xlog1py = log1p(y) dx + x / (1 + y) dy (as JAX), x / (1 + y) taken as 0 where x == 0
     (x, y), (tx, ty) = primals, tangents
-    return _xlog1py(x, y), tx * fnp.log1p(y) + ty * x / (1 + y)
+    return _xlog1py(x, y), tx * fnp.log1p(y) + ty * fnp.where(x != 0, x / (1 + y), 0)
 
 
 def xlogy(x: Any, y: Any) -> Any:
     """x * log(y), 0 where x == 0 (whatever y), as `jax.scipy.special.xlogy`.
 
-    Derivative: log(y) dx + x/y dy. Difference from SciPy: xlogy(0, nan) is 0 (JAX's), not nan.
+    Derivative: log(y) dx + x/y dy, with x/y taken as 0 where x == 0 (JAX's gives NaN at
+    x == y == 0). Difference from SciPy: xlogy(0, nan) is 0 (as JAX), not nan.
 
     Example:
       >>> from functrans.scipy import special
@@ -294,7 +297,7 @@ def xlog1py(x: Any, y: Any) -> Any:
 
 @custom_jvp
 def _xlogx(x: Any) -> Any:
-    return fnp.where(x != 0, x * fnp.log(fnp.where(x != 0, x, 1)), 0)
+    return fnp.where(x > 0, x * fnp.log(fnp.where(x > 0, x, 1)), 0)
 
 
 @_xlogx.defjvp
@@ -312,10 +315,10 @@ def entr(x: Any) -> Any:
     Example:
       >>> from functrans.scipy import special
       >>> special.entr(np.array([0.0, 0.5, -1.0]))
-      array([ 0.        ,  0.34657359,        -inf])
+      array([0.        , 0.34657359,       -inf])
     """
     x = _float(x, "entr")
-    return fnp.where(x < 0, -np.inf, -_xlogx(x))
+    return fnp.where(x < 0, -np.inf, 0 - _xlogx(x))   # 0 - 0 is +0, as SciPy's
 
 
 def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,

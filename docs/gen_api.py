@@ -32,6 +32,7 @@ import functrans.numpy
 import functrans.numpy.linalg
 import functrans.random
 import functrans.scipy.special
+import functrans.scipy.stats
 import functrans.test_util
 import functrans.tree_util
 from functrans.numpy import _indexing
@@ -97,6 +98,9 @@ SECTIONS = [
       "sampler traces, batches and differentiates in its parameters."), None, False),
     (functrans.scipy.special, "scipy.special",
      "Special functions with derivatives (needs the `scipy` extra).", None, False),
+    *[(getattr(functrans.scipy.stats, name), f"scipy.stats.{name}",
+       f"`jax.scipy.stats.{name}`: the {name} distribution (needs the `scipy` extra).", None,
+       False) for name in functrans.scipy.stats.__all__],
     (functrans.tree_util, "tree_util",
      "Pytrees: nested tuples, lists, dicts, namedtuples, None and registered classes.", None,
      False),

@@ -10,9 +10,10 @@ import functools
 
 import numpy as np
 import scipy.special as sp
+import scipy.stats as st
 from op_table import BINARY, COMPOSED, FLOATS, UNARY, OpRow, V, _quiet
 
-from functrans.scipy import special
+from functrans.scipy import special, stats
 
 
 def _cast(f):
@@ -94,4 +95,68 @@ ROWS: list[OpRow] = [
           tol=10 * COMPOSED),
     OpRow("sp_logsumexp", special.logsumexp, _cast(sp.logsumexp), (V((3,)), V((2, 3))),
           dtypes=FLOATS, tol=10 * COMPOSED),
+]
+
+
+# --------------------------------------------------------------------------- betainc, stats
+
+ROWS.append(OpRow("sp_betainc", special.betainc, _cast(sp.betainc),
+                  (V((3,), (3,), (3,)), V((), (2, 3), (3,)), V((), (), ())), dtypes=FLOATS,
+                  domain=(0.2, 0.9), diff_argnums=(2,)))
+
+D3 = (V((3,), (3,), (3,)), V((2, 3), (3,), ()), V((), (), ()))
+D4 = (V((3,), (3,), (3,), (3,)), V((2, 3), (3,), (), ()))
+
+
+def _stats_row(name, fun, ref, shapes, *, tol=10 * COMPOSED, **kw) -> OpRow:
+    # Compositions of a few special functions against scipy.stats' own formulas: some ulps.
+    return OpRow("stats_" + name, fun, _cast(_quiet(ref)), shapes, dtypes=FLOATS, tol=tol, **kw)
+
+
+def _loc_scale_rows(dist: str, methods, domain=(0.5, 2.0), **kw) -> list[OpRow]:
+    """Rows of `dist.method(x, loc, scale)` for each method, against scipy.stats."""
+    ours, theirs = getattr(stats, dist), getattr(st, dist)
+    return [_stats_row(f"{dist}_{m}", getattr(ours, m), getattr(theirs, m), D3, domain=domain,
+                       **kw) for m in methods]
+
+
+ROWS += [
+    *_loc_scale_rows("norm", ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf")),
+    *_loc_scale_rows("norm", ("ppf", "isf"), domain=(0.2, 0.9)),
+    *_loc_scale_rows("logistic", ("logpdf", "pdf", "cdf", "logcdf", "sf")),
+    *_loc_scale_rows("logistic", ("ppf", "isf"), domain=(0.2, 0.9)),
+    # |x - loc| has a kink where x == loc: the inputs are shifted away from it.
+    *[_stats_row(f"laplace_{m}", lambda x, loc, s, m=m: getattr(stats.laplace, m)(x + 3, loc, s),
+                 lambda x, loc, s, m=m: getattr(st.laplace, m)(x + 3, loc, s), D3,
+                 domain=(0.5, 2.0)) for m in ("logpdf", "pdf", "cdf", "logcdf")],
+    # The uniform's support edges are kinks: x is kept inside [loc, loc + scale].
+    *[_stats_row(f"uniform_{m}", lambda x, loc, s, m=m: getattr(stats.uniform, m)(
+        loc + x / 3 * s, loc, s), lambda x, loc, s, m=m: getattr(st.uniform, m)(
+        loc + x / 3 * s, loc, s), D3, domain=(0.5, 2.0)) for m in ("logpdf", "pdf", "cdf",
+                                                                    "logcdf")],
+    _stats_row("uniform_ppf", stats.uniform.ppf, st.uniform.ppf, D3, domain=(0.2, 0.9)),
+    # x is shifted into the support (x > loc), away from its edge (a kink).
+    *[_stats_row(f"gamma_{m}", lambda x, a, loc, s, m=m: getattr(stats.gamma, m)(
+        loc + x, a, loc, s), lambda x, a, loc, s, m=m: getattr(st.gamma, m)(loc + x, a, loc, s),
+        D4, domain=(0.5, 3.0), diff_argnums=diff)
+      for m, diff in (("logpdf", None), ("pdf", None), ("cdf", (0, 2, 3)),
+                      ("logcdf", (0, 2, 3)), ("sf", (0, 2, 3)), ("logsf", (0, 2, 3)))],
+    # x / 4 keeps the beta's argument inside its support (0, 1).
+    *[_stats_row(f"beta_{m}", lambda x, a, b, m=m: getattr(stats.beta, m)(x / 4, a, b),
+                 lambda x, a, b, m=m: getattr(st.beta, m)(x / 4, a, b), D3, domain=(0.5, 3.5),
+                 diff_argnums=diff)
+      for m, diff in (("logpdf", None), ("pdf", None), ("cdf", (0,)), ("logcdf", (0,)),
+                      ("sf", (0,)), ("logsf", (0,)))],
+    *[_stats_row(f"t_{m}", getattr(stats.t, m), getattr(st.t, m), D4, domain=(0.5, 3.0))
+      for m in ("logpdf", "pdf")],
+    # Counts: values on k including -1 (outside the support); derivatives in the mean or
+    # probability on k inside it (the log-probability is -inf outside).
+    *[_stats_row(f"{d}_{m}{tag}", getattr(getattr(stats, d), m), getattr(getattr(st, d), m),
+                 (V((3,), (3,)), V((2, 3), ()), V((), (3,))), kinds="if",
+                 int_range=(lo, hi), domain=domain, grad_order=order)
+      for d, hi, domain in (("poisson", 5, (0.5, 4.0)), ("bernoulli", 2, (0.1, 0.9)))
+      for m in ("logpmf", "pmf", "cdf", "logcdf")
+      for tag, lo, order in (("_values", -1, 0), ("", 0, 2))],
+    OpRow("stats_bernoulli_ppf", stats.bernoulli.ppf, _quiet(st.bernoulli.ppf),
+          (V((3,), (3,)), V((2, 3), ())), domain=(0.1, 0.9), grad_order=0),
 ]

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from functrans import core, errors
-from functrans.primitives import comparison, elementwise, transcendental
+from functrans import core, errors, ir
+from functrans.primitives import _helpers, comparison, elementwise, transcendental
 from functrans.primitives import shape as shape_prims
 
 try:
@@ -207,6 +207,53 @@ def gammaincc(a: Any, x: Any) -> Any:
 
 def zeta(s: Any, q: Any) -> Any:
     return zeta_p.bind(s, q)
+
+
+# --------------------------------------------------------------------------- betainc
+
+betainc_p = core.Primitive("betainc")
+betainc_p.def_impl(_impl(_sp.betainc))
+
+
+@betainc_p.def_abstract_eval
+def _betainc_abstract_eval(a: Any, b: Any, x: Any) -> Any:
+    for aval in (a, b, x):
+        _helpers.check_kind("betainc", aval, "f")
+    if not a.dtype == b.dtype == x.dtype:
+        raise _helpers.shape_error("betainc", "operands must have one dtype; use "
+                                   "functrans.scipy.special.betainc, which promotes", a, b, x)
+    shape = _helpers.elementwise_out_shape("betainc", a, b, x)
+    return ir.ShapedArray(shape, x.dtype, a.weak_type and b.weak_type and x.weak_type)
+
+
+@betainc_p.def_jvp
+def _betainc_jvp(primals: Any, tangents: Any) -> Any:
+    # d betainc(a, b, x) = x^(a-1) (1-x)^(b-1) / B(a, b) dx; none in a or b.
+    a, b, x = primals
+    ta, tb, tx = tangents
+    for t, arg in ((ta, "a"), (tb, "b")):
+        if not isinstance(t, ir.Zero):
+            raise errors.FunctransTypeError(
+                f"betainc: no derivative with respect to `{arg}` (none in closed form); "
+                f"differentiate with respect to x only, holding `{arg}` fixed (a constant, or "
+                "ft.stop_gradient).")
+    out = betainc(a, b, x)
+    if isinstance(tx, ir.Zero):
+        return out, ir.Zero(core.get_aval(out))
+    a, b, x = (_broadcast(v, out) for v in (a, b, x))
+    one = scalar_like(1, x)
+    # One exp of logs (no overflow); x in (0, 1) on the support, where the logs are finite.
+    log_density = sub(add(mul(sub(a, one), log(x)), mul(sub(b, one), transcendental.log1p(
+        neg(x)))), sub(add(gammaln(a), gammaln(b)), gammaln(add(a, b))))
+    return out, mul(elementwise.broadcast_to_aval(tx, core.get_aval(out)), exp(log_density))
+
+
+betainc_p.def_batch(elementwise.elementwise_batcher(betainc_p))
+betainc_p.def_flops(_helpers.output_size)
+
+
+def betainc(a: Any, b: Any, x: Any) -> Any:
+    return betainc_p.bind(a, b, x)
 
 
 # --------------------------------------------------------------------------- Bessel functions

@@ -10,7 +10,7 @@ it raises an ImportError naming the extra (`pip install functrans[scipy]`).
 
 Derivatives that SciPy's function has none of in closed form raise `FunctransTypeError`
 naming the argument: the order `n` of `polygamma`, `s` of `zeta`, `a` of `gammainc` and
-`gammaincc`.
+`gammaincc`, `a` and `b` of `betainc`.
 """
 from __future__ import annotations
 
@@ -26,27 +26,17 @@ from functrans import numpy as fnp
 from functrans.custom_derivatives import custom_jvp
 from functrans.numpy import _util
 from functrans.primitives import special as _special
+from functrans.scipy import _args
 from functrans.scipy import _primitives as _prims
 
 __all__ = [
-    "beta", "betaln", "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "expit", "gamma",
-    "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1", "i1e", "log_ndtr", "log_softmax",
-    "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "sinc", "softmax",
-    "xlog1py", "xlogy", "zeta",
+    "beta", "betainc", "betaln", "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "expit",
+    "gamma", "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1", "i1e", "log_ndtr",
+    "log_softmax", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "sinc",
+    "softmax", "xlog1py", "xlogy", "zeta",
 ]
 
 _sp = _prims._sp   # scipy.special, imported (or the ImportError raised) by _primitives
-
-
-def _float(x: Any, fname: str) -> Any:
-    return _util.to_inexact(_util.as_operand(x, fname))
-
-
-def _floats(fname: str, *xs: Any) -> list:
-    """The operands promoted to one float dtype and broadcast to one shape."""
-    ops, dtype, weak = _util.promote(*[_float(x, fname) for x in xs])
-    shape = _util.broadcast_shapes(*[_util.aval(x).shape for x in ops], fname=fname)
-    return [_util.broadcast_to_shape(x, shape, fname) for x in ops]
 
 
 def _example(name: str, args: tuple) -> str:
@@ -60,7 +50,7 @@ def _unary(name: str, op: Callable, summary: str, derivative: str, example: tupl
     """A one-argument special function: its argument as a float operand, then one primitive."""
 
     def fun(x: Any) -> Any:
-        return op(_float(x, name))
+        return op(_args.as_float(x, name))
 
     fun.__name__ = fun.__qualname__ = name
     fun.__doc__ = (f"{summary}, as `scipy.special.{name}`.\n\nDerivative: {derivative}.\n\n"
@@ -121,13 +111,13 @@ def polygamma(n: Any, x: Any) -> Any:
         if not np.all(np.asarray(n_arr) == np.floor(np.asarray(n_arr))):
             raise errors.FunctransValueError("polygamma: the order n must be integer-valued.")
     # The order is not data: the result has x's float dtype (float32 x stays float32).
-    x = _float(x, "polygamma")
-    n_op, x_op = _floats("polygamma", fnp.asarray(n_arr, _util.aval(x).dtype), x)
+    x = _args.as_float(x, "polygamma")
+    n_op, x_op = _args.floats("polygamma", fnp.asarray(n_arr, _util.aval(x).dtype), x)
     return _prims.polygamma(n_op, x_op)
 
 
 def _binary_special(name: str, prim_fun: Callable, a: Any, x: Any) -> Any:
-    a_op, x_op = _floats(name, a, x)
+    a_op, x_op = _args.floats(name, a, x)
     return prim_fun(a_op, x_op)
 
 
@@ -155,6 +145,19 @@ def gammaincc(a: Any, x: Any) -> Any:
       array([0.73575888, 0.19914827])
     """
     return _binary_special("gammaincc", _prims.gammaincc, a, x)
+
+
+def betainc(a: Any, b: Any, x: Any) -> Any:
+    """The regularized incomplete beta function I_x(a, b), as `scipy.special.betainc`.
+
+    Derivative: x^(a-1) (1-x)^(b-1) / B(a, b) in x; none in a or b (FunctransTypeError).
+
+    Example:
+      >>> from functrans.scipy import special
+      >>> special.betainc(2.0, 3.0, np.array([0.25, 0.5]))
+      array([0.26171875, 0.6875    ])
+    """
+    return _prims.betainc(*_args.floats("betainc", a, b, x))
 
 
 def zeta(x: Any, q: Any = None) -> Any:
@@ -187,7 +190,7 @@ def betaln(a: Any, b: Any) -> Any:
       >>> special.betaln(np.array([1.0, 2.0]), 3.0)
       array([-1.09861229, -2.48490665])
     """
-    a, b = _floats("betaln", a, b)
+    a, b = _args.floats("betaln", a, b)
     return gammaln(a) + gammaln(b) - gammaln(a + b)
 
 
@@ -218,7 +221,7 @@ def multigammaln(a: Any, d: int) -> Any:
     if not isinstance(d, (int, np.integer)) or isinstance(d, bool) or d < 1:
         raise errors.FunctransValueError(
             f"multigammaln: d must be a positive Python int, got {d!r}.")
-    a = _float(a, "multigammaln")
+    a = _args.as_float(a, "multigammaln")
     total = sum((gammaln(a - j / 2) for j in range(1, int(d))), gammaln(a))
     return total + d * (d - 1) / 4 * math.log(math.pi)
 
@@ -242,7 +245,7 @@ def logit(x: Any) -> Any:
       >>> special.logit(np.array([0.25, 0.5]))
       array([-1.09861229,  0.        ])
     """
-    x = _float(x, "logit")
+    x = _args.as_float(x, "logit")
     return fnp.log(x) - fnp.log1p(-x)
 
 
@@ -281,7 +284,7 @@ def xlogy(x: Any, y: Any) -> Any:
       >>> special.xlogy(np.array([0.0, 2.0]), np.array([0.0, 3.0]))
       array([0.        , 2.19722458])
     """
-    return _xlogy(*_floats("xlogy", x, y))
+    return _xlogy(*_args.floats("xlogy", x, y))
 
 
 def xlog1py(x: Any, y: Any) -> Any:
@@ -292,7 +295,7 @@ def xlog1py(x: Any, y: Any) -> Any:
       >>> special.xlog1py(np.array([0.0, 2.0]), np.array([-1.0, 1.0]))
       array([0.        , 1.38629436])
     """
-    return _xlog1py(*_floats("xlog1py", x, y))
+    return _xlog1py(*_args.floats("xlog1py", x, y))
 
 
 @custom_jvp
@@ -317,7 +320,7 @@ def entr(x: Any) -> Any:
       >>> special.entr(np.array([0.0, 0.5, -1.0]))
       array([0.        , 0.34657359,       -inf])
     """
-    x = _float(x, "entr")
+    x = _args.as_float(x, "entr")
     return fnp.where(x < 0, -np.inf, 0 - _xlogx(x))   # 0 - 0 is +0, as SciPy's
 
 

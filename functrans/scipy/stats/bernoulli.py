@@ -69,4 +69,5 @@ def ppf(q: Any, p: Any) -> Any:
       array([0., 1.])
     """
     q, p = _args.floats("bernoulli.ppf", q, p)
-    return fnp.where((q < 0) | (q > 1), fnp.nan, fnp.where(q <= 1 - p, 0.0, 1.0))
+    zero, one = fnp.zeros_like(q), fnp.ones_like(q)
+    return fnp.where((q < 0) | (q > 1), fnp.nan, fnp.where(q <= 1 - p, zero, one))

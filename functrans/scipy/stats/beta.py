@@ -11,6 +11,12 @@ from functrans.scipy import _args, special
 __all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"]
 
 
+def _log_prob(p: Any, complement: Any) -> Any:
+    """log(p), as log1p(-complement) where p is near 1 (where log(p) loses its digits)."""
+    # The complement is capped at 1/2 so that the branch not taken stays finite.
+    return fnp.where(p < 0.5, fnp.log(p), fnp.log1p(-fnp.minimum(complement, 0.5)))
+
+
 def logpdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """log of the density y^(a-1) (1-y)^(b-1) / (B(a, b) scale), y = (x - loc)/scale; -inf
     outside [loc, loc + scale].
@@ -63,7 +69,7 @@ def logcdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
       >>> beta.logcdf(np.array([0.25, 0.5]), 2.0, 3.0)
       array([-1.34048483, -0.37469345])
     """
-    return fnp.log(cdf(x, a, b, loc, scale))
+    return _log_prob(cdf(x, a, b, loc, scale), sf(x, a, b, loc, scale))
 
 
 def sf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
@@ -86,4 +92,4 @@ def logsf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
       >>> beta.logsf(np.array([0.25, 0.5]), 2.0, 3.0)
       array([-0.30343043, -1.16315081])
     """
-    return fnp.log(sf(x, a, b, loc, scale))
+    return _log_prob(sf(x, a, b, loc, scale), cdf(x, a, b, loc, scale))

@@ -11,6 +11,12 @@ from functrans.scipy import _args, special
 __all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "sf"]
 
 
+def _log_prob(p: Any, complement: Any) -> Any:
+    """log(p), as log1p(-complement) where p is near 1 (where log(p) loses its digits)."""
+    # The complement is capped at 1/2 so that the branch not taken stays finite.
+    return fnp.where(p < 0.5, fnp.log(p), fnp.log1p(-fnp.minimum(complement, 0.5)))
+
+
 def logpdf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """log of the density y^(a-1) exp(-y) / (Gamma(a) scale), y = (x - loc)/scale; -inf below
     loc.
@@ -61,7 +67,7 @@ def logcdf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
       >>> gamma.logcdf(np.array([0.5, 2.0]), 2.0)
       array([-2.40568139, -0.52088581])
     """
-    return fnp.log(cdf(x, a, loc, scale))
+    return _log_prob(cdf(x, a, loc, scale), sf(x, a, loc, scale))
 
 
 def sf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
@@ -83,4 +89,4 @@ def logsf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
       >>> gamma.logsf(np.array([0.5, 2.0]), 2.0)
       array([-0.09453489, -0.90138771])
     """
-    return fnp.log(sf(x, a, loc, scale))
+    return _log_prob(sf(x, a, loc, scale), cdf(x, a, loc, scale))

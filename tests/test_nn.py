@@ -1,6 +1,12 @@
 """functrans.nn (issue 15): derivatives against closed forms, JAX's conventions at kinks, no NaN
 derivative at extreme inputs, and argument errors. Values, check_grads and vmap of every
 function are the op table's (tests/op_rows_nn.py)."""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import scipy.special as sp
@@ -117,3 +123,16 @@ def test_errors():
         nn.one_hot(np.array([1]), 2.0)
     with pytest.raises(errors.AxisError):
         nn.softmax(np.ones(3), axis=1)
+
+
+def test_logistic_regression_example_loss_falls():
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    proc = subprocess.run([sys.executable, str(root / "examples" / "logistic_regression.py")],
+                          capture_output=True, text=True, env=env, timeout=60, cwd=root,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    losses = [float(v) for v in re.findall(r"step\s+\d+\s+loss\s+([0-9.eE+-]+)", proc.stdout)]
+    assert len(losses) >= 5 and losses[-1] < 0.1 * losses[0], proc.stdout
+    assert all(b < a for a, b in zip(losses, losses[1:], strict=False)), losses
+    assert float(re.search(r"training accuracy: ([0-9.]+)", proc.stdout).group(1)) > 0.9

@@ -49,6 +49,23 @@ def _np_glu(x, axis=-1):
     return a * sp.expit(b)
 
 
+# The `where=` rows mask the middle entry of the last axis (length 3).
+MASK = np.array([True, False, True])
+KEPT = np.array([0, 2])
+
+
+def _np_softmax_where(x):
+    e = np.where(MASK, np.exp(x - np.max(x[..., KEPT], axis=-1, keepdims=True)), 0)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def _np_standardize_where(x):
+    kept = x[..., KEPT]
+    mean = np.mean(kept, axis=-1, keepdims=True)
+    variance = np.mean(np.square(kept - mean), axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(variance + 1e-5)
+
+
 def _row(name, f, ref, *, domain=(-3.0, 3.0), **kw) -> OpRow:
     # Compositions of a few ufuncs, against NumPy/SciPy formulas: a few ulps apart.
     kw.setdefault("tol", 10 * COMPOSED)
@@ -127,6 +144,18 @@ ROWS: list[OpRow] = [
     OpRow("nn_softmax_special", nn.softmax,
           _quiet(_cast(functools.partial(sp.softmax, axis=-1))), (V((4, 3)),),
           dtypes=FLOATS, kinds="s", grad_order=0, tol=10 * COMPOSED),
+    OpRow("nn_softmax_where", functools.partial(nn.softmax, where=MASK),
+          _cast(_np_softmax_where), (V((3,)), V((2, 3))), dtypes=FLOATS, tol=10 * COMPOSED),
+    # The masked entries of log_softmax are -inf: the row keeps the others.
+    OpRow("nn_log_softmax_where", lambda x: nn.log_softmax(x, where=MASK)[..., KEPT],
+          _cast(lambda x: sp.log_softmax(x[..., KEPT], axis=-1)), (V((3,)), V((2, 3))),
+          dtypes=FLOATS, tol=10 * COMPOSED),
+    OpRow("nn_logsumexp_where", functools.partial(nn.logsumexp, axis=-1, where=MASK),
+          _cast(lambda x: sp.logsumexp(x[..., KEPT], axis=-1)), (V((3,)), V((2, 3))),
+          dtypes=FLOATS, tol=10 * COMPOSED),
+    OpRow("nn_standardize_where", functools.partial(nn.standardize, where=MASK),
+          _cast(_np_standardize_where), (V((3,)), V((2, 3))), dtypes=FLOATS,
+          tol=10 * COMPOSED),
     OpRow("nn_standardize", nn.standardize, _cast(_np_standardize), (V((3,)), V((2, 3))),
           dtypes=FLOATS, tol=10 * COMPOSED),
     OpRow("nn_standardize_axis0", functools.partial(nn.standardize, axis=(0,)),

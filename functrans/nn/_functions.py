@@ -288,6 +288,16 @@ def _axes(axis: Any, ndim: int, fname: str) -> tuple[int, ...]:
     return tuple(sorted(_util.canonicalize_axes(axis, ndim, fname)))
 
 
+def _masked(x: Any, where: Any, fname: str) -> tuple:
+    """(x as a float operand with -inf where `where` is False, the mask broadcast to x's
+    shape, or None when `where` is None)."""
+    x = _float(x, fname)
+    if where is None:
+        return x, None
+    mask = fnp.broadcast_to(fnp.asarray(where, bool), _util.aval(x).shape)
+    return fnp.where(mask, x, -np.inf), mask
+
+
 def _max(x: Any, axes: tuple[int, ...]) -> Any:
     """The maximum over `axes` with kept dimensions; -inf where the axes are empty."""
     aval = _util.aval(x)
@@ -312,12 +322,14 @@ def _softmax_jvp(axes: Any, primals: Any, tangents: Any) -> Any:
     return y, y * (t - fnp.sum(y * t, axis=axes, keepdims=True))
 
 
-def softmax(x: Any, axis: Any = -1) -> Any:
+def softmax(x: Any, axis: Any = -1, where: Any = None) -> Any:
     """exp(x) / sum(exp(x)) along `axis`, shifted by the maximum (no overflow).
 
     Args:
       x: an array or traced value.
       axis: an int, a tuple of ints or None (all axes); negative values count from the end.
+      where: a bool mask broadcast against x, or None: entries where it is False take no
+        part (as exp(-inf) = 0) and give 0.
 
     Returns:
       An array of x's shape whose entries along `axis` are positive and sum to 1.
@@ -327,22 +339,27 @@ def softmax(x: Any, axis: Any = -1) -> Any:
       >>> nn.softmax(np.array([1000.0, 1000.0, -np.inf]))
       array([0.5, 0.5, 0. ])
     """
-    x = _float(x, "softmax")
-    return _softmax(x, _axes(axis, _util.aval(x).ndim, "softmax"))
+    x, mask = _masked(x, where, "softmax")
+    y = _softmax(x, _axes(axis, _util.aval(x).ndim, "softmax"))
+    return y if mask is None else fnp.where(mask, y, 0)
 
 
-def log_softmax(x: Any, axis: Any = -1) -> Any:
+def log_softmax(x: Any, axis: Any = -1, where: Any = None) -> Any:
     """x - logsumexp(x) along `axis`, computed from the shifted values (no overflow).
+
+    `where`: a bool mask broadcast against x, or None: entries where it is False take no part
+    and give -inf.
 
     Example:
       >>> from functrans import nn
       >>> nn.log_softmax(np.array([0.0, np.log(3.0)]))
       array([-1.38629436, -0.28768207])
     """
-    x = _float(x, "log_softmax")
+    x, mask = _masked(x, where, "log_softmax")
     axes = _axes(axis, _util.aval(x).ndim, "log_softmax")
     shifted = x - api.stop_gradient(_max(x, axes))
-    return shifted - fnp.log(fnp.sum(fnp.exp(shifted), axis=axes, keepdims=True))
+    out = shifted - fnp.log(fnp.sum(fnp.exp(shifted), axis=axes, keepdims=True))
+    return out if mask is None else fnp.where(mask, out, -np.inf)
 
 
 @functools.partial(custom_jvp, nondiff_argnums=(2,))
@@ -374,7 +391,7 @@ def _logsumexp_jvp(axes: Any, primals: Any, tangents: Any) -> Any:
 
 
 def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
-              return_sign: bool = False) -> Any:
+              return_sign: bool = False, where: Any = None) -> Any:
     """log(sum(b * exp(a))) along `axis`, stable, with a finite derivative at infinite entries.
 
     As `jax.nn.logsumexp` / `scipy.special.logsumexp`. The largest entry is factored out,
@@ -388,6 +405,7 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
       b: scale factors broadcast against `a` (may be negative or zero), or None.
       keepdims: keep the reduced axes with length 1.
       return_sign: return (log|sum|, sign(sum)); otherwise a negative sum gives NaN.
+      where: a bool mask broadcast against a, or None: entries where it is False take no part.
 
     Returns:
       The reduced array, or the pair (result, sign) if `return_sign`.
@@ -399,7 +417,7 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
       >>> ft.grad(nn.logsumexp)(np.array([-np.inf, -np.inf]))
       array([0., 0.])
     """
-    a = _float(a, "logsumexp")
+    a, _ = _masked(a, where, "logsumexp")
     if b is None:
         b = fnp.ones_like(a)
     else:
@@ -417,7 +435,7 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
 
 
 def standardize(x: Any, axis: Any = -1, mean: Any = None, variance: Any = None,
-                epsilon: float = 1e-5) -> Any:
+                epsilon: float = 1e-5, where: Any = None) -> Any:
     """(x - mean) / sqrt(variance + epsilon), statistics along `axis` unless given.
 
     Args:
@@ -425,6 +443,8 @@ def standardize(x: Any, axis: Any = -1, mean: Any = None, variance: Any = None,
       axis: an int, a tuple of ints or None: the axes the statistics are taken over.
       mean, variance: given statistics (broadcast against x), or None to compute them.
       epsilon: added to the variance.
+      where: a bool mask broadcast against x, or None: the statistics are taken over the
+        entries where it is True only (every entry is standardized).
 
     Example:
       >>> from functrans import nn
@@ -433,10 +453,19 @@ def standardize(x: Any, axis: Any = -1, mean: Any = None, variance: Any = None,
     """
     x = _float(x, "standardize")
     axes = _axes(axis, _util.aval(x).ndim, "standardize")
+    if where is None:
+        def average(v: Any) -> Any:
+            return fnp.mean(v, axis=axes, keepdims=True)
+    else:
+        mask = fnp.broadcast_to(fnp.asarray(where, bool), _util.aval(x).shape)
+        count = fnp.sum(mask, axis=axes, keepdims=True).astype(_util.aval(x).dtype)
+
+        def average(v: Any) -> Any:
+            return fnp.sum(fnp.where(mask, v, 0), axis=axes, keepdims=True) / count
     if mean is None:
-        mean = fnp.mean(x, axis=axes, keepdims=True)
+        mean = average(x)
     if variance is None:
-        variance = fnp.mean(fnp.square(x - mean), axis=axes, keepdims=True)
+        variance = average(fnp.square(x - mean))
     return (x - mean) / fnp.sqrt(variance + epsilon)
 
 

@@ -41,7 +41,8 @@ def test_derivative_closed_form(f, df):
 @pytest.mark.parametrize("f,x,want", [
     (nn.relu, 0.0, 0.0), (nn.relu6, 0.0, 0.0), (nn.relu6, 6.0, 0.0),
     (nn.leaky_relu, 0.0, 1.0), (nn.hard_tanh, 1.0, 1.0), (nn.hard_tanh, -1.0, 1.0),
-    (nn.elu, 0.0, 1.0),
+    (nn.elu, 0.0, 1.0), (nn.celu, 0.0, 1.0), (nn.hard_sigmoid, 3.0, 0.0),
+    (nn.hard_sigmoid, -3.0, 0.0), (nn.selu, 0.0, 1.0507009873554805 * 1.6732632423543772),
 ])
 def test_kink_conventions_as_jax(f, x, want):
     assert ft.grad(f)(x) == want

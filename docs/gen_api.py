@@ -33,6 +33,7 @@ import functrans.numpy.linalg
 import functrans.random
 import functrans.scipy.linalg
 import functrans.scipy.special
+import functrans.scipy.stats
 import functrans.test_util
 import functrans.tree_util
 from functrans.numpy import _indexing
@@ -103,6 +104,9 @@ SECTIONS = [
      ("SciPy's linear algebra that JAX users reach for: triangular, Cholesky and LU solves, "
       "`lu`, `expm`, `block_diag` (examples use `import functrans.scipy.linalg as fsl`; needs "
       "the `scipy` extra). See [linalg.md](linalg.md)."), None, False),
+    *[(getattr(functrans.scipy.stats, name), f"scipy.stats.{name}",
+       f"`jax.scipy.stats.{name}`: the {name} distribution (needs the `scipy` extra).", None,
+       False) for name in functrans.scipy.stats.__all__],
     (functrans.tree_util, "tree_util",
      "Pytrees: nested tuples, lists, dicts, namedtuples, None and registered classes.", None,
      False),

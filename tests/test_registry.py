@@ -19,11 +19,17 @@ import functrans as ft
 import functrans.primitives
 from functrans import core, ir
 
+# Primitive modules outside functrans/primitives: those whose impls need an optional
+# dependency (SciPy), kept out of the package everything imports.
+EXTRA_PRIMITIVE_MODULES = ["functrans.scipy._primitives"]
+
 
 def registered_primitives() -> dict[str, core.Primitive]:
     prims = {}
-    for info in pkgutil.iter_modules(functrans.primitives.__path__):
-        module = importlib.import_module(f"functrans.primitives.{info.name}")
+    names = [f"functrans.primitives.{info.name}"
+             for info in pkgutil.iter_modules(functrans.primitives.__path__)]
+    for name in names + EXTRA_PRIMITIVE_MODULES:
+        module = importlib.import_module(name)
         for attr, value in vars(module).items():
             if attr.endswith("_p") and isinstance(value, core.Primitive):
                 assert prims.get(value.name, value) is value, f"two primitives {value.name}"

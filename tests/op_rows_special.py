@@ -160,3 +160,14 @@ ROWS += [
     OpRow("stats_bernoulli_ppf", stats.bernoulli.ppf, _quiet(st.bernoulli.ppf),
           (V((3,), (3,)), V((2, 3), ())), domain=(0.1, 0.9), grad_order=0),
 ]
+
+# The covariance a aᵀ + 3 I is positive definite for any a; x's leading dims are points.
+ROWS += [
+    *[_stats_row(f"multivariate_normal_{m}",
+                 lambda x, mu, a, m=m: getattr(stats.multivariate_normal, m)(
+                     x, mu, a @ a.T + 3 * np.eye(3, dtype=a.dtype)),
+                 lambda x, mu, a, m=m: getattr(st.multivariate_normal, m)(
+                     x, mu, a @ a.T + 3 * np.eye(3, dtype=a.dtype)),
+                 (V((3,), (3,), (3, 3)), V((4, 3), (3,), (3, 3)), V((2, 4, 3), (3,), (3, 3))))
+      for m in ("logpdf", "pdf")],
+]

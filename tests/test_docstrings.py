@@ -47,8 +47,9 @@ DOCTEST_MODULES = [
     "functrans.numpy.linalg._products", "functrans.numpy.linalg._solve",
     "functrans.numpy.linalg._spectral", "functrans.nn._functions", "functrans.random._keys",
     "functrans.random._samplers", "functrans.scipy.special", "functrans.scipy.linalg",
-    *[f"functrans.scipy.stats.{d}" for d in ("bernoulli", "beta", "gamma", "laplace", "logistic",
-                                             "norm", "poisson", "t", "uniform")],
+    *[f"functrans.scipy.stats.{d}" for d in (
+        "bernoulli", "beta", "gamma", "laplace", "logistic", "multivariate_normal", "norm",
+        "poisson", "t", "uniform")],
     "functrans.custom_derivatives._jvp", "functrans.custom_derivatives._vjp",
 ]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS

@@ -73,7 +73,7 @@ def pdf(x: Any, mean: Any, cov: Any, allow_singular: Any = None) -> Any:
     Example:
       >>> from functrans.scipy.stats import multivariate_normal as mvn
       >>> mvn.pdf(np.zeros(2), np.zeros(2), np.eye(2))
-      array(0.15915494)
+      np.float64(0.15915494309189535)
     """
     return fnp.exp(logpdf(x, mean, cov, allow_singular))
 

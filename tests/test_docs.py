@@ -256,3 +256,22 @@ if __name__ == "__main__":
     for arg in sys.argv[2:]:
         p = pathlib.Path(arg).resolve()
         print(f"{arg}: {update(p)} output block(s) rewritten")
+
+
+def test_gaussian_process_likelihood_falls_and_noise_is_recovered():
+    out = run_example("gaussian_process.py")
+    values = _floats(r"-log p\(y\)\s+([0-9.eE+-]+)", out)
+    assert len(values) >= 5 and values[-1] < values[0] - 50, values
+    assert all(b <= a + 1e-9 for a, b in itertools.pairwise(values)), values
+    (noise,) = _floats(r"noise ([0-9.]+) \(data", out)
+    assert abs(noise - 0.1) < 0.03, noise
+
+
+def test_least_squares_fits_agree_and_jacobian_is_the_pseudo_inverse():
+    out = run_example("least_squares.py")
+    (spread,) = _floats(r"between the three fits:\s+([0-9.eE+-]+)", out)
+    (jac_err,) = _floats(r"pinv\(A\): max difference\s+([0-9.eE+-]+)", out)
+    grad, fd = map(float, re.search(r"grad ([0-9.eE+-]+), central difference ([0-9.eE+-]+)",
+                                    out).groups())
+    assert spread < 1e-10 and jac_err < 1e-10, (spread, jac_err)
+    assert abs(grad - fd) < 1e-6, (grad, fd)

@@ -416,7 +416,7 @@ def test_asarray_converts_tracers_and_numpy_refuses_them():
     (lambda: fnp.sum(np.ones((2, 3)), axis=2), errors.AxisError, "axis 2.*rank 2"),
     (lambda: fnp.mean(np.ones((2, 3)), axis=(0, -2)), errors.AxisError, "repeated"),
     (lambda: fnp.moveaxis(np.ones((2, 3)), 0, 5), errors.AxisError, "rank 2"),
-    (lambda: fnp.where(np.ones(2) > 0), errors.FunctransTypeError, "depends on the data"),
+    (lambda: fnp.where(np.ones(2) > 0, 1.0), errors.FunctransTypeError, "both x and y"),
     (lambda: fnp.matmul(2.0, np.ones(2)), errors.FunctransValueError, "scalar"),
     (lambda: fnp.reshape(np.ones(6), (4, -1)), errors.FunctransValueError, "size 6"),
     (lambda: fnp.split(np.ones(5), 2), errors.FunctransValueError, "equally"),

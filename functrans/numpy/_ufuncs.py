@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from functrans import core, dtypes, errors
-from functrans.numpy import _util
+from functrans.numpy import _nonzero, _util
 from functrans.primitives import comparison, elementwise, transcendental
 
 # The public names, re-exported by functrans.numpy.
@@ -487,30 +487,40 @@ def _integer_power(x, y):
     return _util.broadcast_to_shape(acc, shape, "power")
 
 
-def where(condition, x=None, y=None, /):
-    """Choose `x` where `condition` is true, else `y`, as `numpy.where` (one `select`).
+def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
+    """Choose `x` where `condition` is true, else `y`, as `numpy.where` (one `select`); with
+    the condition alone, the indices of its true elements (`nonzero`).
 
     Args:
       condition: bool array (other dtypes: nonzero is True).
       x, y: arrays, traced values or Python scalars; all three broadcast together and x, y
-        are promoted to one dtype.
+        are promoted to one dtype. Give both or neither.
+      size, fill_value: only for `where(condition)`: JAX's static output size and padding
+        (see `nonzero`), needed when `condition` is traced.
 
     Returns:
-      An array of the broadcast shape.
+      An array of the broadcast shape; for `where(condition)`, `nonzero(condition)`.
 
     Raises:
-      FunctransTypeError: `where(condition)` with one argument, whose output shape would
-        depend on the data (use `numpy.nonzero` on a concrete array instead).
+      FunctransTypeError: only one of x and y, or `size`/`fill_value` with x and y.
+      ConcretizationError: `where(condition)` of a traced condition without `size=`.
 
     Example:
       >>> fnp.where(np.array([True, False]), 1.0, np.array([5.0, 6.0]))
       array([1., 6.])
+      >>> fnp.where(np.array([0, 3, 0, 5]))
+      (array([1, 3]),)
     """
+    if x is None and y is None:
+        return _nonzero.nonzero(condition, size=size, fill_value=fill_value)
     if x is None or y is None:
         raise errors.FunctransTypeError(
-            "where: give both x and y. where(condition) alone returns the indices of the true "
-            "elements, whose number depends on the data, so functrans cannot trace it; use "
-            "numpy.nonzero on a concrete array, or where(condition, x, y).")
+            "where: give both x and y (a choice), or neither (the indices of the true "
+            "elements, as nonzero).")
+    if size is not None or fill_value is not None:
+        raise errors.FunctransTypeError(
+            "where: size and fill_value apply to where(condition) alone (the nonzero form); "
+            "drop them when giving x and y.")
     return _where(condition, x, y)
 
 

@@ -7,6 +7,8 @@ The layout follows JAX's default configuration (`jax_threefry_partitionable=True
 `i` of an output of shape `shape` hashes the 64-bit counter `i` (its high and low words),
 and `split` returns both output words as the new keys. Streams equal JAX's bit for bit.
 """
+# A user namespace like functrans/numpy (which pyproject exempts from ANN): not annotated.
+# ruff: noqa: ANN001, ANN202
 from __future__ import annotations
 
 import math
@@ -48,7 +50,7 @@ def _seed_to_key(seed, fname: str):
     return np.array([value >> 32, value & 0xFFFFFFFF], np.uint32)
 
 
-def PRNGKey(seed) -> np.ndarray:  # noqa: N802 (JAX's name)
+def PRNGKey(seed) -> np.ndarray:
     """A key from an integer seed: the `uint32[2]` pair (high word, low word) of the seed.
 
     As `jax.random.PRNGKey` with x64 enabled: a 64-bit seed (negative ones in two's

@@ -17,6 +17,8 @@ derivative in their shape parameters here (JAX's implicit reparameterization nee
 derivative of the incomplete gamma function): asking for one raises. Keys are integer
 arrays and carry no tangent.
 """
+# A user namespace like functrans/numpy (which pyproject exempts from ANN): not annotated.
+# ruff: noqa: ANN001, ANN002, ANN202
 from __future__ import annotations
 
 import math

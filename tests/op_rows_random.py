@@ -109,9 +109,10 @@ ROWS: list[OpRow] = [
     # Exact: the eager draws are the reference (their bits are the known answers').
     OpRow("random.fold_in", _folded_uniform, _folded_uniform_ref, (V(()),), kinds="i",
           int_range=(0, 1000), grad_order=0),
-    # XLA's log1p (Cephes' rational approximation) against NumPy's: 1 ulp.
+    # XLA's log1p (Cephes' rational approximation, also used on [-0.414, -0.29] where it is
+    # accurate to ~2e-14 only) against NumPy's.
     OpRow("random.exponential_key", _folded_exponential, _folded_exponential_ref, (V(()),),
-          kinds="i", int_range=(0, 1000), grad_order=0, tol=1e-15),
+          kinds="i", int_range=(0, 1000), grad_order=0, tol=5e-14),
     # fma rounds once where the reference rounds twice: 1 ulp.
     OpRow("random.uniform", _uniform, _uniform_ref, SHAPES, dtypes=(F64, F32), tol=1e-15),
     # XLA's erf_inv polynomial against SciPy's erfinv: a few ulp.
@@ -119,9 +120,9 @@ ROWS: list[OpRow] = [
     # XLA's erf and erf_inv against SciPy's, through the inverse CDF: a few ulp.
     OpRow("random.truncated_normal", _truncated, _truncated_ref, SHAPES, dtypes=(F64,),
           domain=(-0.5, 0.5), tol=1e-12),
-    # XLA's log1p (Cephes' rational approximation) against NumPy's: 1 ulp.
+    # XLA's log1p against NumPy's (as above).
     OpRow("random.exponential", _exponential, _exponential_ref, SHAPES1, dtypes=(F64,),
-          domain=(0.5, 2.0), tol=1e-14),
+          domain=(0.5, 2.0), tol=5e-14),
     OpRow("random.bernoulli", _bernoulli, _bernoulli_ref, SHAPES1, dtypes=(F64, F32),
           domain=(0.0, 1.0), grad_order=0),
     OpRow("random.categorical", _gumbel_logits, _gumbel_logits_ref,

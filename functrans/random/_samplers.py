@@ -787,7 +787,9 @@ def poisson(key, lam, shape=None, dtype=None):
                                                     b), u), fnp.add(lam_r, 0.43)))
         s = fnp.log(fnp.divide(fnp.multiply(v, inv_alpha),
                                fnp.add(fnp.divide(a, fnp.square(u_shifted)), b)))
-        t = fnp.add(fnp.subtract(fnp.negative(lam_r), _lgamma(fnp.add(kk, 1.0))),
+        # (kk < 0 is rejected below; clamped here so that lgamma stays finite.)
+        t = fnp.add(fnp.subtract(fnp.negative(lam_r),
+                                 _lgamma(fnp.add(fnp.maximum(kk, 0.0), 1.0))),
                     fnp.multiply(kk, log_lam))
         accept1 = fnp.logical_and(fnp.greater_equal(u_shifted, 0.07),
                                   fnp.less_equal(v, v_r))

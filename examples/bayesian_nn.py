@@ -10,6 +10,8 @@ one `jit` program; the key is one of its arguments, so every step's fresh key re
 
 Run:  python examples/bayesian_nn.py
 """
+import itertools
+
 import numpy as np
 
 import functrans as ft
@@ -31,7 +33,7 @@ def relu(x):
 
 def init_params(rng):
     params = []
-    for m, n in zip(SIZES[:-1], SIZES[1:]):
+    for m, n in itertools.pairwise(SIZES):
         params.append({"w_mu": rng.standard_normal((m, n)) / np.sqrt(m),
                        "w_rho": np.full((m, n), -4.0),
                        "b_mu": np.zeros(n), "b_rho": np.full(n, -4.0)})
@@ -87,8 +89,9 @@ def main():
         value, grads = step_fn(params, sub, x, y)
         m = tree_map(lambda m, g: b1 * m + (1 - b1) * g, m, grads)
         v = tree_map(lambda v, g: b2 * v + (1 - b2) * g * g, v, grads)
-        params = tree_map(lambda p, m, v: p - lr * (m / (1 - b1**step))
-                          / (np.sqrt(v / (1 - b2**step)) + 1e-8), params, m, v)
+        c1, c2 = 1 - b1**step, 1 - b2**step    # Adam's bias corrections
+        params = tree_map(lambda p, m, v: p - lr * (m / c1) / (np.sqrt(v / c2) + 1e-8),
+                          params, m, v)
         if step == 1 or step % 30 == 0:
             print(f"step {step:4d}  loss {float(value):.4f}")
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import os
-from fractions import Fraction
 import pathlib
 import re
 import subprocess

@@ -90,8 +90,8 @@ def main():
         m = tree_map(lambda m, g: b1 * m + (1 - b1) * g, m, grads)
         v = tree_map(lambda v, g: b2 * v + (1 - b2) * g * g, v, grads)
         c1, c2 = 1 - b1**step, 1 - b2**step    # Adam's bias corrections
-        params = tree_map(lambda p, m, v: p - lr * (m / c1) / (np.sqrt(v / c2) + 1e-8),
-                          params, m, v)
+        params = tree_map(lambda p, m, v, c1=c1, c2=c2:
+                          p - lr * (m / c1) / (np.sqrt(v / c2) + 1e-8), params, m, v)
         if step == 1 or step % 30 == 0:
             print(f"step {step:4d}  loss {float(value):.4f}")
 

@@ -125,6 +125,20 @@ def _round_to_odd(s, err):
     return np.where(fix, np.nextafter(s, np.where(err > 0, np.inf, -np.inf)), s)
 
 
+def _fma_exact(a, b, c, bh, bl):
+    """a * b + c rounded once, float64, finite operands; (bh, bl) is b's split.
+
+    Boldo and Melquiond's emulation: the exact product (Dekker), the exact sum of its high
+    part and c, the low parts added with rounding to odd, then one rounding to nearest.
+    """
+    ah, al = _split(a)
+    p = a * b
+    pe = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    sh, sl = _two_sum(c, p)
+    v, verr = _two_sum(sl, pe)
+    return sh + _round_to_odd(np.asarray(v), np.asarray(verr))
+
+
 def _fma_impl(a, b, c):
     """a * b + c with one rounding (float32 and float64; NumPy has no fma)."""
     dtype = np.result_type(a, b, c)
@@ -135,18 +149,30 @@ def _fma_impl(a, b, c):
             # in float64, then to nearest in float32: one correct rounding.
             s, err = _two_sum(a * b, c)
             return _round_to_odd(np.asarray(s), np.asarray(err)).astype(np.float32)
-        # Boldo and Melquiond's emulation: exact product (Dekker), exact sum, the low parts
-        # added with rounding to odd, then one rounding to nearest.
-        p = a * b
-        ah, al = _split(a)
-        bh, bl = _split(b)
-        pe = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-        sh, sl = _two_sum(c, p)
-        v, verr = _two_sum(sl, pe)
-        out = sh + _round_to_odd(np.asarray(v), np.asarray(verr))
+        out = _fma_exact(a, b, c, *_split(b))
         # Non-finite or overflowing products: the plain expression is then right.
-        plain = p + c
-        return np.asarray(np.where(np.isfinite(out) & np.isfinite(p), out, plain), dtype)
+        plain = a * b + c
+        return np.asarray(np.where(np.isfinite(out) & np.isfinite(plain), out, plain), dtype)
+
+
+class _Factor:
+    """A fixed multiplier of many fmas `p * x + c` (Horner's rule), split once. Non-finite
+    values are not handled: the kernels select them away."""
+
+    def __init__(self, x):
+        self.x = np.asarray(x)
+        self.f32 = self.x.dtype == np.float32
+        if self.f32:
+            self.x64 = self.x.astype(np.float64)
+        else:
+            self.hi, self.lo = _split(self.x)
+
+    def fma(self, p, c):
+        if self.f32:
+            s, err = _two_sum(np.asarray(p, np.float64) * self.x64, np.float64(c) if np.ndim(c)
+                              == 0 else np.asarray(c, np.float64))
+            return _round_to_odd(np.asarray(s), np.asarray(err)).astype(np.float32)
+        return _fma_exact(np.asarray(p, np.float64), self.x, c, self.hi, self.lo)
 
 
 fma_p = core.Primitive("fma")
@@ -195,10 +221,11 @@ def fma(a, b, c):
 
 
 def _horner(x, coefficients):
-    dtype = x.dtype
+    dtype = x.dtype.type
+    factor = _Factor(x)
     p = np.full_like(x, coefficients[0])
     for c in coefficients[1:]:
-        p = _fma_impl(p, x, np.asarray(c, dtype))
+        p = factor.fma(p, dtype(c))
     return p
 
 
@@ -266,8 +293,9 @@ def _erf_inv_impl(x):
             small = w < dtype(5.0)
             w = np.where(small, w - dtype(2.5), np.sqrt(w) - dtype(3.0))
             p = np.where(small, dtype(_ERFINV32_SMALL[0]), dtype(_ERFINV32_LARGE[0]))
+            factor = _Factor(w)
             for cs, cl in zip(_ERFINV32_SMALL[1:], _ERFINV32_LARGE[1:], strict=True):
-                p = _fma_impl(p, w, np.where(small, dtype(cs), dtype(cl)))
+                p = factor.fma(p, np.where(small, dtype(cs), dtype(cl)))
         else:
             lt625, lt16 = w < 6.25, w < 16.0
             w = np.where(lt625, w - 3.125, np.sqrt(w) - np.where(lt16, 3.25, 5.0))
@@ -281,12 +309,13 @@ def _erf_inv_impl(x):
                 return c
 
             p = coefficient(0)
+            factor = _Factor(w)
             for i in range(1, 17):
-                p = _fma_impl(p, w, coefficient(i))
+                p = factor.fma(p, coefficient(i))
             for i in range(17, 19):
-                p = np.where(lt16, _fma_impl(p, w, coefficient(i)), p)
+                p = np.where(lt16, factor.fma(p, coefficient(i)), p)
             for i in range(19, 23):
-                p = np.where(lt625, _fma_impl(p, w, coefficient(i)), p)
+                p = np.where(lt625, factor.fma(p, coefficient(i)), p)
         out = np.where(np.abs(x) == 1, x * dtype(np.inf), p * x)
     return np.asarray(out, x.dtype)
 

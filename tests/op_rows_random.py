@@ -10,6 +10,7 @@ import numpy as np
 import scipy.special
 from op_table import F32, F64, OpRow, V
 
+import functrans as ft
 import functrans.numpy as fnp
 from functrans import random
 
@@ -105,7 +106,22 @@ def _folded_uniform_ref_n(i, n):
                      for j in np.ravel(i)]).reshape(np.shape(i) + (n,))
 
 
+def _gamma_tangent(a):
+    return ft.jvp(lambda a: random.gamma(KEY, a), (a,), (fnp.ones_like(a),))[1]
+
+
+def _gamma_tangent_ref(a, eps=1e-6):
+    x = random.gamma(KEY, a)
+    q = scipy.special.gammainc(a, x)
+    return (scipy.special.gammaincinv(a + eps, q) - scipy.special.gammaincinv(a - eps, q)) / (
+        2 * eps)
+
+
 ROWS: list[OpRow] = [
+    # Implicit reparameterization (random_gamma_grad) against differences of SciPy's
+    # inverse CDF (the reference's own error is ~1e-9).
+    OpRow("random.gamma_grad", _gamma_tangent, _gamma_tangent_ref, SHAPES1, dtypes=(F64,),
+          domain=(0.5, 3.0), grad_order=0, tol=1e-6),
     # Exact: the eager draws are the reference (their bits are the known answers').
     OpRow("random.fold_in", _folded_uniform, _folded_uniform_ref, (V(()),), kinds="i",
           int_range=(0, 1000), grad_order=0),

@@ -9,13 +9,17 @@ which XLA's CPU code generation uses for `u * (b - a) + a`), and `xla_erf_inv`, 
 operation order and the same fused multiply-adds, so that `normal`, `truncated_normal` and
 `exponential` equal JAX's. Their derivatives are the exact ones of the functions they
 approximate.
+Also owns `random_gamma_grad`, the derivative of a Gamma(a, 1) sample with respect to `a`
+by implicit reparameterization (as JAX's primitive of that name).
 Does not own key handling or sampling (`functrans/random/`).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from functrans import core, ir
+from functrans import core, errors, ir
 from functrans.primitives import _helpers, elementwise, shape, transcendental
 
 __all__: list[str] = []
@@ -413,3 +417,76 @@ xla_nextafter_p = elementwise.binary_elementwise("xla_nextafter", np.nextafter)
 def xla_nextafter(x, y):
     """The next representable float after `x` in the direction of `y` (one dtype)."""
     return xla_nextafter_p.bind(x, y)
+
+
+# --------------------------------------------------------------------------- gamma's derivative
+
+_LGAMMA = np.frompyfunc(math.lgamma, 1, 1)
+
+
+def _digamma(z):
+    """psi(z) for z >= 1: the recurrence up to z >= 8, then the asymptotic series."""
+    z = np.array(z, np.float64)
+    shift = np.zeros_like(z)
+    while (small := z < 8.0).any():
+        shift = np.where(small, shift + 1.0 / z, shift)
+        z = np.where(small, z + 1.0, z)
+    r = 1.0 / (z * z)
+    series = r * (1 / 12 - r * (1 / 120 - r * (1 / 252 - r * (1 / 240 - r * (1 / 132)))))
+    return np.log(z) - 0.5 / z - series - shift
+
+
+def _gamma_grad_impl(a, x):
+    """d x / d a for x ~ Gamma(a, 1) with the CDF value P(a, x) held fixed (implicit
+    reparameterization): -(dP/da) / p(x; a), dP/da from the series
+    P(a, x) = sum_n x^(a+n) e^-x / Gamma(a+n+1), term by term."""
+    dtype = np.result_type(a, x)
+    a, x = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(x, np.float64))
+    with np.errstate(all="ignore"):
+        log_x = np.log(x)
+        term = np.exp(a * log_x - x - np.asarray(_LGAMMA(a + 1.0), np.float64))
+        weight = log_x - _digamma(a + 1.0)
+        d_p = term * weight
+        total = term.copy()
+        n = 0
+        limit = x + 12.0 * np.sqrt(x) + 40.0
+        while True:
+            n += 1
+            term = term * x / (a + n)
+            weight = weight - 1.0 / (a + n)
+            d_p = d_p + term * weight
+            total = total + term
+            if not ((term > 1e-17 * total) | (n < limit)).any():
+                break
+        density = np.exp((a - 1.0) * log_x - x - np.asarray(_LGAMMA(a), np.float64))
+        out = -d_p / density
+    return np.asarray(np.where(x > 0, out, 0.0), dtype)
+
+
+random_gamma_grad_p = core.Primitive("random_gamma_grad")
+random_gamma_grad_p.def_impl(_gamma_grad_impl)
+
+
+@random_gamma_grad_p.def_abstract_eval
+def _random_gamma_grad_abstract_eval(a, x):
+    for v in (a, x):
+        _helpers.check_kind("random_gamma_grad", v, "f")
+    if a.dtype != x.dtype:
+        raise _helpers.shape_error("random_gamma_grad", "operands must share one dtype", a, x)
+    return ir.ShapedArray(_helpers.elementwise_out_shape("random_gamma_grad", a, x), a.dtype)
+
+
+@random_gamma_grad_p.def_jvp
+def _random_gamma_grad_jvp(primals, tangents):
+    raise errors.FunctransTypeError(
+        "random.gamma (and beta, dirichlet): second derivatives of the samples with respect "
+        "to their shape parameters are not implemented (the first derivative is the implicit "
+        "reparameterization gradient); use a first-order method or stop_gradient.")
+
+
+random_gamma_grad_p.def_batch(elementwise.elementwise_batcher(random_gamma_grad_p))
+
+
+def random_gamma_grad(a, x):
+    """d x / d a of Gamma(a, 1) samples `x` (implicit reparameterization; one dtype)."""
+    return random_gamma_grad_p.bind(a, x)

@@ -12,10 +12,11 @@ The default float dtype is float64 and the default integer dtype int64 (JAX with
 
 Derivatives: samples are differentiable in their parameters where JAX's are, by
 reparameterization (`uniform` in `minval`/`maxval`, `truncated_normal` in its bounds, and
-any `normal(key) * sigma + mu` written by the user); `gamma`, `beta` and `dirichlet` have no
-derivative in their shape parameters here (JAX's implicit reparameterization needs the
-derivative of the incomplete gamma function): asking for one raises. Keys are integer
-arrays and carry no tangent.
+any `normal(key) * sigma + mu` written by the user), and `gamma`, `beta`, `dirichlet` in
+their shape parameters by implicit reparameterization (as JAX: d x / d a = -(dP/da) / p(x)
+with P the gamma CDF, the primitive `random_gamma_grad`; first order only, a second
+derivative raises). Keys are integer arrays and carry no tangent (`grad` with respect to a
+key raises, naming the argument).
 """
 # A user namespace like functrans/numpy (which pyproject exempts from ANN): not annotated.
 # ruff: noqa: ANN001, ANN002, ANN202
@@ -576,7 +577,8 @@ def _rejection(key, shape, dtype, propose, init):
 def _gamma_log(key, a, shape, dtype):
     """log of Gamma(a, 1) samples: Marsaglia and Tsang (2000) for a >= 1, boosted for a < 1
     (G(a) = G(a + 1) * U**(1/a), in log space so that tiny a keep their precision)."""
-    a = _util.broadcast_to_shape(a, shape)
+    a_diff = _util.broadcast_to_shape(a, shape)
+    a = elementwise.stop_gradient(a_diff)
     boost = fnp.less(a, 1.0)
     a1 = fnp.where(boost, fnp.add(a, 1.0), a)
     d = fnp.subtract(a1, 1.0 / 3.0)
@@ -597,34 +599,35 @@ def _gamma_log(key, a, shape, dtype):
 
     log_g = _rejection(key_loop, shape, dtype, propose, 0.0)
     u = _uniform(key_boost, shape, dtype, np.finfo(dtype).tiny, 1.0)
-    return fnp.where(boost, fnp.add(log_g, fnp.divide(fnp.log(u), a)), log_g)
+    log_g = fnp.where(boost, fnp.add(log_g, fnp.divide(fnp.log(u), a)), log_g)
+    if isinstance(a_diff, core.Tracer):
+        return _implicit_log_gamma(a_diff, log_g)
+    return log_g
 
 
 @custom_derivatives.custom_jvp
-def _no_shape_derivative(a):
-    return a
+def _implicit_log_gamma(a, log_x):
+    """log_x (log of Gamma(a, 1) samples), differentiable in `a` by implicit
+    reparameterization: d log x / d a = (d x / d a) / x with the CDF value held fixed."""
+    return log_x
 
 
-@_no_shape_derivative.defjvp
-def _no_shape_derivative_jvp(primals, tangents):
-    raise errors.FunctransTypeError(
-        "random.gamma/beta/dirichlet: the samples have no derivative with respect to their "
-        "shape parameters in functrans (JAX differentiates them by implicit "
-        "reparameterization, which needs the incomplete gamma function's derivative); wrap "
-        "the parameter in functrans.stop_gradient if a zero derivative is what you want.")
+@_implicit_log_gamma.defjvp
+def _implicit_log_gamma_jvp(primals, tangents):
+    a, log_x = primals
+    t_a, _ = tangents   # log_x is computed from stop_gradient(a): its tangent is zero
+    x = fnp.exp(log_x)
+    return log_x, fnp.multiply(fnp.divide(random_bits.random_gamma_grad(a, x), x), t_a)
 
 
 def _gamma_param(fname, a, dtype):
-    a = _param(a, dtype, fname)
-    if isinstance(a, core.Tracer):
-        a = _no_shape_derivative(a)
-    return a
+    return _param(a, dtype, fname)
 
 
 def gamma(key, a, shape=None, dtype=None):
     """Gamma(a, 1) samples (Marsaglia and Tsang's rejection method, vectorized).
 
-    Not differentiable in `a` (raises; see the module notes).
+    Differentiable in `a` by implicit reparameterization (first order).
 
     Args:
       key: a PRNG key.
@@ -652,7 +655,7 @@ def gamma(key, a, shape=None, dtype=None):
 def beta(key, a, b, shape=None, dtype=None):
     """Beta(a, b) samples, from two gamma samples (in log space).
 
-    Not differentiable in `a`, `b` (raises).
+    Differentiable in `a` and `b` (implicit reparameterization, first order).
 
     Args:
       key: a PRNG key.
@@ -690,7 +693,7 @@ def beta(key, a, b, shape=None, dtype=None):
 def dirichlet(key, alpha, shape=None, dtype=None):
     """Dirichlet(alpha) samples along the last axis (normalized log-space gamma samples).
 
-    Not differentiable in `alpha` (raises).
+    Differentiable in `alpha` (implicit reparameterization, first order).
 
     Args:
       key: a PRNG key.

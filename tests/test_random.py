@@ -227,6 +227,16 @@ def test_fma_rounds_once(dtype):
     assert random_bits.fma(x, x, np.float64(-1 - 2**-26)) == 2.0**-54
 
 
+def test_fma_special_values():
+    a = np.array([np.inf, 1e308, -np.inf, np.nan, 1e308, 0.0])
+    b = np.array([2.0, 10.0, 1.0, 1.0, 10.0, -1.0])
+    c = np.array([1.0, -np.inf, np.inf, 0.0, -1e308, 0.0])
+    out = random_bits.fma(a, b, c)
+    np.testing.assert_array_equal(out[:2], [np.inf, -np.inf])
+    assert np.isnan(out[2:4]).all() and out[4] == np.inf
+    assert out[5] == 0.0 and not np.signbit(out[5])   # -0 + 0 = +0
+
+
 def _round_fraction(q, dtype):
     """A Fraction rounded to nearest-even in `dtype` (via exact comparison of neighbours)."""
     r = dtype(float(q))   # float(Fraction) is correctly rounded to float64

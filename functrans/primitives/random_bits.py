@@ -120,13 +120,15 @@ def _two_sum(a, b):
 
 
 def _round_to_odd(s, err):
-    """s = RN(exact), err = exact - s: the value rounded to odd instead (round to nearest
-    after round to odd on >= 2 more bits is a correct single rounding)."""
-    even = (s.view(np.uint64) & np.uint64(1)) == 0
-    fix = (err != 0) & even
+    """s = RN(exact), err = exact - s (float64): the value rounded to odd instead (round to
+    nearest after round to odd on >= 2 more bits is a correct single rounding). An inexact
+    even s moves one unit in the last place toward the exact value, on the integer bits."""
+    bits = s.view(np.int64)
+    fix = (err != 0) & ((bits & 1) == 0) & np.isfinite(s)
     if not fix.any():
         return s
-    return np.where(fix, np.nextafter(s, np.where(err > 0, np.inf, -np.inf)), s)
+    step = np.where((err > 0) == (s > 0), 1, -1)
+    return np.where(fix, bits + step, bits).view(np.float64)
 
 
 def _fma_exact(a, b, c, bh, bl):
@@ -154,8 +156,9 @@ def _fma_impl(a, b, c):
             s, err = _two_sum(a * b, c)
             return _round_to_odd(np.asarray(s), np.asarray(err)).astype(np.float32)
         out = _fma_exact(a, b, c, *_split(b))
-        # Non-finite or overflowing products: the plain expression is then right.
-        plain = a * b + c
+        # Non-finite or overflowing products: the plain expression is then right, except
+        # for an infinite c with a finite (if overflowing) product, which gives c.
+        plain = np.where(np.isinf(c) & np.isfinite(a) & np.isfinite(b), c, a * b + c)
         return np.asarray(np.where(np.isfinite(out) & np.isfinite(plain), out, plain), dtype)
 
 

@@ -74,6 +74,8 @@ SAMPLERS = {
     "choice_p": lambda k: random.choice(k, np.arange(4.0), (3,), p=np.array([.1, .2, .3, .4])),
     "choice_noreplace": lambda k: random.choice(k, 6, (3,), replace=False),
     "exponential": lambda k: random.exponential(k, (3,)),
+    "gumbel_high": lambda k: random.gumbel(k, (3,), mode="high"),
+    "bernoulli_high": lambda k: random.bernoulli(k, 0.3, (5,), mode="high"),
     "gumbel": lambda k: random.gumbel(k, (3,)),
     "laplace": lambda k: random.laplace(k, (3,)),
     "logistic": lambda k: random.logistic(k, (3,)),
@@ -341,6 +343,11 @@ STATS = [
     ("categorical", lambda k: random.categorical(k, np.log([0.2, 0.3, 0.5]), shape=(N,)),
      1.3, 0.61),
     ("choice_p", lambda k: random.choice(k, 3, (N,), p=np.array([0.2, 0.3, 0.5])), 1.3, 0.61),
+    ("gumbel_high", lambda k: random.gumbel(k, (N,), mode="high"), np.euler_gamma,
+     np.pi**2 / 6),
+    ("bernoulli_high", lambda k: random.bernoulli(k, 0.3, (N,), mode="high"), 0.3, 0.21),
+    ("categorical_high", lambda k: random.categorical(k, np.log([0.2, 0.3, 0.5]), shape=(N,),
+                                                      mode="high"), 1.3, 0.61),
     ("dirichlet_0", lambda k: random.dirichlet(k, np.array([1.0, 2.0, 3.0]), (N,))[:, 0],
      1 / 6, (1 / 6) * (5 / 6) / 7),
 ]
@@ -402,6 +409,8 @@ def test_errors_name_the_function_and_argument():
         random.uniform(KEY, (3,), minval=np.zeros(2))
     with pytest.raises(errors.FunctransValueError, match="without replacement"):
         random.choice(KEY, 3, (4,), replace=False)
+    with pytest.raises(errors.FunctransValueError, match="random.gumbel: `mode`"):
+        random.gumbel(KEY, (2,), mode="highest")
     with pytest.raises(errors.FunctransTypeError, match="random.bits: `dtype`"):
         random.bits(KEY, (2,), np.int32)
 

@@ -266,13 +266,15 @@ def _randint(key, minval, maxval, shape, dtype):
     return elementwise.add(lo, elementwise.convert_element_type(offset, dtype))
 
 
-def bernoulli(key, p=0.5, shape=None):
+def bernoulli(key, p=0.5, shape=None, mode=None):
     """Bernoulli samples: True with probability `p`.
 
     Args:
       key: a PRNG key.
       p: the probability of True, broadcastable to `shape`.
       shape: the result shape; default: `p`'s shape.
+      mode: 'low' (default: one uniform, p resolved to 2**-nmant) or 'high' (two uniforms,
+        for tiny p).
 
     Returns:
       A bool array.
@@ -289,21 +291,44 @@ def bernoulli(key, p=0.5, shape=None):
     p = _util.convert(p, dt)
     shape = _util.aval(p).shape if shape is None else _shape(shape, fname)
     _check_param_shape(fname, shape, p)
+    if _mode(mode, fname) == "high":
+        both = _uniform(k, (2, *shape), dt, 0.0, 1.0)
+        u2 = fnp.multiply(both[1], dt.type(2.0 ** -np.finfo(dt).nmant))
+        return fnp.less(u2, fnp.subtract(p, both[0]))
     return fnp.less(_uniform(k, shape, dt, 0.0, 1.0), p)
 
 
-def _gumbel(key, shape, dtype):
+def _mode(mode, fname: str) -> str:
+    if mode is None:
+        return "low"
+    if mode not in ("low", "high"):
+        raise errors.FunctransValueError(
+            f"{fname}: `mode` must be 'low' or 'high' (or None for 'low'), got {mode!r}.")
+    return mode
+
+
+def _gumbel(key, shape, dtype, mode="low"):
+    if mode == "high":
+        # Two uniforms make one with 2 * nmant random bits below 0.5 (JAX's 'high' mode).
+        nmant = np.finfo(dtype).nmant
+        both = _uniform(key, (2, *shape), dtype, 0.0, 1.0)
+        high, low = both[0], both[1]
+        x = fnp.where(fnp.greater_equal(high, 0.5), high,
+                      fnp.add(fnp.add(high, fnp.multiply(dtype.type(2.0 ** -nmant), low)),
+                              dtype.type(max(2.0 ** -(2 * nmant + 1), np.finfo(dtype).tiny))))
+        return fnp.negative(fnp.log(fnp.negative(random_bits.xla_log1p(fnp.negative(x)))))
     u = _uniform(key, shape, dtype, np.finfo(dtype).tiny, 1.0)
     return fnp.negative(fnp.log(fnp.negative(fnp.log(u))))
 
 
-def gumbel(key, shape=(), dtype=None):
+def gumbel(key, shape=(), dtype=None, mode=None):
     """Standard Gumbel samples, `-log(-log(u))`.
 
     Args:
       key: a PRNG key.
       shape: the result shape; default `()`.
       dtype: a float dtype; default float64.
+      mode: 'low' (default) or 'high' (twice the random bits near 0, for far tails).
 
     Returns:
       An array of `shape` and `dtype`.
@@ -314,10 +339,11 @@ def gumbel(key, shape=(), dtype=None):
       array([ 0.16062721, -1.4348545 ])
     """
     k = _keys.check_key("random.gumbel", key)
-    return _gumbel(k, _shape(shape, "random.gumbel"), _float_dtype(dtype, "random.gumbel"))
+    return _gumbel(k, _shape(shape, "random.gumbel"), _float_dtype(dtype, "random.gumbel"),
+                   _mode(mode, "random.gumbel"))
 
 
-def categorical(key, logits, axis=-1, shape=None, replace=True):
+def categorical(key, logits, axis=-1, shape=None, replace=True, mode=None):
     """Samples of category indices from unnormalized log-probabilities (the Gumbel-max trick).
 
     Args:
@@ -328,6 +354,7 @@ def categorical(key, logits, axis=-1, shape=None, replace=True):
         `axis`); default: that batch shape.
       replace: sample with replacement (True) or without (distinct categories, along a
         leading axis of `shape`).
+      mode: the Gumbel sampler's mode, 'low' (default) or 'high'.
 
     Returns:
       An int64 array of indices.
@@ -340,6 +367,7 @@ def categorical(key, logits, axis=-1, shape=None, replace=True):
     """
     fname = "random.categorical"
     k = _keys.check_key(fname, key)
+    mode = _mode(mode, fname)
     logits = _util.to_inexact(_util.as_operand(logits, fname))
     la = _util.aval(logits)
     logits = _util.convert(logits, la.dtype)
@@ -356,7 +384,7 @@ def categorical(key, logits, axis=-1, shape=None, replace=True):
     if replace:
         logits_shape = list(batch_shape)
         logits_shape.insert(axis, la.shape[axis])
-        g = _gumbel(k, (*prefix, *logits_shape), la.dtype)
+        g = _gumbel(k, (*prefix, *logits_shape), la.dtype, mode)
         expanded = fnp.reshape(logits, (1,) * len(prefix) + la.shape)
         return fnp.argmax(fnp.add(g, expanded), axis=len(prefix) + axis)
     n = math.prod(prefix)
@@ -364,7 +392,7 @@ def categorical(key, logits, axis=-1, shape=None, replace=True):
         raise errors.FunctransValueError(
             f"{fname}: {n} samples without replacement exceed the {la.shape[axis]} "
             "categories.")
-    perturbed = fnp.moveaxis(fnp.add(logits, _gumbel(k, la.shape, la.dtype)), axis, -1)
+    perturbed = fnp.moveaxis(fnp.add(logits, _gumbel(k, la.shape, la.dtype, mode)), axis, -1)
     order = fnp.argsort(fnp.negative(perturbed), axis=-1, kind="stable")
     top = order[..., :n]
     return fnp.reshape(fnp.moveaxis(top, -1, 0), shape)
@@ -415,7 +443,7 @@ def permutation(key, x, axis=0, independent=False):
     return _shuffle(k, np.arange(int(x)), 0)
 
 
-def choice(key, a, shape=(), replace=True, p=None, axis=0):
+def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None):
     """Random samples from the elements of `a` (or from `arange(a)` for an integer).
 
     Args:
@@ -425,6 +453,7 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0):
       replace: with replacement (default) or without.
       p: probabilities of the entries along `axis` (uniform when None).
       axis: the axis of `a` to choose along.
+      mode: the Gumbel sampler's mode (`p` given, without replacement): 'low' or 'high'.
 
     Returns:
       The samples: `a`'s shape with `axis` replaced by `shape`.
@@ -436,6 +465,7 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0):
     """
     fname = "random.choice"
     k = _keys.check_key(fname, key)
+    mode = _mode(mode, fname)
     shape = _shape(shape, fname)
     arr = _util.as_operand(a, fname)
     aa = _util.aval(arr)
@@ -478,7 +508,7 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0):
             # searchsorted(cum, r, side='left'): how many cumulative sums are below r.
             ind = fnp.sum(fnp.less(cum, fnp.expand_dims(r, -1)), axis=-1)
         else:
-            g = fnp.add(_gumbel(k, (n_inputs,), pdt), fnp.log(pa))
+            g = fnp.add(_gumbel(k, (n_inputs,), pdt, mode), fnp.log(pa))
             ind = fnp.argsort(fnp.negative(g), kind="stable")[:n_draws]
         result = ind if aa.ndim == 0 else fnp.take(arr, ind, axis=axis)
     out_shape = shape if aa.ndim == 0 else aa.shape[:axis] + shape + aa.shape[axis + 1:]

@@ -7,8 +7,6 @@ The layout follows JAX's default configuration (`jax_threefry_partitionable=True
 `i` of an output of shape `shape` hashes the 64-bit counter `i` (its high and low words),
 and `split` returns both output words as the new keys. Streams equal JAX's bit for bit.
 """
-# A user namespace like functrans/numpy (which pyproject exempts from ANN): not annotated.
-# ruff: noqa: ANN001, ANN202
 from __future__ import annotations
 
 import math

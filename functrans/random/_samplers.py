@@ -18,8 +18,6 @@ with P the gamma CDF, the primitive `random_gamma_grad`; first order only, a sec
 derivative raises). Keys are integer arrays and carry no tangent (`grad` with respect to a
 key raises, naming the argument).
 """
-# A user namespace like functrans/numpy (which pyproject exempts from ANN): not annotated.
-# ruff: noqa: ANN001, ANN002, ANN202
 from __future__ import annotations
 
 import math

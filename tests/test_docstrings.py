@@ -46,7 +46,8 @@ DOCTEST_MODULES = [
     "functrans.numpy._nonzero", "functrans.numpy._setops", "functrans.numpy.linalg._norms",
     "functrans.numpy.linalg._products", "functrans.numpy.linalg._solve",
     "functrans.numpy.linalg._spectral", "functrans.nn._functions", "functrans.random._keys",
-    "functrans.random._samplers", "functrans.scipy.special", "functrans.scipy.linalg",
+    "functrans.random._samplers", "functrans.random._families", "functrans.scipy.special",
+    "functrans.scipy.linalg",
     *[f"functrans.scipy.stats.{d}" for d in (
         "bernoulli", "beta", "gamma", "laplace", "logistic", "multivariate_normal", "norm",
         "poisson", "t", "uniform")],

@@ -20,7 +20,7 @@ from rule_checks import check_batch_rule, check_jvp_rule
 
 import functrans as ft
 import functrans.numpy as fnp
-from functrans import errors, lax, random
+from functrans import errors, lax, random, test_util
 from functrans.primitives import random_bits
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -58,6 +58,10 @@ def test_bits_widths():
 
 # --------------------------------------------------------------------------- transformations
 
+_MVN_MEAN = np.array([1.0, -2.0])
+_MVN_COV = np.array([[2.0, 0.6], [0.6, 1.0]])
+_MVN_W = np.array([0.7, -1.3])
+
 SAMPLERS = {
     "uniform": lambda k: random.uniform(k, (3,), minval=-1.0, maxval=2.0),
     "normal": lambda k: random.normal(k, (2, 2)),
@@ -84,6 +88,9 @@ SAMPLERS = {
     "beta": lambda k: random.beta(k, 2.0, 0.5, (3,)),
     "dirichlet": lambda k: random.dirichlet(k, np.array([0.5, 1.0, 2.0])),
     "poisson": lambda k: random.poisson(k, np.array([0.5, 4.0, 30.0])),
+    "multivariate_normal": lambda k: random.multivariate_normal(k, _MVN_MEAN, _MVN_COV, (3,)),
+    "multivariate_normal_eigh": lambda k: random.multivariate_normal(
+        k, _MVN_MEAN, _MVN_COV, (3,), method="eigh"),
     "split": lambda k: random.split(k, 3),
     "fold_in": lambda k: random.fold_in(k, 11),
     "bits": lambda k: random.bits(k, (3,)),
@@ -350,6 +357,10 @@ STATS = [
                                                       mode="high"), 1.3, 0.61),
     ("dirichlet_0", lambda k: random.dirichlet(k, np.array([1.0, 2.0, 3.0]), (N,))[:, 0],
      1 / 6, (1 / 6) * (5 / 6) / 7),
+    # A linear combination of the components: mean wᵀμ, variance wᵀΣw.
+    *[(f"multivariate_normal_{m}", lambda k, m=m: random.multivariate_normal(
+        k, _MVN_MEAN, _MVN_COV, (N,), method=m) @ _MVN_W, _MVN_MEAN @ _MVN_W,
+       _MVN_W @ _MVN_COV @ _MVN_W) for m in ("cholesky", "eigh", "svd")],
 ]
 
 
@@ -454,3 +465,14 @@ def test_bayesian_nn_example_elbo_loss_falls():
     losses = [float(x) for x in re.findall(r"step\s+\d+\s+loss\s+([0-9.eE+-]+)", out)]
     assert len(losses) >= 5, out
     assert losses[-1] < 0.5 * losses[0], losses
+
+
+def test_multivariate_normal_is_reparameterized():
+    # d/dmean of mean + F z is the identity for each sample; d/dcov flows through cholesky.
+    f = lambda mu: random.multivariate_normal(KEY, mu, _MVN_COV, (4,))   # noqa: E731
+    jac = ft.jacrev(f)(_MVN_MEAN)
+    np.testing.assert_allclose(jac, np.broadcast_to(np.eye(2), (4, 2, 2)))
+    g = lambda c: fnp.sum(random.multivariate_normal(KEY, _MVN_MEAN, c @ c.T + np.eye(2), (4,)))  # noqa: E731, E501
+    test_util.check_grads(g, (np.array([[1.0, 0.2], [0.1, 0.8]]),), order=1)
+    with pytest.raises(errors.FunctransValueError, match="method"):
+        random.multivariate_normal(KEY, _MVN_MEAN, _MVN_COV, method="qr")

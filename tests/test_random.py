@@ -472,7 +472,7 @@ def test_multivariate_normal_is_reparameterized():
     f = lambda mu: random.multivariate_normal(KEY, mu, _MVN_COV, (4,))   # noqa: E731
     jac = ft.jacrev(f)(_MVN_MEAN)
     np.testing.assert_allclose(jac, np.broadcast_to(np.eye(2), (4, 2, 2)))
-    g = lambda c: fnp.sum(random.multivariate_normal(KEY, _MVN_MEAN, c @ c.T + np.eye(2), (4,)))  # noqa: E731, E501
+    g = lambda c: fnp.sum(random.multivariate_normal(KEY, _MVN_MEAN, c @ c.T + np.eye(2), (4,)))  # noqa: E731
     test_util.check_grads(g, (np.array([[1.0, 0.2], [0.1, 0.8]]),), order=1)
     with pytest.raises(errors.FunctransValueError, match="method"):
         random.multivariate_normal(KEY, _MVN_MEAN, _MVN_COV, method="qr")

@@ -20,6 +20,7 @@ from functrans.numpy import (
     _ufuncs,
     _util,
 )
+from functrans.primitives import indexing
 
 # The public names, re-exported by functrans.numpy.
 __all__: list[str] = [
@@ -240,7 +241,12 @@ def take_along_axis(arr, indices, axis=-1):
       array([[10., 20., 30.]])
     """
     arr, indices, axis = _along_axis_args("take_along_axis", arr, indices, axis)
-    idx = _along_axis_index("take_along_axis", _util.aval(arr).shape, indices, axis)
+    shape = _util.aval(arr).shape
+    if len(shape) == 1 and _util.aval(indices).ndim == 1:
+        # One lane: the gather getitem would build, without its index analysis.
+        _indexing._check_bounds(indices, shape[0], 0)
+        return indexing.gather(arr, indices, 0)
+    idx = _along_axis_index("take_along_axis", shape, indices, axis)
     return _indexing.getitem(arr, idx)
 
 

@@ -213,6 +213,15 @@ def _ramp(edge, end, width: int, axis: int, reverse: bool):
     return _util.convert(ramp, dtype)
 
 
+def _mode_result(result):
+    if result is None:
+        raise errors.FunctransValueError(
+            "pad: the mode function returned None; it must return the padded vector (values "
+            "are immutable: build it with vector.at[...].set(...) or where, as JAX's pad "
+            "functions do).")
+    return _util.as_operand(result, "pad")
+
+
 def _pad_callable(array, widths, func, kwargs):
     """NumPy's callable mode, functionally: zero-pad, then per axis map `func` over every 1-d
     slice along it (`vmap` over the other axes)."""
@@ -221,7 +230,7 @@ def _pad_callable(array, widths, func, kwargs):
         moved = _shape.moveaxis(array, d, -1)
         lanes = _shape.reshape(moved, (-1, _util.aval(moved).shape[-1]))
         row = lambda v, d=d, pair=pair: _util.convert(  # noqa: E731
-            _util.as_operand(func(v, pair, d, kwargs), "pad"), _util.aval(v).dtype)
+            _mode_result(func(v, pair, d, kwargs)), _util.aval(v).dtype)
         out = api.vmap(row)(lanes) if _util.aval(lanes).shape[0] else lanes
         if _util.aval(out).shape != _util.aval(lanes).shape:
             raise errors.FunctransValueError(
@@ -259,7 +268,12 @@ def _fill_value(value, dtype: np.dtype):
     """A padding value as a rank-0 operand of `dtype` (NumPy casts it unsafely)."""
     if isinstance(value, core.Tracer):
         return _util.convert(value, dtype)
-    return np.asarray(value).astype(dtype)
+    value = np.asarray(value)
+    if dtype.kind in "iub" and value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
+        raise errors.FunctransValueError(
+            f"pad: constant_values {value!r} cannot fill an array of dtype {dtype.name} (not "
+            "finite); pad a float array instead.")
+    return value.astype(dtype)
 
 
 _STATS = {"maximum": _reductions.max, "minimum": _reductions.min, "mean": _reductions.mean,
@@ -287,7 +301,7 @@ def _pad_stat(array, widths, mode: str, stat_length):
     for d, ((lo, hi), pair) in enumerate(zip(widths, lengths, strict=True)):
         n = _util.aval(array).shape[d]
         left, right = (n if v is None or v > n else v for v in pair)
-        if (left == 0 or right == 0) and mode != "mean":
+        if (left == 0 or right == 0) and mode not in ("mean", "median"):
             raise errors.FunctransValueError("pad: a stat_length of 0 yields no value.")
         pieces = []
         if lo:

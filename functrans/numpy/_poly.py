@@ -335,7 +335,10 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
       >>> fnp.polyfit(np.array([0.0, 1.0, 2.0, 3.0]), np.array([1.0, 3.0, 5.0, 7.0]), 1)
       array([2., 1.])
     """
-    order = operator.index(deg) + 1
+    if isinstance(deg, core.Tracer) or (isinstance(deg, float) and not deg.is_integer()):
+        raise errors.FunctransTypeError(
+            f"polyfit: deg must be a concrete integer (it sets the output's shape), got {deg!r}.")
+    order = int(deg) + 1
     if order < 1:
         raise errors.FunctransValueError(f"polyfit: expected deg >= 0, got {deg}.")
     x = _util.to_inexact(_util.as_array(x, "polyfit"))

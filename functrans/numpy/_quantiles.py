@@ -161,6 +161,20 @@ def _interpolate(xp, spec: _Method, s, vi, count, shape, dtype):
     return _lerp(_take(s, prev, shape), _take(s, nxt, shape), gamma, dtype)
 
 
+def _discrete(xp, spec: _Method, s, vi, count, shape):
+    """The discrete methods' order statistic, its index clamped to the lane's valid entries
+    (only a traced q can leave [0, 1]: it then reads the nearest end, as the continuous
+    methods do); a NaN q gives NaN."""
+    index = xp.clip(spec.discrete(xp, vi), 0, xp.maximum(xp.subtract(count, 1), 0))
+    bad_q = xp.isnan(vi)
+    out = _take(s, xp.where(bad_q, 0, index), shape)
+    if xp is np and not np.any(bad_q):
+        return out
+    if _util.aval(out).dtype.kind != "f":
+        return out   # an integer result has no NaN to give (NumPy raises on a NaN q)
+    return _ufuncs.where(bad_q, np.nan, out)
+
+
 def _median(s, count, n: int, shape, nan: bool):
     """The mean of the two middle order statistics (NumPy's `mean` of them)."""
     if nan:
@@ -220,7 +234,7 @@ def _quantile(fname: str, a, q, axis, method: str, keepdims: bool, *, nan: bool,
             xp = _ufuncs if any(isinstance(v, core.Tracer) for v in (count, qb)) else np
             vi = spec.virtual_index(xp, count, qb)
             if discrete:
-                out = _take(s, spec.discrete(xp, vi), shape)
+                out = _discrete(xp, spec, s, vi, count, shape)
             else:
                 out = _interpolate(xp, spec, s, vi, count, shape, dtype)
         out = _mark_nans(s, out, count, n, shape, nan)
@@ -263,7 +277,8 @@ def _arrange(out, shape, kept_shape, axes, in_shape, keepdims: bool, qshape):
 _ARGS_DOC = """
     Args:
       a: an array, traced value or Python scalar (real).
-      q: {what}: a Python number, an array, or a traced value (not range-checked then).
+      q: {what}: a Python number, an array, or a traced value (not range-checked then: a
+        value outside the range reads the nearest end, NaN gives NaN).
       axis: None (all), an int or a tuple of ints.
       out: not supported; giving it raises FunctransTypeError.
       overwrite_input: ignored (values are immutable).

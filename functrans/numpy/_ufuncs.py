@@ -512,6 +512,9 @@ def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
       (array([1, 3]),)
     """
     if x is None and y is None:
+        if size is None:
+            _nonzero._require_concrete("where", "condition", condition,
+                                       "where(condition, size=N, fill_value=0)")
         return _nonzero.nonzero(condition, size=size, fill_value=fill_value)
     if x is None or y is None:
         raise errors.FunctransTypeError(

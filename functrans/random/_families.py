@@ -333,12 +333,16 @@ def multivariate_normal(key, mean, cov, shape=None, dtype=None, method="cholesky
     if len(m_shape) < 1 or len(c_shape) < 2 or c_shape[-2:] != (m_shape[-1],) * 2:
         raise errors.FunctransValueError(
             f"{fname}: mean must be (..., d) and cov (..., d, d), got {m_shape} and {c_shape}.")
-    batch = np.broadcast_shapes(m_shape[:-1], c_shape[:-2])
-    shape = batch if shape is None else _shape(shape, fname)
-    if np.broadcast_shapes(shape, batch) != tuple(shape):
+    try:
+        batch = np.broadcast_shapes(m_shape[:-1], c_shape[:-2])
+        shape = batch if shape is None else _shape(shape, fname)
+        fits = np.broadcast_shapes(shape, batch) == tuple(shape)
+    except ValueError:
+        fits = False
+    if not fits:
         raise errors.FunctransValueError(
-            f"{fname}: shape {shape} must be a broadcast of mean's and cov's batch shape "
-            f"{batch}.")
+            f"{fname}: shape {shape} must be a broadcast of mean's {m_shape[:-1]} and cov's "
+            f"{c_shape[:-2]} batch shapes.")
     if method == "svd":
         u, s, _ = fnp.linalg.svd(cov)
         factor = u * fnp.sqrt(s)[..., None, :]

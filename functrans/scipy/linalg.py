@@ -86,17 +86,27 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
     a = _float_matrices(a, "solve_triangular")
     b, vector = _columns(b, _util.aval(a).shape[-1], "solve_triangular")
     (a, b), _, _ = _util.promote(a, b)
-    x = triangular.triangular_solve(a, _broadcast_like(b, a), left_side=True, lower=bool(lower),
+    a, b = _broadcast_batch("solve_triangular", a, b)
+    x = triangular.triangular_solve(a, b, left_side=True, lower=bool(lower),
                                     transpose_a=_trans(trans, "solve_triangular"),
                                     unit_diagonal=bool(unit_diagonal))
     return x[..., 0] if vector else x
 
 
-def _broadcast_like(b, a):
-    """b with a's leading (batch) dimensions, as the primitive requires."""
-    batch = _util.aval(a).shape[:-2]
-    shape = _util.aval(b).shape
-    return b if shape[:-2] == batch else fnp.broadcast_to(b, batch + shape[-2:])
+def _broadcast_batch(fname: str, a, b, *more):
+    """a, b (and more, e.g. pivots with one core dimension) with one broadcast batch shape,
+    as the primitives require."""
+    a_shape, b_shape = _util.aval(a).shape, _util.aval(b).shape
+    try:
+        batch = np.broadcast_shapes(a_shape[:-2], b_shape[:-2])
+    except ValueError as e:
+        raise errors.FunctransValueError(
+            f"{fname}: the batch dimensions of a {a_shape} and b {b_shape} do not broadcast."
+        ) from e
+    out = [x if _util.aval(x).shape[:-core_nd] == batch else
+           fnp.broadcast_to(x, batch + _util.aval(x).shape[-core_nd:])
+           for x, core_nd in ((a, 2), (b, 2), *((m, 1) for m in more))]
+    return tuple(out)
 
 
 def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
@@ -130,7 +140,7 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     c = _float_matrices(c, "cho_solve")
     b, vector = _columns(b, _util.aval(c).shape[-1], "cho_solve")
     (c, b), _, _ = _util.promote(c, b)
-    b = _broadcast_like(b, c)
+    c, b = _broadcast_batch("cho_solve", c, b)
     # a = L Lᵀ: solve L y = b, then Lᵀ x = y (with U = Lᵀ for an upper factor).
     y = triangular.triangular_solve(c, b, lower=bool(lower), transpose_a=not lower)
     x = triangular.triangular_solve(c, y, lower=bool(lower), transpose_a=bool(lower))
@@ -168,8 +178,8 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     n = _util.aval(lu).shape[-1]
     b, vector = _columns(b, n, "lu_solve")
     (lu, b), _, _ = _util.promote(lu, b)
-    b = _broadcast_like(b, lu)
     perm = _pivots_to_permutation(piv, n)
+    lu, b, perm = _broadcast_batch("lu_solve", lu, b, perm)
     if not _trans(trans, "lu_solve"):
         x = _solve._lu_solve(lu, perm, b)
     else:
@@ -356,7 +366,9 @@ def expm(A, *, upper_triangular=False, max_squarings=16):
 
     Returns:
       `exp(A)`, differentiable (the derivative of the Padé approximation, accurate to
-      rounding), batched over leading dimensions.
+      rounding), batched over leading dimensions (one scaling for the whole stack, from the
+      largest norm). A matrix with inf or NaN entries gives NaN everywhere (SciPy keeps the
+      finite blocks of a triangular one).
 
     Example:
       >>> fsl.expm(np.array([[0.0, 1.0], [0.0, 0.0]]))
@@ -372,7 +384,9 @@ def expm(A, *, upper_triangular=False, max_squarings=16):
         squarings = fnp.nan_to_num(s, nan=0).astype(np.int64)
     else:
         norm = float(norm)
-        squarings = max(0, int(np.ceil(np.log2(norm / _THETA13)))) if norm > 0 else 0
+        # inf/nan entries: no scaling (the Padé evaluation propagates them as SciPy does).
+        finite = np.isfinite(norm) and norm > 0
+        squarings = max(0, int(np.ceil(np.log2(norm / _THETA13)))) if finite else 0
         s = squarings
     scaled = A / (fnp.power(2.0, s) if isinstance(s, core.Tracer) else 2.0 ** s)
     r = _pade13(scaled)

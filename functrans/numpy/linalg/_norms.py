@@ -186,6 +186,10 @@ def cond(x, p=None):
     """
     x = _spectral._matrices("cond", x)
     shape = _util.aval(x).shape
+    if p not in (None, 2, -2, 1, -1, np.inf, -np.inf, "fro", "nuc"):
+        raise errors.FunctransValueError(
+            f"cond: p={p!r} is not a matrix norm order; use None, 2, -2, 1, -1, inf, -inf, "
+            "'fro' or 'nuc'.")
     if shape[-1] * shape[-2] == 0:
         raise errors.FunctransValueError(
             f"cond: not defined on empty arrays (got shape {shape}).")

@@ -27,7 +27,8 @@ def logpdf(x: Any, mean: Any, cov: Any, allow_singular: Any = None) -> Any:
 
     Args:
       x: points `(..., d)` (a scalar or `(d,)` for one point).
-      mean: `(d,)` or broadcastable with `x`.
+      mean: `(d,)` or broadcastable with `x`; a scalar mean makes every entry of `x` a 1-d
+        point (JAX's rule), with `cov` its variance.
       cov: `(d, d)` symmetric positive definite (a scalar or a `(d,)` diagonal is allowed,
         as SciPy).
       allow_singular: only None/False (a singular covariance is not supported, as JAX).
@@ -48,10 +49,17 @@ def logpdf(x: Any, mean: Any, cov: Any, allow_singular: Any = None) -> Any:
     mean = _util.to_inexact(_util.as_array(mean, "multivariate_normal.logpdf"))
     cov = _util.to_inexact(_util.as_array(cov, "multivariate_normal.logpdf"))
     (x, mean, cov), dtype, _ = _util.promote(x, mean, cov)
-    d = max(_util.aval(mean).shape[-1:] or _util.aval(x).shape[-1:] or (1,))
+    if _util.aval(mean).ndim == 0:
+        # A scalar mean: x holds 1-d points, one per entry (JAX's rule).
+        return -0.5 * fnp.square(x - mean) / cov - 0.5 * (_LOG_2PI + fnp.log(cov))
+    d = _util.aval(mean).shape[-1]
     cov = _as_matrix(cov, d)
     if _util.aval(x).ndim == 0:
         x = fnp.reshape(x, (1,))
+    if _util.aval(x).shape[-1:] != (d,):
+        raise errors.FunctransValueError(
+            f"multivariate_normal.logpdf: x {_util.aval(x).shape} and mean "
+            f"{_util.aval(mean).shape} do not match the covariance ({d}, {d}).")
     diff = x - mean
     if _util.aval(diff).shape[-1] != d:
         raise errors.FunctransValueError(

@@ -65,46 +65,72 @@ def pad(array, pad_width, mode="constant", **kwargs):
       The padded array: one `pad` primitive per constant, and per axis a few slices, `rev`s
       and a `concatenate` for the other modes.
 
+    Raises:
+      FunctransTypeError: a traced or non-integer `pad_width`, or traced `constant_values`/
+        `end_values` that are not one scalar.
+      FunctransValueError: an unknown mode or keyword, a negative width, extending an empty
+        axis with a mode that reads it, a non-finite constant for an integer array, or a mode
+        function that does not return the padded vector.
+
     Example:
       >>> fnp.pad(np.array([1, 2, 3]), (1, 2), mode="reflect")
       array([2, 1, 2, 3, 2, 1])
     """
     array = _util.as_array(array, "pad")
-    aval = _util.aval(array)
-    if isinstance(pad_width, core.Tracer) or _util.contains_tracer(pad_width):
-        raise errors.FunctransTypeError(
-            "pad: `pad_width` must be concrete (the output's shape depends on it).")
-    widths = _pad_pairs("pad", pad_width, aval.ndim, "pad_width")
-    if builtins.any(not isinstance(w, int) or isinstance(w, bool) for p in widths for w in p):
-        raise errors.FunctransTypeError(f"pad: `pad_width` must hold ints, got {pad_width!r}.")
-    if builtins.any(w < 0 for p in widths for w in p):
-        raise errors.FunctransValueError(f"pad: `pad_width` {pad_width!r} has a negative entry.")
+    widths = _pad_widths(pad_width, _util.aval(array).ndim)
     if callable(mode):
         return _pad_callable(array, widths, mode, kwargs)
-    allowed = {"constant": {"constant_values"}, "empty": set(), "edge": set(),
-               "wrap": set(), "reflect": {"reflect_type"}, "symmetric": {"reflect_type"},
-               "maximum": {"stat_length"}, "minimum": {"stat_length"}, "mean": {"stat_length"},
-               "median": {"stat_length"}, "linear_ramp": {"end_values"}}
-    if mode not in allowed:
-        raise errors.FunctransValueError(
-            f"pad: mode={mode!r} is not supported; use one of {sorted(allowed)}.")
-    extra = set(kwargs) - allowed[mode]
-    if extra:
-        raise errors.FunctransValueError(
-            f"pad: unsupported keyword arguments for mode {mode!r}: {sorted(extra)}.")
+    _check_mode(mode, kwargs)
     if mode in ("constant", "empty"):
         return _pad_constant(array, widths, kwargs.get("constant_values", 0))
     if mode in _STATS:
         return _pad_stat(array, widths, mode, kwargs.get("stat_length"))
     if mode == "linear_ramp":
         return _pad_linear_ramp(array, widths, kwargs.get("end_values", 0))
-    reflect_type = kwargs.get("reflect_type", "even")
+    return _pad_rearranged(array, widths, mode, kwargs.get("reflect_type", "even"))
+
+
+_MODE_KEYWORDS = {
+    "constant": {"constant_values"}, "empty": set(), "edge": set(), "wrap": set(),
+    "reflect": {"reflect_type"}, "symmetric": {"reflect_type"}, "maximum": {"stat_length"},
+    "minimum": {"stat_length"}, "mean": {"stat_length"}, "median": {"stat_length"},
+    "linear_ramp": {"end_values"},
+}
+
+
+def _pad_widths(pad_width, ndim: int) -> list[tuple]:
+    """NumPy's (before, after) pairs of `pad_width`: concrete, non-negative ints."""
+    if isinstance(pad_width, core.Tracer) or _util.contains_tracer(pad_width):
+        raise errors.FunctransTypeError(
+            "pad: `pad_width` must be concrete (the output's shape depends on it).")
+    widths = _pad_pairs("pad", pad_width, ndim, "pad_width")
+    if builtins.any(not isinstance(w, int) or isinstance(w, bool) for p in widths for w in p):
+        raise errors.FunctransTypeError(f"pad: `pad_width` must hold ints, got {pad_width!r}.")
+    if builtins.any(w < 0 for p in widths for w in p):
+        raise errors.FunctransValueError(f"pad: `pad_width` {pad_width!r} has a negative entry.")
+    return widths
+
+
+def _check_mode(mode, kwargs) -> None:
+    if mode not in _MODE_KEYWORDS:
+        raise errors.FunctransValueError(
+            f"pad: mode={mode!r} is not supported; use one of {sorted(_MODE_KEYWORDS)} or a "
+            "function.")
+    extra = set(kwargs) - _MODE_KEYWORDS[mode]
+    if extra:
+        raise errors.FunctransValueError(
+            f"pad: unsupported keyword arguments for mode {mode!r}: {sorted(extra)}.")
+
+
+def _pad_rearranged(array, widths, mode: str, reflect_type):
+    """edge, wrap, reflect and symmetric: per axis, NumPy's own index map (odd reflections:
+    NumPy's recurrence)."""
     if reflect_type not in ("even", "odd"):
         raise errors.FunctransValueError(
             f"pad: reflect_type={reflect_type!r} must be 'even' or 'odd'.")
     odd = reflect_type == "odd" and mode in ("reflect", "symmetric")
     for d, (lo, hi) in enumerate(widths):
-        n = aval.shape[d]
+        n = _util.aval(array).shape[d]
         if lo == hi == 0:
             continue
         if n == 0:

@@ -328,8 +328,14 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
         (M - deg - 1), or "unscaled").
 
     Returns:
-      The coefficients `(deg + 1,)` or `(deg + 1, K)`; with `full` or `cov`, NumPy's tuples.
+      The coefficients `(deg + 1,)` or `(deg + 1, K)`; with `full` or `cov`, NumPy's tuples
+      (with `full`, `lstsq`'s residuals: under a transformation they are returned for M > N
+      whatever the rank, where NumPy returns an empty array for a rank-deficient fit).
       Differentiable in x, y and w (through `lstsq`'s pseudo-inverse).
+
+    Raises:
+      FunctransTypeError: a traced or fractional `deg`, or x, y, w of the wrong shapes.
+      FunctransValueError: `deg < 0`, or `cov=True` with no more points than coefficients.
 
     Example:
       >>> fnp.polyfit(np.array([0.0, 1.0, 2.0, 3.0]), np.array([1.0, 3.0, 5.0, 7.0]), 1)
@@ -369,16 +375,22 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
         return c, resids, rank, s, rcond
     if not cov:
         return c
+    return c, _polyfit_cov(lhs, scale, resids, cov, xs[0], order, len(ys))
+
+
+def _polyfit_cov(lhs, scale, resids, cov, m: int, order: int, y_ndim: int):
+    """NumPy's covariance of the coefficients: inv(AᵀA) / outer(scale, scale), times the
+    residual variance resids / (m - order) unless cov == 'unscaled'."""
     vbase = _ufuncs.divide(_solve.inv(_linalg.matmul(_shape.transpose(lhs), lhs)),
                            _ufuncs.multiply(scale[:, None], scale[None, :]))
     if cov == "unscaled":
         fac = 1.0
     else:
-        if xs[0] <= order:
+        if m <= order:
             raise errors.FunctransValueError(
                 "polyfit: the number of data points must exceed order to scale the "
                 "covariance matrix; pass cov='unscaled'.")
-        fac = _ufuncs.divide(resids, xs[0] - order)
-    if len(ys) == 1:
-        return c, _ufuncs.multiply(vbase, fac)
-    return c, _ufuncs.multiply(vbase[:, :, None], fac)
+        fac = _ufuncs.divide(resids, m - order)
+    if y_ndim == 1:
+        return _ufuncs.multiply(vbase, fac)
+    return _ufuncs.multiply(vbase[:, :, None], fac)

@@ -192,6 +192,8 @@ def _median(s, count, n: int, shape, nan: bool):
 
 def _quantile(fname: str, a, q, axis, method: str, keepdims: bool, *, nan: bool,
               median: bool = False, scale: float = 1.0):
+    """Every public function of this module: sort the lanes, read the method's order
+    statistics (or interpolate), mark NaN lanes, arrange the result as NumPy's."""
     spec = _METHODS.get(method)
     if spec is None:
         raise errors.FunctransValueError(

@@ -21,6 +21,12 @@ __all__ = ["cross", "diagonal", "matmul", "matrix_transpose", "multi_dot", "oute
 def matmul(x1, x2, /):
     """Matrix product, as `numpy.linalg.matmul` (the same as `functrans.numpy.matmul`).
 
+    Args:
+      x1, x2: arrays or traced values (vectors are promoted as NumPy's matmul does).
+
+    Returns:
+      The product, batched over leading dimensions.
+
     Example:
       >>> fnp.linalg.matmul(np.eye(2), np.array([1.0, 2.0]))
       array([1., 2.])
@@ -30,6 +36,13 @@ def matmul(x1, x2, /):
 
 def tensordot(x1, x2, /, *, axes=2):
     """Tensor dot product over `axes`, as `numpy.linalg.tensordot`.
+
+    Args:
+      x1, x2: arrays or traced values.
+      axes: an int (the last `axes` of x1 with the first of x2) or a pair of axis lists.
+
+    Returns:
+      The contraction.
 
     Example:
       >>> fnp.linalg.tensordot(np.ones((2, 3)), np.ones((3, 4)), axes=1).shape
@@ -41,6 +54,13 @@ def tensordot(x1, x2, /, *, axes=2):
 def vecdot(x1, x2, /, *, axis=-1):
     """Dot product of vectors along `axis`, broadcasting the others, as `numpy.linalg.vecdot`.
 
+    Args:
+      x1, x2: arrays or traced values, broadcast against each other.
+      axis: the axis of the vectors.
+
+    Returns:
+      The dot products, with `axis` removed.
+
     Example:
       >>> fnp.linalg.vecdot(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0]))
       array([3., 7.])
@@ -51,6 +71,12 @@ def vecdot(x1, x2, /, *, axis=-1):
 def matrix_transpose(x, /):
     """Swap the last two axes of a stack of matrices, as `numpy.linalg.matrix_transpose`.
 
+    Args:
+      x: an array or traced value of rank >= 2.
+
+    Returns:
+      x with its last two axes swapped.
+
     Example:
       >>> fnp.linalg.matrix_transpose(np.zeros((4, 2, 3))).shape
       (4, 3, 2)
@@ -60,6 +86,13 @@ def matrix_transpose(x, /):
 
 def diagonal(x, /, *, offset=0):
     """The diagonals of a stack of matrices (the last two axes), as `numpy.linalg.diagonal`.
+
+    Args:
+      x: a stack of matrices (rank >= 2).
+      offset: the diagonal (positive above the main one).
+
+    Returns:
+      The diagonals, of shape `x.shape[:-2] + (k,)`.
 
     Example:
       >>> fnp.linalg.diagonal(np.arange(8.0).reshape(2, 2, 2))
@@ -74,6 +107,14 @@ def diagonal(x, /, *, offset=0):
 def trace(x, /, *, offset=0, dtype=None):
     """Sum of the diagonals of a stack of matrices (the last two axes), as `numpy.linalg.trace`.
 
+    Args:
+      x: a stack of matrices (rank >= 2).
+      offset: the diagonal summed.
+      dtype: the accumulation dtype (NumPy's default otherwise).
+
+    Returns:
+      The traces, of shape `x.shape[:-2]`.
+
     Example:
       >>> fnp.linalg.trace(np.arange(8.0).reshape(2, 2, 2))
       array([ 3., 11.])
@@ -86,6 +127,12 @@ def trace(x, /, *, offset=0, dtype=None):
 def outer(x1, x2, /):
     """Outer product of two vectors, as `numpy.linalg.outer` (vectors only, unlike
     `functrans.numpy.outer`, which flattens).
+
+    Args:
+      x1, x2: vectors.
+
+    Returns:
+      The `(len(x1), len(x2))` outer product.
 
     Example:
       >>> fnp.linalg.outer(np.array([1.0, 2.0]), np.array([1.0, 10.0]))
@@ -103,6 +150,13 @@ def outer(x1, x2, /):
 
 def cross(x1, x2, /, *, axis=-1):
     """Cross product of 3-vectors along `axis`, as `numpy.linalg.cross`.
+
+    Args:
+      x1, x2: arrays of 3-vectors along `axis`, broadcast against each other.
+      axis: the axis of the vectors.
+
+    Returns:
+      The cross products.
 
     Example:
       >>> fnp.linalg.cross(np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]))
@@ -125,6 +179,16 @@ def multi_dot(arrays, *, out=None):
     The first array may be a vector (treated as a row) and the last a vector (a column);
     the others must be matrices. The order is chosen from the shapes by the classic dynamic
     program over split points (fewest scalar multiplications), as NumPy does.
+
+    Args:
+      arrays: two or more arrays or traced values.
+      out: not supported; giving it raises FunctransTypeError.
+
+    Returns:
+      The product (a scalar, vector or matrix, as NumPy's).
+
+    Raises:
+      FunctransValueError: fewer than two arrays, or a vector in the middle of the chain.
 
     Example:
       >>> a, b, c = np.ones((10, 100)), np.ones((100, 5)), np.ones((5, 50))

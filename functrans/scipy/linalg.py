@@ -112,7 +112,11 @@ def _broadcast_batch(fname: str, a, b, *more):
 def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
     """The Cholesky factor of `a` in SciPy's `(c, lower)` form, as `scipy.linalg.cho_factor`.
 
-    Returns:
+    Args:
+      a: `(..., n, n)` symmetric positive definite matrices (the `lower` triangle is read).
+      lower: whether to compute the lower factor (SciPy's default: upper).
+      overwrite_a, check_finite: accepted and ignored.
+
       `(c, lower)`: `c` holds the lower (or upper, the default) factor in its triangle and
       zeros in the other (SciPy leaves arbitrary values there; as in JAX). Pass it to
       `cho_solve`.
@@ -130,6 +134,14 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
 
 def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     """Solve `a x = b` given `cho_factor(a)`, as `scipy.linalg.cho_solve`.
+
+    Args:
+      c_and_lower: `cho_factor`'s `(c, lower)`.
+      b: `(n,)` or `(..., n, k)`; batch dimensions broadcast with c's.
+      overwrite_b, check_finite: accepted and ignored.
+
+    Returns:
+      `x`, shaped as the broadcast `b` (two triangular solves).
 
     Example:
       >>> a = np.array([[4.0, 2.0], [2.0, 5.0]])
@@ -151,6 +163,10 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
     """The LU factorization with partial pivoting in LAPACK's form, as
     `scipy.linalg.lu_factor`.
 
+    Args:
+      a: `(..., n, n)` matrices.
+      overwrite_a, check_finite: accepted and ignored.
+
     Returns:
       `(lu, piv)`: L (unit diagonal, not stored) and U packed in one matrix, and the int32
       pivots (row i was swapped with row piv[i]). Pass them to `lu_solve`.
@@ -167,6 +183,15 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
 
 def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     """Solve `a x = b` (or `aᵀ x = b`) given `lu_factor(a)`, as `scipy.linalg.lu_solve`.
+
+    Args:
+      lu_and_piv: `lu_factor`'s `(lu, piv)` (the pivots may be traced).
+      b: `(n,)` or `(..., n, k)`; batch dimensions broadcast with lu's.
+      trans: 0/'N' (`a x = b`), 1/'T' or 2/'C' (`aᵀ x = b`).
+      overwrite_b, check_finite: accepted and ignored.
+
+    Returns:
+      `x`, shaped as the broadcast `b`.
 
     Example:
       >>> a = np.array([[1.0, 2.0], [3.0, 4.0]])
@@ -260,6 +285,13 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
 def det(a, overwrite_a=False, check_finite=True):
     """The determinant, as `scipy.linalg.det` (`functrans.numpy.linalg.det`).
 
+    Args:
+      a: `(..., n, n)` matrices.
+      overwrite_a, check_finite: accepted and ignored.
+
+    Returns:
+      The determinants `(...)`.
+
     Example:
       >>> fsl.det(np.array([[1.0, 2.0], [3.0, 4.0]]))
       array(-2.)
@@ -269,6 +301,13 @@ def det(a, overwrite_a=False, check_finite=True):
 
 def inv(a, overwrite_a=False, check_finite=True):
     """The inverse, as `scipy.linalg.inv` (`functrans.numpy.linalg.inv`).
+
+    Args:
+      a: `(..., n, n)` matrices.
+      overwrite_a, check_finite: accepted and ignored.
+
+    Returns:
+      The inverses `(..., n, n)`.
 
     Example:
       >>> fsl.inv(np.array([[2.0, 0.0], [0.0, 4.0]]))
@@ -282,6 +321,14 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
          check_finite=True, subset_by_index=None, subset_by_value=None, driver=None):
     """Eigenvalues (ascending) and eigenvectors of a symmetric matrix, as
     `scipy.linalg.eigh` for the standard problem (`b=None`).
+
+    Args:
+      a: `(..., n, n)` symmetric matrices (the `lower` triangle is read).
+      b, subset_by_index, subset_by_value: only None (the generalized and partial problems
+        are not supported, as in JAX).
+      lower: which triangle is read.
+      eigvals_only: return the eigenvalues only.
+      overwrite_a, overwrite_b, check_finite, driver: accepted and ignored.
 
     Returns:
       `(w, v)`, or `w` with `eigvals_only`.
@@ -303,10 +350,24 @@ def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=
         lapack_driver="gesdd"):
     """The singular value decomposition, as `scipy.linalg.svd` (`(u, s, vh)`, or `s`).
 
+    Args:
+      a: `(..., m, n)` matrices.
+      full_matrices: full (SciPy's default) or reduced U and Vh; derivatives need the reduced
+        form for a non-square matrix.
+      compute_uv: return U and Vh too.
+      overwrite_a, check_finite: accepted and ignored.
+      lapack_driver: 'gesdd' or 'gesvd' (NumPy's LAPACK routine is used either way).
+
+    Returns:
+      `(u, s, vh)`, or `s` without `compute_uv`.
+
     Example:
       >>> fsl.svd(np.array([[3.0, 0.0], [0.0, 4.0]]), compute_uv=False)
       array([4., 3.])
     """
+    if lapack_driver not in ("gesdd", "gesvd"):
+        raise errors.FunctransValueError(
+            f"svd: lapack_driver={lapack_driver!r} must be 'gesdd' or 'gesvd'.")
     out = fnp.linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
     return tuple(out) if compute_uv else out
 

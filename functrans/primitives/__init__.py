@@ -48,4 +48,5 @@ from functrans.primitives import (  # noqa: F401
     spectral,
     transcendental,
     triangular,
+    convolution,
 )

@@ -1,0 +1,252 @@
+"""`conv_general_dilated` (issue 17): values against a direct loop written here, both
+transposes by the adjoint identity, derivatives to order 2, vmap against a loop over each
+operand's batch axis, the parameter conventions and errors; `functrans.scipy.signal` against
+SciPy; the convnet example's loss falls."""
+from __future__ import annotations
+
+import itertools
+import re
+
+import numpy as np
+import pytest
+import rule_checks
+
+import functrans as ft
+import functrans.lax as lax
+from functrans import errors
+from functrans.primitives import convolution
+from functrans.test_util import check_grads
+
+P = convolution.conv_general_dilated_p
+
+
+# --------------------------------------------------------------------------- the reference
+
+
+def _dilate(x: np.ndarray, dilation) -> np.ndarray:
+    """Zeros inserted between the spatial elements of a (N, C, spatial...) array."""
+    shape = x.shape[:2] + tuple(0 if n == 0 else (n - 1) * d + 1
+                                for n, d in zip(x.shape[2:], dilation, strict=True))
+    out = np.zeros(shape, x.dtype)
+    out[(slice(None), slice(None), *(slice(None, None, d) for d in dilation))] = x
+    return out
+
+
+def _pad(x: np.ndarray, padding) -> np.ndarray:
+    """Padding of the spatial dims; a negative pad crops."""
+    x = np.pad(x, [(0, 0), (0, 0)] + [(max(lo, 0), max(hi, 0)) for lo, hi in padding])
+    crop = tuple(slice(max(-lo, 0), x.shape[2 + i] - max(-hi, 0))
+                 for i, (lo, hi) in enumerate(padding))
+    return x[(slice(None), slice(None), *crop)]
+
+
+def reference_conv(lhs, rhs, strides, padding, lhs_dil, rhs_dil, specs, groups):
+    """A direct loop over the output positions, in the canonical layout."""
+    lhs_spec, rhs_spec, out_spec = specs
+    x = _pad(_dilate(np.transpose(lhs, lhs_spec), lhs_dil), padding)
+    w = _dilate(np.transpose(rhs, rhs_spec), rhs_dil)
+    n, o = x.shape[0], w.shape[0]
+    cg, og = w.shape[1], o // groups
+    out_sp = [max(0, (p - k) // s + 1) if p >= k else 0
+              for p, k, s in zip(x.shape[2:], w.shape[2:], strides, strict=True)]
+    out = np.zeros((n, o, *out_sp), np.result_type(lhs, rhs))
+    for pos in itertools.product(*map(range, out_sp)):
+        window = x[(slice(None), slice(None),
+                    *(slice(j * s, j * s + k) for j, s, k in zip(pos, strides, w.shape[2:],
+                                                                  strict=True)))]
+        for g in range(groups):
+            part = window[:, g * cg:(g + 1) * cg].reshape(n, -1)
+            kern = w[g * og:(g + 1) * og].reshape(og, -1)
+            out[(slice(None), slice(g * og, (g + 1) * og), *pos)] = part @ kern.T
+    return np.transpose(out, np.argsort(out_spec))
+
+
+# --------------------------------------------------------------------------- random configs
+
+
+def _config(rng: np.random.Generator, nsp: int) -> dict:
+    """Random operand shapes and params of an `nsp`-d convolution (normalized params)."""
+    groups = int(rng.choice([1, 1, 2, 3]))
+    n, cg, og = int(rng.integers(1, 3)), int(rng.integers(1, 3)), int(rng.integers(1, 3))
+    kernel = tuple(int(k) for k in rng.integers(1, 4, nsp))
+    size = tuple(int(s) for s in rng.integers(3, 7 if nsp < 3 else 5, nsp))
+    strides = tuple(int(s) for s in rng.integers(1, 3, nsp))
+    lhs_dil = tuple(int(s) for s in rng.choice([1, 1, 2], nsp))
+    rhs_dil = tuple(int(s) for s in rng.choice([1, 1, 2], nsp))
+    padding = tuple((int(lo), int(hi)) for lo, hi in rng.integers(-1, 3, (nsp, 2)))
+    specs = tuple(tuple(int(d) for d in rng.permutation(nsp + 2)) for _ in range(3))
+    lhs_canon = (n, cg * groups, *size)
+    rhs_canon = (og * groups, cg, *kernel)
+    lhs_shape = [0] * (nsp + 2)
+    rhs_shape = [0] * (nsp + 2)
+    for d, s in zip(specs[0], lhs_canon, strict=True):
+        lhs_shape[d] = s
+    for d, s in zip(specs[1], rhs_canon, strict=True):
+        rhs_shape[d] = s
+    params = dict(window_strides=strides, padding=padding, lhs_dilation=lhs_dil,
+                  rhs_dilation=rhs_dil, dimension_numbers=specs, feature_group_count=groups)
+    return dict(lhs=tuple(lhs_shape), rhs=tuple(rhs_shape), params=params)
+
+
+CONFIGS = [(nsp, seed) for nsp in (1, 2, 3) for seed in range(12 if nsp < 3 else 5)]
+
+
+def _inputs(nsp: int, seed: int):
+    rng = np.random.default_rng(1000 * nsp + seed)
+    cfg = _config(rng, nsp)
+    lhs = rng.standard_normal(cfg["lhs"])
+    rhs = rng.standard_normal(cfg["rhs"])
+    return lhs, rhs, cfg["params"]
+
+
+def _ref(lhs, rhs, params):
+    return reference_conv(lhs, rhs, params["window_strides"], params["padding"],
+                          params["lhs_dilation"], params["rhs_dilation"],
+                          params["dimension_numbers"], params["feature_group_count"])
+
+
+def _call(lhs, rhs, params):
+    return lax.conv_general_dilated(
+        lhs, rhs, params["window_strides"], params["padding"], params["lhs_dilation"],
+        params["rhs_dilation"], params["dimension_numbers"], params["feature_group_count"])
+
+
+@pytest.mark.parametrize("nsp,seed", CONFIGS)
+def test_values_match_a_direct_loop(nsp, seed):
+    lhs, rhs, params = _inputs(nsp, seed)
+    out = _call(lhs, rhs, params)
+    np.testing.assert_allclose(out, _ref(lhs, rhs, params), rtol=1e-12, atol=1e-12)
+    assert ft.make_jaxpr(lambda a, b: _call(a, b, params))(lhs, rhs).out_avals[0].shape \
+        == out.shape
+    np.testing.assert_allclose(ft.jit(lambda a, b: _call(a, b, params))(lhs, rhs), out,
+                               rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("nsp,seed", CONFIGS)
+def test_both_transposes_satisfy_the_adjoint_identity(nsp, seed):
+    lhs, rhs, params = _inputs(nsp, seed)
+    rule_checks.check_transpose_rule(P, (lhs, rhs), (0,), params)
+    rule_checks.check_transpose_rule(P, (lhs, rhs), (1,), params)
+
+
+@pytest.mark.parametrize("nsp,seed", CONFIGS[::3])
+def test_derivatives_to_order_two(nsp, seed):
+    lhs, rhs, params = _inputs(nsp, seed)
+    rule_checks.check_jvp_rule(P, (lhs, rhs), params)
+    check_grads(lambda a, b: _call(a, b, params), (lhs, rhs), order=2)
+
+
+@pytest.mark.parametrize("nsp,seed", CONFIGS[::2])
+@pytest.mark.parametrize("in_axes", [(0, None), (None, 0), (0, 0), (2, 1)])
+def test_vmap_matches_a_loop(nsp, seed, in_axes):
+    lhs, rhs, params = _inputs(nsp, seed)
+    rng = np.random.default_rng(seed)
+    batch = 3
+    args = []
+    for x, ax in zip((lhs, rhs), in_axes, strict=True):
+        if ax is None:
+            args.append(x)
+        else:
+            ax = min(ax, x.ndim)
+            args.append(np.moveaxis(rng.standard_normal((batch, *x.shape)), 0, ax))
+    axes = tuple(None if a is None else min(a, x.ndim)
+                 for a, x in zip(in_axes, (lhs, rhs), strict=True))
+    got = ft.vmap(lambda a, b: _call(a, b, params), in_axes=axes)(*args)
+    want = np.stack([_ref(*(x if a is None else np.take(x, i, axis=a)
+                            for x, a in zip(args, axes, strict=True)), params)
+                     for i in range(batch)])
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    rule_checks.check_batch_rule(P, args, axes, params)
+
+
+def test_vmap_of_grad_is_per_example():
+    lhs, rhs, params = _inputs(2, 1)
+
+    def loss(w, x):
+        return ft.numpy.sum(_call(x[None], w, params) ** 2)
+
+    xs = np.random.default_rng(0).standard_normal((4, *lhs.shape[1:]))
+    got = ft.vmap(ft.grad(loss), in_axes=(None, 0))(rhs, xs)
+    want = np.stack([ft.grad(loss)(rhs, x) for x in xs])
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- conventions
+
+
+def test_dimension_number_strings_follow_jax():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 7, 6, 3))      # NHWC
+    w = rng.standard_normal((3, 2, 3, 4))      # HWIO
+    out = lax.conv_general_dilated(x, w, (2, 1), "SAME", dimension_numbers=("NHWC", "HWIO",
+                                                                           "NHWC"))
+    ref = lax.conv_general_dilated(x.transpose(0, 3, 1, 2), w.transpose(3, 2, 0, 1), (2, 1),
+                                   "SAME")
+    np.testing.assert_allclose(out, ref.transpose(0, 2, 3, 1), rtol=1e-12)
+    assert out.shape == (2, 4, 6, 4)
+    # The spatial order is the kernel's: 'WH' swaps what the strides and pads refer to.
+    specs = convolution.conv_dimension_numbers(4, 4, ("NCHW", "OIWH", "NCHW"))
+    assert specs == ((0, 1, 3, 2), (0, 1, 2, 3), (0, 1, 3, 2))
+
+
+def test_padding_modes():
+    x = np.arange(10.0).reshape(1, 1, 10)
+    w = np.ones((1, 1, 4))
+    # SAME: output ceil(10 / 3) = 4, total pad (4 - 1) * 3 + 4 - 10 = 3: 1 before, 2 after.
+    same = lax.conv_general_dilated(x, w, (3,), "SAME")
+    np.testing.assert_array_equal(same, lax.conv_general_dilated(x, w, (3,), [(1, 2)]))
+    lower = lax.conv_general_dilated(x, w, (3,), "same_lower")
+    np.testing.assert_array_equal(lower, lax.conv_general_dilated(x, w, (3,), [(2, 1)]))
+    valid = lax.conv_general_dilated(x, w, (3,), "VALID")
+    np.testing.assert_array_equal(valid, [[[6.0, 18.0, 30.0]]])
+    # A negative pad crops.
+    np.testing.assert_array_equal(lax.conv_general_dilated(x, w, (1,), [(-2, -1)]),
+                                  [[[14.0, 18.0, 22.0, 26.0]]])
+
+
+def test_integer_operands_are_exact():
+    x = np.arange(12, dtype=np.int64).reshape(1, 2, 6)
+    w = np.array([[[1, -2], [3, 0]]], dtype=np.int64)
+    out = lax.conv(x, w, (1,), "VALID")
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(out, reference_conv(x, w, (1,), ((0, 0),), (1,), (1,),
+                                                      ((0, 1, 2),) * 3, 1))
+
+
+def test_empty_operands():
+    out = lax.conv(np.ones((0, 2, 5)), np.ones((3, 2, 2)), (1,), "VALID")
+    assert out.shape == (0, 3, 4)
+    g = ft.grad(lambda w: ft.numpy.sum(lax.conv(np.ones((1, 2, 1)), w, (1,), "VALID")))(
+        np.ones((3, 2, 2)))
+    np.testing.assert_array_equal(g, np.zeros((3, 2, 2)))
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: lax.conv(np.ones((1, 2, 5)), np.ones((1, 3, 2)), (1,), "VALID"),
+     errors.ShapeError, "input features"),
+    (lambda: lax.conv(np.ones((1, 2, 5)), np.ones((1, 2, 2), np.float32), (1,), "VALID"),
+     errors.ShapeError, "same dtype"),
+    (lambda: lax.conv(np.ones((1, 2, 5)), np.ones((1, 2, 2)), (1, 1), "VALID"),
+     errors.FunctransValueError, "window_strides"),
+    (lambda: lax.conv(np.ones((1, 2, 5)), np.ones((1, 2, 2)), (1,), "FULL"),
+     errors.FunctransValueError, "padding='FULL'"),
+    (lambda: lax.conv(np.ones((1, 2, 5)), np.ones((1, 2, 2, 2)), (1,), "VALID"),
+     errors.ShapeError, "same rank"),
+    (lambda: lax.conv_general_dilated(np.ones((1, 2, 5)), np.ones((1, 2, 2)), (1,), "VALID",
+                                      dimension_numbers=("NCH", "OIW", "NCH")),
+     errors.FunctransValueError, "spatial letters"),
+    (lambda: lax.conv_general_dilated(np.ones((1, 2, 5)), np.ones((1, 2, 2)), (1,), "VALID",
+                                      batch_group_count=2),
+     errors.FunctransValueError, "batch_group_count"),
+])
+def test_errors_name_the_problem(call, error, match):
+    with pytest.raises(error, match=re.escape(match) if "'" in match else match):
+        call()
+
+
+def test_flops_count_multiply_adds():
+    x, w = np.ones((2, 4, 8, 8)), np.ones((6, 2, 3, 3))
+    closed = ft.make_jaxpr(lambda a, b: lax.conv_general_dilated(
+        a, b, (1, 1), "VALID", feature_group_count=2))(x, w)
+    # 2 * outputs (2 * 6 * 6 * 6) * kernel elements per output (2 * 3 * 3)
+    assert closed.stats()["flops"] == 2 * (2 * 6 * 6 * 6) * 18

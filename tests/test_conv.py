@@ -8,57 +8,20 @@ import itertools
 import re
 
 import numpy as np
+import op_table  # noqa: F401  (first: op_table imports op_rows_conv, which imports op_table)
 import pytest
 import rule_checks
+import scipy.signal as ss
+from op_rows_conv import reference_conv
 
 import functrans as ft
 import functrans.lax as lax
+import functrans.scipy.signal as fss
 from functrans import errors
 from functrans.primitives import convolution
 from functrans.test_util import check_grads
 
 P = convolution.conv_general_dilated_p
-
-
-# --------------------------------------------------------------------------- the reference
-
-
-def _dilate(x: np.ndarray, dilation) -> np.ndarray:
-    """Zeros inserted between the spatial elements of a (N, C, spatial...) array."""
-    shape = x.shape[:2] + tuple(0 if n == 0 else (n - 1) * d + 1
-                                for n, d in zip(x.shape[2:], dilation, strict=True))
-    out = np.zeros(shape, x.dtype)
-    out[(slice(None), slice(None), *(slice(None, None, d) for d in dilation))] = x
-    return out
-
-
-def _pad(x: np.ndarray, padding) -> np.ndarray:
-    """Padding of the spatial dims; a negative pad crops."""
-    x = np.pad(x, [(0, 0), (0, 0)] + [(max(lo, 0), max(hi, 0)) for lo, hi in padding])
-    crop = tuple(slice(max(-lo, 0), x.shape[2 + i] - max(-hi, 0))
-                 for i, (lo, hi) in enumerate(padding))
-    return x[(slice(None), slice(None), *crop)]
-
-
-def reference_conv(lhs, rhs, strides, padding, lhs_dil, rhs_dil, specs, groups):
-    """A direct loop over the output positions, in the canonical layout."""
-    lhs_spec, rhs_spec, out_spec = specs
-    x = _pad(_dilate(np.transpose(lhs, lhs_spec), lhs_dil), padding)
-    w = _dilate(np.transpose(rhs, rhs_spec), rhs_dil)
-    n, o = x.shape[0], w.shape[0]
-    cg, og = w.shape[1], o // groups
-    out_sp = [max(0, (p - k) // s + 1) if p >= k else 0
-              for p, k, s in zip(x.shape[2:], w.shape[2:], strides, strict=True)]
-    out = np.zeros((n, o, *out_sp), np.result_type(lhs, rhs))
-    for pos in itertools.product(*map(range, out_sp)):
-        window = x[(slice(None), slice(None),
-                    *(slice(j * s, j * s + k) for j, s, k in zip(pos, strides, w.shape[2:],
-                                                                  strict=True)))]
-        for g in range(groups):
-            part = window[:, g * cg:(g + 1) * cg].reshape(n, -1)
-            kern = w[g * og:(g + 1) * og].reshape(og, -1)
-            out[(slice(None), slice(g * og, (g + 1) * og), *pos)] = part @ kern.T
-    return np.transpose(out, np.argsort(out_spec))
 
 
 # --------------------------------------------------------------------------- random configs
@@ -250,3 +213,44 @@ def test_flops_count_multiply_adds():
         a, b, (1, 1), "VALID", feature_group_count=2))(x, w)
     # 2 * outputs (2 * 6 * 6 * 6) * kernel elements per output (2 * 3 * 3)
     assert closed.stats()["flops"] == 2 * (2 * 6 * 6 * 6) * 18
+
+
+# --------------------------------------------------------------------------- scipy.signal
+
+_PAIRS = [((4, 6), (2, 2)), ((4, 6), (3, 2)), ((4, 6), (4, 3)), ((3, 3), (6, 4)),
+          ((2, 6), (4, 2)), ((6, 6), (6, 6)), ((1, 1), (3, 2))]
+
+
+@pytest.mark.parametrize("shapes", _PAIRS)
+@pytest.mark.parametrize("name", ["convolve", "correlate", "convolve2d", "correlate2d"])
+def test_signal_matches_scipy(shapes, name):
+    rng = np.random.default_rng(len(name))
+    x, k = rng.standard_normal(shapes[0]), rng.standard_normal(shapes[1])
+    options = [{}]
+    if name.endswith("2d"):
+        options += [dict(boundary="wrap"), dict(boundary="symm"), dict(fillvalue=-0.5)]
+    for mode, kw in itertools.product(("full", "same", "valid"), options):
+        try:
+            want = getattr(ss, name)(x, k, mode, **kw)
+        except ValueError:
+            with pytest.raises(errors.FunctransValueError, match="at least as large"):
+                getattr(fss, name)(x, k, mode, **kw)
+            continue
+        got = getattr(fss, name)(x, k, mode, **kw)
+        assert got.shape == want.shape, (mode, kw)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=f"{mode} {kw}")
+
+
+def test_signal_errors():
+    with pytest.raises(errors.FunctransValueError, match="same dimensionality"):
+        fss.convolve(np.ones(3), np.ones((2, 2)))
+    with pytest.raises(errors.FunctransValueError, match="2-D"):
+        fss.convolve2d(np.ones(3), np.ones(2))
+    with pytest.raises(errors.FunctransValueError, match="empty"):
+        fss.correlate(np.ones(0), np.ones(2))
+    with pytest.raises(errors.FunctransValueError, match="mode"):
+        fss.convolve(np.ones(3), np.ones(2), "wide")
+    with pytest.raises(errors.FunctransValueError, match="boundary"):
+        fss.convolve2d(np.ones((2, 2)), np.ones((2, 2)), boundary="reflect")
+    with pytest.raises(errors.FunctransValueError, match="method"):
+        fss.convolve(np.ones(3), np.ones(2), method="slow")

@@ -33,6 +33,7 @@ from functrans.primitives import (  # noqa: F401
     basis,
     bits,
     comparison,
+    convolution,
     elementwise,
     factorizations,
     indexing,
@@ -48,5 +49,4 @@ from functrans.primitives import (  # noqa: F401
     spectral,
     transcendental,
     triangular,
-    convolution,
 )

@@ -4,7 +4,9 @@ operand's batch axis, the parameter conventions and errors; `functrans.scipy.sig
 SciPy; the convnet example's loss falls."""
 from __future__ import annotations
 
+import importlib.util
 import itertools
+import pathlib
 import re
 
 import numpy as np
@@ -13,6 +15,7 @@ import pytest
 import rule_checks
 import scipy.signal as ss
 from op_rows_conv import reference_conv
+from test_docs import run_example
 
 import functrans as ft
 import functrans.lax as lax
@@ -254,3 +257,25 @@ def test_signal_errors():
         fss.convolve2d(np.ones((2, 2)), np.ones((2, 2)), boundary="reflect")
     with pytest.raises(errors.FunctransValueError, match="method"):
         fss.convolve(np.ones(3), np.ones(2), method="slow")
+
+
+# --------------------------------------------------------------------------- the example
+
+
+def test_convnet_example_loss_falls_and_per_example_gradients_agree():
+    out = run_example("convnet.py")
+    first, last = map(float, re.search(r"loss: ([0-9.]+) -> ([0-9.]+)", out).groups())
+    assert last < 0.5 * first, out
+    (accuracy,) = map(float, re.search(r"accuracy on 96 new images: ([0-9.]+)", out).groups())
+    assert accuracy > 0.6, out
+    (diff,) = map(float, re.search(r"batch gradient: ([0-9.eE+-]+)", out).groups())
+    assert diff < 1e-12, out
+
+
+def test_convnet_bench_runs_and_agrees_with_its_numpy_reference(capsys):
+    path = pathlib.Path(__file__).resolve().parent.parent / "bench" / "convnet.py"
+    spec = importlib.util.spec_from_file_location("functrans_bench_convnet", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.main(1)   # asserts that ft.grad and jit(grad) match the hand-written gradient
+    assert "x NumPy" in capsys.readouterr().out

@@ -4,9 +4,10 @@ im2col backpropagation.
 The network: a batch of 32 one-channel 28x28 images, two 3x3 'SAME' convolutions of 16
 channels with bias and relu, global average pooling, a 16 -> 10 dense layer and the mean
 softmax cross-entropy. Its gradient with respect to all six parameters is computed
-  * by hand in NumPy: im2col (a strided view copied into a matrix) and one matmul per layer
-    forward; backward, the kernel gradient as one matmul with the columns and the input
-    gradient as one matmul and a col2im scatter-add of 9 shifted slices (the reference);
+  * by hand in NumPy, channels last inside: im2col (a strided view copied into a matrix)
+    and one matmul per layer forward; backward, the kernel gradient as one matmul with the
+    columns and the input gradient as one matmul and a col2im scatter-add of 9 shifted
+    slices (the reference);
   * by `ft.grad` of the loss written with `lax.conv_general_dilated` (NCHW / OIHW), traced
     and transformed on every call (un-jitted style: the program cache holds the rewrite);
   * by `ft.jit(ft.grad(...))`.
@@ -63,35 +64,46 @@ def loss(params: dict, x, labels):
 
 
 def _im2col(x: np.ndarray) -> np.ndarray:
-    """(N, C, H, W) -> (N*H*W, C*9): the 3x3 windows of the zero-padded input, one a row."""
-    n, c, h, w = x.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    """(N, H, W, C) -> (N*H*W, 9*C): the 3x3 windows of the zero-padded input, one a row
+    (columns ordered kernel row, kernel column, channel)."""
+    n, h, w, c = x.shape
+    xp = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
     s = xp.strides
-    windows = np.lib.stride_tricks.as_strided(xp, (n, h, w, c, 3, 3),
-                                              (s[0], s[2], s[3], s[1], s[2], s[3]))
-    return windows.reshape(n * h * w, c * 9)
+    windows = np.lib.stride_tricks.as_strided(xp, (n, h, w, 3, 3, c),
+                                              (s[0], s[1], s[2], s[1], s[2], s[3]))
+    return windows.reshape(n * h * w, 9 * c)
 
 
 def _col2im(dcols: np.ndarray, shape: tuple) -> np.ndarray:
     """The transpose of `_im2col`: each window's entries added back where they came from."""
-    n, c, h, w = shape
-    d = dcols.reshape(n, h, w, c, 3, 3)
-    dxp = np.zeros((n, c, h + 2, w + 2))
+    n, h, w, c = shape
+    d = dcols.reshape(n, h, w, 3, 3, c)
+    dxp = np.zeros((n, h + 2, w + 2, c))
     for i in range(3):
         for j in range(3):
-            dxp[:, :, i:i + h, j:j + w] += d[..., i, j].transpose(0, 3, 1, 2)
-    return dxp[:, :, 1:-1, 1:-1]
+            dxp[:, i:i + h, j:j + w] += d[:, :, :, i, j]
+    return dxp[:, 1:-1, 1:-1]
+
+
+def _matrix(w: np.ndarray) -> np.ndarray:
+    """An OIHW kernel as the (O, 9*I) matrix matching `_im2col`'s columns."""
+    return w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1)
+
+
+def _kernel(dw: np.ndarray, shape: tuple) -> np.ndarray:
+    """The inverse of `_matrix`."""
+    o, i, kh, kw = shape
+    return dw.reshape(o, kh, kw, i).transpose(0, 3, 1, 2)
 
 
 def numpy_grad(params: dict, x: np.ndarray, labels: np.ndarray) -> dict:
-    """The gradient of `loss`, by hand (activations kept as (N*H*W, C) rows)."""
+    """The gradient of `loss`, by hand (channels last inside: activations as (N*H*W, C))."""
     n, hw = x.shape[0], SIZE * SIZE
-    cols1 = _im2col(x)
-    z1 = cols1 @ params["w1"].reshape(CHANNELS, -1).T + params["b1"]
+    cols1 = _im2col(x.transpose(0, 2, 3, 1))
+    z1 = cols1 @ _matrix(params["w1"]).T + params["b1"]
     a1 = np.maximum(z1, 0.0)
-    a1_img = a1.reshape(n, SIZE, SIZE, CHANNELS).transpose(0, 3, 1, 2)
-    cols2 = _im2col(a1_img)
-    w2m = params["w2"].reshape(CHANNELS, -1)
+    cols2 = _im2col(a1.reshape(n, SIZE, SIZE, CHANNELS))
+    w2m = _matrix(params["w2"])
     z2 = cols2 @ w2m.T + params["b2"]
     a2 = np.maximum(z2, 0.0)
     pooled = a2.reshape(n, hw, CHANNELS).mean(axis=1)
@@ -100,12 +112,12 @@ def numpy_grad(params: dict, x: np.ndarray, labels: np.ndarray) -> dict:
     p /= p.sum(axis=1, keepdims=True)
     dlogits = (p - labels) / n
     dpooled = dlogits @ params["wo"].T
-    dz2 = np.repeat(dpooled[:, None, :] / hw, hw, axis=1).reshape(n * hw, CHANNELS)
-    dz2 *= z2 > 0
-    da1 = _col2im(dz2 @ w2m, a1_img.shape)
-    dz1 = da1.transpose(0, 2, 3, 1).reshape(n * hw, CHANNELS) * (z1 > 0)
-    return {"w1": (dz1.T @ cols1).reshape(params["w1"].shape), "b1": dz1.sum(axis=0),
-            "w2": (dz2.T @ cols2).reshape(params["w2"].shape), "b2": dz2.sum(axis=0),
+    dz2 = np.broadcast_to(dpooled[:, None, :] / hw, (n, hw, CHANNELS)).reshape(n * hw, -1)
+    dz2 = dz2 * (z2 > 0)
+    da1 = _col2im(dz2 @ w2m, (n, SIZE, SIZE, CHANNELS))
+    dz1 = da1.reshape(n * hw, CHANNELS) * (z1 > 0)
+    return {"w1": _kernel(dz1.T @ cols1, params["w1"].shape), "b1": dz1.sum(axis=0),
+            "w2": _kernel(dz2.T @ cols2, params["w2"].shape), "b2": dz2.sum(axis=0),
             "wo": pooled.T @ dlogits, "bo": dlogits.sum(axis=0)}
 
 

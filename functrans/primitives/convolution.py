@@ -296,8 +296,10 @@ def _conv_flops(eqn) -> int:
 # --------------------------------------------------------------------------- NumPy evaluation
 
 
-def _dilate_and_pad(x: np.ndarray, dilation, padding) -> np.ndarray:
-    """`x` (N, C, spatial...) with zeros inserted between elements and padded (or cropped)."""
+def _dilate_and_pad(lhs: np.ndarray, spec, dilation, padding) -> np.ndarray:
+    """The canonical (N, C, spatial...) view of `lhs` with zeros inserted between elements
+    and padded (or cropped); the copy keeps `lhs`'s memory order (channels last stays so)."""
+    x = lhs.transpose(spec)
     if all(d == 1 for d in dilation) and all(p == (0, 0) for p in padding):
         return x
     sizes, src, dst = [], [], []
@@ -308,7 +310,9 @@ def _dilate_and_pad(x: np.ndarray, dilation, padding) -> np.ndarray:
         sizes.append(size)
         src.append(slice(first, max(first, stop)))
         dst.append(slice(lo + first * d, lo + first * d + d * max(0, stop - first), d))
-    out = np.zeros(x.shape[:2] + tuple(sizes), x.dtype)
+    canon = x.shape[:2] + tuple(sizes)
+    inv = tuple(int(p) for p in np.argsort(spec))
+    out = np.zeros(tuple(canon[p] for p in inv), x.dtype).transpose(spec)
     if all(s.stop > s.start for s in src):
         out[(slice(None), slice(None), *dst)] = x[(slice(None), slice(None), *src)]
     return out
@@ -318,33 +322,67 @@ def _dilate_and_pad(x: np.ndarray, dilation, padding) -> np.ndarray:
 def _conv_impl(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
                dimension_numbers, feature_group_count):
     lhs_spec, rhs_spec, out_spec = dimension_numbers
-    x = _dilate_and_pad(np.asarray(lhs).transpose(lhs_spec), lhs_dilation, padding)
+    x = _dilate_and_pad(np.asarray(lhs), lhs_spec, lhs_dilation, padding)
     w = np.asarray(rhs).transpose(rhs_spec)
-    n, c = x.shape[:2]
-    o, i = w.shape[:2]
-    kernel = w.shape[2:]
+    n, o, i, kernel = x.shape[0], w.shape[0], w.shape[1], w.shape[2:]
     out_sp = _out_spatial(x.shape[2:], kernel, window_strides, ((0, 0),) * len(kernel),
                           (1,) * len(kernel), rhs_dilation)
-    canon = (n, o, *out_sp)
     inv = tuple(int(p) for p in np.argsort(out_spec))
-    if 0 in canon or i == 0 or 0 in kernel:
-        return np.zeros(canon, x.dtype).transpose(inv)
+    if 0 in (n, o, i, *out_sp, *kernel):
+        return np.zeros((n, o, *out_sp), x.dtype).transpose(inv)
     g = feature_group_count
-    nsp = len(kernel)
     s = x.strides
     # The windows as a view (N, G, C/G, out..., kernel...); one copy makes the im2col matrix.
     windows = np.lib.stride_tricks.as_strided(
         x, (n, g, i, *out_sp, *kernel),
         (s[0], s[1] * i, s[1], *(st * ws for st, ws in zip(s[2:], window_strides, strict=True)),
          *(st * rd for st, rd in zip(s[2:], rhs_dilation, strict=True))), writeable=False)
-    spatial = tuple(range(3, 3 + nsp))
-    cols = windows.transpose(1, 0, *spatial, 2, *range(3 + nsp, 3 + 2 * nsp))
-    cols = cols.reshape(g, n * int(np.prod(out_sp)), i * int(np.prod(kernel)))
-    wm = w.reshape(g, o // g, -1).transpose(0, 2, 1)
-    res = np.matmul(cols[0], wm[0])[None] if g == 1 else np.matmul(cols, wm)
-    res = res.reshape(g, n, *out_sp, o // g)
-    res = res.transpose(1, 0, 2 + nsp, *range(2, 2 + nsp)).reshape(canon)
+    # The copy runs fastest along the input's unit-stride dim: the features (channels last:
+    # columns ordered kernel, feature), the output's last spatial dim (rows (N, out...) last,
+    # a batched `kernel @ columns`) or the kernel's (columns (feature, kernel)).
+    if abs(s[1]) <= min(abs(st) for st in s[2:]):
+        res = _im2col_rows(windows, w, g, feature_last=True)
+    elif out_sp[-1] >= kernel[-1]:
+        return _im2col_columns(windows, w, g).transpose(inv)
+    else:
+        res = _im2col_rows(windows, w, g, feature_last=False)
     return res.transpose(inv)
+
+
+def _im2col_rows(windows: np.ndarray, w: np.ndarray, g: int, *, feature_last: bool):
+    """`windows` (N, G, C/G, out..., kernel...) as rows (G, N*out, C/G*kernel) times the
+    kernel: the output (N, O, out...) as a view of (N, out..., O)."""
+    nsp = w.ndim - 2
+    n, out_sp = windows.shape[0], windows.shape[3:3 + nsp]
+    out_axes, k_axes = tuple(range(3, 3 + nsp)), tuple(range(3 + nsp, 3 + 2 * nsp))
+    contract = (*k_axes, 2) if feature_last else (2, *k_axes)
+    cols = windows.transpose(1, 0, *out_axes, *contract).reshape(g, n * _size(out_sp), -1)
+    o = w.shape[0]
+    wg = w.reshape(g, o // g, *w.shape[1:])
+    if feature_last:
+        wg = wg.transpose(0, 1, *range(3, 3 + nsp), 2)
+    wm = wg.reshape(g, o // g, -1).transpose(0, 2, 1)
+    res = np.matmul(cols[0], wm[0])[None] if g == 1 else np.matmul(cols, wm)
+    res = res.reshape(g, n, *out_sp, o // g).transpose(1, *range(2, 2 + nsp), 0, 2 + nsp)
+    res = res.reshape(n, *out_sp, o)
+    return res.transpose(0, nsp + 1, *range(1, nsp + 1))
+
+
+def _im2col_columns(windows: np.ndarray, w: np.ndarray, g: int):
+    """`windows` (N, G, C/G, out..., kernel...) as columns (G, N, C/G*kernel, out) and the
+    kernel times them: the output (N, O, out...) in that memory order."""
+    nsp = w.ndim - 2
+    n, out_sp = windows.shape[0], windows.shape[3:3 + nsp]
+    out_axes, k_axes = tuple(range(3, 3 + nsp)), tuple(range(3 + nsp, 3 + 2 * nsp))
+    cols = windows.transpose(1, 0, 2, *k_axes, *out_axes).reshape(g, n, -1, _size(out_sp))
+    o = w.shape[0]
+    wm = w.reshape(g, 1, o // g, -1)
+    res = np.matmul(wm[0], cols[0])[None] if g == 1 else np.matmul(wm, cols)
+    return res.transpose(1, 0, 2, 3).reshape(n, o, *out_sp)
+
+
+def _size(shape) -> int:
+    return int(np.prod(shape, dtype=np.int64))
 
 
 # --------------------------------------------------------------------------- differentiation

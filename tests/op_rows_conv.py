@@ -12,7 +12,7 @@ import itertools
 
 import numpy as np
 import scipy.signal as ss
-from op_table import F32, F64, I64, OpRow, V
+from op_table import BOOL, F32, F64, I64, OpRow, V, fnp
 
 import functrans.lax as lax
 import functrans.scipy.signal as fss
@@ -141,4 +141,16 @@ def _signal_rows() -> list[OpRow]:
     return rows
 
 
-ROWS: list[OpRow] = [*LAX, *_signal_rows()]
+# Bools: NumPy's and SciPy's sum of products is an OR of ANDs (an int count above zero).
+BOOLS = [
+    *[OpRow(f"{name}_bool_{mode}", functools.partial(getattr(fnp, name), mode=mode),
+            functools.partial(getattr(np, name), mode=mode), (V((6,), (3,)), V((2,), (4,))),
+            dtypes=(BOOL,), grad_order=0)
+      for name, mode in itertools.product(("convolve", "correlate"), ("full", "same", "valid"))],
+    # SciPy takes bools only in 1-d (where it calls NumPy); functrans in any rank.
+    *[OpRow(f"signal_{name}_bool", functools.partial(getattr(fss, name), mode="same"),
+            functools.partial(getattr(ss, name), mode="same"), (V((6,), (3,)),),
+            dtypes=(BOOL,), grad_order=0) for name in ("convolve", "correlate")],
+]
+
+ROWS: list[OpRow] = [*LAX, *_signal_rows(), *BOOLS]

@@ -179,6 +179,26 @@ def test_integer_operands_are_exact():
                                                       ((0, 1, 2),) * 3, 1))
 
 
+def test_preferred_element_type_converts_the_operands():
+    x, w = np.ones((1, 1, 4), np.float32), np.ones((1, 1, 2), np.float32)
+    assert lax.conv(x, w, (1,), "VALID").dtype == np.float32
+    assert lax.conv(x, w, (1,), "VALID", preferred_element_type=np.float64).dtype == np.float64
+
+
+def test_traced_fillvalue_differentiates():
+    rng = np.random.default_rng(0)
+    x, k = rng.standard_normal((4, 3)), rng.standard_normal((2, 2))
+
+    def total(fill):
+        return ft.numpy.sum(fss.convolve2d(x, k, fillvalue=fill))
+
+    np.testing.assert_allclose(total(1.5), ss.convolve2d(x, k, fillvalue=1.5).sum())
+    # d/d fill: each kernel entry times the number of outputs its window reads outside x.
+    eps = 1e-6
+    np.testing.assert_allclose(ft.grad(total)(1.5), (total(1.5 + eps) - total(1.5 - eps))
+                               / (2 * eps), rtol=1e-6)
+
+
 def test_empty_operands():
     out = lax.conv(np.ones((0, 2, 5)), np.ones((3, 2, 2)), (1,), "VALID")
     assert out.shape == (0, 3, 4)

@@ -452,6 +452,10 @@ def _correlate_sorted(a, v, mode: str):
     as its padding: differentiable and batchable in both operands by the primitive's rules.
     """
     n, m = _util.aval(a).shape[0], _util.aval(v).shape[0]
+    if _util.aval(a).dtype == np.bool_:
+        # NumPy's bool sum of products is an OR of ANDs: a count above zero.
+        counts = _correlate_sorted(_util.convert(a, _INT), _util.convert(v, _INT), mode)
+        return counts > 0
     lo = {"full": m - 1, "same": m // 2, "valid": 0}[mode]
     hi = {"full": m - 1, "same": m - 1 - m // 2, "valid": 0}[mode]
     out = convolution.conv_general_dilated(_shape.reshape(a, (1, 1, n)),

@@ -7,13 +7,16 @@ differentiates in both operands, batches and jits. The modes are SciPy's: 'full'
 (the size of `in1`, centred as SciPy centres each function: `correlate2d` differs from
 `correlate` for even kernel sizes, as in SciPy) and 'valid' (the operands are swapped when
 `in2` is the larger in every dimension). Operands are promoted (NEP 50) and must not be
-empty; complex operands are not supported. `method` is accepted and ignored (the
+empty; bools give bools (an OR of ANDs, as NumPy's sum of products; SciPy takes them in 1-d
+only); complex operands are not supported. `method` is accepted and ignored (the
 computation is always direct, exact for integers). Needs SciPy, like every
 `functrans.scipy` module.
 """
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
 
 from functrans import errors
 from functrans import numpy as fnp
@@ -29,6 +32,7 @@ except ImportError as e:   # pragma: no cover - exercised in an environment with
 
 __all__ = ["convolve", "convolve2d", "correlate", "correlate2d"]
 
+_INT = np.dtype(np.int64)
 _MODES = ("full", "same", "valid")
 _BOUNDARIES = {"fill": "fill", "pad": "fill", "wrap": "wrap", "circular": "wrap",
                "symm": "symmetric", "symmetric": "symmetric"}
@@ -74,6 +78,11 @@ def _correlate_window(x, k, offsets, lengths):
     """`full[offsets : offsets + lengths]` of the full correlation
     `full[t] = sum_j x[t + j - (m - 1)] * k[j]` (x zero outside), as one convolution."""
     n, m = _util.aval(x).shape, _util.aval(k).shape
+    if _util.aval(x).dtype == np.bool_:
+        # SciPy's (NumPy's) bool sum of products is an OR of ANDs: a count above zero.
+        counts = _correlate_window(_util.convert(x, _INT), _util.convert(k, _INT), offsets,
+                                   lengths)
+        return counts > 0
     pads = [(mi - 1 - o, length - ni + o)
             for ni, mi, o, length in zip(n, m, offsets, lengths, strict=True)]
     out = convolution.conv_general_dilated(x[None, None], k[None, None], (1,) * len(n), pads)

@@ -51,7 +51,22 @@ def _config(rng: np.random.Generator, nsp: int) -> dict:
         rhs_shape[d] = s
     params = dict(window_strides=strides, padding=padding, lhs_dilation=lhs_dil,
                   rhs_dilation=rhs_dil, dimension_numbers=specs, feature_group_count=groups)
-    return dict(lhs=tuple(lhs_shape), rhs=tuple(rhs_shape), params=params)
+    kind = rng.choice(["pairs", "pairs", "SAME", "VALID"])
+    if kind != "pairs":
+        params["padding"] = _string_pads(kind, size, kernel, strides, rhs_dil)
+    return dict(lhs=tuple(lhs_shape), rhs=tuple(rhs_shape), params=params, padding=str(kind))
+
+
+def _string_pads(kind: str, size, kernel, strides, rhs_dil) -> tuple:
+    """JAX's meaning of 'SAME' (output ceil(size / stride), the odd pad at the end; the input
+    dilation plays no part) and 'VALID'."""
+    if kind == "VALID":
+        return ((0, 0),) * len(size)
+    pads = []
+    for n, k, s, d in zip(size, kernel, strides, rhs_dil, strict=True):
+        total = max(0, (-(-n // s) - 1) * s + (k - 1) * d + 1 - n)
+        pads.append((total // 2, total - total // 2))
+    return tuple(pads)
 
 
 CONFIGS = [(nsp, seed) for nsp in (1, 2, 3) for seed in range(12 if nsp < 3 else 5)]
@@ -62,7 +77,7 @@ def _inputs(nsp: int, seed: int):
     cfg = _config(rng, nsp)
     lhs = rng.standard_normal(cfg["lhs"])
     rhs = rng.standard_normal(cfg["rhs"])
-    return lhs, rhs, cfg["params"]
+    return lhs, rhs, cfg["params"], cfg["padding"]
 
 
 def _ref(lhs, rhs, params):
@@ -71,41 +86,43 @@ def _ref(lhs, rhs, params):
                           params["dimension_numbers"], params["feature_group_count"])
 
 
-def _call(lhs, rhs, params):
+def _call(lhs, rhs, params, padding="pairs"):
+    """The public function, with the padding as the string it stands for when it is one."""
     return lax.conv_general_dilated(
-        lhs, rhs, params["window_strides"], params["padding"], params["lhs_dilation"],
+        lhs, rhs, params["window_strides"],
+        params["padding"] if padding == "pairs" else padding, params["lhs_dilation"],
         params["rhs_dilation"], params["dimension_numbers"], params["feature_group_count"])
 
 
 @pytest.mark.parametrize("nsp,seed", CONFIGS)
 def test_values_match_a_direct_loop(nsp, seed):
-    lhs, rhs, params = _inputs(nsp, seed)
-    out = _call(lhs, rhs, params)
+    lhs, rhs, params, padding = _inputs(nsp, seed)
+    out = _call(lhs, rhs, params, padding)
     np.testing.assert_allclose(out, _ref(lhs, rhs, params), rtol=1e-12, atol=1e-12)
-    assert ft.make_jaxpr(lambda a, b: _call(a, b, params))(lhs, rhs).out_avals[0].shape \
-        == out.shape
-    np.testing.assert_allclose(ft.jit(lambda a, b: _call(a, b, params))(lhs, rhs), out,
-                               rtol=1e-12, atol=1e-12)
+    assert ft.make_jaxpr(lambda a, b: _call(a, b, params, padding))(lhs, rhs) \
+        .out_avals[0].shape == out.shape
+    np.testing.assert_allclose(ft.jit(lambda a, b: _call(a, b, params, padding))(lhs, rhs),
+                               out, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("nsp,seed", CONFIGS)
 def test_both_transposes_satisfy_the_adjoint_identity(nsp, seed):
-    lhs, rhs, params = _inputs(nsp, seed)
+    lhs, rhs, params, _ = _inputs(nsp, seed)
     rule_checks.check_transpose_rule(P, (lhs, rhs), (0,), params)
     rule_checks.check_transpose_rule(P, (lhs, rhs), (1,), params)
 
 
 @pytest.mark.parametrize("nsp,seed", CONFIGS[::3])
 def test_derivatives_to_order_two(nsp, seed):
-    lhs, rhs, params = _inputs(nsp, seed)
+    lhs, rhs, params, padding = _inputs(nsp, seed)
     rule_checks.check_jvp_rule(P, (lhs, rhs), params)
-    check_grads(lambda a, b: _call(a, b, params), (lhs, rhs), order=2)
+    check_grads(lambda a, b: _call(a, b, params, padding), (lhs, rhs), order=2)
 
 
 @pytest.mark.parametrize("nsp,seed", CONFIGS[::2])
 @pytest.mark.parametrize("in_axes", [(0, None), (None, 0), (0, 0), (2, 1)])
 def test_vmap_matches_a_loop(nsp, seed, in_axes):
-    lhs, rhs, params = _inputs(nsp, seed)
+    lhs, rhs, params, _ = _inputs(nsp, seed)
     rng = np.random.default_rng(seed)
     batch = 3
     args = []
@@ -126,7 +143,7 @@ def test_vmap_matches_a_loop(nsp, seed, in_axes):
 
 
 def test_vmap_of_grad_is_per_example():
-    lhs, rhs, params = _inputs(2, 1)
+    lhs, rhs, params, _ = _inputs(2, 1)
 
     def loss(w, x):
         return ft.numpy.sum(_call(x[None], w, params) ** 2)

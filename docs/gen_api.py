@@ -32,6 +32,7 @@ import functrans.numpy
 import functrans.numpy.linalg
 import functrans.random
 import functrans.scipy.linalg
+import functrans.scipy.signal
 import functrans.scipy.special
 import functrans.scipy.stats
 import functrans.test_util
@@ -112,6 +113,10 @@ SECTIONS = [
      False),
     (functrans.test_util, "test_util", "Numerical checks of derivatives.", ["check_grads"],
      False),
+    (functrans.scipy.signal, "scipy.signal",
+     ("SciPy's convolutions: `convolve`, `correlate` (N-d) and `convolve2d`, `correlate2d` "
+      "(boundary modes), each one `lax.conv_general_dilated` (needs the `scipy` extra)."),
+     None, False),
 ]
 
 # Where a public object is defined -> the subsection it is listed under.

@@ -19,8 +19,14 @@ import numpy as np
 from functrans import api_util, control_flow, core, dtypes, errors, ir, tree_util
 from functrans.api import stop_gradient as stop_gradient
 from functrans.primitives import comparison, elementwise
+from functrans.primitives.convolution import conv as conv
+from functrans.primitives.convolution import conv_general_dilated as conv_general_dilated
+from functrans.primitives.convolution import (
+    conv_with_general_padding as conv_with_general_padding,
+)
 
 __all__ = ["cond", "fori_loop", "scan", "stop_gradient", "switch", "while_loop"]
+__all__ += ["conv", "conv_general_dilated", "conv_with_general_padding"]
 
 
 # --------------------------------------------------------------------------- helpers

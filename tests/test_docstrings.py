@@ -23,12 +23,14 @@ import functrans.numpy
 import functrans.numpy.linalg
 import functrans.random
 import functrans.scipy.linalg
+import functrans.scipy.signal
 import functrans.scipy.special
 import functrans.tree_util
 
 MODULES = [functrans, functrans.numpy, functrans.numpy.linalg, functrans.lax,
            functrans.tree_util, functrans.nn, functrans.random, functrans.scipy.special,
            functrans.scipy.linalg]
+MODULES += [functrans.scipy.signal]
 # Modules whose docstring examples are run (api.py and tree_util are the brief's minimum).
 DOCTEST_MODULES = [
     "functrans.api", "functrans.tree_util", "functrans.tree_util._registry",
@@ -53,6 +55,7 @@ DOCTEST_MODULES = [
         "poisson", "t", "uniform")],
     "functrans.custom_derivatives._jvp", "functrans.custom_derivatives._vjp",
 ]
+DOCTEST_MODULES += ["functrans.primitives.convolution", "functrans.scipy.signal"]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 
 

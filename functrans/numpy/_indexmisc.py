@@ -3,8 +3,8 @@
 `ravel_multi_index` / `unravel_index` (integer arithmetic), `mask_indices`, `fill_diagonal`
 and `put` (JAX's functional `inplace=False` forms of NumPy's mutators: one scatter),
 `apply_along_axis` (nested `vmap`, as JAX), `apply_over_axes`, `einsum_path` (NumPy's on
-stand-ins of the operands' shapes) and the 1-d `convolve` / `correlate` (a gather of the
-sliding windows, then a matrix-vector product).
+stand-ins of the operands' shapes) and the 1-d `convolve` / `correlate` (one
+`conv_general_dilated`).
 
 Compositions of the other functrans.numpy modules and `functrans.api.vmap`; owns no primitive.
 """
@@ -16,14 +16,12 @@ import numpy as np
 
 from functrans import api, core, errors
 from functrans.numpy import (
-    _creation,
     _indexing,
-    _join,
-    _linalg,
     _shape,
     _ufuncs,
     _util,
 )
+from functrans.primitives import convolution
 
 # The public names, re-exported by functrans.numpy.
 __all__: list[str] = [
@@ -450,16 +448,19 @@ def _conv_operands(fname: str, a, v, mode: str):
 def _correlate_sorted(a, v, mode: str):
     """NumPy's correlation `out[k] = sum_j a[k + j - pad] * v[j]` for len(a) >= len(v).
 
-    The windows of the zero-padded `a` are one gather of a static (rows, m) index matrix,
-    then a matrix-vector product with `v`: O(len(out) * m), differentiable in both.
+    One `conv_general_dilated` of the (1, 1, n) and (1, 1, m) views, the mode's zero padding
+    as its padding: differentiable and batchable in both operands by the primitive's rules.
     """
     n, m = _util.aval(a).shape[0], _util.aval(v).shape[0]
-    start, count = {"full": (0, n + m - 1), "same": ((m - 1) - m // 2, n),
-                    "valid": (m - 1, n - m + 1)}[mode]
-    zeros = _creation.zeros((m - 1,), _util.aval(a).dtype)
-    padded = _join.concatenate([zeros, a, zeros]) if m > 1 else a
-    windows = np.arange(start, start + count)[:, None] + np.arange(m)[None, :]
-    return _linalg.matmul(_indexing.getitem(padded, windows), v)
+    if _util.aval(a).dtype == np.bool_:
+        # NumPy's bool sum of products is an OR of ANDs: a count above zero.
+        counts = _correlate_sorted(_util.convert(a, _INT), _util.convert(v, _INT), mode)
+        return counts > 0
+    lo = {"full": m - 1, "same": m // 2, "valid": 0}[mode]
+    hi = {"full": m - 1, "same": m - 1 - m // 2, "valid": 0}[mode]
+    out = convolution.conv_general_dilated(_shape.reshape(a, (1, 1, n)),
+                                           _shape.reshape(v, (1, 1, m)), (1,), [(lo, hi)])
+    return _shape.reshape(out, (-1,))
 
 
 def _reverse(x):
@@ -499,8 +500,8 @@ def convolve(a, v, mode="full"):
 
     Returns:
       `(a * v)[k] = sum_m a[m] * v[k - m]` over the mode's range, in the operands' promoted
-      dtype; the longer operand plays `a` (NumPy's swap). A gather of the sliding windows and
-      a matrix-vector product. Differentiable in both operands.
+      dtype; the longer operand plays `a` (NumPy's swap). One `lax.conv_general_dilated`.
+      Differentiable in both operands.
 
     Example:
       >>> fnp.convolve(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]))

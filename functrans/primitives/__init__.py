@@ -27,12 +27,14 @@ the families below it.
   spectral        eigh, svd
   special         special functions with NumPy impls (erf, ...)
   random_bits     threefry2x32
+  convolution     conv_general_dilated (its transposes are convolutions; rev flips the kernel)
 """
 from functrans.primitives import (  # noqa: F401
     _helpers,
     basis,
     bits,
     comparison,
+    convolution,
     elementwise,
     factorizations,
     indexing,

@@ -30,6 +30,8 @@ import functrans.lax
 import functrans.nn
 import functrans.numpy
 import functrans.numpy.linalg
+import functrans.ode
+import functrans.optimize
 import functrans.random
 import functrans.scipy.linalg
 import functrans.scipy.special
@@ -112,6 +114,13 @@ SECTIONS = [
      False),
     (functrans.test_util, "test_util", "Numerical checks of derivatives.", ["check_grads"],
      False),
+    (functrans.ode, "ode",
+     ("ODE solvers: adaptive `odeint` (Dormand–Prince 5(4)) with adjoint reverse mode and "
+      "forward mode, and fixed-step `rk4`."), None, False),
+    (functrans.optimize, "optimize",
+     ("Fixed points and roots whose derivatives in the parameters come from the implicit "
+      "function theorem (one linear solve, no differentiation through the iterations)."),
+     None, False),
 ]
 
 # Where a public object is defined -> the subsection it is listed under.

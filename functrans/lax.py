@@ -18,9 +18,12 @@ import numpy as np
 
 from functrans import api_util, control_flow, core, dtypes, errors, ir, tree_util
 from functrans.api import stop_gradient as stop_gradient
+from functrans.control_flow._implicit import custom_linear_solve as custom_linear_solve
+from functrans.control_flow._implicit import custom_root as custom_root
 from functrans.primitives import comparison, elementwise
 
 __all__ = ["cond", "fori_loop", "scan", "stop_gradient", "switch", "while_loop"]
+__all__ += ["custom_linear_solve", "custom_root"]
 
 
 # --------------------------------------------------------------------------- helpers

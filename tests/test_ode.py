@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
+from test_docs import _floats, run_example
 
 import functrans as ft
 import functrans.numpy as fnp
@@ -171,3 +172,12 @@ def test_jit_and_vmap_over_initial_conditions():
 def test_jit_gradient():
     f = ft.jit(ft.grad(lambda p: _lv_loss(LV_Y0, p)))
     np.testing.assert_allclose(f(LV_P), ft.grad(lambda p: _lv_loss(LV_Y0, p))(LV_P), rtol=1e-12)
+
+
+def test_neural_ode_example_loss_falls_and_gradients_agree():
+    out = run_example("neural_ode.py")
+    (diff,) = _floats(r"max relative difference:\s+([0-9.eE+-]+)", out)
+    assert diff < 1e-5, out
+    losses = _floats(r"step\s+\d+\s+loss\s+([0-9.eE+-]+)", out)
+    (final,) = _floats(r"final loss\s+([0-9.eE+-]+)", out)
+    assert len(losses) == 7 and final < 0.05 * losses[0], out

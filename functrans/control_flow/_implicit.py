@@ -176,9 +176,9 @@ def custom_linear_solve(matvec: Callable, b: Any, solve: Callable,
       ...     mv = lambda x: a @ x
       ...     return lax.custom_linear_solve(mv, b, lambda mv, b: fnp.linalg.solve(a, b),
       ...                                    symmetric=True)
-      >>> print(np.round(ft.jacrev(x_of)(np.array([1.0, 2.0])) @ a, 12))
-      [[1. 0.]
-       [0. 1.]]
+      >>> b = np.array([1.0, 2.0])
+      >>> print(np.allclose(a @ x_of(b), b), np.allclose(ft.jacrev(x_of)(b), np.linalg.inv(a)))
+      True True
     """
     b_flat, tree = tree_util.tree_flatten(b)
     avals = [core.get_aval(x).strip_weak() for x in b_flat]
@@ -234,8 +234,8 @@ def custom_root(f: Callable, initial_guess: Any, solve: Callable, tangent_solve:
       >>> def sqrt(a):
       ...     return lax.custom_root(lambda x: x ** 2 - a, 1.0, newton,
       ...                            lambda g, y: y / g(1.0))
-      >>> print(sqrt(2.0), ft.grad(sqrt)(2.0))
-      1.4142135623730951 0.35355339059327373
+      >>> print(round(float(sqrt(2.0)), 12), round(float(ft.grad(sqrt)(2.0)), 12))  # 1/(2 sqrt 2)
+      1.414213562373 0.353553390593
     """
     x_flat, tree = tree_util.tree_flatten(initial_guess)
     avals = [core.get_aval(x).strip_weak() for x in x_flat]

@@ -3,8 +3,8 @@
 Owns `fixed_point` (iterate `x = f(x, *params)`) and `root` (Newton's method for
 `f(x, *params) = 0`). Both find the solution with a `lax.while_loop` that is never
 differentiated, and give its derivatives with respect to `params` (and arrays `f` closes over)
-by `lax.custom_root`: one linear solve with the Jacobian in `x` at the solution (dense, by
-`jacfwd` and `linalg.solve`), whatever the number of iterations. Owns no primitive.
+by `lax.custom_root`: one linear solve with the Jacobian in `x` at the solution (dense: the
+matrix by `vmap` of the Jacobian-vector product, then `linalg.solve`), whatever the number of iterations. Owns no primitive.
 """
 from __future__ import annotations
 
@@ -115,12 +115,12 @@ def _loop(step: Callable, x: Any, tol: float, maxiter: int) -> Any:
 
 def _dense_solve(g: Callable, y: Any) -> Any:
     """The `u` with `g(u) = y` for a linear `g` on arrays of `y`'s shape: the matrix of `g`
-    by `jacfwd`, then one `linalg.solve`."""
+    (its columns `g(e_i)`, by `vmap` over the unit vectors), then one `linalg.solve`."""
     shape = core.get_aval(y).shape
     n = int(np.prod(shape, dtype=int))
 
     def flat_g(v: Any) -> Any:
         return fnp.reshape(g(fnp.reshape(v, shape)), (n,))
 
-    a = api.jacfwd(flat_g)(fnp.zeros((n,), core.get_aval(y).dtype))
-    return fnp.reshape(fnp.linalg.solve(a, fnp.reshape(y, (n,))), shape)
+    columns = api.vmap(flat_g)(np.eye(n, dtype=core.get_aval(y).dtype))
+    return fnp.reshape(fnp.linalg.solve(columns.T, fnp.reshape(y, (n,))), shape)

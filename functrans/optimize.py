@@ -4,7 +4,8 @@ Owns `fixed_point` (iterate `x = f(x, *params)`) and `root` (Newton's method for
 `f(x, *params) = 0`). Both find the solution with a `lax.while_loop` that is never
 differentiated, and give its derivatives with respect to `params` (and arrays `f` closes over)
 by `lax.custom_root`: one linear solve with the Jacobian in `x` at the solution (dense: the
-matrix by `vmap` of the Jacobian-vector product, then `linalg.solve`), whatever the number of iterations. Owns no primitive.
+matrix by `vmap` of the Jacobian-vector product, then `linalg.solve`), whatever the number
+of iterations. Owns no primitive.
 """
 from __future__ import annotations
 

@@ -106,6 +106,10 @@ class _Ode:
         if self.ts.ndim != 1 or self.ts.shape[0] < 1:
             raise errors.FunctransValueError(
                 f"odeint: t must be a non-empty 1-D array of times, got shape {self.ts.shape}.")
+        if not isinstance(self.ts, core.Tracer) and np.any(np.diff(self.ts) <= 0):
+            raise errors.FunctransValueError(
+                f"odeint: t must be strictly increasing, got {np.asarray(self.ts)}; to integrate "
+                "backwards, substitute s = -t (solve dy/ds = -func(y, -s)).")
         self.args, self.args_tree = tree_util.tree_flatten(tuple(args))
         self.rtol, self.atol, self.mxstep = rtol, atol, mxstep
         self.program, self.consts = self._trace(func)

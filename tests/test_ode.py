@@ -89,6 +89,8 @@ def test_bad_arguments():
         odeint(3.0, 1.0, T)
     with pytest.raises(errors.FunctransValueError, match="1-D"):
         odeint(decay, 1.0, np.zeros((2, 2)), 1.0)
+    with pytest.raises(errors.FunctransValueError, match="strictly increasing"):
+        odeint(decay, 1.0, np.array([1.0, 0.0]), 1.0)
     with pytest.raises(errors.FunctransTypeError, match="structure"):
         odeint(lambda y, t: (y, y), 1.0, T)
 
@@ -144,6 +146,15 @@ def test_gradient_in_times_and_closure():
     y = np.exp(-k * 1.5 * (ts[-1] - ts[0]))
     np.testing.assert_allclose(g_t, [k * 1.5 * y, 0.0, -k * 1.5 * y], rtol=1e-6, atol=1e-12)
     np.testing.assert_allclose(g_c, -k * (ts[-1] - ts[0]) * y, rtol=1e-6)
+
+
+def test_hessian_and_jit():
+    def f(p):
+        return fnp.sum(odeint(lotka_volterra, LV_Y0, T, p, rtol=1e-10, atol=1e-10)[-1])
+    h = ft.hessian(f)(LV_P)
+    fd = central_diff(lambda p: ft.grad(f)(p), LV_P, eps=1e-5)
+    np.testing.assert_allclose(h, fd, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(ft.jit(f)(LV_P), f(LV_P), rtol=1e-14)
 
 
 def test_second_derivative():

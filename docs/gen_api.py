@@ -30,6 +30,8 @@ import functrans.lax
 import functrans.nn
 import functrans.numpy
 import functrans.numpy.linalg
+import functrans.ode
+import functrans.optimize
 import functrans.random
 import functrans.scipy.linalg
 import functrans.scipy.signal
@@ -116,6 +118,13 @@ SECTIONS = [
     (functrans.scipy.signal, "scipy.signal",
      ("SciPy's convolutions: `convolve`, `correlate` (N-d) and `convolve2d`, `correlate2d` "
       "(boundary modes), each one `lax.conv_general_dilated` (needs the `scipy` extra)."),
+     None, False),
+    (functrans.ode, "ode",
+     ("ODE solvers: adaptive `odeint` (Dormand–Prince 5(4)) with adjoint reverse mode and "
+      "forward mode, and fixed-step `rk4`."), None, False),
+    (functrans.optimize, "optimize",
+     ("Fixed points and roots whose derivatives in the parameters come from the implicit "
+      "function theorem (one linear solve, no differentiation through the iterations)."),
      None, False),
 ]
 

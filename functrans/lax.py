@@ -18,6 +18,8 @@ import numpy as np
 
 from functrans import api_util, control_flow, core, dtypes, errors, ir, tree_util
 from functrans.api import stop_gradient as stop_gradient
+from functrans.control_flow._implicit import custom_linear_solve as custom_linear_solve
+from functrans.control_flow._implicit import custom_root as custom_root
 from functrans.primitives import comparison, elementwise
 from functrans.primitives.convolution import conv as conv
 from functrans.primitives.convolution import conv_general_dilated as conv_general_dilated
@@ -27,6 +29,7 @@ from functrans.primitives.convolution import (
 
 __all__ = ["cond", "fori_loop", "scan", "stop_gradient", "switch", "while_loop"]
 __all__ += ["conv", "conv_general_dilated", "conv_with_general_padding"]
+__all__ += ["custom_linear_solve", "custom_root"]
 
 
 # --------------------------------------------------------------------------- helpers

@@ -973,6 +973,7 @@ import op_rows_manip  # noqa: E402
 import op_rows_math  # noqa: E402
 import op_rows_misc  # noqa: E402
 import op_rows_nn  # noqa: E402
+import op_rows_ode  # noqa: E402
 import op_rows_random  # noqa: E402
 import op_rows_scipy_linalg  # noqa: E402
 import op_rows_setops  # noqa: E402
@@ -989,6 +990,7 @@ ROWS: list[OpRow] = [*ELEMENTWISE, *BINARY_ROWS, *REDUCTIONS, *LINALG, *SHAPE, *
                      *op_rows_linalg_products.ROWS, *op_rows_special.ROWS, *op_rows_nn.ROWS,
                      *op_rows_random.ROWS, *op_rows_scipy_linalg.ROWS]
 ROWS += op_rows_conv.ROWS
+ROWS += op_rows_ode.ROWS
 
 
 def _check_unique_names():

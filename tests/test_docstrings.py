@@ -21,6 +21,8 @@ import functrans.lax
 import functrans.nn
 import functrans.numpy
 import functrans.numpy.linalg
+import functrans.ode
+import functrans.optimize
 import functrans.random
 import functrans.scipy.linalg
 import functrans.scipy.signal
@@ -31,6 +33,7 @@ MODULES = [functrans, functrans.numpy, functrans.numpy.linalg, functrans.lax,
            functrans.tree_util, functrans.nn, functrans.random, functrans.scipy.special,
            functrans.scipy.linalg]
 MODULES += [functrans.scipy.signal]
+MODULES += [functrans.ode, functrans.optimize]
 # Modules whose docstring examples are run (api.py and tree_util are the brief's minimum).
 DOCTEST_MODULES = [
     "functrans.api", "functrans.tree_util", "functrans.tree_util._registry",
@@ -54,6 +57,7 @@ DOCTEST_MODULES = [
         "bernoulli", "beta", "gamma", "laplace", "logistic", "multivariate_normal", "norm",
         "poisson", "t", "uniform")],
     "functrans.custom_derivatives._jvp", "functrans.custom_derivatives._vjp",
+    "functrans.ode", "functrans.optimize", "functrans.control_flow._implicit",
 ]
 DOCTEST_MODULES += ["functrans.primitives.convolution", "functrans.scipy.signal"]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS

@@ -42,6 +42,7 @@ LAYERS = [
     ["functrans.lax", "functrans.numpy", "functrans.test_util"],
     ["functrans.nn", "functrans.random"],           # built on functrans.numpy
     ["functrans.scipy"],                             # built on numpy and nn (logsumexp, ...)
+    ["functrans.ode", "functrans.optimize"],         # built on numpy and lax
     ["functrans"],                         # the package's __init__: public surface only
 ]
 

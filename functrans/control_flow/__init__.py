@@ -25,5 +25,6 @@ from functrans.control_flow._common import (  # noqa: F401
     unstacked_aval,
 )
 from functrans.control_flow._cond import cond, cond_p  # noqa: F401
+from functrans.control_flow._implicit import linear_call, linear_call_p  # noqa: F401
 from functrans.control_flow._scan import scan, scan_p  # noqa: F401
 from functrans.control_flow._while import while_loop, while_p  # noqa: F401

@@ -22,6 +22,7 @@ LAYERS = [
     ["functrans.primitives._helpers"],
     ["functrans.primitives.shape"],        # holds reduce_sum: it transposes broadcast_in_dim
     ["functrans.primitives.elementwise"],
+    ["functrans.primitives.complex_parts"],
     ["functrans.primitives.comparison", "functrans.primitives.transcendental"],
     ["functrans.primitives.slicing"],
     ["functrans.primitives.reductions"],

@@ -11,6 +11,7 @@ the families below it.
                   transpose, so the two live together); moveaxis, bdim_at_front
   elementwise     the elementwise factories; neg, add, sub, mul, div, integer_pow, select,
                   convert_element_type, stop_gradient (their rules broadcast and reduce)
+  complex_parts   real, imag, conj, complex (linear; plain transposes as JAX's)
   comparison      comparisons, logic, rounding, max, min, rem, floor_divide
   transcendental  exp, log, trigonometric functions, roots, abs, pow, atan2, logaddexp
   slicing         rev, slice, pad, concatenate (pad's rules need elementwise ones)
@@ -49,3 +50,5 @@ from functrans.primitives import (  # noqa: F401
     transcendental,
     triangular,
 )
+from functrans.primitives import complex_parts  # noqa: F401
+

@@ -19,8 +19,14 @@ import numpy as np
 from functrans import api_util, control_flow, core, dtypes, errors, ir, tree_util
 from functrans.api import stop_gradient as stop_gradient
 from functrans.primitives import comparison, elementwise
+from functrans.primitives.complex_parts import complex_ as complex  # noqa: A001
+from functrans.primitives.complex_parts import conj as conj
+from functrans.primitives.complex_parts import imag as imag
+from functrans.primitives.complex_parts import real as real
 
 __all__ = ["cond", "fori_loop", "scan", "stop_gradient", "switch", "while_loop"]
+# JAX's lax functions between complex values and their parts (issue 14).
+__all__ += ["complex", "conj", "imag", "real"]
 
 
 # --------------------------------------------------------------------------- helpers

@@ -394,8 +394,8 @@ def sort_complex(a):
       a: an array or traced value.
 
     Returns:
-      The sorted complex array (complex128 for float64 and integer input, complex64 for
-      float32). Derivative: the tangents follow the sort permutation (as `sort`'s).
+      The sorted complex array (real input: complex64 for 8- and 16-bit integers, else
+      complex128, as NumPy). Derivative: the tangents follow the sort permutation.
 
     Difference from NumPy: the order of NaN entries is unspecified.
 
@@ -406,8 +406,9 @@ def sort_complex(a):
     a = _util.as_array(a, "sort_complex")
     aval = _util.aval(a)
     if not dtypes.is_complex(aval.dtype):
-        a = _util.to_inexact(a)
-        a = _util.convert(a, dtypes.complex_dtype(_util.aval(a).dtype))
+        # NumPy's choice: complex64 for 8- and 16-bit integers, complex128 for the rest.
+        small = aval.dtype.kind in "iu" and aval.dtype.itemsize <= 2
+        a = _util.convert(a, np.dtype(np.complex64 if small else np.complex128))
     if not aval.ndim:
         return a
     axis = aval.ndim - 1

@@ -87,17 +87,53 @@ def _conj_simplify(eqn, ctx):
 
 
 def real(x):
-    """The real part of a complex `x` (a float of the matching width)."""
+    """The real part of a complex `x` (JAX's `lax.real`): one `real` primitive.
+
+    Args:
+      x: a complex64 or complex128 array or traced value.
+
+    Returns:
+      A float32 or float64 array of x's shape. Its transpose maps `c` to `c + 0j`.
+
+    Example:
+      >>> import numpy as np, functrans.lax as lax
+      >>> lax.real(np.array([1 + 2j, 3 - 4j]))
+      array([1., 3.])
+    """
     return real_p.bind(x)
 
 
 def imag(x):
-    """The imaginary part of a complex `x` (a float of the matching width)."""
+    """The imaginary part of a complex `x` (JAX's `lax.imag`): one `imag` primitive.
+
+    Args:
+      x: a complex64 or complex128 array or traced value.
+
+    Returns:
+      A float32 or float64 array of x's shape. Its transpose maps `c` to `-1j * c`.
+
+    Example:
+      >>> import numpy as np, functrans.lax as lax
+      >>> lax.imag(np.array([1 + 2j, 3 - 4j]))
+      array([ 2., -4.])
+    """
     return imag_p.bind(x)
 
 
 def conj(x):
-    """The complex conjugate of a complex `x`."""
+    """The complex conjugate of a complex `x` (JAX's `lax.conj`): one `conj` primitive.
+
+    Args:
+      x: a complex64 or complex128 array or traced value.
+
+    Returns:
+      `conj(x)`, of x's type. Its JVP is `conj(dz)` and its transpose `conj(c)`.
+
+    Example:
+      >>> import numpy as np, functrans.lax as lax
+      >>> lax.conj(np.array([1 + 2j]))
+      array([1.-2.j])
+    """
     return conj_p.bind(x)
 
 
@@ -141,5 +177,19 @@ complex_p.def_batch(elementwise.elementwise_batcher(complex_p))
 
 
 def complex_(x, y):
-    """`x + i y` from two floating operands of one dtype (complex64 from float32)."""
+    """`x + 1j * y` from its parts (JAX's `lax.complex`): one `complex` primitive.
+
+    Args:
+      x, y: floating arrays or traced values of one dtype and shape (or rank-0 beside any
+        shape), as primitives are strict; float32 parts give complex64.
+
+    Returns:
+      The complex array. Unlike `x + 1j * y`, an infinite `y` gives an infinite imaginary
+      part, not nan + inf j. Its transpose maps `c` to `(real(c), -imag(c))`.
+
+    Example:
+      >>> import numpy as np, functrans.lax as lax
+      >>> lax.complex(np.array([1.0, 2.0]), np.array([0.5, -1.0]))
+      array([1.+0.5j, 2.-1.j ])
+    """
     return complex_p.bind(x, y)

@@ -46,7 +46,8 @@ def check_leaf(x: Any, what: str) -> None:
         return
     raise errors.FunctransTypeError(
         f"{what}: leaf of type {type(x).__name__} is not an array; pass NumPy arrays or "
-        "Python scalars (int, float, complex, bool), or mark the argument static with static_argnums.")
+        "Python scalars (int, float, complex, bool), or mark the argument static with "
+        "static_argnums.")
 
 
 def trace_pytree(fun: Callable, args: Sequence, source: ir.SourceInfo | None = None

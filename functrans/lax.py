@@ -19,7 +19,7 @@ import numpy as np
 from functrans import api_util, control_flow, core, dtypes, errors, ir, tree_util
 from functrans.api import stop_gradient as stop_gradient
 from functrans.primitives import comparison, elementwise
-from functrans.primitives.complex_parts import complex_ as complex  # noqa: A001
+from functrans.primitives.complex_parts import complex_ as complex
 from functrans.primitives.complex_parts import conj as conj
 from functrans.primitives.complex_parts import imag as imag
 from functrans.primitives.complex_parts import real as real

@@ -34,6 +34,7 @@ from functrans.primitives import (  # noqa: F401
     basis,
     bits,
     comparison,
+    complex_parts,
     elementwise,
     factorizations,
     indexing,
@@ -50,5 +51,3 @@ from functrans.primitives import (  # noqa: F401
     transcendental,
     triangular,
 )
-from functrans.primitives import complex_parts  # noqa: F401
-

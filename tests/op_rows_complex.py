@@ -39,6 +39,15 @@ def _z(x, y):
     return x + 1j * y
 
 
+def _complex_ref(f):
+    """NumPy's `f` with its result made complex (functrans' eig/eigvals/roots always return
+    complex values, as JAX; NumPy returns real ones when all eigenvalues are real)."""
+    def ref(*args):
+        out = np.asarray(f(*args))
+        return out.astype(np.result_type(out.dtype, np.complex64))
+    return ref
+
+
 def _unary_row(name, f, ref, domain=(0.2, 1.5), tol=0.0, **kw) -> OpRow:
     """`f` of `z = x + iy`: x in `domain`, |y| in `domain` with either sign (away from the
     branch cuts on the axes)."""
@@ -131,6 +140,22 @@ ROWS: list[OpRow] = [
           dtypes=_CDTYPES, kinds="fd", domain=(-1.5, 1.5), diff_argnums=(1,)),
     OpRow("complex_sort_complex_real", fnp.sort_complex, np.sort_complex, (V((4,)),),
           dtypes=(F64, F32), kinds="d", grad_order=0),
+    # The impl is NumPy's eig (with eigenvectors): its eigenvalues equal eigvals' (no
+    # eigenvectors) to rounding only.
+    OpRow("complex_eigvals", lambda a: _parts_fnp(fnp.linalg.eigvals(a)),
+          lambda a: _parts_np(_complex_ref(np.linalg.eigvals)(a)),
+          (V((1, 1)), V((3, 3)), V((2, 3, 3))), dtypes=_CDTYPES, tol=COMPOSED),
+    OpRow("complex_eigvals_of_complex",
+          lambda x, y: _parts_fnp(fnp.linalg.eigvals(lax.complex(x, y))),
+          lambda x, y: _parts_np(np.linalg.eigvals(_z(x, y))), (V((3, 3), (3, 3)),),
+          dtypes=_CDTYPES, tol=COMPOSED),
+    OpRow("complex_eig", lambda a: [_parts_fnp(w) for w in fnp.linalg.eig(a)],
+          lambda a: [_parts_np(np.asarray(w).astype(np.result_type(a.dtype, np.complex64)))
+                     for w in np.linalg.eig(a)],
+          (V((1, 1)), V((3, 3)), V((2, 3, 3))), dtypes=_CDTYPES),
+    OpRow("complex_roots", lambda p: _parts_fnp(fnp.roots(p, strip_zeros=False)),
+          lambda p: _parts_np(_complex_ref(np.roots)(p)), (V((2,)), V((3,)), V((5,))),
+          dtypes=_CDTYPES, kinds="n", domain=(0.3, 2.0), tol=COMPOSED),
     OpRow("complex_real_if_close", fnp.real_if_close, np.real_if_close, (V((3,)), V(())),
           dtypes=(F64, F32)),
     *[_real_row(f"{name}_axis", lambda z, f=f: _parts_fnp(f(z, axis=-1)),

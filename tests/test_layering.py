@@ -33,6 +33,7 @@ LAYERS = [
     ["functrans.primitives.bits", "functrans.primitives.searching",
      "functrans.primitives.triangular"],
     ["functrans.primitives.factorizations", "functrans.primitives.spectral"],  # need triangular
+    ["functrans.primitives.eig"],
     ["functrans.primitives.special", "functrans.primitives.random_bits"],
     ["functrans.primitives"],              # the package's __init__
     ["functrans.interpreters"],            # Jaxpr -> Jaxpr rewrites

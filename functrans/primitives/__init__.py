@@ -26,6 +26,7 @@ the families below it.
   triangular      triangular_solve
   factorizations  cholesky, lu, qr (their JVPs use triangular_solve)
   spectral        eigh, svd
+  eig             eig (general matrices; complex eigenvalues and eigenvectors)
   special         special functions with NumPy impls (erf, ...)
   random_bits     threefry2x32
 """
@@ -35,6 +36,7 @@ from functrans.primitives import (  # noqa: F401
     bits,
     comparison,
     complex_parts,
+    eig,
     elementwise,
     factorizations,
     indexing,

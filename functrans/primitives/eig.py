@@ -24,8 +24,15 @@ from __future__ import annotations
 import numpy as np
 
 from functrans import core, dtypes, ir
-from functrans.primitives import _helpers, comparison, complex_parts, elementwise, linalg
-from functrans.primitives import reductions, transcendental
+from functrans.primitives import (
+    _helpers,
+    comparison,
+    complex_parts,
+    elementwise,
+    linalg,
+    reductions,
+    transcendental,
+)
 from functrans.primitives import shape as shape_prims
 
 eig_p = core.Primitive("eig", multiple_results=True)

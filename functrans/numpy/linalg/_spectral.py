@@ -1,11 +1,12 @@
-"""`functrans.numpy.linalg`: `eigh`, `svd` and the functions built on them.
+"""`functrans.numpy.linalg`: `eigh`, `svd`, `eig` and the functions built on them.
 
 Owns NumPy's spectral functions on stacks of matrices (leading dims are batch dims, as
 NumPy's gufuncs): `eigh`/`eigvalsh` and `svd`/`svdvals` (the primitives of
-functrans/primitives/spectral.py, with NumPy's named tuples, `UPLO` and `hermitian=`), and
-the compositions `pinv`, `lstsq`, `matrix_rank`, `cond`; `eig`/`eigvals` (the primitive of
-functrans/primitives/eig.py; complex results, complex inputs accepted). Dtypes as NumPy's linalg: integers and bools become float64, float32 stays
-float32, float16 is rejected. Does not own norms (`_norms`), solves (`_solve`) or products.
+functrans/primitives/spectral.py, with NumPy's named tuples, `UPLO` and `hermitian=`),
+`eig`/`eigvals` (the primitive of functrans/primitives/eig.py; complex results, complex
+inputs accepted), and the compositions `pinv`, `lstsq`, `matrix_rank`, `cond`. Dtypes as
+NumPy's linalg: integers and bools become float64, float32 stays float32, float16 is
+rejected. Does not own norms (`_norms`), solves (`_solve`) or products.
 
 `pinv` has a custom JVP (Golub & Pereyra 1973, as JAX's), so its derivative exists where the
 rank is locally constant even when singular values repeat; `lstsq`'s solution is `pinv(a) @

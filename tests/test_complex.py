@@ -285,3 +285,67 @@ def test_vmap_jit_and_composition_on_complex_values():
     _, hvp = ft.jvp(ft.grad(f), (z,), (t,))
     fd = _central_difference(ft.grad(f), z, t)
     np.testing.assert_allclose(hvp, fd, rtol=1e-6, atol=1e-7)
+
+
+# --------------------------------------------------------------------------- eig, roots
+
+
+def test_eigvals_derivative_of_a_nonsymmetric_matrix_is_the_standard_formula():
+    # dw_k = (u_k^H dA v_k) / (u_k^H v_k) with u the left eigenvectors, i.e. diag(V^-1 dA V).
+    rng = np.random.default_rng(7)
+    a, t = rng.normal(size=(4, 4)), rng.normal(size=(4, 4))
+    w, v = np.linalg.eig(a)
+    _, dw = ft.jvp(fnp.linalg.eigvals, (a,), (t,))
+    np.testing.assert_allclose(dw, np.diag(np.linalg.solve(v, t @ v)), rtol=1e-10)
+    np.testing.assert_allclose(dw, _central_difference(fnp.linalg.eigvals, a, t), rtol=1e-6)
+    # A real loss of the (complex) eigenvalues: grad against differences.
+    loss = lambda a: fnp.sum(fnp.abs(fnp.linalg.eigvals(a)) ** 2)  # noqa: E731
+    g = ft.grad(loss)(a)
+    fd = np.array([[_central_difference(loss, a, np.eye(4)[i][:, None] * np.eye(4)[j])
+                    for j in range(4)] for i in range(4)])
+    np.testing.assert_allclose(g, fd, rtol=1e-6)
+
+
+def test_eig_matches_numpy_and_eigh_on_symmetric_input():
+    rng = np.random.default_rng(8)
+    a = rng.normal(size=(2, 3, 3)) + 1j * rng.normal(size=(2, 3, 3))
+    res = fnp.linalg.eig(a)
+    w, v = np.linalg.eig(a)
+    np.testing.assert_allclose(res.eigenvalues, w, rtol=1e-12)
+    np.testing.assert_allclose(res.eigenvectors, v, rtol=1e-12)
+    s = rng.normal(size=(3, 3))
+    s = s + s.T
+    np.testing.assert_allclose(np.sort(fnp.linalg.eigvals(s).real), fnp.linalg.eigvalsh(s),
+                               rtol=1e-12)
+    assert fnp.linalg.eigvals(np.eye(2)).dtype == C128          # JAX's dtype, not NumPy's
+    assert fnp.linalg.eigvals(np.eye(2, dtype=np.float32)).dtype == C64
+    # Eigenvector derivatives follow LAPACK's normalization: they match differences.
+    t = rng.normal(size=(2, 3, 3)) + 1j * rng.normal(size=(2, 3, 3))
+    vecs = lambda a: fnp.linalg.eig(a).eigenvectors  # noqa: E731
+    _, dv = ft.jvp(vecs, (a,), (t,))
+    np.testing.assert_allclose(dv, _central_difference(vecs, a, t), rtol=1e-6, atol=1e-7)
+
+
+def test_roots_as_numpy_and_traced_with_strip_zeros_false():
+    p = np.array([0.0, 1.0, -6.0, 11.0, -6.0, 0.0])
+    np.testing.assert_allclose(fnp.roots(p), np.roots(p), rtol=1e-12)
+    assert fnp.roots(np.zeros(3)).shape == (0,)
+    q = np.array([1.0, 0.0, 4.0])                               # roots +-2j
+    np.testing.assert_allclose(ft.jit(lambda q: fnp.roots(q, strip_zeros=False))(q),
+                               np.roots(q), rtol=1e-12)
+    with pytest.raises(errors.ConcretizationError, match="strip_zeros=False"):
+        ft.jit(fnp.roots)(q)
+    # d root / d coefficient: for p(r) = 0, dr = -(dp)(r) / p'(r).
+    _, dr = ft.jvp(lambda q: fnp.roots(q, strip_zeros=False), (q,), (np.array([0, 0, 1.0]),))
+    r = np.roots(q)
+    np.testing.assert_allclose(dr, -1.0 / (2 * r), rtol=1e-10)
+
+
+def test_complex_norms_and_sign():
+    z = _rand_complex(np.random.default_rng(9), (3, 4))
+    for ord in (None, "fro", 1, -1, np.inf):
+        np.testing.assert_allclose(fnp.linalg.norm(z, ord), np.linalg.norm(z, ord), rtol=1e-14)
+    # grad of the real norm: the conjugate gradient, conj(z) / |z|.
+    np.testing.assert_allclose(ft.grad(fnp.linalg.norm)(z), np.conj(z) / np.linalg.norm(z),
+                               rtol=1e-14)
+    np.testing.assert_array_equal(fnp.sign(z), np.sign(z))

@@ -369,7 +369,7 @@ def real_if_close(a, tol=100):
       ConcretizationError: `a` is a traced complex value (its dtype would depend on values).
 
     Example:
-      >>> fnp.real_if_close(np.array([2.1 + 4e-14j, 5.2 + 3e-15j]))
+      >>> fnp.real_if_close(np.array([2.1 + 4e-14j, 5.2 + 3e-15j]), tol=1000)
       array([2.1, 5.2])
     """
     a = _util.as_array(a, "real_if_close")

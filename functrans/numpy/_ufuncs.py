@@ -206,7 +206,7 @@ absolute = _unary("absolute", transcendental.abs_p,
                   "Elementwise absolute value", kinds="ifc", identity="bu",
                   example=(np.array([-1.5, 2.0]),))
 sign = _unary("sign", comparison.sign_p,
-              "Elementwise sign (-1, 0 or 1; nan stays nan)", kinds="iuf",
+              "Elementwise sign (-1, 0 or 1; nan stays nan)", kinds="iufc",
               hint=_NO_BOOL, example=(np.array([-1.5, 0.0, 2.0]),))
 floor = _unary("floor", comparison.floor_p, "Elementwise floor", identity="biu",
                example=(np.array([-1.5, 2.5]),))

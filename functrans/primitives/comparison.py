@@ -21,7 +21,7 @@ binary_simplifier = elementwise.binary_simplifier
 # --------------------------------------------------------------------------- unary: no derivative
 
 # Piecewise-constant or integer-valued: their tangents are symbolic zeros.
-sign_p = unary("sign", np.sign, kinds="fiu", differentiable=False)
+sign_p = unary("sign", np.sign, kinds="fiuc", differentiable=False)   # complex: z / |z|
 floor_p = unary("floor", np.floor, differentiable=False)
 ceil_p = unary("ceil", np.ceil, differentiable=False)
 round_p = unary("round", np.round, differentiable=False)   # half to even, as NumPy

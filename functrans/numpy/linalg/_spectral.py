@@ -50,10 +50,19 @@ _NO_VALUE = object()
 
 
 def _check_dtype(fname: str, dtype: np.dtype) -> None:
+    if dtype.kind == "c":
+        raise errors.FunctransTypeError(complex_matrices_message(fname, dtype))
     if dtype not in (_F32, _F64):
         raise errors.FunctransTypeError(
             f"{fname}: array type {dtype.name} is unsupported in linalg (as in NumPy); "
             "convert it to float32 or float64.")
+
+
+def complex_matrices_message(fname: str, dtype: np.dtype) -> str:
+    # NumPy accepts complex matrices here; functrans' factorizations do not yet (issue 14).
+    return (f"{fname}: complex matrices ({dtype.name}) are not supported yet (NumPy accepts "
+            "them); of functrans.numpy.linalg only eig, eigvals, norm and the products "
+            "(matmul, ...) take complex values.")
 
 
 def _matrices(fname: str, a, *, square: bool = False):
@@ -398,7 +407,7 @@ def _lstsq_shapes(a, b):
             "(their first dimensions must be equal).")
     dts = [a_aval.dtype, b_aval.dtype]
     for dt in dts:
-        if dt.kind == "f":
+        if dt.kind in "fc":
             _check_dtype("lstsq", dt)
     dtype = _F32 if dts == [_F32, _F32] else _F64
     return m, n, one_d, dtype

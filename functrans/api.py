@@ -113,7 +113,8 @@ def _lead(closed: ir.ClosedJaxpr, flags: Sequence[bool]) -> list[bool]:
 
 
 def _floats(avals: Sequence[ir.ShapedArray]) -> list[bool]:
-    return [np.issubdtype(a.dtype, np.floating) for a in avals]
+    """Which values carry tangents: floating and complex ones."""
+    return [a.dtype.kind in "fc" for a in avals]
 
 
 # --------------------------------------------------------------------------- forward mode
@@ -247,8 +248,8 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
     return main, vjp_fun
 
 
-def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
-                   ) -> Callable[..., tuple[Any, Any]]:
+def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+                   holomorphic: bool = False) -> Callable[..., tuple[Any, Any]]:
     """Like `grad`, but the returned function gives `(value, gradient)`.
 
     With `has_aux`, it gives `((value, aux), gradient)`, as in JAX.
@@ -263,12 +264,12 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     @functools.wraps(fun)
     def value_and_grad_fun(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         nums, single = api_util.argnums_tuple(argnums, len(args), "grad")
-        mask = api_util.diff_mask(args, nums, "grad")
+        mask = api_util.diff_mask(args, nums, "grad", holomorphic)
         # Keyword arguments are never differentiated (JAX's rule): closed over.
         f = functools.partial(fun_aux, **kwargs) if kwargs else fun_aux
         closed, in_tree, out_tree = api_util.trace(f, args, core.user_source_info())
         n_main, main_tree, aux_tree = api_util.split_aux(out_tree, has_aux)
-        api_util.check_scalar_output(closed.out_avals[:n_main], main_tree)
+        api_util.check_scalar_output(closed.out_avals[:n_main], main_tree, holomorphic)
         n_out = len(closed.jaxpr.outvars)
         full = _lead(closed, mask)
         res = _transform(("grad", tuple(mask)), closed, tree_util.tree_leaves(tuple(args)),
@@ -289,9 +290,14 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     return value_and_grad_fun
 
 
-def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
-         ) -> Callable[..., Any]:
+def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         holomorphic: bool = False) -> Callable[..., Any]:
     """The gradient of a real scalar function, with respect to argument(s) `argnums`.
+
+    Complex arguments follow JAX's convention: the result is `vjp(fun, x)[1](1.0)`, which
+    for a real `fun` of a complex `z` is the CONJUGATE of the gradient
+    `df/dRe(z) + i df/dIm(z)` (`grad(lambda z: abs(z)**2)(3+4j) == 6-8j`; descend with
+    `z - lr * conj(g)`). See docs/design.md, "Complex derivatives".
 
     Args:
       fun: returns a real scalar (a float 0-d array), or `(scalar, aux)` with `has_aux`.
@@ -299,17 +305,20 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
         tuple of gradients).
       has_aux: `fun` returns `(output, aux)`; the gradient function then returns
         `(gradient, aux)`.
+      holomorphic: `fun` is holomorphic, with complex arguments and a complex scalar output;
+        the result is the complex derivative `f'(z)`.
 
     Raises:
-      TypeError: the output is not a real scalar (use jacrev or vjp), or a differentiated
-        argument is not floating point.
+      TypeError: the output is not a real scalar (use jacrev or vjp; for a complex output
+        of a holomorphic function pass holomorphic=True), or a differentiated argument is
+        not floating point (or, with holomorphic=True, not complex).
 
     Example:
       >>> import functrans as ft, functrans.numpy as fnp
       >>> ft.grad(fnp.sin)(0.0)
       array(1.)
     """
-    vg = value_and_grad(fun, argnums, has_aux)
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic)
 
     @functools.wraps(fun)
     def grad_fun(*args: Any, **kwargs: Any) -> Any:
@@ -396,17 +405,19 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable[..., An
 
 def _jacobian(fname: str, fun: Callable, argnums: int | Sequence[int], has_aux: bool,
               args: tuple, kwargs: dict[str, Any],
-              rewrite: Callable[..., ir.ClosedJaxpr]) -> Any:
+              rewrite: Callable[..., ir.ClosedJaxpr], holomorphic: bool) -> Any:
     """What jacfwd and jacrev share: trace `fun`, build (through the cache) and evaluate
     `rewrite` (outputs, then one block per (main output leaf, differentiated input leaf)),
     and arrange the blocks like the output (outside) and input (inside) pytrees."""
     nums, single = api_util.argnums_tuple(argnums, len(args), fname)
-    mask = api_util.diff_mask(args, nums, fname)
+    mask = api_util.diff_mask(args, nums, fname, holomorphic, real_inputs=fname == "jacfwd")
     if kwargs:   # never differentiated (JAX's rule): closed over
         fun = functools.partial(fun, **kwargs)
     closed, in_tree, out_tree = api_util.trace(api_util.aux_wrapper(fun, has_aux, fname), args,
                                                core.user_source_info())
     n_main, main_tree, aux_tree = api_util.split_aux(out_tree, has_aux)
+    api_util.check_output_dtypes(fname, closed.out_avals[:n_main], holomorphic,
+                                 real_outputs=fname == "jacrev")
     n_out = len(closed.jaxpr.outvars)
     n_in = sum(mask)
     full = _lead(closed, mask)
@@ -424,13 +435,14 @@ def _jacobian(fname: str, fun: Callable, argnums: int | Sequence[int], has_aux: 
     return jac
 
 
-def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
-           ) -> Callable[..., Any]:
+def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False) -> Callable[..., Any]:
     """The Jacobian of `fun` by forward mode: the JVP batched over the inputs' standard basis.
 
     For `y = fun(x)` the result has shape `y.shape + x.shape` (the generalized Jacobian);
     pytrees nest as output structure outside, input structure inside (JAX's rule). One
-    batched evaluation, never a loop over basis vectors.
+    batched evaluation, never a loop over basis vectors. Inputs must be real unless
+    `holomorphic=True` (complex inputs and outputs; the complex Jacobian), as in JAX.
 
     Example:
       >>> import numpy as np, functrans as ft, functrans.numpy as fnp
@@ -441,16 +453,19 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
     @functools.wraps(fun)
     def jacfun(*args: Any, **kwargs: Any) -> Any:
-        return _jacobian("jacfwd", fun, argnums, has_aux, args, kwargs, jacobian.jacfwd_jaxpr)
+        return _jacobian("jacfwd", fun, argnums, has_aux, args, kwargs, jacobian.jacfwd_jaxpr,
+                         holomorphic)
 
     return jacfun
 
 
-def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
-           ) -> Callable[..., Any]:
+def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False) -> Callable[..., Any]:
     """The Jacobian of `fun` by reverse mode: the VJP batched over the outputs' standard basis.
 
     Same result and conventions as `jacfwd`; cheaper when outputs are fewer than inputs.
+    Outputs must be real unless `holomorphic=True` (complex inputs and outputs), as in JAX;
+    complex inputs of a real function give the conjugated gradients `grad` gives.
 
     Example:
       >>> import numpy as np, functrans as ft, functrans.numpy as fnp
@@ -460,7 +475,8 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
     @functools.wraps(fun)
     def jacfun(*args: Any, **kwargs: Any) -> Any:
-        return _jacobian("jacrev", fun, argnums, has_aux, args, kwargs, jacobian.jacrev_jaxpr)
+        return _jacobian("jacrev", fun, argnums, has_aux, args, kwargs, jacobian.jacrev_jaxpr,
+                         holomorphic)
 
     return jacfun
 

@@ -42,11 +42,12 @@ def static_argnums(nums: Any, nargs: int, fname: str) -> tuple[int, ...]:
 
 
 def check_leaf(x: Any, what: str) -> None:
-    if isinstance(x, (core.Tracer, np.ndarray, np.generic, bool, int, float)):
+    if isinstance(x, (core.Tracer, np.ndarray, np.generic, bool, int, float, complex)):
         return
     raise errors.FunctransTypeError(
         f"{what}: leaf of type {type(x).__name__} is not an array; pass NumPy arrays or "
-        "Python scalars (int, float, bool), or mark the argument static with static_argnums.")
+        "Python scalars (int, float, complex, bool), or mark the argument static with "
+        "static_argnums.")
 
 
 def trace_pytree(fun: Callable, args: Sequence, source: ir.SourceInfo | None = None
@@ -136,19 +137,56 @@ def argnums_tuple(argnums: Any, nargs: int, fname: str) -> tuple[tuple[int, ...]
     return index_tuple(argnums, nargs, fname, "argnums"), single
 
 
-def diff_mask(args: Sequence, argnums: tuple[int, ...], fname: str) -> list[bool]:
-    """One flag per flattened leaf of `args`: is it differentiated? Rejects integer leaves."""
+def diff_mask(args: Sequence, argnums: tuple[int, ...], fname: str,
+              holomorphic: bool = False, real_inputs: bool = False) -> list[bool]:
+    """One flag per flattened leaf of `args`: is it differentiated? Rejects integer leaves;
+    with `holomorphic`, real ones too; with `real_inputs` (jacfwd), complex ones (JAX's
+    rules)."""
     mask: list[bool] = []
     for i, a in enumerate(args):
         for leaf in tree_util.tree_leaves(a):
             aval = core.get_aval(leaf)
-            if i in argnums and not np.issubdtype(aval.dtype, np.floating):
-                raise errors.FunctransTypeError(
-                    f"{fname}: argument {i} has dtype {aval.dtype.name} (shape {aval.shape}); "
-                    "derivatives are taken only with respect to floating-point arguments. "
-                    "Convert it with .astype(float), or leave it out of argnums.")
+            if i in argnums:
+                check_input_dtype(fname, i, aval, holomorphic, real_inputs)
             mask.append(i in argnums)
     return mask
+
+
+def check_input_dtype(fname: str, i: int, aval: ir.ShapedArray, holomorphic: bool,
+                      real_inputs: bool) -> None:
+    kind = aval.dtype.kind
+    what = f"{fname}: argument {i} has dtype {aval.dtype.name} (shape {aval.shape})"
+    if holomorphic and kind != "c":
+        raise errors.FunctransTypeError(
+            f"{what}; with holomorphic=True the differentiated arguments must be complex. "
+            "Convert it with .astype(complex), or drop holomorphic=True.")
+    if kind not in "fc":
+        raise errors.FunctransTypeError(
+            f"{what}; derivatives are taken only with respect to floating-point (or complex) "
+            "arguments. Convert it with .astype(float), or leave it out of argnums.")
+    if real_inputs and kind == "c" and not holomorphic:
+        raise errors.FunctransTypeError(
+            f"{what}; {fname} requires real-valued inputs. For a holomorphic function pass "
+            "holomorphic=True; for a non-holomorphic function of complex inputs use jvp "
+            "directly (or split the input into its real and imaginary parts).")
+
+
+def check_output_dtypes(fname: str, avals: Sequence[ir.ShapedArray], holomorphic: bool,
+                        real_outputs: bool) -> None:
+    """JAX's rules on the outputs: complex with `holomorphic`; real where `real_outputs`
+    (grad and jacrev without `holomorphic`)."""
+    for a in avals:
+        kind = a.dtype.kind
+        if holomorphic and kind != "c":
+            raise errors.FunctransTypeError(
+                f"{fname}(holomorphic=True): the function returned dtype {a.dtype.name} (shape "
+                f"{a.shape}); a holomorphic function must return complex values.")
+        if real_outputs and not holomorphic and kind == "c":
+            raise errors.FunctransTypeError(
+                f"{fname}: the function returned a complex value (dtype {a.dtype.name}, shape "
+                f"{a.shape}); {fname} requires real outputs. For a holomorphic function pass "
+                f"holomorphic=True; for a non-holomorphic one use vjp directly (or return the "
+                "real and imaginary parts).")
 
 
 def aux_wrapper(fun: Callable, has_aux: bool, fname: str) -> Callable:
@@ -206,8 +244,10 @@ def as_like(x: Any, aval: ir.ShapedArray, what: str) -> Any:
     return arr.astype(aval.dtype, copy=False)
 
 
-def check_scalar_output(avals: Sequence[ir.ShapedArray], tree: tree_util.PyTreeDef) -> None:
-    if len(avals) != 1 or avals[0].shape != () or not np.issubdtype(avals[0].dtype, np.floating):
+def check_scalar_output(avals: Sequence[ir.ShapedArray], tree: tree_util.PyTreeDef,
+                        holomorphic: bool = False) -> None:
+    check_output_dtypes("grad", avals[:1], holomorphic, True)
+    if len(avals) != 1 or avals[0].shape != () or avals[0].dtype.kind not in "fc":
         desc = (f"shape {avals[0].shape} and dtype {avals[0].dtype.name}" if len(avals) == 1
                 else f"a pytree of {len(avals)} arrays ({tree})")
         raise errors.FunctransTypeError(

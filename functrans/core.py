@@ -48,9 +48,11 @@ def get_aval(x: Any) -> ir.ShapedArray:
         return ir.ShapedArray((), dtypes.int_, True)
     if isinstance(x, float):
         return ir.ShapedArray((), dtypes.float_, True)
+    if isinstance(x, complex):
+        return ir.ShapedArray((), dtypes.complex_, True)
     raise errors.FunctransTypeError(
         f"{type(x).__name__} is not a valid functrans value; pass a NumPy array, NumPy scalar "
-        "or Python scalar (int, float, bool).")
+        "or Python scalar (int, float, complex, bool).")
 
 
 # --------------------------------------------------------------------------- source locations
@@ -356,9 +358,9 @@ class JaxprTrace:
         if isinstance(x, ir.Literal):
             return x
         aval = _WEAK_AVALS.get(type(x))
-        if aval is not None:   # bool, int, float
+        if aval is not None:   # bool, int, float, complex
             return ir.Literal(np.array(x, aval.dtype)[()], aval)
-        if isinstance(x, (bool, int, float)):
+        if isinstance(x, (bool, int, float, complex)):
             aval = get_aval(x)
             return ir.Literal(np.array(x, aval.dtype)[()], aval)
         return self.to_atom(np.asarray(x))
@@ -413,7 +415,8 @@ class JaxprTrace:
 _SCALAR_AVALS: dict[np.dtype, ir.ShapedArray] = {}
 _WEAK_AVALS = {bool: ir.ShapedArray((), dtypes.bool_, True),
                int: ir.ShapedArray((), dtypes.int_, True),
-               float: ir.ShapedArray((), dtypes.float_, True)}
+               float: ir.ShapedArray((), dtypes.float_, True),
+               complex: ir.ShapedArray((), dtypes.complex_, True)}
 
 
 def _scalar_aval(dtype: np.dtype) -> ir.ShapedArray:

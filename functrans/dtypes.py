@@ -10,6 +10,7 @@ import numpy as np
 float_ = np.dtype(np.float64)
 int_ = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
+complex_ = np.dtype(np.complex128)
 
 _SHORT = {
     "float64": "f64", "float32": "f32", "float16": "f16",
@@ -35,12 +36,36 @@ def is_float(dtype: np.dtype) -> bool:
     return dtype.kind == "f"
 
 
+def is_complex(dtype: np.dtype) -> bool:
+    return dtype.kind == "c"
+
+
+def is_inexact(dtype: np.dtype) -> bool:
+    """Floating or complex: the dtypes of values that carry tangents."""
+    return dtype.kind in "fc"
+
+
+def real_dtype(dtype: np.dtype) -> np.dtype:
+    """The dtype of the real and imaginary parts of `dtype` (float64 for complex128); a real
+    dtype is its own."""
+    if dtype.kind == "c":
+        return np.dtype(np.float32) if dtype.itemsize == 8 else np.dtype(np.float64)
+    return dtype
+
+
+def complex_dtype(dtype: np.dtype) -> np.dtype:
+    """The complex dtype whose parts have the floating `dtype` (complex64 for float32)."""
+    if dtype.kind == "c":
+        return dtype
+    return np.dtype(np.complex64) if dtype == np.float32 else complex_
+
+
 def is_bool(dtype: np.dtype) -> bool:
     return dtype.kind == "b"
 
 
 def is_differentiable(dtype: np.dtype) -> bool:
-    """Only floating values carry tangents and cotangents."""
+    """Only floating and complex values carry tangents and cotangents."""
     return dtype.kind in "fc"
 
 
@@ -68,5 +93,5 @@ def result_type(*avals_or_dtypes) -> tuple[np.dtype, bool]:
         # Only weak values: the widest kind wins, at the default width.
         kinds = "bifc"
         kind = max((a.dtype.kind.replace("u", "i") for a in avals_or_dtypes), key=kinds.index)
-        return {"b": bool_, "i": int_, "f": float_, "c": np.dtype(np.complex128)}[kind], True
+        return {"b": bool_, "i": int_, "f": float_, "c": complex_}[kind], True
     return np.result_type(*items), False

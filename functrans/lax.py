@@ -21,6 +21,10 @@ from functrans.api import stop_gradient as stop_gradient
 from functrans.control_flow._implicit import custom_linear_solve as custom_linear_solve
 from functrans.control_flow._implicit import custom_root as custom_root
 from functrans.primitives import comparison, elementwise
+from functrans.primitives.complex_parts import complex_ as complex
+from functrans.primitives.complex_parts import conj as conj
+from functrans.primitives.complex_parts import imag as imag
+from functrans.primitives.complex_parts import real as real
 from functrans.primitives.convolution import conv as conv
 from functrans.primitives.convolution import conv_general_dilated as conv_general_dilated
 from functrans.primitives.convolution import (
@@ -30,6 +34,8 @@ from functrans.primitives.convolution import (
 __all__ = ["cond", "fori_loop", "scan", "stop_gradient", "switch", "while_loop"]
 __all__ += ["conv", "conv_general_dilated", "conv_with_general_padding"]
 __all__ += ["custom_linear_solve", "custom_root"]
+# JAX's lax functions between complex values and their parts (issue 14).
+__all__ += ["complex", "conj", "imag", "real"]
 
 
 # --------------------------------------------------------------------------- helpers

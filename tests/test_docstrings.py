@@ -58,6 +58,7 @@ DOCTEST_MODULES = [
         "poisson", "t", "uniform")],
     "functrans.custom_derivatives._jvp", "functrans.custom_derivatives._vjp",
     "functrans.ode", "functrans.optimize", "functrans.control_flow._implicit",
+    "functrans.primitives.complex_parts",
 ]
 DOCTEST_MODULES += ["functrans.primitives.convolution", "functrans.scipy.signal"]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS

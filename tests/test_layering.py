@@ -22,6 +22,7 @@ LAYERS = [
     ["functrans.primitives._helpers"],
     ["functrans.primitives.shape"],        # holds reduce_sum: it transposes broadcast_in_dim
     ["functrans.primitives.elementwise"],
+    ["functrans.primitives.complex_parts"],
     ["functrans.primitives.comparison", "functrans.primitives.transcendental"],
     ["functrans.primitives.slicing"],
     ["functrans.primitives.reductions"],
@@ -32,6 +33,7 @@ LAYERS = [
     ["functrans.primitives.bits", "functrans.primitives.searching",
      "functrans.primitives.triangular"],
     ["functrans.primitives.factorizations", "functrans.primitives.spectral"],  # need triangular
+    ["functrans.primitives.eig"],
     ["functrans.primitives.special", "functrans.primitives.random_bits"],
     ["functrans.primitives.convolution"],  # needs shape, elementwise, slicing (rev)
     ["functrans.primitives"],              # the package's __init__

@@ -22,12 +22,12 @@ EXCLUDED = frozenset({
 # Names that return complex values whatever their input (`roots` of a polynomial with complex
 # roots, `sort_complex`): they wait for complex numbers (issue 14), listed in docs/design.md.
 # Issue 14 empties this set; a name may leave it, never join it.
-AWAITING_COMPLEX = frozenset({"roots", "sort_complex"})
+AWAITING_COMPLEX: frozenset[str] = frozenset()
 
 # Issue 12's target, and a ratchet: the number covered when it was last raised; raise it as
 # functions are added, never lower it.
 TARGET = 320
-MIN_COVERED = 326
+MIN_COVERED = 328
 
 
 def shared_names() -> list[str]:

@@ -410,9 +410,10 @@ def test_asarray_converts_tracers_and_numpy_refuses_them():
     (lambda: fnp.sin(np.ones(2), where=np.ones(2) > 0), errors.FunctransTypeError, "`where`"),
     (lambda: fnp.sum(np.ones(2), initial=1.0), errors.FunctransTypeError, "`initial`"),
     (lambda: fnp.reshape(np.ones(6), (2, 3), order="F"), errors.FunctransValueError, "order"),
-    (lambda: fnp.asarray(np.ones(2, complex)), errors.FunctransTypeError, "complex"),
-    (lambda: fnp.zeros(2, dtype=np.complex64), errors.FunctransTypeError, "complex"),
-    (lambda: fnp.sin(1j), errors.FunctransTypeError, "complex"),
+    # NumPy does not define floor or cbrt on complex values either (issue 14).
+    (lambda: fnp.floor(np.ones(2, complex)), errors.FunctransTypeError, "complex"),
+    (lambda: fnp.zeros(2, dtype="U3"), errors.FunctransTypeError, "does not support"),
+    (lambda: fnp.cbrt(1j), errors.FunctransTypeError, "complex"),
     (lambda: fnp.sum(np.ones((2, 3)), axis=2), errors.AxisError, "axis 2.*rank 2"),
     (lambda: fnp.mean(np.ones((2, 3)), axis=(0, -2)), errors.AxisError, "repeated"),
     (lambda: fnp.moveaxis(np.ones((2, 3)), 0, 5), errors.AxisError, "rank 2"),

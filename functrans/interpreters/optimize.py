@@ -261,6 +261,9 @@ def _literal_key(v: Literal) -> tuple:
     """Literals are equal when their values, signs (0.0 is not -0.0), dtypes and weak types
     are; a NaN equals no literal (a missed match, never a wrong one)."""
     x = v.val.item() if isinstance(v.val, (np.generic, np.ndarray)) else v.val
+    if isinstance(x, complex):
+        return (v.aval.dtype, v.aval.weak_type, x, math.copysign(1.0, x.real),
+                math.copysign(1.0, x.imag))
     return (v.aval.dtype, v.aval.weak_type, x, math.copysign(1.0, x))
 
 

@@ -2,10 +2,9 @@
 
 Owns the dtype queries `can_cast`, `promote_types`, `result_type`, `isdtype`, `issubdtype`
 and the object queries `iterable`, `isscalar`, which answer with Python values (bools and
-NumPy dtypes), never traced ones; and, for real values, the complex-family functions JAX has:
-`real`, `conj`, `conjugate` (identities), `imag` (zeros), `angle`, `iscomplex`, `isreal`,
-`iscomplexobj`, `isrealobj`. functrans has no complex numbers yet (issue 14 adds them): a
-complex argument raises the error every functrans.numpy function raises for one.
+NumPy dtypes), never traced ones; and the complex family: `real`, `imag`, `conj`,
+`conjugate`, `angle`, `iscomplex`, `isreal`, `iscomplexobj`, `isrealobj`, `real_if_close`,
+`sort_complex` (built on the primitives of `functrans.primitives.complex_parts`).
 `result_type` follows functrans' own promotion (`functrans.dtypes.result_type`, NEP 50 weak
 Python scalars), so it names the dtype functrans.numpy operations return. Owns no primitive.
 """
@@ -15,12 +14,13 @@ import numpy as np
 
 from functrans import core, dtypes, errors
 from functrans.numpy import _creation, _ufuncs, _util
+from functrans.primitives import complex_parts, sorting
 
 # The public names, re-exported by functrans.numpy.
 __all__: list[str] = [
     "angle", "can_cast", "conj", "conjugate", "imag", "iscomplex", "iscomplexobj", "isdtype",
     "isreal", "isrealobj", "isscalar", "issubdtype", "iterable", "promote_types", "real",
-    "result_type",
+    "real_if_close", "result_type", "sort_complex",
 ]
 
 
@@ -196,69 +196,71 @@ def isscalar(element):
 # --------------------------------------------------------------------------- complex family
 
 
-def _real_operand(x, fname: str):
-    """`x` as an operand; complex values raise (complex numbers are not supported yet)."""
-    return _util.as_array(x, fname)
+def _is_complex(x) -> bool:
+    return dtypes.is_complex(_util.aval(x).dtype)
 
 
 def real(val):
     """The real part of `val`, as `numpy.real`: for real values, `val` itself.
 
     Args:
-      val: an array, traced value or Python scalar (real: bool, integer or floating).
+      val: an array, traced value or Python scalar.
 
     Returns:
-      `val` (as an array), of its dtype. Derivative: the identity.
-
-    Raises:
-      FunctransTypeError: complex input (complex numbers are not supported yet; issue 14).
+      For complex input, its real part (float64 for complex128, float32 for complex64);
+      otherwise `val` (as an array) of its dtype. Derivative: the real part of the tangent;
+      its transpose maps a real cotangent `c` to `c + 0j` (JAX's convention).
 
     Example:
-      >>> fnp.real(np.array([1.5, -2.0]))
+      >>> fnp.real(np.array([1.5 + 2j, -2.0]))
       array([ 1.5, -2. ])
     """
-    return _real_operand(val, "real")
+    val = _util.as_array(val, "real")
+    return complex_parts.real(val) if _is_complex(val) else val
 
 
 def imag(val):
     """The imaginary part of `val`, as `numpy.imag`: for real values, zeros.
 
     Args:
-      val: an array, traced value or Python scalar (real: bool, integer or floating).
+      val: an array, traced value or Python scalar.
 
     Returns:
-      Zeros of val's shape and dtype (a constant: the derivative is zero).
-
-    Raises:
-      FunctransTypeError: complex input (complex numbers are not supported yet; issue 14).
+      For complex input, its imaginary part (a float array); otherwise zeros of val's shape
+      and dtype (a constant: the derivative is zero). The transpose of the imaginary part
+      maps a real cotangent `c` to `-1j * c` (JAX's convention).
 
     Example:
-      >>> fnp.imag(np.array([1.5, -2.0]))
-      array([0., 0.])
+      >>> fnp.imag(np.array([1.5 + 2j, -2.0]))
+      array([2., 0.])
     """
-    return _creation.zeros_like(_real_operand(val, "imag"))
+    val = _util.as_array(val, "imag")
+    if _is_complex(val):
+        return complex_parts.imag(val)
+    return _creation.zeros_like(val)
 
 
 def conjugate(x, /, *, out=None, where=None):
     """The complex conjugate, as `numpy.conjugate`: for real values, `x` itself.
 
     Args:
-      x: an array, traced value or Python scalar (real: bool, integer or floating).
+      x: an array, traced value or Python scalar.
       out, where: not supported; giving them raises FunctransTypeError.
 
     Returns:
-      `x`, of its dtype (bool gives int8, as in NumPy). Derivative: the identity.
-
-    Raises:
-      FunctransTypeError: complex input (complex numbers are not supported yet; issue 14).
+      `conj(x)`; real input is returned as it is (bool gives int8, as in NumPy).
+      Derivative: `conj(dx)` (not complex-linear: the Wirtinger derivative is in `conj(dz)`).
 
     Example:
-      >>> fnp.conjugate(np.array([1.5, -2.0]))
-      array([ 1.5, -2. ])
+      >>> fnp.conjugate(np.array([1.5 + 1j, -2.0]))
+      array([ 1.5-1.j, -2. -0.j])
     """
     _util.check_unsupported("conjugate", out=out, where=where)
-    x = _real_operand(x, "conjugate")
-    if _util.aval(x).dtype.kind == "b":
+    x = _util.as_array(x, "conjugate")
+    kind = _util.aval(x).dtype.kind
+    if kind == "c":
+        return complex_parts.conj(x)
+    if kind == "b":
         return _util.convert(x, np.dtype(np.int8))
     return x
 
@@ -267,27 +269,28 @@ conj = conjugate
 
 
 def angle(z, deg=False):
-    """The angle of `z` in the complex plane, as `numpy.angle`: for real values, 0 or pi.
+    """The angle of `z` in the complex plane, as `numpy.angle`.
 
     Args:
-      z: an array, traced value or Python scalar (real: bool, integer or floating).
-      deg: return degrees (0 or 180) instead of radians.
+      z: an array, traced value or Python scalar.
+      deg: return degrees instead of radians.
 
     Returns:
-      `arctan2(0, z)`, as NumPy computes it: 0 for `z > 0` and `+0.0`, pi for `z < 0` and
-      `-0.0`, nan for nan; a float array (integers and bools give float64).
+      `arctan2(imag(z), real(z))`, a float array (integers and bools give float64): for
+      real values 0 for `z > 0` and `+0.0`, pi for `z < 0` and `-0.0`, nan for nan.
 
-    Derivative: zero, except at `z == 0` where it is nan (the derivative of `arctan2(0, z)`
-    there, as in JAX for real input).
-
-    Raises:
-      FunctransTypeError: complex input (complex numbers are not supported yet; issue 14).
+    Derivative: that of `arctan2(imag(z), real(z))`, as JAX's (for real input zero, except
+    at `z == 0` where it is nan).
 
     Example:
-      >>> fnp.angle(np.array([2.0, -2.0]))
-      array([0.        , 3.14159265])
+      >>> fnp.angle(np.array([2.0, -2.0, 1j]))
+      array([0.        , 3.14159265, 1.57079633])
     """
-    out = _ufuncs.arctan2(0, _real_operand(z, "angle"))
+    z = _util.as_array(z, "angle")
+    if _is_complex(z):
+        out = _ufuncs.arctan2(complex_parts.imag(z), complex_parts.real(z))
+    else:
+        out = _ufuncs.arctan2(0, z)
     if deg:
         out = _ufuncs.multiply(out, 180.0 / np.pi)
     return out
@@ -297,63 +300,120 @@ def iscomplex(x):
     """Whether each element has a nonzero imaginary part, as `numpy.iscomplex`.
 
     Returns:
-      For real input, an all-False bool array of x's shape (a constant).
-
-    Raises:
-      FunctransTypeError: complex input (complex numbers are not supported yet; issue 14).
+      A bool array of x's shape (for real input an all-False constant).
 
     Example:
-      >>> fnp.iscomplex(np.array([1.0, 2.0]))
-      array([False, False])
+      >>> fnp.iscomplex(np.array([1.0 + 1j, 2.0]))
+      array([ True, False])
     """
-    return np.zeros(_util.aval(_real_operand(x, "iscomplex")).shape, dtypes.bool_)
+    x = _util.as_array(x, "iscomplex")
+    if _is_complex(x):
+        return _ufuncs.not_equal(complex_parts.imag(x), 0)
+    return np.zeros(_util.aval(x).shape, dtypes.bool_)
 
 
 def isreal(x):
     """Whether each element has a zero imaginary part, as `numpy.isreal`.
 
     Returns:
-      For real input, an all-True bool array of x's shape (a constant).
-
-    Raises:
-      FunctransTypeError: complex input (complex numbers are not supported yet; issue 14).
+      A bool array of x's shape (for real input an all-True constant).
 
     Example:
-      >>> fnp.isreal(np.array([1.0, 2.0]))
-      array([ True,  True])
+      >>> fnp.isreal(np.array([1.0 + 1j, 2.0]))
+      array([False,  True])
     """
-    return np.ones(_util.aval(_real_operand(x, "isreal")).shape, dtypes.bool_)
+    x = _util.as_array(x, "isreal")
+    if _is_complex(x):
+        return _ufuncs.equal(complex_parts.imag(x), 0)
+    return np.ones(_util.aval(x).shape, dtypes.bool_)
 
 
 def iscomplexobj(x):
     """Whether `x` has a complex dtype, as `numpy.iscomplexobj`.
 
     Returns:
-      False for every value functrans supports (a Python bool).
-
-    Raises:
-      FunctransTypeError: complex input (complex numbers are not supported yet; issue 14).
+      A Python bool (from the dtype alone, also for traced values).
 
     Example:
       >>> fnp.iscomplexobj(np.array([1.0]))
       False
     """
-    _real_operand(x, "iscomplexobj")
-    return False
+    return _is_complex(_util.as_array(x, "iscomplexobj"))
 
 
 def isrealobj(x):
     """Whether `x` has a real (not complex) dtype, as `numpy.isrealobj`.
 
     Returns:
-      True for every value functrans supports (a Python bool).
-
-    Raises:
-      FunctransTypeError: complex input (complex numbers are not supported yet; issue 14).
+      A Python bool (from the dtype alone, also for traced values).
 
     Example:
       >>> fnp.isrealobj(np.array([1.0]))
       True
     """
-    _real_operand(x, "isrealobj")
-    return True
+    return not _is_complex(_util.as_array(x, "isrealobj"))
+
+
+def real_if_close(a, tol=100):
+    """`a`'s real part if all its imaginary parts are within `tol` machine epsilons of zero,
+    as `numpy.real_if_close`; otherwise `a` unchanged.
+
+    Args:
+      a: an array (concrete when complex: the result's dtype depends on its values).
+      tol: in machine epsilons of a's dtype when > 1, else an absolute tolerance (NumPy's rule).
+
+    Returns:
+      A float array or `a` itself; real input is returned as it is.
+
+    Raises:
+      ConcretizationError: `a` is a traced complex value (its dtype would depend on values).
+
+    Example:
+      >>> fnp.real_if_close(np.array([2.1 + 4e-14j, 5.2 + 3e-15j]), tol=1000)
+      array([2.1, 5.2])
+    """
+    a = _util.as_array(a, "real_if_close")
+    if not _is_complex(a):
+        return a
+    if isinstance(a, core.Tracer):
+        raise errors.ConcretizationError(
+            "real_if_close: the result's dtype depends on the values of a traced complex "
+            f"array of shape {a.shape}; use fnp.real (or keep the complex value) instead.")
+    if tol > 1:
+        tol = np.finfo(a.dtype).eps * tol
+    if bool(np.all(np.abs(np.imag(a)) < tol)):
+        return np.array(np.real(a))
+    return a
+
+
+def sort_complex(a):
+    """`a` flattened along its last axis sorted by real part, then imaginary part, as
+    `numpy.sort_complex`; the result is complex (real input is converted).
+
+    Args:
+      a: an array or traced value.
+
+    Returns:
+      The sorted complex array (real input: complex64 for 8- and 16-bit integers, else
+      complex128, as NumPy). Derivative: the tangents follow the sort permutation.
+
+    Difference from NumPy: the order of NaN entries is unspecified.
+
+    Example:
+      >>> fnp.sort_complex(np.array([1 + 2j, 2 - 1j, 1 - 1j]))
+      array([1.-1.j, 1.+2.j, 2.-1.j])
+    """
+    a = _util.as_array(a, "sort_complex")
+    aval = _util.aval(a)
+    if not dtypes.is_complex(aval.dtype):
+        # NumPy's choice: complex64 for 8- and 16-bit integers, complex128 for the rest.
+        small = aval.dtype.kind in "iu" and aval.dtype.itemsize <= 2
+        a = _util.convert(a, np.dtype(np.complex64 if small else np.complex128))
+    if not aval.ndim:
+        return a
+    axis = aval.ndim - 1
+    # A stable sort by the imaginary part, then a stable sort by the real part: lexicographic.
+    first = sorting.argsort(complex_parts.imag(a), axis)
+    a = sorting.take_along_axis(a, first, axis)
+    second = sorting.argsort(complex_parts.real(a), axis)
+    return sorting.take_along_axis(a, second, axis)

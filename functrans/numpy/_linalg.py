@@ -15,7 +15,7 @@ import numpy as np
 
 from functrans import core, dtypes, errors
 from functrans.numpy import _reductions, _shape, _ufuncs, _util
-from functrans.primitives import linalg
+from functrans.primitives import complex_parts, linalg
 from functrans.primitives import shape as shape_prims
 
 # The public names, re-exported by functrans.numpy.
@@ -149,19 +149,21 @@ def _fast_matmul_dims(x1, x2):
 
 
 def vdot(a, b, /):
-    """Dot product of the flattened arrays, as `numpy.vdot` (real inputs).
+    """Dot product of the flattened arrays, as `numpy.vdot`: `a` is conjugated when complex.
 
     Args:
       a, b: arrays or traced values with the same number of elements.
 
     Returns:
-      A scalar.
+      A scalar, `sum(conj(a) * b)`.
 
     Example:
       >>> fnp.vdot(np.array([[1.0, 2.0], [3.0, 4.0]]), np.ones((2, 2)))
       array(10.)
     """
     x, y = _operands("vdot", a, b)
+    if dtypes.is_complex(_util.aval(x).dtype):
+        x = complex_parts.conj(x)
     return _contract_checked("vdot", _shape.ravel(x), _shape.ravel(y), [0], [0])
 
 

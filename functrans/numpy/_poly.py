@@ -27,7 +27,7 @@ from functrans.numpy.linalg import _solve, _spectral
 # The public names, re-exported by functrans.numpy.
 __all__: list[str] = [
     "poly", "polyadd", "polyder", "polydiv", "polyfit", "polyint", "polymul", "polysub",
-    "polyval",
+    "polyval", "roots",
 ]
 
 
@@ -268,6 +268,61 @@ def polyint(p, m=1, k=None):
     return p
 
 
+def roots(p, *, strip_zeros=True):
+    """The roots of the polynomial with coefficients `p` (highest degree first), as
+    `numpy.roots`: the eigenvalues of its companion matrix.
+
+    Args:
+      p: a 1-d array (or traced value) of coefficients.
+      strip_zeros: drop leading zeros and count trailing ones as roots at 0, as NumPy (the
+        number of roots then depends on the values: `p` must be concrete). With False (JAX's
+        option), `p` may be traced; its leading coefficient must be nonzero.
+
+    Returns:
+      The roots, complex (complex64 for float32 coefficients), in NumPy's order. NumPy
+      returns a real array when all roots are real; functrans always returns complex, as
+      JAX. Differentiable in `p` (through `eigvals`) where the roots are simple.
+
+    Raises:
+      ConcretizationError: traced `p` with `strip_zeros=True`.
+      FunctransValueError: `p` is not 1-d.
+
+    Example:
+      >>> fnp.roots(np.array([1.0, -3.0, 2.0]))
+      array([2.+0.j, 1.+0.j])
+    """
+    p = _shape.atleast_1d(_util.to_inexact(_util.as_array(p, "roots")))
+    aval = _util.aval(p)
+    if aval.ndim != 1:
+        raise errors.FunctransValueError(
+            f"roots: the coefficients must be a 1-d array, got shape {aval.shape}.")
+    cdt = np.dtype(np.complex64) if aval.dtype in (np.float16, np.float32, np.complex64) \
+        else np.dtype(np.complex128)
+    trailing = 0
+    if strip_zeros:
+        if isinstance(p, core.Tracer):
+            raise errors.ConcretizationError(
+                f"roots: with strip_zeros=True the number of roots depends on the values of "
+                f"the traced coefficients (shape {aval.shape}); pass strip_zeros=False, with "
+                "a nonzero leading coefficient.")
+        nonzero = np.flatnonzero(p)
+        if nonzero.size == 0:
+            return np.zeros(0, cdt)
+        trailing = aval.shape[0] - int(nonzero[-1]) - 1
+        p = p[int(nonzero[0]):int(nonzero[-1]) + 1]
+    n = _util.aval(p).shape[0]
+    if n < 2:
+        out = np.zeros(0, cdt)
+    else:
+        first = _ufuncs.negative(_ufuncs.true_divide(p[1:], p[0]))
+        below = _creation.eye(n - 2, n - 1, dtype=_util.aval(p).dtype)
+        companion = _join.concatenate([_shape.reshape(first, (1, n - 1)), below], axis=0)
+        out = _spectral.eigvals(companion)
+    if trailing:
+        out = _join.concatenate([out, np.zeros(trailing, cdt)])
+    return out
+
+
 def poly(seq_of_zeros):
     """The coefficients of the monic polynomial with the given real roots, as `numpy.poly`.
 
@@ -279,9 +334,10 @@ def poly(seq_of_zeros):
       float32 roots); 1.0 for no roots. Differentiable in the roots.
 
     Raises:
-      FunctransTypeError: complex roots (complex numbers are not supported yet).
+      FunctransTypeError: complex roots (not supported: NumPy's result is real or complex
+        depending on whether the roots come in conjugate pairs, a value-dependent dtype).
       FunctransValueError: a 2-d array (NumPy takes the characteristic polynomial of a
-        matrix, which needs its complex eigenvalues: not supported yet).
+        matrix; use `fnp.poly(fnp.linalg.eigvals(a))` with real eigenvalues).
 
     Example:
       >>> fnp.poly(np.array([1.0, 2.0]))
@@ -290,17 +346,19 @@ def poly(seq_of_zeros):
     if isinstance(seq_of_zeros, (list, tuple)) and any(
             isinstance(r, complex) for r in seq_of_zeros):
         raise errors.FunctransTypeError(
-            "poly: complex roots are not supported (functrans has no complex numbers yet).")
+            "poly: complex roots are not supported (NumPy's result dtype depends on whether "
+            "they come in conjugate pairs); pass real roots.")
     if isinstance(seq_of_zeros, (complex, np.ndarray)) and np.iscomplexobj(seq_of_zeros):
         raise errors.FunctransTypeError(
-            "poly: complex roots are not supported (functrans has no complex numbers yet).")
+            "poly: complex roots are not supported (NumPy's result dtype depends on whether "
+            "they come in conjugate pairs); pass real roots.")
     r = _shape.atleast_1d(_util.as_array(seq_of_zeros, "poly"))
     ra = _util.aval(r)
     if ra.ndim != 1:
         raise errors.FunctransValueError(
-            f"poly: only a 1-d sequence of real roots is supported, got shape {ra.shape}; the "
-            "characteristic polynomial of a matrix needs complex eigenvalues (not supported "
-            "yet).")
+            f"poly: only a 1-d sequence of real roots is supported, got shape {ra.shape}; for "
+            "the characteristic polynomial of a matrix use its eigenvalues "
+            "(functrans.numpy.linalg.eigvals).")
     if ra.shape[0] == 0:
         return 1.0
     dtype = ra.dtype if ra.dtype in (np.dtype(np.float32), np.dtype(np.float64)) \

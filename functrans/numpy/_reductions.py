@@ -13,7 +13,7 @@ import numpy as np
 
 from functrans import core, dtypes, errors
 from functrans.numpy import _shape, _ufuncs, _util
-from functrans.primitives import reductions
+from functrans.primitives import complex_parts, reductions
 from functrans.primitives import shape as shape_prims
 
 # The public names, re-exported by functrans.numpy.
@@ -232,7 +232,7 @@ def _inexact_dtype(aval, dtype, fname: str) -> np.dtype:
     dtype = _util.check_dtype(dtype, fname)
     if dtype is not None:
         return dtype
-    return aval.dtype if dtypes.is_float(aval.dtype) else dtypes.float_
+    return aval.dtype if dtypes.is_inexact(aval.dtype) else dtypes.float_
 
 
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
@@ -264,7 +264,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     aval = _util.aval(a)
     given = dtype
     dtype = _inexact_dtype(aval, dtype, "mean")
-    acc = dtype if dtypes.is_float(dtype) else dtypes.float_
+    acc = dtype if dtypes.is_inexact(dtype) else dtypes.float_
     if given is None and acc == np.float16:
         acc = np.dtype(np.float32)   # NumPy accumulates float16 means in float32
     total = sum(a, axis=axis, dtype=acc, keepdims=keepdims)
@@ -295,7 +295,12 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     dtype = _inexact_dtype(aval, dtype, "var")
     a = _util.convert(a, dtype, aval.weak_type)
     centered = _ufuncs.subtract(a, mean(a, axis=axis, keepdims=True))
-    total = sum(_ufuncs.square(centered), axis=axis, keepdims=keepdims)
+    if dtypes.is_complex(dtype):
+        # |c|^2 = Re(c conj(c)), real (as NumPy and JAX).
+        squared = complex_parts.real(_ufuncs.multiply(centered, complex_parts.conj(centered)))
+    else:
+        squared = _ufuncs.square(centered)
+    total = sum(squared, axis=axis, keepdims=keepdims)
     divisor = builtins.max(_count(aval, axis, "var") - ddof, 0)
     return _ufuncs.true_divide(total, divisor)
 

@@ -31,7 +31,8 @@ __all__ = [
     "where"
 ]
 
-_KIND_NAMES = {"b": "bool", "i": "integer", "u": "unsigned integer", "f": "floating"}
+_KIND_NAMES = {"b": "bool", "i": "integer", "u": "unsigned integer", "f": "floating",
+               "c": "complex"}
 
 
 # --------------------------------------------------------------------------- docstrings
@@ -83,14 +84,14 @@ def _operation(prim: core.Primitive | Callable) -> Callable:
     return prim.bind if isinstance(prim, core.Primitive) else prim
 
 
-def _unary(name: str, prim: core.Primitive | Callable, summary: str, *, kinds: str = "f",
+def _unary(name: str, prim: core.Primitive | Callable, summary: str, *, kinds: str = "fc",
            identity: str = "", inexact: bool = False, hint: str = "",
            example: tuple = _EX_F) -> Callable:
     """A one-operand ufunc: `inexact` promotes ints/bools to float64 first; dtype kinds in
     `identity` return the operand unchanged; other kinds outside `kinds` raise."""
 
     # Dtype kinds of a tracer that go straight to the primitive (no conversion, no error).
-    fast_kinds = "f" if inexact else "".join(k for k in kinds if k not in identity)
+    fast_kinds = "".join(k for k in kinds if k not in identity and (k in "fc" or not inexact))
     op = _operation(prim)
 
     def ufunc(x, /, *, out=None, where=None):
@@ -113,7 +114,7 @@ def _unary(name: str, prim: core.Primitive | Callable, summary: str, *, kinds: s
     return ufunc
 
 
-def _binary(name: str, prim: core.Primitive, summary: str, *, kinds: str = "iuf",
+def _binary(name: str, prim: core.Primitive, summary: str, *, kinds: str = "iufc",
             bool_prim: core.Primitive | None = None, inexact: bool = False, hint: str = "",
             example: tuple = _EX_FF) -> Callable:
     """A two-operand ufunc: operands promoted and broadcast, then one primitive.
@@ -123,7 +124,8 @@ def _binary(name: str, prim: core.Primitive, summary: str, *, kinds: str = "iuf"
     """
 
     # Result dtype kinds of the fast path: those that bind a primitive (the others raise).
-    fast_kinds = "f" if inexact else kinds + ("b" if bool_prim else "")
+    fast_kinds = ("".join(k for k in kinds if k in "fc") if inexact
+                  else kinds + ("b" if bool_prim else ""))
     op = prim.bind
     bool_op = bool_prim.bind if bool_prim is not None else None
 
@@ -193,17 +195,18 @@ log10 = _unary("log10", transcendental.log10_p, "Elementwise base-10 logarithm",
 log1p = _unary("log1p", transcendental.log1p_p,
                "Elementwise log(1 + x), accurate near 0", inexact=True)
 sqrt = _unary("sqrt", transcendental.sqrt_p, "Elementwise square root", inexact=True)
-cbrt = _unary("cbrt", transcendental.cbrt_p, "Elementwise cube root", inexact=True)
-negative = _unary("negative", elementwise.neg_p, "Elementwise negation", kinds="iuf", hint=_NO_BOOL)
-positive = _unary("positive", lambda x: x, "Elementwise identity (+x)", kinds="iuf",
+cbrt = _unary("cbrt", transcendental.cbrt_p, "Elementwise cube root", kinds="f", inexact=True)
+negative = _unary("negative", elementwise.neg_p, "Elementwise negation", kinds="iufc",
                   hint=_NO_BOOL)
-abs = _unary("abs", transcendental.abs_p, "Elementwise absolute value", kinds="if", identity="bu",
+positive = _unary("positive", lambda x: x, "Elementwise identity (+x)", kinds="iufc",
+                  hint=_NO_BOOL)
+abs = _unary("abs", transcendental.abs_p, "Elementwise absolute value", kinds="ifc", identity="bu",
              example=(np.array([-1.5, 2.0]),))
 absolute = _unary("absolute", transcendental.abs_p,
-                  "Elementwise absolute value", kinds="if", identity="bu",
+                  "Elementwise absolute value", kinds="ifc", identity="bu",
                   example=(np.array([-1.5, 2.0]),))
 sign = _unary("sign", comparison.sign_p,
-              "Elementwise sign (-1, 0 or 1; nan stays nan)", kinds="iuf",
+              "Elementwise sign (-1, 0 or 1; nan stays nan)", kinds="iufc",
               hint=_NO_BOOL, example=(np.array([-1.5, 0.0, 2.0]),))
 floor = _unary("floor", comparison.floor_p, "Elementwise floor", identity="biu",
                example=(np.array([-1.5, 2.5]),))
@@ -217,7 +220,7 @@ def _square(x):
 
 
 square = _unary("square", _square, "Elementwise x**2 (bool input gives int8, as NumPy)",
-                kinds="biuf")
+                kinds="biufc")
 invert = _unary("invert", comparison.not_p, "Elementwise bitwise NOT (logical NOT for bool)",
                 kinds="biu", example=(np.array([True, False]),))
 bitwise_not = invert
@@ -244,7 +247,7 @@ def reciprocal(x, /, *, out=None, where=None):
     _util.check_unsupported("reciprocal", out=out, where=where)
     x = _util.as_operand(x, "reciprocal")
     kind = _util.aval(x).dtype.kind
-    if kind == "f":
+    if kind in "fc":
         return true_divide(1.0, x)
     if kind == "b":
         return x
@@ -309,7 +312,7 @@ def isinf(x, /, *, out=None, where=None):
 def _float_test(x, name: str, test: Callable, int_answer: bool):
     x = _util.as_operand(x, name)
     a = _util.aval(x)
-    if dtypes.is_float(a.dtype):
+    if dtypes.is_inexact(a.dtype):
         return test(x)
     # Integers and bools are always finite and never nan: the answer is a constant.
     return np.full(a.shape, int_answer)
@@ -384,19 +387,19 @@ multiply = _binary("multiply", elementwise.mul_p, "Elementwise product (logical 
 true_divide = _binary("true_divide", elementwise.div_p, "Elementwise true division", inexact=True)
 divide = _binary("divide", elementwise.div_p, "Elementwise true division", inexact=True)
 floor_divide = _binary("floor_divide", comparison.floor_divide_p, "Elementwise floor division",
-                       hint="; convert bools to integers first", example=_EX_II)
+                       kinds="iuf", hint="; convert bools to integers first", example=_EX_II)
 remainder = _binary("remainder", comparison.rem_p,
-                    "Elementwise remainder with the sign of the divisor",
+                    "Elementwise remainder with the sign of the divisor", kinds="iuf",
                     hint="; convert bools to integers first", example=_EX_II)
 mod = _binary("mod", comparison.rem_p, "Elementwise remainder with the sign of the divisor",
-              hint="; convert bools to integers first", example=_EX_II)
+              kinds="iuf", hint="; convert bools to integers first", example=_EX_II)
 maximum = _binary("maximum", comparison.max_p, "Elementwise maximum (nan propagates)", kinds="biuf")
 minimum = _binary("minimum", comparison.min_p, "Elementwise minimum (nan propagates)", kinds="biuf")
 arctan2 = _binary("arctan2", transcendental.atan2_p,
-                  "Elementwise arctan(x1 / x2) in the right quadrant",
+                  "Elementwise arctan(x1 / x2) in the right quadrant", kinds="iuf",
                   inexact=True)
-equal = _binary("equal", comparison.eq_p, "Elementwise x1 == x2", kinds="biuf")
-not_equal = _binary("not_equal", comparison.ne_p, "Elementwise x1 != x2", kinds="biuf")
+equal = _binary("equal", comparison.eq_p, "Elementwise x1 == x2", kinds="biufc")
+not_equal = _binary("not_equal", comparison.ne_p, "Elementwise x1 != x2", kinds="biufc")
 less = _binary("less", comparison.lt_p, "Elementwise x1 < x2", kinds="biuf")
 less_equal = _binary("less_equal", comparison.le_p, "Elementwise x1 <= x2", kinds="biuf")
 greater = _binary("greater", comparison.gt_p, "Elementwise x1 > x2", kinds="biuf")
@@ -439,7 +442,7 @@ def power(x1, x2, /, *, out=None, where=None):
         # A float tracer to a small integral Python power: promotion changes neither.
         a = x1._var.aval
         t2 = type(x2)
-        if (a.dtype.kind == "f" and (t2 is int or (t2 is float and x2.is_integer()))
+        if (a.dtype.kind in "fc" and (t2 is int or (t2 is float and x2.is_integer()))
                 and -2**31 < x2 < 2**31 and _util.plain_aval(a)):
             return elementwise.integer_pow_p.bind(x1, y=int(x2))
     _util.check_unsupported("power", out=out, where=where)
@@ -453,7 +456,7 @@ def power(x1, x2, /, *, out=None, where=None):
                 f"{x2!r}); use a float base or exponent.")
         return elementwise.integer_pow(x, int(x2))
     (x, y), dtype = _util.elementwise_operands("power", x1, x2)
-    if dtype.kind == "f":
+    if dtype.kind in "fc":
         return transcendental.pow(x, y)
     if dtype.kind in "iu":
         return _integer_power(x, y)
@@ -462,7 +465,7 @@ def power(x1, x2, /, *, out=None, where=None):
 
 def _is_integral_scalar(y) -> bool:
     """A Python int, or an integer-valued Python float small enough for integer_pow."""
-    if not _util.is_python_scalar(y) or isinstance(y, bool):
+    if not _util.is_python_scalar(y) or isinstance(y, (bool, complex)):
         return False
     return float(y).is_integer() and -2**31 < y < 2**31
 

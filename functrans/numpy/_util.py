@@ -16,18 +16,19 @@ from functrans import core, dtypes, errors, ir
 from functrans.primitives import elementwise, slicing
 from functrans.primitives import shape as shape_prims
 
-_SUPPORTED_KINDS = "biuf"
+_SUPPORTED_KINDS = "biufc"
 # The Python type a weakly typed result of each kind is passed as (bind makes it a weak literal).
-_PY_TYPES = {"b": bool, "i": int, "f": float}
+_PY_TYPES = {"b": bool, "i": int, "f": float, "c": complex}
 
 
 def is_python_scalar(x) -> bool:
-    # np.float64 subclasses float, but it is strongly typed: only true Python scalars are weak.
-    return isinstance(x, (bool, int, float)) and not isinstance(x, np.generic)
+    # np.float64 subclasses float (np.complex128 complex), but it is strongly typed: only
+    # true Python scalars are weak.
+    return isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic)
 
 
 def check_dtype(dtype, fname: str, argname: str = "dtype") -> np.dtype | None:
-    """`dtype` as an np.dtype (None stays None); complex and non-numeric dtypes raise."""
+    """`dtype` as an np.dtype (None stays None); non-numeric dtypes raise."""
     if dtype is None:
         return None
     try:
@@ -37,7 +38,7 @@ def check_dtype(dtype, fname: str, argname: str = "dtype") -> np.dtype | None:
     if dtype.kind not in _SUPPORTED_KINDS:
         raise errors.FunctransTypeError(
             f"{fname}: `{argname}` has dtype {dtype.name}, which functrans does not support; "
-            "use a bool, integer or floating dtype (complex numbers are not supported yet).")
+            "use a bool, integer, floating or complex dtype.")
     return dtype
 
 
@@ -69,10 +70,6 @@ def as_operand(x, fname: str = "functrans.numpy"):
         if contains_tracer(x):
             return stack_nested(x)
         return check_numeric(np.asarray(x), "asarray")
-    if isinstance(x, complex):
-        raise errors.FunctransTypeError(
-            f"{fname}: complex argument {x!r} is not supported (complex numbers are not "
-            "supported yet).")
     arr = np.asarray(x)
     if arr.dtype.kind not in _SUPPORTED_KINDS:
         raise errors.FunctransTypeError(
@@ -118,7 +115,8 @@ def stack_nested(obj):
     """
     leaves: list = []
     lengths = _flatten_nested(obj, leaves)
-    leaves = [np.asarray(v) if isinstance(v, (bool, int, float)) else v for v in leaves]
+    leaves = [np.asarray(v) if isinstance(v, (bool, int, float, complex)) else v
+              for v in leaves]
     leaves, _, _ = promote(*leaves)
     shapes = {aval(x).shape for x in leaves}
     if len(shapes) != 1:
@@ -130,11 +128,10 @@ def stack_nested(obj):
 
 
 def check_numeric(arr: np.ndarray, fname: str) -> np.ndarray:
-    if arr.dtype.kind not in "biuf":
+    if arr.dtype.kind not in _SUPPORTED_KINDS:
         raise errors.FunctransTypeError(
             f"{fname}: cannot make an array of dtype {arr.dtype.name} from this input; "
-            "functrans supports bool, integer and floating arrays (complex numbers are not "
-            "supported yet).")
+            "functrans supports bool, integer, floating and complex arrays.")
     return arr
 
 
@@ -162,9 +159,9 @@ def promote(*xs):
 
 
 def to_inexact(x):
-    """Integer and bool values as float64 (keeping weakness); floats unchanged."""
+    """Integer and bool values as float64 (keeping weakness); floats and complex unchanged."""
     a = core.get_aval(x)
-    if dtypes.is_float(a.dtype):
+    if dtypes.is_inexact(a.dtype):
         return x
     return convert(x, dtypes.float_, a.weak_type)
 
@@ -210,12 +207,12 @@ def elementwise_operands(fname: str, *xs, inexact: bool = False):
     Returns the operands and their common dtype.
     """
     if len(xs) == 2 and FAST_PATHS:
-        fast = fast_binary_operands(xs[0], xs[1], "f" if inexact else "biuf")
+        fast = fast_binary_operands(xs[0], xs[1], "fc" if inexact else "biufc")
         if fast is not None:
             return [fast[0], fast[1]], fast[2]
     xs = [as_operand(x, fname) for x in xs]
     xs, dtype, weak = promote(*xs)
-    if inexact and not dtypes.is_float(dtype):
+    if inexact and not dtypes.is_inexact(dtype):
         dtype = dtypes.float_
         xs = [convert(x, dtype, weak) for x in xs]
     shape = broadcast_shapes(*[core.get_aval(x).shape for x in xs], fname=fname)
@@ -241,11 +238,12 @@ FAST_PATHS = True
 # The dtypes weak values have when NEP 50 promotes weak values among themselves. A weak value
 # of another dtype (e.g. `sum(weak, dtype=float32)`) is promoted to one of these by the
 # general path, so fast paths leave it alone.
-_WEAK_DTYPES = frozenset([dtypes.float_, dtypes.int_, dtypes.bool_])
+_WEAK_DTYPES = frozenset([dtypes.complex_, dtypes.float_, dtypes.int_, dtypes.bool_])
 
 # The kinds of Python scalar a tracer of each dtype kind absorbs without changing its dtype
 # (NEP 50: a weak scalar of a kind no wider than the array's takes the array's dtype).
-_ABSORBS = {"f": (float, int, bool), "i": (int, bool), "u": (int, bool), "b": (bool,)}
+_ABSORBS = {"c": (complex, float, int, bool), "f": (float, int, bool), "i": (int, bool),
+            "u": (int, bool), "b": (bool,)}
 
 
 def plain_aval(aval: ir.ShapedArray) -> bool:
@@ -279,7 +277,7 @@ def fast_binary_operands(x, y, kinds: str):
     if absorbed is None:
         return None
     st = type(s)
-    if st is float or st is int or st is bool:
+    if st is float or st is int or st is bool or st is complex:
         if st not in absorbed:
             return None
         if a.weak_type:

@@ -11,6 +11,7 @@ the families below it.
                   transpose, so the two live together); moveaxis, bdim_at_front
   elementwise     the elementwise factories; neg, add, sub, mul, div, integer_pow, select,
                   convert_element_type, stop_gradient (their rules broadcast and reduce)
+  complex_parts   real, imag, conj, complex (linear; plain transposes as JAX's)
   comparison      comparisons, logic, rounding, max, min, rem, floor_divide
   transcendental  exp, log, trigonometric functions, roots, abs, pow, atan2, logaddexp
   slicing         rev, slice, pad, concatenate (pad's rules need elementwise ones)
@@ -25,6 +26,7 @@ the families below it.
   triangular      triangular_solve
   factorizations  cholesky, lu, qr (their JVPs use triangular_solve)
   spectral        eigh, svd
+  eig             eig (general matrices; complex eigenvalues and eigenvectors)
   special         special functions with NumPy impls (erf, ...)
   random_bits     threefry2x32
   convolution     conv_general_dilated (its transposes are convolutions; rev flips the kernel)
@@ -34,6 +36,8 @@ from functrans.primitives import (  # noqa: F401
     basis,
     bits,
     comparison,
+    complex_parts,
+    eig,
     convolution,
     elementwise,
     factorizations,

@@ -40,9 +40,9 @@ def _identity_basis_impl(*, shape, dtype, offset):
 @identity_basis_p.def_abstract_eval
 def _identity_basis_abstract_eval(*, shape, dtype, offset):
     prim = "identity_basis"
-    if not isinstance(dtype, np.dtype) or dtype.kind != "f":
-        raise errors.FunctransTypeError(f"{prim}: dtype must be a floating np.dtype, got "
-                                        f"{dtype!r}")
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "fc":
+        raise errors.FunctransTypeError(
+            f"{prim}: dtype must be a floating or complex np.dtype, got {dtype!r}")
     if (not isinstance(shape, tuple) or not shape
             or any(type(n) is not int or n < 0 for n in shape)):
         raise errors.FunctransValueError(

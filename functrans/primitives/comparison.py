@@ -21,11 +21,12 @@ binary_simplifier = elementwise.binary_simplifier
 # --------------------------------------------------------------------------- unary: no derivative
 
 # Piecewise-constant or integer-valued: their tangents are symbolic zeros.
-sign_p = unary("sign", np.sign, kinds="fiu", differentiable=False)
+sign_p = unary("sign", np.sign, kinds="fiuc", differentiable=False)   # complex: z / |z|
 floor_p = unary("floor", np.floor, differentiable=False)
 ceil_p = unary("ceil", np.ceil, differentiable=False)
 round_p = unary("round", np.round, differentiable=False)   # half to even, as NumPy
-is_finite_p = unary("is_finite", np.isfinite, out_dtype=dtypes.bool_, differentiable=False)
+is_finite_p = unary("is_finite", np.isfinite, kinds="fc", out_dtype=dtypes.bool_,
+                    differentiable=False)
 # np.invert is logical negation on bool and bitwise negation on integers.
 not_p = unary("not", np.invert, kinds="biu", differentiable=False)
 
@@ -111,8 +112,8 @@ def min(x, y):
 
 # --------------------------------------------------------------------------- comparisons, logic
 
-eq_p = binary("eq", np.equal, kinds="fiub", out_dtype=dtypes.bool_)
-ne_p = binary("ne", np.not_equal, kinds="fiub", out_dtype=dtypes.bool_)
+eq_p = binary("eq", np.equal, kinds="fiubc", out_dtype=dtypes.bool_)
+ne_p = binary("ne", np.not_equal, kinds="fiubc", out_dtype=dtypes.bool_)
 lt_p = binary("lt", np.less, kinds="fiub", out_dtype=dtypes.bool_)
 le_p = binary("le", np.less_equal, kinds="fiub", out_dtype=dtypes.bool_)
 gt_p = binary("gt", np.greater, kinds="fiub", out_dtype=dtypes.bool_)

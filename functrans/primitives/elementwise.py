@@ -190,7 +190,7 @@ def binary_elementwise(name: str, impl: Callable, jvps: tuple | None = None, *,
 # --------------------------------------------------------------------------- neg
 
 # Linear: def_linear makes the JVP neg applied to the tangent.
-neg_p = unary_elementwise("neg", np.negative, kinds="fiu")
+neg_p = unary_elementwise("neg", np.negative, kinds="fiuc")
 neg_p.def_linear()
 neg_p.def_transpose(lambda ct, x: (neg(ct),))
 
@@ -221,12 +221,12 @@ def _integer_pow_impl(x, *, y):
 
 @integer_pow_p.def_abstract_eval
 def _integer_pow_abstract_eval(x, *, y):
-    _helpers.check_kind("integer_pow", x, "fiu")
+    _helpers.check_kind("integer_pow", x, "fiuc")
     if not isinstance(y, int) or isinstance(y, bool):
         raise errors.FunctransTypeError(
             f"integer_pow: exponent y must be a Python int, got {type(y).__name__}; use pow "
             "for array or float exponents.")
-    if y < 0 and x.dtype.kind != "f":
+    if y < 0 and x.dtype.kind not in "fc":
         raise _helpers.shape_error(
             "integer_pow", f"integer operands need a non-negative exponent, got y={y}; convert "
                            "the operand to a float dtype first", x)
@@ -392,27 +392,27 @@ def _div_identities(eqn, ctx, sx, sy):
 
 # d (x + y) = dx + dy; the factory broadcasts a rank-0 operand's tangent.
 add_p = binary_elementwise("add", np.add, (lambda t, x, y, out: t, lambda t, x, y, out: t),
-                           kinds="fiu")
+                           kinds="fiuc")
 add_p.def_linear_in((0, 1))   # jointly; its own JVP keeps symbolic zeros
 add_p.def_transpose(_add_transpose)
 add_p.def_simplify(binary_simplifier(_add_identities))
 # d (x - y) = dx - dy
 sub_p = binary_elementwise("sub", np.subtract,
-                           (lambda t, x, y, out: t, lambda t, x, y, out: neg(t)), kinds="fiu")
+                           (lambda t, x, y, out: t, lambda t, x, y, out: neg(t)), kinds="fiuc")
 sub_p.def_linear_in((0, 1))
 sub_p.def_transpose(_sub_transpose)
 sub_p.def_simplify(binary_simplifier(_sub_identities))
 # d (x y) = y dx + x dy
 mul_p = binary_elementwise("mul", np.multiply,
                            (lambda t, x, y, out: mul(t, y), lambda t, x, y, out: mul(x, t)),
-                           kinds="fiu")
+                           kinds="fiuc")
 mul_p.def_linear_in((0,), (1,))   # bilinear: in each operand given the other
 mul_p.def_transpose(_mul_transpose)
 mul_p.def_simplify(binary_simplifier(_mul_identities))
 # d (x / y) = dx / y - (x / y) dy / y
 div_p = binary_elementwise("div", np.true_divide,
                            (lambda t, x, y, out: div(t, y),
-                            lambda t, x, y, out: neg(mul(t, div(out, y)))))
+                            lambda t, x, y, out: neg(mul(t, div(out, y)))), kinds="fc")
 div_p.def_linear_in((0,))   # in the numerator
 div_p.def_transpose(_div_transpose)
 div_p.def_simplify(binary_simplifier(_div_identities))
@@ -519,7 +519,11 @@ convert_element_type_p.def_flops(_helpers.output_size)
 
 @convert_element_type_p.def_impl
 def _convert_element_type_impl(x, *, new_dtype, weak_type):
-    return np.asarray(x).astype(new_dtype)
+    x = np.asarray(x)
+    if x.dtype.kind == "c" and new_dtype.kind != "c":
+        # Complex to real keeps the real part (as NumPy, without its ComplexWarning; as JAX).
+        x = np.real(x)
+    return x.astype(new_dtype)
 
 
 @convert_element_type_p.def_abstract_eval

@@ -125,9 +125,9 @@ def _scatter_abstract_eval(name: str, kinds: str):
     return rule
 
 
-scatter_add_p.def_abstract_eval(_scatter_abstract_eval("scatter_add", "fiu"))
-scatter_p.def_abstract_eval(_scatter_abstract_eval("scatter", "fiub"))
-scatter_mul_p.def_abstract_eval(_scatter_abstract_eval("scatter_mul", "fiu"))
+scatter_add_p.def_abstract_eval(_scatter_abstract_eval("scatter_add", "fiuc"))
+scatter_p.def_abstract_eval(_scatter_abstract_eval("scatter", "fiubc"))
+scatter_mul_p.def_abstract_eval(_scatter_abstract_eval("scatter_mul", "fiuc"))
 
 
 # --------------------------------------------------------------------------- NumPy evaluation

@@ -51,7 +51,7 @@ def _free_dims(ndim: int, contract, batch) -> list[int]:
 @dot_general_p.def_abstract_eval
 def _dot_general_abstract_eval(x, y, *, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
-    _helpers.check_kind("dot_general", x, "fiu")
+    _helpers.check_kind("dot_general", x, "fiuc")
     if x.dtype != y.dtype:
         raise _helpers.shape_error(
             "dot_general", "operands must have the same dtype; use functrans.numpy.dot or "

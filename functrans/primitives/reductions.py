@@ -25,7 +25,7 @@ def _reduce_prod_impl(x, *, axes):
     return np.asarray(np.prod(x, axis=axes, dtype=x.dtype))
 
 
-reduce_prod_p = _helpers.define_reduction("reduce_prod", "fiu", _reduce_prod_impl)
+reduce_prod_p = _helpers.define_reduction("reduce_prod", "fiuc", _reduce_prod_impl)
 
 
 def reduce_prod(x, axes):
@@ -208,7 +208,7 @@ def _cumsum_impl(x, *, axis, reverse):
 
 @cumsum_p.def_abstract_eval
 def _cumsum_abstract_eval(x, *, axis, reverse):
-    _helpers.check_kind("cumsum", x, "fiu")
+    _helpers.check_kind("cumsum", x, "fiuc")
     _helpers.check_axes("cumsum", (axis,), x, "axis")
     if not isinstance(reverse, bool):
         raise shape_error("cumsum", f"reverse={reverse!r} must be a bool", x)

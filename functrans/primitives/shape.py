@@ -238,7 +238,7 @@ def _reduce_sum_impl(x, *, axes):
     return np.asarray(np.sum(x, axis=axes, dtype=x.dtype))
 
 
-reduce_sum_p = _helpers.define_reduction("reduce_sum", "fiu", _reduce_sum_impl)
+reduce_sum_p = _helpers.define_reduction("reduce_sum", "fiuc", _reduce_sum_impl)
 reduce_sum_p.def_linear()
 
 

@@ -7,13 +7,17 @@ Does not own arithmetic (`elementwise.py`) or comparisons and rounding (`compari
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-from functrans import core
-from functrans.primitives import _helpers, comparison, elementwise
+from functrans import core, dtypes
+from functrans.primitives import _helpers, comparison, complex_parts, elementwise
 
-unary = elementwise.unary_elementwise
-binary = elementwise.binary_elementwise
+# NumPy defines all of these on complex values too (those that are not say so); the
+# holomorphic ones' JVPs below are complex-linear in the tangent (JAX's convention).
+unary = functools.partial(elementwise.unary_elementwise, kinds="fc")
+binary = functools.partial(elementwise.binary_elementwise, kinds="fc")
 scalar_like = elementwise.scalar_like
 binary_simplifier = elementwise.binary_simplifier
 # The arithmetic the JVP rules below are written in.
@@ -145,10 +149,33 @@ def tanh(x):
 # d sqrt = dx / (2 sqrt(x))
 sqrt_p = unary("sqrt", np.sqrt, lambda t, x, out: div(t, mul(out, scalar_like(2, out))))
 # d cbrt = dx / (3 cbrt(x)^2)
-cbrt_p = unary("cbrt", np.cbrt, lambda t, x, out: div(t, mul(mul(out, out), scalar_like(3, out))))
+cbrt_p = unary("cbrt", np.cbrt, lambda t, x, out: div(t, mul(mul(out, out), scalar_like(3, out))),
+               kinds="f")
 # d abs = sign(x) dx; at x == 0 this picks 0 (a subgradient), where JAX's
 # select(x >= 0, dx, -dx) picks dx. Only floats carry tangents, so `sign` sees floats here.
-abs_p = unary("abs", np.abs, lambda t, x, out: mul(t, comparison.sign(x)), kinds="fiu")
+abs_p = unary("abs", np.abs, lambda t, x, out: mul(t, comparison.sign(x)), kinds="fiuc")
+_abs_real_jvp = abs_p.jvp
+
+
+@abs_p.def_abstract_eval
+def _abs_abstract_eval(x):
+    _helpers.check_kind("abs", x, "fiuc")
+    # |z| of a complex z is real, of the width of its parts.
+    return x.update(dtype=dtypes.real_dtype(x.dtype)) if dtypes.is_complex(x.dtype) else x
+
+
+@abs_p.def_jvp
+def _abs_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    if not dtypes.is_complex(core.get_aval(x).dtype):
+        return _abs_real_jvp(primals, tangents)
+    # Wirtinger form, as JAX: d|z| = Re(conj(z) dz) / |z|, i.e. d|z|/dz = conj(z) / (2|z|)
+    # and d|z|/dconj(z) = z / (2|z|). At z == 0 both z and |z| are replaced by 1 (JAX's
+    # choice), giving Re(dz).
+    out = abs(x)
+    xc = elementwise.convert_element_type(_replace_zero(out), core.get_aval(x).dtype)
+    scale = div(complex_parts.conj(_replace_zero(x)), xc)
+    return out, complex_parts.real(mul(t, scale))
 
 
 def sqrt(x):
@@ -197,7 +224,7 @@ def _atan2_jvp_y(t, x, y, out):
     return neg(mul(t, div(x, add(mul(x, x), mul(y, y)))))
 
 
-atan2_p = binary("atan2", np.arctan2, (_atan2_jvp_x, _atan2_jvp_y))
+atan2_p = binary("atan2", np.arctan2, (_atan2_jvp_x, _atan2_jvp_y), kinds="f")
 
 
 def _logaddexp_weight(x, out):
@@ -210,7 +237,7 @@ def _logaddexp_weight(x, out):
 
 logaddexp_p = binary("logaddexp", np.logaddexp,
                      (lambda t, x, y, out: mul(t, _logaddexp_weight(x, out)),
-                      lambda t, x, y, out: mul(t, _logaddexp_weight(y, out))))
+                      lambda t, x, y, out: mul(t, _logaddexp_weight(y, out))), kinds="f")
 pow_p.def_simplify(binary_simplifier())
 atan2_p.def_simplify(binary_simplifier())
 logaddexp_p.def_simplify(binary_simplifier())

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import errors
+from functrans import dtypes, errors
 from functrans.numpy import _reductions, _shape, _ufuncs, _util
 from functrans.numpy.linalg import _solve, _spectral
+from functrans.primitives import complex_parts
 
 __all__ = ["cond", "matrix_norm", "norm", "vector_norm"]
 
@@ -63,7 +64,12 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
 
 def _euclid(x, axes, keepdims):
-    return _ufuncs.sqrt(_reductions.sum(_ufuncs.multiply(x, x), axis=axes, keepdims=keepdims))
+    if dtypes.is_complex(_util.aval(x).dtype):
+        # |z|^2 = Re(z conj(z)), as JAX's norm.
+        x2 = complex_parts.real(_ufuncs.multiply(x, complex_parts.conj(x)))
+    else:
+        x2 = _ufuncs.multiply(x, x)
+    return _ufuncs.sqrt(_reductions.sum(x2, axis=axes, keepdims=keepdims))
 
 
 def _vector_norm(x, ord, axes, keepdims):
@@ -76,7 +82,7 @@ def _vector_norm(x, ord, axes, keepdims):
     if ord == -np.inf:
         return _reductions.min(_ufuncs.abs(x), axis=axes, keepdims=keepdims)
     if ord == 0:
-        nonzero = _util.convert(_ufuncs.not_equal(x, 0), _util.aval(x).dtype)
+        nonzero = _util.convert(_ufuncs.not_equal(x, 0), dtypes.real_dtype(_util.aval(x).dtype))
         return _reductions.sum(nonzero, axis=axes, keepdims=keepdims)
     if ord == 1:
         return _reductions.sum(_ufuncs.abs(x), axis=axes, keepdims=keepdims)

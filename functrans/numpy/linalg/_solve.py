@@ -66,6 +66,12 @@ def _matrices(a, fname: str, square: bool = True):
         raise errors.FunctransTypeError(
             f"{fname}: array type float16 is unsupported in linalg (as in NumPy); convert to "
             "float32 or float64.")
+    if aval.dtype.kind == "c":
+        # NumPy accepts complex matrices here; the LU/Cholesky/QR primitives do not yet.
+        raise errors.FunctransTypeError(
+            f"{fname}: complex matrices ({aval.dtype.name}) are not supported yet (NumPy "
+            "accepts them); of functrans.numpy.linalg only eig, eigvals, norm and the "
+            "products (matmul, ...) take complex values.")
     if aval.ndim < 2:
         raise LinAlgError(f"{fname}: {aval.ndim}-dimensional array given (shape "
                           f"{aval.shape}); the array must be at least two-dimensional.")

@@ -1,11 +1,12 @@
-"""`functrans.numpy.linalg`: `eigh`, `svd` and the functions built on them.
+"""`functrans.numpy.linalg`: `eigh`, `svd`, `eig` and the functions built on them.
 
 Owns NumPy's spectral functions on stacks of matrices (leading dims are batch dims, as
 NumPy's gufuncs): `eigh`/`eigvalsh` and `svd`/`svdvals` (the primitives of
-functrans/primitives/spectral.py, with NumPy's named tuples, `UPLO` and `hermitian=`), and
-the compositions `pinv`, `lstsq`, `matrix_rank`, `cond`; `eig`/`eigvals` raise (complex
-results). Dtypes as NumPy's linalg: integers and bools become float64, float32 stays
-float32, float16 is rejected. Does not own norms (`_norms`), solves (`_solve`) or products.
+functrans/primitives/spectral.py, with NumPy's named tuples, `UPLO` and `hermitian=`),
+`eig`/`eigvals` (the primitive of functrans/primitives/eig.py; complex results, complex
+inputs accepted), and the compositions `pinv`, `lstsq`, `matrix_rank`, `cond`. Dtypes as
+NumPy's linalg: integers and bools become float64, float32 stays float32, float16 is
+rejected. Does not own norms (`_norms`), solves (`_solve`) or products.
 
 `pinv` has a custom JVP (Golub & Pereyra 1973, as JAX's), so its derivative exists where the
 rank is locally constant even when singular values repeat; `lstsq`'s solution is `pinv(a) @
@@ -30,6 +31,7 @@ from functrans.numpy import (
     _ufuncs,
     _util,
 )
+from functrans.primitives import eig as eig_prims
 from functrans.primitives import spectral
 
 __all__ = ["eig", "eigh", "eigvals", "eigvalsh", "lstsq", "matrix_rank", "pinv", "svd",
@@ -37,6 +39,7 @@ __all__ = ["eig", "eigh", "eigvals", "eigvalsh", "lstsq", "matrix_rank", "pinv",
 
 # NumPy's result types (numpy.linalg.EighResult, SVDResult), pytrees as namedtuples.
 _EighResult = collections.namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+_EigResult = collections.namedtuple("EigResult", ["eigenvalues", "eigenvectors"])
 _SVDResult = collections.namedtuple("SVDResult", ["U", "S", "Vh"])
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
@@ -47,10 +50,19 @@ _NO_VALUE = object()
 
 
 def _check_dtype(fname: str, dtype: np.dtype) -> None:
+    if dtype.kind == "c":
+        raise errors.FunctransTypeError(complex_matrices_message(fname, dtype))
     if dtype not in (_F32, _F64):
         raise errors.FunctransTypeError(
             f"{fname}: array type {dtype.name} is unsupported in linalg (as in NumPy); "
             "convert it to float32 or float64.")
+
+
+def complex_matrices_message(fname: str, dtype: np.dtype) -> str:
+    # NumPy accepts complex matrices here; functrans' factorizations do not yet (issue 14).
+    return (f"{fname}: complex matrices ({dtype.name}) are not supported yet (NumPy accepts "
+            "them); of functrans.numpy.linalg only eig, eigvals, norm and the products "
+            "(matmul, ...) take complex values.")
 
 
 def _matrices(fname: str, a, *, square: bool = False):
@@ -199,41 +211,63 @@ def svdvals(x, /):
     return svd(x, compute_uv=False)
 
 
-def eig(a):
-    """Not supported: `numpy.linalg.eig` returns complex values (see `eigh`).
+def _general_matrices(fname: str, a):
+    """`a` as a float or complex stack of square matrices (integers and bools as float64)."""
+    a = _util.to_inexact(_util.as_array(a, fname))
+    dtype = _util.aval(a).dtype
+    if dtype not in (_F32, _F64, np.dtype(np.complex64), np.dtype(np.complex128)):
+        raise errors.FunctransTypeError(
+            f"{fname}: array type {dtype.name} is unsupported in linalg (as in NumPy); "
+            "convert it to float32, float64, complex64 or complex128.")
+    if dtype.kind == "c":
+        aval = _util.aval(a)
+        if aval.ndim < 2 or aval.shape[-1] != aval.shape[-2]:
+            raise errors.FunctransValueError(
+                f"{fname}: the last 2 dimensions of the array must be square, got shape "
+                f"{aval.shape}.")
+        return a
+    return _matrices(fname, a, square=True)
 
-    Raises:
-      FunctransTypeError: always.
+
+def eig(a):
+    """Eigenvalues and right eigenvectors of general square matrices, as `numpy.linalg.eig`.
+
+    Args:
+      a: a float or complex array `(..., n, n)` (leading dims are batch dims).
+
+    Returns:
+      `EigResult(eigenvalues, eigenvectors)`: `(..., n)` and `(..., n, n)` (columns, unit
+      norm with the largest component real, as LAPACK/NumPy), in LAPACK's order. Always
+      complex (complex64 for float32 input), as JAX: NumPy returns real arrays when all
+      eigenvalues are real.
+
+    Derivatives: eigenvalues by `dw = diag(V^-1 dA V)`; eigenvectors by the standard formula
+    normalized as LAPACK normalizes them (JAX defines the eigenvalues' only); repeated
+    eigenvalues give inf/NaN eigenvector derivatives. For a symmetric matrix use `eigh`.
 
     Example:
-      >>> fnp.linalg.eig(np.eye(2))
-      Traceback (most recent call last):
-      ...
-      functrans.errors.FunctransTypeError: eig: ...
+      >>> fnp.linalg.eig(np.array([[0.0, -1.0], [1.0, 0.0]])).eigenvalues
+      array([0.+1.j, 0.-1.j])
     """
-    raise _complex_error("eig", "eigh")
+    w, v, _ = eig_prims.eig(_general_matrices("eig", a))
+    return _EigResult(w, v)
 
 
 def eigvals(a):
-    """Not supported: `numpy.linalg.eigvals` returns complex values (see `eigvalsh`).
+    """Eigenvalues of general square matrices, as `numpy.linalg.eigvals`.
 
-    Raises:
-      FunctransTypeError: always.
+    Args:
+      a: a float or complex array `(..., n, n)`.
+
+    Returns:
+      The eigenvalues `(..., n)` in LAPACK's order, always complex (as JAX; NumPy returns
+      a real array when all are real). Derivative: `dw = diag(V^-1 dA V)` (JAX's).
 
     Example:
-      >>> fnp.linalg.eigvals(np.eye(2))
-      Traceback (most recent call last):
-      ...
-      functrans.errors.FunctransTypeError: eigvals: ...
+      >>> fnp.linalg.eigvals(np.array([[2.0, 1.0], [0.0, 3.0]]))
+      array([2.+0.j, 3.+0.j])
     """
-    raise _complex_error("eigvals", "eigvalsh")
-
-
-def _complex_error(fname: str, instead: str) -> errors.FunctransTypeError:
-    return errors.FunctransTypeError(
-        f"{fname}: the eigenvalues of a general matrix are complex, and complex numbers are "
-        f"not supported yet (issue 14). For a symmetric matrix use "
-        f"functrans.numpy.linalg.{instead}, which returns real values.")
+    return eig_prims.eig(_general_matrices("eigvals", a))[0]
 
 
 # --------------------------------------------------------------------------- pinv
@@ -373,7 +407,7 @@ def _lstsq_shapes(a, b):
             "(their first dimensions must be equal).")
     dts = [a_aval.dtype, b_aval.dtype]
     for dt in dts:
-        if dt.kind == "f":
+        if dt.kind in "fc":
             _check_dtype("lstsq", dt)
     dtype = _F32 if dts == [_F32, _F32] else _F64
     return m, n, one_d, dtype

@@ -39,6 +39,7 @@ LAYERS = [
     ["functrans.cache"],                   # the one program cache
     ["functrans.api", "functrans.api_util"],
     ["functrans.lax", "functrans.numpy", "functrans.test_util"],
+    ["functrans.debug"],                   # debug_nans, nan_safe, debug.print/callback
     ["functrans.nn", "functrans.random"],           # built on functrans.numpy
     ["functrans.scipy"],                             # built on numpy and nn (logsumexp, ...)
     ["functrans"],                         # the package's __init__: public surface only

@@ -134,6 +134,10 @@ class SimplifyContext:
 
     def _process(self, eqn: ir.JaxprEqn) -> list:
         prim = eqn.primitive
+        if getattr(prim, "effectful", False):
+            # An effect (debug.print): never folded (it would run now), merged or dropped.
+            self.eqns.append(eqn)
+            return eqn.outvars
         if prim.simplify is not None and self._do_simplify:
             self._source = eqn.source_info   # what equations the hook emits are attributed to
             outs = prim.simplify(eqn, self)
@@ -385,15 +389,15 @@ def dce_jaxpr(jaxpr: ir.Jaxpr, used_outputs: Sequence[bool] | None = None) -> ir
     for eqn in reversed(jaxpr.eqns):
         eqn_outs = eqn.outvars
         if len(eqn_outs) == 1:
-            if eqn_outs[0] not in live:
+            if eqn_outs[0] not in live and not has_effect(eqn):
                 continue
         else:
             used = [v in live for v in eqn_outs]
-            if not any(used):
+            if not any(used) and not has_effect(eqn):
                 continue
             prim = eqn.primitive
             if (isinstance(prim, core.HigherOrderPrimitive) and prim.dce is not None
-                    and not all(used)):
+                    and not all(used) and any(used)):
                 # Higher-order equations drop unused outputs (and what computes them) inside.
                 eqn = prim.dce(eqn, used)
         for v in eqn.invars:
@@ -403,6 +407,26 @@ def dce_jaxpr(jaxpr: ir.Jaxpr, used_outputs: Sequence[bool] | None = None) -> ir
     kept.reverse()
     constvars = [v for v in jaxpr.constvars if v in live]
     return ir.Jaxpr(constvars, jaxpr.invars, kept, outvars)
+
+
+def has_effect(eqn: ir.JaxprEqn) -> bool:
+    """An effectful equation (`debug.print`), or a higher-order one with such an equation in
+    a sub-program: dead-code elimination keeps it."""
+    prim = eqn.primitive
+    if getattr(prim, "effectful", False):
+        return True
+    if not isinstance(prim, core.HigherOrderPrimitive):
+        return False
+    todo = [s.jaxpr if isinstance(s, ir.ClosedJaxpr) else s for s in prim.subjaxprs(eqn.params)]
+    while todo:   # iterative: sub-programs nest
+        jaxpr = todo.pop()
+        for e in jaxpr.eqns:
+            if getattr(e.primitive, "effectful", False):
+                return True
+            if isinstance(e.primitive, core.HigherOrderPrimitive):
+                todo.extend(s.jaxpr if isinstance(s, ir.ClosedJaxpr) else s
+                            for s in e.primitive.subjaxprs(e.params))
+    return False
 
 
 def dce_closed(closed: ir.ClosedJaxpr,
@@ -443,7 +467,7 @@ def _materialized(closed: ir.ClosedJaxpr) -> ir.ClosedJaxpr:
     """
     jaxpr = closed.jaxpr
     picked = [e for e in jaxpr.eqns if e.primitive.always_staged and not e.invars
-              and e.primitive.impl is not None
+              and e.primitive.impl is not None and not getattr(e.primitive, "effectful", False)
               and all(_foldable_size(v.aval) for v in e.outvars)]
     if not picked:
         return closed

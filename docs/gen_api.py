@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np
 
 import functrans
+import functrans.debug
 import functrans.lax
 import functrans.nn
 import functrans.numpy
@@ -111,6 +112,10 @@ SECTIONS = [
      "Pytrees: nested tuples, lists, dicts, namedtuples, None and registered classes.", None,
      False),
     (functrans.test_util, "test_util", "Numerical checks of derivatives.", ["check_grads"],
+     False),
+    (functrans.debug, "debug",
+     ("Debugging traced code: the NaN/inf locator, the `nan_safe` convention, and printing "
+      "and callbacks that survive transformations. See [debugging.md](debugging.md)."), None,
      False),
 ]
 

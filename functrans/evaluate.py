@@ -305,7 +305,7 @@ def describe_source(info: ir.SourceInfo | None) -> str:
     while isinstance(info, RuleSource):
         rules.append(f"the {_RULE_NAMES.get(info.kind, info.kind)} of `{info.primitive}`")
         info = info.parent
-    line = info.long() if info is not None else "an unknown line"
+    line = f"{info} (in {info.function})" if info is not None else "an unknown line"
     if not rules:
         return f"the primal computation, at {line}"
     return ("emitted by " + ", itself emitted by ".join(rules)
@@ -342,6 +342,15 @@ class NaNError(FloatingPointError):
     `rules` (the (rule kind, primitive) chain that emitted it, innermost first, empty for the
     primal computation), `source` (the user's line, a `SourceInfo`), `equation` (the
     `JaxprEqn`) and `context` (the enclosing higher-order equations, innermost first).
+
+    Example:
+      >>> import functrans as ft, functrans.numpy as fnp
+      >>> try:
+      ...     with ft.debug_nans():
+      ...         ft.grad(lambda x: fnp.where(x > 0, fnp.sqrt(x), 0.0))(0.0)
+      ... except ft.debug.NaNError as e:
+      ...     print(e.primitive, e.rules)
+      div [('transpose', 'div'), ('jvp', 'sqrt')]
     """
 
     def __init__(self, message: str, eqn: ir.JaxprEqn, kind: str):

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import functrans
+import functrans.debug
 import functrans.lax
 import functrans.nn
 import functrans.numpy
@@ -28,7 +29,8 @@ import functrans.tree_util
 
 MODULES = [functrans, functrans.numpy, functrans.numpy.linalg, functrans.lax,
            functrans.tree_util, functrans.nn, functrans.random, functrans.scipy.special,
-           functrans.scipy.linalg]
+           functrans.scipy.linalg,
+           functrans.debug]
 # Modules whose docstring examples are run (api.py and tree_util are the brief's minimum).
 DOCTEST_MODULES = [
     "functrans.api", "functrans.tree_util", "functrans.tree_util._registry",
@@ -52,6 +54,7 @@ DOCTEST_MODULES = [
         "bernoulli", "beta", "gamma", "laplace", "logistic", "multivariate_normal", "norm",
         "poisson", "t", "uniform")],
     "functrans.custom_derivatives._jvp", "functrans.custom_derivatives._vjp",
+    "functrans.debug._nans", "functrans.debug._callback",
 ]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 

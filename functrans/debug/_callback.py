@@ -162,6 +162,13 @@ def breakpoint(**values: Any) -> None:
 
     Args:
       **values: the values to inspect, by name (arrays, traced or not).
+
+    Example:
+      >>> import numpy as np, functrans as ft
+      >>> def f(x):
+      ...     ft.debug.breakpoint(x=x, y=x * 2.0)   # (Pdb) p values["y"]
+      ...     return x
+      >>> # ft.jit(f)(np.float64(1.0)) stops in pdb with values == {"x": 1.0, "y": 2.0}
     """
     callback(_call_debugger, **values)
 

@@ -20,7 +20,16 @@ class _Config:
     `debug_infs`: with it, report a new inf too (default True). The environment variable
     `FUNCTRANS_DEBUG_NANS=1` sets `debug_nans` at import.
     `nan_safe`: reverse mode's "strong zero" convention (see `nan_safe`).
+
+    Example:
+      >>> import functrans as ft
+      >>> ft.debug.config.debug_nans, ft.debug.config.nan_safe
+      (False, False)
     """
+
+    def __repr__(self) -> str:
+        return (f"config(debug_nans={self.debug_nans}, debug_infs={self.debug_infs}, "
+                f"nan_safe={self.nan_safe})")
 
     @property
     def debug_nans(self) -> bool:

@@ -438,9 +438,9 @@ def _transpose_eqn(eqn: ir.JaxprEqn, ct_env: dict, read: Callable[[ir.Atom], Any
         cts_in = prim.transpose(ct, *args, **eqn.params)
         if _NAN_SAFE[0] and prim.linear_in and not prim.linear:
             cts_in = _strong_zeros(ct, args, cts_in)
-        for v, c in zip(eqn.invars, cts_in, strict=True):
-            if type(v) is Var and v in linear_vars:
-                _accumulate(ct_env, v, c)
+    for v, c in zip(eqn.invars, cts_in, strict=True):
+        if type(v) is Var and v in linear_vars:
+            _accumulate(ct_env, v, c)
 
 
 # --------------------------------------------------------------------------- nan_safe

@@ -373,12 +373,18 @@ def _run_checked(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence) -> list:
     infs = DEBUG.infs
     env: dict[ir.Var, Any] = dict(zip(jaxpr.constvars, consts, strict=True))
     env.update(zip(jaxpr.invars, args, strict=True))
+    with np.errstate(all="ignore"):   # what is reported is the NaNError, not warnings
+        _check_eqns(jaxpr, env, infs)
+    return [v.val if type(v) is literal else env[v] for v in jaxpr.outvars]
+
+
+def _check_eqns(jaxpr: ir.Jaxpr, env: dict, infs: bool) -> None:
+    literal = ir.Literal
     for i, eqn in enumerate(jaxpr.eqns):
         prim = eqn.primitive
         ins = [v.val if type(v) is literal else env[v] for v in eqn.invars]
         try:
-            with np.errstate(all="ignore"):
-                out = prim.impl(*ins, **eqn.params)
+            out = prim.impl(*ins, **eqn.params)
         except NaNError as e:   # raised in a sub-program: say where that program runs
             e.context.append(f"  inside `{prim.name}` (equation {i} of the enclosing program), "
                              f"{describe_source(eqn.source_info)}")
@@ -391,7 +397,17 @@ def _run_checked(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence) -> list:
             env.update(zip(eqn.outvars, out, strict=True))
         else:
             env[eqn.outvars[0]] = out
-    return [v.val if type(v) is literal else env[v] for v in jaxpr.outvars]
+
+
+def _all_finite(values: Sequence) -> bool:
+    for x in values:
+        dtype = getattr(x, "dtype", None)
+        if dtype is None:
+            x = np.asarray(x)
+            dtype = x.dtype
+        if dtype.kind in "fc" and not np.isfinite(x).all():
+            return False
+    return True
 
 
 def _flags(values: Sequence) -> tuple[bool, bool]:
@@ -407,6 +423,8 @@ def _flags(values: Sequence) -> tuple[bool, bool]:
 
 def _new_nonfinite(ins: Sequence, outs: Sequence, infs: bool) -> str | None:
     """"nan" or "inf" if the results have one the operands did not, else None."""
+    if _all_finite(outs):   # the common case: one isfinite per result
+        return None
     out_nan, out_inf = _flags(outs)
     if not out_nan and not (infs and out_inf):
         return None

@@ -9,7 +9,8 @@ its own on a `Jaxpr` (or, with a `_closed` wrapper, on a `ClosedJaxpr` and its c
   `always_staged` ones, such as the Jacobian basis: they stay equations, so that hooks can see
   where their structure flows; their values are known to later folds, and `optimize` makes
   constants of the small ones left at the end);
-- `cse_jaxpr`: common-subexpression elimination;
+- `cse_jaxpr`: common-subexpression elimination (operands of a `commutative` primitive in
+  either order: `mul a b` and `mul b a`);
 - `dce_jaxpr`: dead-code elimination.
 
 Passes never change results, bit for bit: they never reassociate or reorder floating-point
@@ -26,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
+import threading
 import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -162,9 +164,10 @@ class SimplifyContext:
             # Same primitive, params (dict order is the wrapper's: a different order only
             # misses a match) and operands: variables by identity, literals by bits.
             params = eqn.params
-            key: tuple | None = (
-                prim, tuple(params.items()) if params else (),
-                tuple([v if type(v) is Var else _literal_key(v) for v in eqn.invars]))
+            ops: Any = tuple([v if type(v) is Var else _literal_key(v) for v in eqn.invars])
+            if len(ops) == 2 and getattr(prim, "commutative", False):
+                ops = frozenset(ops)   # `mul a b` and `mul b a` are one value, bit for bit
+            key: tuple | None = (prim, tuple(params.items()) if params else (), ops)
             try:
                 prev = self._cse.get(key)
             except TypeError:   # an unhashable param: never merged
@@ -491,17 +494,30 @@ def _foldable_size(aval: ir.ShapedArray) -> bool:
     return size is not None and size <= FOLD_MAX_SIZE
 
 
+# The collector is one per process: pauses are counted across threads, so that one thread
+# leaving its paused region never re-enables it under another still inside one (issue 19).
+_pause_lock = threading.Lock()
+_pause = {"depth": 0, "ours": False}
+
+
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """CPython's cycle collector paused: the walk allocates a few objects per equation, none
     in a cycle, and each collection would rescan the whole program (3x slower at 100,000
-    equations). Rewrites (cache.py builds) pause it for the same reason. Reentrant; leaves
-    the collector as it found it."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
+    equations). Rewrites (cache.py builds) pause it for the same reason. Reentrant and
+    thread-safe: the first region to enter (in any thread) disables the collector if it was
+    enabled, the last to leave enables it again, so it is left as it was found."""
+    with _pause_lock:
+        if _pause["depth"] == 0:
+            _pause["ours"] = gc.isenabled()
+            if _pause["ours"]:
+                gc.disable()
+        _pause["depth"] += 1
     try:
         yield
     finally:
-        gc.enable()
+        with _pause_lock:
+            _pause["depth"] -= 1
+            if _pause["depth"] == 0 and _pause["ours"]:
+                _pause["ours"] = False
+                gc.enable()

@@ -95,3 +95,76 @@ def test_collector_pause_respects_a_disabled_collector():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _dtypes(tree):
+    return ft.tree_util.tree_map(lambda b: b.dtype.name, tree)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_structurally_zero_jacobian_blocks_have_jax_dtypes(jit):
+    """Mixed float32/float64 inputs: a reverse-mode block has its input's dtype, a
+    forward-mode block its output's (JAX's), structurally zero blocks included."""
+    x, y = np.ones(2, np.float32), np.ones(3, np.float64)
+    fs = [lambda x, y: fnp.ones(2, np.float32),          # depends on no input
+          lambda x, y: fnp.sin(x),                      # on x only
+          lambda x, y: (fnp.sin(y), fnp.sin(x))]
+    for f in fs:
+        rev = ft.jacrev(f, argnums=(0, 1))
+        fwd = ft.jacfwd(f, argnums=(0, 1))
+        rev, fwd = (ft.jit(rev), ft.jit(fwd)) if jit else (rev, fwd)
+        outs = f(x, y)
+        outs = outs if isinstance(outs, tuple) else (outs,)
+        got_rev = rev(x, y)
+        got_fwd = fwd(x, y)
+        got_rev = got_rev if len(outs) > 1 else (got_rev,)
+        got_fwd = got_fwd if len(outs) > 1 else (got_fwd,)
+        for o, r, w in zip(outs, got_rev, got_fwd, strict=True):
+            assert _dtypes(r) == ("float32", "float64")
+            assert _dtypes(w) == (o.dtype.name, o.dtype.name)
+    h = ft.hessian(lambda x, y: fnp.sum(fnp.ones(2, np.float32)), argnums=(0, 1))(x, y)
+    assert _dtypes(h) == (("float32", "float32"), ("float64", "float64"))
+
+
+@pytest.mark.parametrize("name", ["equal", "not_equal", "less", "less_equal", "greater",
+                                  "greater_equal"])
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.uint32])
+def test_comparison_with_python_int_beyond_the_dtype(name, dtype):
+    a = np.array([0, 1, 100], dtype)
+    for p in (10**12, -(10**12), 5):
+        want = getattr(np, name)(a, p)
+        np.testing.assert_array_equal(getattr(fnp, name)(a, p), want)
+        np.testing.assert_array_equal(getattr(fnp, name)(p, a), getattr(np, name)(p, a))
+        np.testing.assert_array_equal(ft.jit(lambda x, p=p: getattr(fnp, name)(x, p))(a), want)
+    np.testing.assert_array_equal(ft.jit(lambda x: x < 1000)(a), np.ones(3, bool))
+
+
+def test_clip_with_python_int_bounds_beyond_the_dtype():
+    a = np.array([-3, 1, 2], np.int8)
+    for lo, hi in [(-1000, 1000), (-1000, 1), (0, 10**9)]:
+        got = fnp.clip(a, lo, hi)
+        want = np.clip(a, lo, hi)
+        np.testing.assert_array_equal(got, want)
+        assert got.dtype == want.dtype
+    np.testing.assert_array_equal(fnp.clip(np.array([1, 2], np.uint8), -5, 1), [1, 1])
+
+
+def test_sum_of_0d_with_axis_0():
+    a = np.array(2.5)
+    for f in (fnp.sum, fnp.prod, fnp.max, fnp.min, fnp.any, fnp.all):
+        ref = getattr(np, f.__name__)
+        for axis in (0, -1):
+            np.testing.assert_array_equal(f(a, axis=axis), ref(a, axis=axis))
+            np.testing.assert_array_equal(ft.jit(lambda x, f=f, axis=axis: f(x, axis=axis))(a),
+                                          ref(a, axis=axis))
+    assert ft.grad(lambda x: fnp.sum(x, axis=0))(2.5) == 1.0
+    with pytest.raises(errors.AxisError):
+        fnp.sum(a, axis=1)
+    with pytest.raises(errors.AxisError):
+        fnp.sum(a, axis=(0,))   # as NumPy: only the int forms are accepted
+
+
+def test_reciprocal_of_bool_is_int8():
+    got = fnp.reciprocal(np.array([True, False]))
+    assert got.dtype == np.int8
+    np.testing.assert_array_equal(got, [1, 0])

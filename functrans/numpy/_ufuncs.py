@@ -11,6 +11,7 @@ float16/float32 for narrow integers); `out=` and `where=` are not supported.
 """
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 
 import numpy as np
@@ -232,7 +233,7 @@ def reciprocal(x, /, *, out=None, where=None):
 
     Returns:
       `1 / x` (one `div` primitive) for floats. Integers follow NumPy's integer division:
-      1 and -1 are their own reciprocals, other values give 0; bools are unchanged.
+      1 and -1 are their own reciprocals, other values give 0; bools give int8 (as NumPy).
 
     Example:
       >>> fnp.reciprocal(np.array([2.0, 4.0]))
@@ -247,7 +248,7 @@ def reciprocal(x, /, *, out=None, where=None):
     if kind == "f":
         return true_divide(1.0, x)
     if kind == "b":
-        return x
+        x = _util.convert(x, np.dtype(np.int8), False)   # NumPy's loop for bool is int8's
     # C integer division 1 / x truncates to 0 unless |x| == 1, where it is x itself.
     return _where(equal(abs(x), 1), x, 0)
 
@@ -395,12 +396,69 @@ minimum = _binary("minimum", comparison.min_p, "Elementwise minimum (nan propaga
 arctan2 = _binary("arctan2", transcendental.atan2_p,
                   "Elementwise arctan(x1 / x2) in the right quadrant",
                   inexact=True)
-equal = _binary("equal", comparison.eq_p, "Elementwise x1 == x2", kinds="biuf")
-not_equal = _binary("not_equal", comparison.ne_p, "Elementwise x1 != x2", kinds="biuf")
-less = _binary("less", comparison.lt_p, "Elementwise x1 < x2", kinds="biuf")
-less_equal = _binary("less_equal", comparison.le_p, "Elementwise x1 <= x2", kinds="biuf")
-greater = _binary("greater", comparison.gt_p, "Elementwise x1 > x2", kinds="biuf")
-greater_equal = _binary("greater_equal", comparison.ge_p, "Elementwise x1 >= x2", kinds="biuf")
+# Comparing with a Python int outside an integer operand's dtype: (name, int above the
+# range) -> the answer for every element (NumPy 2 compares exactly); the int on the left
+# flips the comparison.
+_BEYOND = {("equal", True): False, ("equal", False): False,
+           ("not_equal", True): True, ("not_equal", False): True,
+           ("less", True): True, ("less", False): False,
+           ("less_equal", True): True, ("less_equal", False): False,
+           ("greater", True): False, ("greater", False): True,
+           ("greater_equal", True): False, ("greater_equal", False): True}
+_FLIPPED = {"less": "greater", "less_equal": "greater_equal", "greater": "less",
+            "greater_equal": "less_equal", "equal": "equal", "not_equal": "not_equal"}
+
+
+def _comparison(name: str, prim: core.Primitive, summary: str) -> Callable:
+    """A comparison ufunc; a Python int beyond an integer operand's range compares exactly
+    (NumPy 2), where promotion alone would overflow."""
+    base = _binary(name, prim, summary, kinds="biuf")
+
+    def ufunc(x1, x2, /, *, out=None, where=None):
+        if type(x1) is int or type(x2) is int:
+            got = _beyond_range(name, x1, x2)
+            if got is not None:
+                _util.check_unsupported(name, out=out, where=where)
+                return got
+        return base(x1, x2, out=out, where=where)
+
+    ufunc.__name__ = ufunc.__qualname__ = name
+    ufunc.__doc__ = base.__doc__
+    return ufunc
+
+
+def _beyond_range(name: str, x1, x2):
+    arr, p = (x1, x2) if type(x2) is int else (x2, x1)
+    if type(arr) is int:
+        return None
+    if arr is x2:
+        name = _FLIPPED[name]
+    arr = _util.as_operand(arr, name)
+    aval = _util.aval(arr)
+    if aval.dtype.kind not in "iu" or aval.weak_type:
+        return None
+    info = np.iinfo(aval.dtype)
+    if info.min <= p <= info.max:
+        return None
+    return np.full(aval.shape, _BEYOND[name, p > info.max])
+
+
+def _int_bound(bound, a):
+    """A Python int bound of `clip` on an integer array, brought into the array's range
+    (NumPy 2 clips exactly; outside the range the bound is the range's end)."""
+    aval = _util.aval(a)
+    if type(bound) is not int or aval.dtype.kind not in "iu" or aval.weak_type:
+        return bound
+    info = np.iinfo(aval.dtype)
+    return builtins.min(builtins.max(bound, int(info.min)), int(info.max))
+
+
+equal = _comparison("equal", comparison.eq_p, "Elementwise x1 == x2")
+not_equal = _comparison("not_equal", comparison.ne_p, "Elementwise x1 != x2")
+less = _comparison("less", comparison.lt_p, "Elementwise x1 < x2")
+less_equal = _comparison("less_equal", comparison.le_p, "Elementwise x1 <= x2")
+greater = _comparison("greater", comparison.gt_p, "Elementwise x1 > x2")
+greater_equal = _comparison("greater_equal", comparison.ge_p, "Elementwise x1 >= x2")
 bitwise_and = _binary("bitwise_and", comparison.and_p, "Elementwise bitwise AND", kinds="biu",
                       example=_EX_II)
 bitwise_or = _binary("bitwise_or", comparison.or_p, "Elementwise bitwise OR", kinds="biu",
@@ -555,6 +613,7 @@ def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):
     lo = a_min if a_min is not None else min
     hi = a_max if a_max is not None else max
     result = _util.as_array(a, "clip")
+    lo, hi = _int_bound(lo, result), _int_bound(hi, result)
     if lo is not None:
         result = maximum(result, lo)
     if hi is not None:

@@ -380,7 +380,7 @@ def _run_checked(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence) -> list:
 
 def _check_eqns(jaxpr: ir.Jaxpr, env: dict, infs: bool) -> None:
     literal = ir.Literal
-    for i, eqn in enumerate(jaxpr.eqns):
+    for i, (eqn, free) in enumerate(zip(jaxpr.eqns, _last_uses(jaxpr), strict=True)):
         prim = eqn.primitive
         ins = [v.val if type(v) is literal else env[v] for v in eqn.invars]
         try:
@@ -397,6 +397,8 @@ def _check_eqns(jaxpr: ir.Jaxpr, env: dict, infs: bool) -> None:
             env.update(zip(eqn.outvars, out, strict=True))
         else:
             env[eqn.outvars[0]] = out
+        for v in free:
+            del env[v]
 
 
 def _all_finite(values: Sequence) -> bool:

@@ -274,9 +274,10 @@ class RuleSource(ir.SourceInfo):
         return self
 
 
-# id(parent) -> (parent, {(kind, primitive name): RuleSource}); holding `parent` keeps its id
-# unique. Cleared when it grows past a bound (as core's table of source lines).
-_RULE_SOURCES: dict[int, tuple[ir.SourceInfo, dict]] = {}
+# (id(parent), kind, primitive) -> RuleSource; the RuleSource holds `parent`, so its id
+# stays unique while the entry lives. Cleared when it grows past a bound (as core's table of
+# source lines).
+_RULE_SOURCES: dict[tuple, RuleSource] = {}
 
 
 def rule_source(parent: ir.SourceInfo | None, kind: str,
@@ -285,14 +286,12 @@ def rule_source(parent: ir.SourceInfo | None, kind: str,
     source is `parent` (memoized: one object per rule and line)."""
     if parent is None:
         return None
-    entry = _RULE_SOURCES.get(id(parent))
-    if entry is None or entry[0] is not parent:
-        if len(_RULE_SOURCES) > 4096:
+    key = (id(parent), kind, prim)
+    got = _RULE_SOURCES.get(key)
+    if got is None or got.parent is not parent:
+        if len(_RULE_SOURCES) > 8192:
             _RULE_SOURCES.clear()
-        entry = _RULE_SOURCES[id(parent)] = (parent, {})
-    got = entry[1].get((kind, prim.name))
-    if got is None:
-        got = entry[1][kind, prim.name] = RuleSource(parent, kind, prim.name)
+        got = _RULE_SOURCES[key] = RuleSource(parent, kind, prim.name)
     return got
 
 

@@ -168,3 +168,33 @@ def test_reciprocal_of_bool_is_int8():
     got = fnp.reciprocal(np.array([True, False]))
     assert got.dtype == np.int8
     np.testing.assert_array_equal(got, [1, 0])
+
+
+KINKS = [
+    # name, function of a 2-vector, point, the documented derivative (JAX's convention:
+    # ties of maximum/minimum/clip split the derivative in halves; abs has 0 at 0)
+    ("maximum tie", lambda v: fnp.maximum(v[0], v[1]), [1.0, 1.0], [0.5, 0.5]),
+    ("minimum tie", lambda v: fnp.minimum(v[0], v[1]), [1.0, 1.0], [0.5, 0.5]),
+    ("clip at the lower bound", lambda v: fnp.clip(v[0], v[1], 2.0), [1.0, 1.0], [0.5, 0.5]),
+    ("clip at the upper bound", lambda v: fnp.clip(v[0], 0.0, v[1]), [1.0, 1.0], [0.5, 0.5]),
+    ("abs at 0", lambda v: fnp.abs(v[0]) + v[1] * 0.0, [0.0, 0.0], [0.0, 0.0]),
+    ("max reduction tie", lambda v: fnp.max(v), [1.0, 1.0], [0.5, 0.5]),
+]
+
+
+@pytest.mark.parametrize("case", KINKS, ids=[c[0] for c in KINKS])
+def test_kink_conventions_agree_across_modes(case):
+    """One convention per kink, the same in forward and reverse mode, eager and jitted."""
+    _, f, x, want = case
+    x = np.array(x)
+    got = {
+        "grad": ft.grad(f)(x),
+        "jit(grad)": ft.jit(ft.grad(f))(x),
+        "jacfwd": ft.jacfwd(f)(x),
+        "jacrev": ft.jacrev(f)(x),
+        "jit(jacfwd)": ft.jit(ft.jacfwd(f))(x),
+        "jvp": np.array([ft.jvp(f, (x,), (e,))[1] for e in np.eye(2)]),
+        "vmap(grad)": ft.vmap(ft.grad(f))(x[None])[0],
+    }
+    for mode, g in got.items():
+        np.testing.assert_array_equal(g, want, err_msg=mode)

@@ -14,7 +14,8 @@ Semantics under each transformation (tested in tests/test_debug.py):
   it once per level);
 - `vmap`: runs once per call, with the batched values (batch axis first) for the
   arguments that are batched and the others as they are;
-- `scan`, `while_loop`, `fori_loop`, `cond` bodies: on every iteration (every taken branch).
+- `scan`, `while_loop`, `fori_loop` bodies: on every iteration; `cond`: when its branch is
+  taken (under `vmap` with a batched predicate both branches run, as a select, so both do).
 """
 from __future__ import annotations
 

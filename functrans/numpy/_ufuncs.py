@@ -11,7 +11,6 @@ float16/float32 for narrow integers); `out=` and `where=` are not supported.
 """
 from __future__ import annotations
 
-import builtins
 from collections.abc import Callable
 
 import numpy as np
@@ -396,19 +395,6 @@ minimum = _binary("minimum", comparison.min_p, "Elementwise minimum (nan propaga
 arctan2 = _binary("arctan2", transcendental.atan2_p,
                   "Elementwise arctan(x1 / x2) in the right quadrant",
                   inexact=True)
-# Comparing with a Python int outside an integer operand's dtype: (name, int above the
-# range) -> the answer for every element (NumPy 2 compares exactly); the int on the left
-# flips the comparison.
-_BEYOND = {("equal", True): False, ("equal", False): False,
-           ("not_equal", True): True, ("not_equal", False): True,
-           ("less", True): True, ("less", False): False,
-           ("less_equal", True): True, ("less_equal", False): False,
-           ("greater", True): False, ("greater", False): True,
-           ("greater_equal", True): False, ("greater_equal", False): True}
-_FLIPPED = {"less": "greater", "less_equal": "greater_equal", "greater": "less",
-            "greater_equal": "less_equal", "equal": "equal", "not_equal": "not_equal"}
-
-
 def _comparison(name: str, prim: core.Primitive, summary: str) -> Callable:
     """A comparison ufunc; a Python int beyond an integer operand's range compares exactly
     (NumPy 2), where promotion alone would overflow."""
@@ -416,7 +402,7 @@ def _comparison(name: str, prim: core.Primitive, summary: str) -> Callable:
 
     def ufunc(x1, x2, /, *, out=None, where=None):
         if type(x1) is int or type(x2) is int:
-            got = _beyond_range(name, x1, x2)
+            got = _util.beyond_int_range(name, x1, x2)
             if got is not None:
                 _util.check_unsupported(name, out=out, where=where)
                 return got
@@ -425,32 +411,6 @@ def _comparison(name: str, prim: core.Primitive, summary: str) -> Callable:
     ufunc.__name__ = ufunc.__qualname__ = name
     ufunc.__doc__ = base.__doc__
     return ufunc
-
-
-def _beyond_range(name: str, x1, x2):
-    arr, p = (x1, x2) if type(x2) is int else (x2, x1)
-    if type(arr) is int:
-        return None
-    if arr is x2:
-        name = _FLIPPED[name]
-    arr = _util.as_operand(arr, name)
-    aval = _util.aval(arr)
-    if aval.dtype.kind not in "iu" or aval.weak_type:
-        return None
-    info = np.iinfo(aval.dtype)
-    if info.min <= p <= info.max:
-        return None
-    return np.full(aval.shape, _BEYOND[name, p > info.max])
-
-
-def _int_bound(bound, a):
-    """A Python int bound of `clip` on an integer array, brought into the array's range
-    (NumPy 2 clips exactly; outside the range the bound is the range's end)."""
-    aval = _util.aval(a)
-    if type(bound) is not int or aval.dtype.kind not in "iu" or aval.weak_type:
-        return bound
-    info = np.iinfo(aval.dtype)
-    return builtins.min(builtins.max(bound, int(info.min)), int(info.max))
 
 
 equal = _comparison("equal", comparison.eq_p, "Elementwise x1 == x2")
@@ -613,7 +573,7 @@ def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):
     lo = a_min if a_min is not None else min
     hi = a_max if a_max is not None else max
     result = _util.as_array(a, "clip")
-    lo, hi = _int_bound(lo, result), _int_bound(hi, result)
+    lo, hi = _util.int_bound(lo, result), _util.int_bound(hi, result)
     if lo is not None:
         result = maximum(result, lo)
     if hi is not None:

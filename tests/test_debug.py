@@ -61,6 +61,10 @@ def _cond_fn(x):
     return ft.lax.cond(x > 0, lambda v: fnp.log(v - 5.0), lambda v: v, x)  # plant:cond
 
 
+def _pow15(v):
+    return fnp.sum(fnp.where(v > 0, v ** 1.5, 0.0))  # plant:pow15
+
+
 def _arcsin(x):
     return fnp.arcsin(x)  # plant:arcsin
 
@@ -94,6 +98,9 @@ PLANTED = [
     ("0/0 made by a JVP rule (sqrt at 0, zero tangent)",
      lambda: ft.jvp(lambda x: fnp.sqrt(x), (0.0,), (0.0,)),  # plant:jvp_sqrt
      False, "div", [("jvp", "sqrt")], "plant:jvp_sqrt", None),
+    ("nested rules: a JVP rule's JVP rule (hessian)",
+     lambda: ft.hessian(_pow15)(np.zeros(2)),
+     True, "pow", [("jvp", "pow"), ("jvp", "pow")], "plant:pow15", None),
     ("log in a taken cond branch", lambda: ft.jit(_cond_fn)(2.0),
      False, "log", [], "plant:cond", "cond"),
 ]

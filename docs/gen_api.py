@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np
 
 import functrans
+import functrans.debug
 import functrans.lax
 import functrans.nn
 import functrans.numpy
@@ -126,6 +127,10 @@ SECTIONS = [
      ("Fixed points and roots whose derivatives in the parameters come from the implicit "
       "function theorem (one linear solve, no differentiation through the iterations)."),
      None, False),
+    (functrans.debug, "debug",
+     ("Debugging traced code: the NaN/inf locator, the `nan_safe` convention, and printing "
+      "and callbacks that survive transformations. See [debugging.md](debugging.md)."), None,
+     False),
 ]
 
 # Where a public object is defined -> the subsection it is listed under.

@@ -5,6 +5,7 @@ Example:
     >>> ft.grad(lambda x: fnp.sum(fnp.sin(x)))(np.zeros(2))
     array([1., 1.])
 """
+from functrans import debug as debug
 from functrans import irtools as _irtools  # noqa: F401  (installs ClosedJaxpr.to_dot, .stats)
 from functrans import lax as lax
 from functrans import numpy as _numpy  # noqa: F401  (installs the Tracer's operators)
@@ -25,6 +26,7 @@ from functrans.api import vjp as vjp
 from functrans.api import vmap as vmap
 from functrans.custom_derivatives import custom_jvp as custom_jvp
 from functrans.custom_derivatives import custom_vjp as custom_vjp
+from functrans.debug import debug_nans as debug_nans
 from functrans.evaluate import eval_jaxpr as eval_jaxpr
 from functrans.ir import ClosedJaxpr as ClosedJaxpr
 from functrans.ir import Jaxpr as Jaxpr

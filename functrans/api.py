@@ -383,7 +383,8 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable[..., An
             axes = (*(axes if isinstance(axes, tuple) else (axes,) * (len(args) - 1)), 0)
         flat, in_tree = tree_util.tree_flatten(tuple(args))
         dims = api_util.flatten_axes(axes, in_tree, "in_axes")
-        dims, size = api_util.check_batch_dims(flat, dims)
+        dims, size = api_util.check_batch_dims(
+            flat, dims, api_util.leaf_names(args, kwargs_last=bool(kwargs)))
         avals = [api_util.unbatched_aval(x, d) for x, d in zip(flat, dims, strict=True)]
         jaxpr, consts, _, out_tree = api_util.trace_avals(f, in_tree, avals,
                                                           core.user_source_info())

@@ -236,12 +236,25 @@ def as_like(x: Any, aval: ir.ShapedArray, what: str) -> Any:
         if x.shape != aval.shape:
             raise errors.FunctransValueError(
                 f"{what} has shape {x.shape}, expected {aval.shape} to match the primal.")
+        _check_float_dtype(x.aval, aval, what)
         return x
     arr = np.asarray(x)
     if arr.shape != aval.shape:
         raise errors.FunctransValueError(
             f"{what} has shape {arr.shape}, expected {aval.shape} to match the primal.")
+    if isinstance(x, (np.ndarray, np.generic)):   # Python scalars are weakly typed: converted
+        _check_float_dtype(core.get_aval(x), aval, what)
     return arr.astype(aval.dtype, copy=False)
+
+
+def _check_float_dtype(got: ir.ShapedArray, aval: ir.ShapedArray, what: str) -> None:
+    """A float tangent of another float dtype than its primal is an error (as in JAX), not a
+    silent cast (issue 19)."""
+    if (got.dtype != aval.dtype and not got.weak_type and got.dtype.kind in "fc"
+            and aval.dtype.kind in "fc"):
+        raise errors.FunctransTypeError(
+            f"{what} has dtype {got.dtype.name}, but its primal has dtype {aval.dtype.name}; "
+            f"give it the primal's dtype (e.g. t.astype(np.{aval.dtype.name})).")
 
 
 def check_scalar_output(avals: Sequence[ir.ShapedArray], tree: tree_util.PyTreeDef,
@@ -285,7 +298,31 @@ def norm_axis(d: int, ndim: int, what: str) -> int:
     return int(d) % ndim
 
 
-def check_batch_dims(flat: list, dims: list) -> tuple[list[int | None], int]:
+def leaf_names(args: Sequence, kwargs_last: bool = False) -> list[str]:
+    """A name for each leaf of the arguments, for error messages: `argument 1`,
+    `argument 0 (leaf 2 of 3)`, `keyword argument 'b'` (the last argument holds the keyword
+    arguments when `kwargs_last`)."""
+    names: list[str] = []
+    for i, a in enumerate(args):
+        if kwargs_last and i == len(args) - 1 and isinstance(a, dict):
+            for k in sorted(a):
+                names += _sub_names(f"keyword argument {k!r}", a[k])
+        else:
+            names += _sub_names(f"argument {i}", a)
+    return names
+
+
+def _sub_names(base: str, tree: Any) -> list[str]:
+    n = len(tree_util.tree_leaves(tree))
+    return [base] if n == 1 else [f"{base} (leaf {k} of {n})" for k in range(n)]
+
+
+def check_batch_dims(flat: list, dims: list, names: Sequence[str] | None = None
+                     ) -> tuple[list[int | None], int]:
+    """The normalized batch axes and the batch size; errors name each argument by `names`
+    (one per leaf; default `leaf i`)."""
+    if names is None or len(names) != len(flat):
+        names = [f"leaf {i}" for i in range(len(flat))]
     sizes: dict[int, list[str]] = {}
     out: list[int | None] = []
     for i, (x, d) in enumerate(zip(flat, dims, strict=True)):
@@ -295,10 +332,11 @@ def check_batch_dims(flat: list, dims: list) -> tuple[list[int | None], int]:
         aval = core.get_aval(x)
         if aval.ndim == 0:
             raise errors.FunctransValueError(
-                f"vmap: argument leaf {i} is a scalar (shape ()), so it cannot be mapped over "
+                f"vmap: {names[i]} is a scalar (shape ()), so it cannot be mapped over "
                 f"axis {d}; give it in_axes None.")
         d = norm_axis(d, aval.ndim, "in_axes")
-        sizes.setdefault(aval.shape[d], []).append(f"leaf {i} (shape {aval.shape}, axis {d})")
+        sizes.setdefault(aval.shape[d], []).append(
+            f"{names[i]} (shape {aval.shape}, axis {d})")
         out.append(d)
     if not sizes:
         raise errors.FunctransValueError(

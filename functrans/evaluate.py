@@ -8,6 +8,10 @@ compiled into Python source generated once (one call of each equation's NumPy im
 on local variables, `del` after each last use), so per-equation overhead is a local load and
 a call, not dict lookups. Installs `ir.ClosedJaxpr.__call__` (evaluation), which the IR
 module cannot define without importing this one.
+Also owns what debugging needs of evaluation: the NaN/inf-checking interpreter that
+`functrans.debug_nans` turns on (`DEBUG`, `NaNError`; when off, one flag test per program
+run and nothing else) and the provenance of equations emitted by derivative rules
+(`RuleSource`, stamped by `interpreters/ad.py`), which its reports name.
 Owns no IR type, no primitive and no transformation.
 """
 from __future__ import annotations
@@ -15,10 +19,13 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from functrans import core, errors, ir
+import numpy as np
+
+from functrans import core, errors, ir, pretty
 
 
 def eval_jaxpr(jaxpr: ir.Jaxpr, consts: Sequence, *args: Any) -> list:
@@ -126,6 +133,9 @@ def env_reader(env: dict) -> Callable[[ir.Atom], Any]:
 
 def run_numpy(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence) -> list:
     """Evaluate `jaxpr` on NumPy values, interpreting it once and compiling it on reuse."""
+    if DEBUG.nans:
+        # The one test of the debug flags: the plans below stay as they are (debug_nans).
+        return _run_checked(jaxpr, consts, args)
     plan = jaxpr._plan
     if plan is None:
         # Compiling costs ~10x one interpretation, so it is done only for programs evaluated
@@ -238,6 +248,230 @@ def _compile_chunked(body: list[str], params: list[str], result: str,
         return stages[-1](*vals)
 
     return run
+
+
+# --------------------------------------------------------------------------- rule provenance
+
+
+class RuleSource(ir.SourceInfo):
+    """The source of an equation a derivative rule emitted: the user's line, plus which rule.
+
+    It compares, hashes and prints as the user's line (a plain `SourceInfo`), so printing,
+    cache keys and the optimizer see no difference. `kind` is `"jvp"` or `"transpose"`,
+    `primitive` the name of the primitive whose rule it was, and `parent` the source of the
+    equation that rule rewrote (a `RuleSource` again when that equation came from a rule).
+    """
+
+    kind: str
+    primitive: str
+    parent: ir.SourceInfo
+
+    def __new__(cls, parent: ir.SourceInfo, kind: str, primitive: str) -> RuleSource:
+        self = super().__new__(cls, parent.filename, parent.lineno, parent.function)
+        self.kind = kind
+        self.primitive = primitive
+        self.parent = parent
+        return self
+
+
+# (id(parent), kind, primitive) -> RuleSource; the RuleSource holds `parent`, so its id
+# stays unique while the entry lives. Cleared when it grows past a bound (as core's table of
+# source lines).
+_RULE_SOURCES: dict[tuple, RuleSource] = {}
+
+
+def rule_source(parent: ir.SourceInfo | None, kind: str,
+                prim: core.Primitive) -> ir.SourceInfo | None:
+    """The source to stamp on equations that `prim`'s `kind` rule emits for an equation whose
+    source is `parent` (memoized: one object per rule and line)."""
+    if parent is None:
+        return None
+    key = (id(parent), kind, prim)
+    got = _RULE_SOURCES.get(key)
+    if got is None or got.parent is not parent:
+        if len(_RULE_SOURCES) > 8192:
+            _RULE_SOURCES.clear()
+        got = _RULE_SOURCES[key] = RuleSource(parent, kind, prim.name)
+    return got
+
+
+_RULE_NAMES = {"jvp": "JVP rule", "transpose": "transpose rule"}
+
+
+def describe_source(info: ir.SourceInfo | None) -> str:
+    """Which computation an equation with this source is, in words, with the user's line."""
+    rules = []
+    while isinstance(info, RuleSource):
+        rules.append(f"the {_RULE_NAMES.get(info.kind, info.kind)} of `{info.primitive}`")
+        info = info.parent
+    line = f"{info} (in {info.function})" if info is not None else "an unknown line"
+    if not rules:
+        return f"the primal computation, at {line}"
+    return ("emitted by " + ", itself emitted by ".join(rules)
+            + f", for the equation at {line}")
+
+
+def rule_chain(info: ir.SourceInfo | None) -> list[tuple[str, str]]:
+    """The (kind, primitive) of each rule that emitted an equation, innermost first."""
+    chain = []
+    while isinstance(info, RuleSource):
+        chain.append((info.kind, info.primitive))
+        info = info.parent
+    return chain
+
+
+# --------------------------------------------------------------------------- debug_nans
+
+
+class _DebugFlags(threading.local):
+    """The debug switches: class attributes are the process-wide defaults (`config`), an
+    instance attribute is one thread's override (the `debug_nans()` context manager)."""
+
+    nans = False   # check every equation's results for new NaN (and inf, below)
+    infs = True    # with `nans`: an inf its operands did not have is reported too
+
+
+DEBUG = _DebugFlags()
+
+
+class NaNError(FloatingPointError):
+    """An equation produced a NaN (or an inf) its operands did not have (`debug_nans`).
+
+    Attributes: `primitive` (the equation's primitive's name), `kind` (`"nan"` or `"inf"`),
+    `rules` (the (rule kind, primitive) chain that emitted it, innermost first, empty for the
+    primal computation), `source` (the user's line, a `SourceInfo`), `equation` (the
+    `JaxprEqn`) and `context` (the enclosing higher-order equations, innermost first).
+
+    Example:
+      >>> import functrans as ft, functrans.numpy as fnp
+      >>> try:
+      ...     with ft.debug_nans():
+      ...         ft.grad(lambda x: fnp.where(x > 0, fnp.sqrt(x), 0.0))(0.0)
+      ... except ft.debug.NaNError as e:
+      ...     print(e.primitive, e.rules)
+      div [('transpose', 'div'), ('jvp', 'sqrt')]
+    """
+
+    def __init__(self, message: str, eqn: ir.JaxprEqn, kind: str):
+        super().__init__(message)
+        self.message = message
+        self.equation = eqn
+        self.primitive = eqn.primitive.name
+        self.kind = kind
+        self.rules = rule_chain(eqn.source_info)
+        self.source = eqn.source_info
+        self.context: list[str] = []
+
+    def __str__(self) -> str:
+        return "\n".join([self.message, *self.context])
+
+
+def _run_checked(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence) -> list:
+    """`jaxpr` interpreted equation by equation, each result checked for a new NaN or inf."""
+    literal = ir.Literal
+    infs = DEBUG.infs
+    env: dict[ir.Var, Any] = dict(zip(jaxpr.constvars, consts, strict=True))
+    env.update(zip(jaxpr.invars, args, strict=True))
+    with np.errstate(all="ignore"):   # what is reported is the NaNError, not warnings
+        _check_eqns(jaxpr, env, infs)
+    return [v.val if type(v) is literal else env[v] for v in jaxpr.outvars]
+
+
+def _check_eqns(jaxpr: ir.Jaxpr, env: dict, infs: bool) -> None:
+    literal = ir.Literal
+    for i, (eqn, free) in enumerate(zip(jaxpr.eqns, _last_uses(jaxpr), strict=True)):
+        prim = eqn.primitive
+        ins = [v.val if type(v) is literal else env[v] for v in eqn.invars]
+        try:
+            out = prim.impl(*ins, **eqn.params)
+        except NaNError as e:   # raised in a sub-program: say where that program runs
+            e.context.append(f"  inside `{prim.name}` (equation {i} of the enclosing program), "
+                             f"{describe_source(eqn.source_info)}")
+            raise
+        outs = out if prim.multiple_results else (out,)
+        bad = _new_nonfinite(ins, outs, infs)
+        if bad is not None:
+            raise NaNError(_nan_report(jaxpr, i, ins, outs, bad), eqn, bad)
+        if prim.multiple_results:
+            env.update(zip(eqn.outvars, out, strict=True))
+        else:
+            env[eqn.outvars[0]] = out
+        for v in free:
+            del env[v]
+
+
+def _all_finite(values: Sequence) -> bool:
+    for x in values:
+        dtype = getattr(x, "dtype", None)
+        if dtype is None:
+            x = np.asarray(x)
+            dtype = x.dtype
+        if dtype.kind in "fc" and not np.isfinite(x).all():
+            return False
+    return True
+
+
+def _flags(values: Sequence) -> tuple[bool, bool]:
+    """(some NaN, some inf) among the inexact values."""
+    nan = inf = False
+    for x in values:
+        x = np.asarray(x)
+        if x.dtype.kind in "fc" and x.size:
+            nan = nan or bool(np.isnan(x).any())
+            inf = inf or bool(np.isinf(x).any())
+    return nan, inf
+
+
+def _new_nonfinite(ins: Sequence, outs: Sequence, infs: bool) -> str | None:
+    """"nan" or "inf" if the results have one the operands did not, else None."""
+    if _all_finite(outs):   # the common case: one isfinite per result
+        return None
+    out_nan, out_inf = _flags(outs)
+    if not out_nan and not (infs and out_inf):
+        return None
+    in_nan, in_inf = _flags(ins)
+    if out_nan and not in_nan:
+        return "nan"
+    if infs and out_inf and not in_inf and not in_nan:
+        return "inf"
+    return None
+
+
+def summarize(x: Any) -> str:
+    """A short description of a value for error reports: small arrays in full, else ranges."""
+    a = np.asarray(x)
+    head = f"{a.dtype.name}{list(a.shape)}"
+    if a.size <= 6:
+        return f"{head} = {np.array2string(a, separator=', ', max_line_width=10**6)}"
+    if a.dtype.kind not in "biufc":
+        return head
+    nan = int(np.isnan(a).sum()) if a.dtype.kind in "fc" else 0
+    inf = int(np.isinf(a).sum()) if a.dtype.kind in "fc" else 0
+    finite = a[np.isfinite(a)] if a.dtype.kind in "fc" else a
+    rng = f"min={finite.min()!r} max={finite.max()!r} " if finite.size else ""
+    return f"{head} {rng}zeros={int((a == 0).sum())} nan={nan} inf={inf}"
+
+
+def _nan_report(jaxpr: ir.Jaxpr, i: int, ins: Sequence, outs: Sequence, bad: str) -> str:
+    eqn = jaxpr.eqns[i]
+    ctx = pretty.Context(source=True)
+    lines = [f"functrans.debug_nans: `{eqn.primitive.name}` produced {bad} "
+             f"(its operands had {'no NaN' if bad == 'nan' else 'no NaN or inf'}).",
+             f"  computation: {describe_source(eqn.source_info)}"]
+    info = eqn.source_info
+    if info is not None:
+        lines.append(f"  user line:   {info.long()}")
+    names = [ctx.atom(v) for v in eqn.invars]
+    for k, (name, x) in enumerate(zip(names, ins, strict=True)):
+        lines.append(f"  {'operands:' if k == 0 else '':12} {name}: {summarize(x)}")
+    for k, (v, x) in enumerate(zip(eqn.outvars, outs, strict=True)):
+        lines.append(f"  {'result:' if k == 0 else '':12} {ctx.name(v)}: {summarize(x)}")
+    lines.append("  the program around it (`>>` marks the equation):")
+    lo, hi = max(0, i - 5), min(len(jaxpr.eqns), i + 3)
+    for j in range(lo, hi):
+        for ln in pretty.pp_eqn(jaxpr.eqns[j], ctx, 4):
+            lines.append((">>" + ln[2:]) if j == i else ln)
+    return "\n".join(lines)
 
 
 def _closed_call(self: ir.ClosedJaxpr, *args: Any) -> list:

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import functrans
+import functrans.debug
 import functrans.lax
 import functrans.nn
 import functrans.numpy
@@ -34,6 +35,7 @@ MODULES = [functrans, functrans.numpy, functrans.numpy.linalg, functrans.lax,
            functrans.scipy.linalg]
 MODULES += [functrans.scipy.signal]
 MODULES += [functrans.ode, functrans.optimize]
+MODULES += [functrans.debug]
 # Modules whose docstring examples are run (api.py and tree_util are the brief's minimum).
 DOCTEST_MODULES = [
     "functrans.api", "functrans.tree_util", "functrans.tree_util._registry",
@@ -59,6 +61,7 @@ DOCTEST_MODULES = [
     "functrans.custom_derivatives._jvp", "functrans.custom_derivatives._vjp",
     "functrans.ode", "functrans.optimize", "functrans.control_flow._implicit",
     "functrans.primitives.complex_parts",
+    "functrans.debug._nans", "functrans.debug._callback",
 ]
 DOCTEST_MODULES += ["functrans.primitives.convolution", "functrans.scipy.signal"]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS

@@ -42,6 +42,7 @@ LAYERS = [
     ["functrans.cache"],                   # the one program cache
     ["functrans.api", "functrans.api_util"],
     ["functrans.lax", "functrans.numpy", "functrans.test_util"],
+    ["functrans.debug"],                   # debug_nans, nan_safe, debug.print/callback
     ["functrans.nn", "functrans.random"],           # built on functrans.numpy
     ["functrans.scipy"],                             # built on numpy and nn (logsumexp, ...)
     ["functrans.ode", "functrans.optimize"],         # built on numpy and lax

@@ -16,7 +16,7 @@ import numpy as np
 
 from functrans import core, dtypes, errors, evaluate, ir
 from functrans.interpreters import optimize, partial_eval
-from functrans.primitives import elementwise
+from functrans.primitives import comparison, elementwise
 
 
 def _not_implemented(prim: core.Primitive, what: str) -> NotImplementedError:
@@ -106,15 +106,20 @@ def _jvp_eqn(eqn: ir.JaxprEqn, env: dict, tenv: dict) -> None:
         else:
             primals.append(v.val)
             tangents.append(None)
-    with core.source_override(eqn.source_info):
-        if not some or not prim.differentiable:
+    if not some or not prim.differentiable:
+        with core.source_override(eqn.source_info):
             outs, touts = prim.bind(*primals, **eqn.params), None
-        else:
-            if prim.jvp is None:
-                raise _not_implemented(prim, "JVP")
-            tangents = [ir.Zero(v.aval) if t is None else t
-                        for v, t in zip(invars, tangents, strict=True)]
+    else:
+        if prim.jvp is None:
+            raise _not_implemented(prim, "JVP")
+        tangents = [ir.Zero(v.aval) if t is None else t
+                    for v, t in zip(invars, tangents, strict=True)]
+        # What the rule emits is stamped as its work (debug_nans names it), except the
+        # equation computing the primal output, which keeps the equation's own source.
+        stamp = evaluate.rule_source(eqn.source_info, "jvp", prim)
+        with core.source_override(stamp):
             outs, touts = prim.jvp(primals, tangents, **eqn.params)
+        _restamp_primal(outs, stamp, eqn.source_info)
     if not prim.multiple_results:
         env[eqn.outvars[0]] = outs
         if touts is not None and not isinstance(touts, ir.Zero):
@@ -128,6 +133,24 @@ def _jvp_eqn(eqn: ir.JaxprEqn, env: dict, tenv: dict) -> None:
             t = touts[i]
             if not isinstance(t, ir.Zero):
                 tenv[v] = t
+
+
+def _restamp_primal(outs: Any, stamp: ir.SourceInfo | None,
+                    info: ir.SourceInfo | None) -> None:
+    """Give the equation(s) computing a JVP rule's primal output(s) back their own source."""
+    if stamp is None:
+        return
+    for out in outs if isinstance(outs, (list, tuple)) else (outs,):
+        if type(out) is not _Tracer:
+            continue
+        eqns = out._trace.eqns
+        # The rule bound it a few equations ago (rules are short): look back a little.
+        for k in range(len(eqns) - 1, max(-1, len(eqns) - 9), -1):
+            e = eqns[k]
+            if out._var in e.outvars:
+                if e.source_info is stamp:
+                    e.source_info = info
+                break
 
 
 def linearize_jaxpr(closed: ir.ClosedJaxpr, nonzeros: Sequence[bool],
@@ -411,8 +434,60 @@ def _transpose_eqn(eqn: ir.JaxprEqn, ct_env: dict, read: Callable[[ir.Atom], Any
             args.append(ir.UndefPrimal(v.aval))
         else:
             args.append(read(v))
-    with core.source_override(eqn.source_info):
+    with core.source_override(evaluate.rule_source(eqn.source_info, "transpose", prim)):
         cts_in = prim.transpose(ct, *args, **eqn.params)
+        if _NAN_SAFE[0] and prim.linear_in and not prim.linear:
+            cts_in = _strong_zeros(ct, args, cts_in)
     for v, c in zip(eqn.invars, cts_in, strict=True):
         if type(v) is Var and v in linear_vars:
             _accumulate(ct_env, v, c)
+
+
+# --------------------------------------------------------------------------- nan_safe
+
+# The `nan_safe` convention (functrans.debug.nan_safe): process-wide, read while rewriting.
+_NAN_SAFE = [False]
+
+
+def set_nan_safe(enabled: bool) -> None:
+    """Turn the `nan_safe` convention of reverse mode on or off, process-wide. Programs built
+    under the other setting are stale: changing it counts as a change of rules, so the
+    program cache rebuilds them."""
+    if _NAN_SAFE[0] != bool(enabled):
+        _NAN_SAFE[0] = bool(enabled)
+        core._rules_changed()
+
+
+def nan_safe_enabled() -> bool:
+    return _NAN_SAFE[0]
+
+
+def _strong_zeros(ct: Any, args: Sequence, cts_in: Sequence) -> list:
+    """Cotangents of an elementwise transpose with a partial derivative as an operand (`mul`,
+    `div`), under `nan_safe`: a zero cotangent contributes zero whatever the partial (0 * inf
+    and 0 * nan are 0), and an indeterminate form of non-NaN factors (inf * 0, inf / inf)
+    is 0."""
+    if isinstance(ct, (list, tuple)):
+        return list(cts_in)   # multiple results: not an elementwise product
+    ct_aval = core.get_aval(ct)
+    if not dtypes.is_differentiable(ct_aval.dtype):
+        return list(cts_in)
+    residuals = [a for a in args if not isinstance(a, ir.UndefPrimal)
+                 and core.get_aval(a).dtype == ct_aval.dtype
+                 and core.get_aval(a).shape in (ct_aval.shape, ())]
+    if not residuals:
+        return list(cts_in)   # no partial derivative among the operands (select)
+    out = []
+    for c in cts_in:
+        if c is None or isinstance(c, ir.Zero) or core.get_aval(c).shape != ct_aval.shape:
+            out.append(c)
+            continue
+        # drop where: ct == 0, or (c is nan and neither ct nor a residual is nan)
+        fresh = comparison.and_(comparison.ne(c, c), comparison.eq(ct, ct))
+        for r in residuals:
+            fresh = comparison.and_(fresh, elementwise.broadcast_to_aval(
+                comparison.eq(r, r), ct_aval))
+        drop = comparison.or_(comparison.eq(ct, elementwise.scalar_like(0, ct)), fresh)
+        zeros = elementwise.broadcast_to_aval(elementwise.scalar_like(0, ct), ct_aval)
+        out.append(elementwise.select(drop, zeros, c))
+    return out

@@ -109,7 +109,9 @@ def jacrev_jaxpr(closed: ir.ClosedJaxpr, mask: Sequence[bool],
                                          a.size,  # type: ignore[arg-type]  # static: see _STATIC
                                          a.shape + ia.shape))
                 else:
-                    blocks.append(_zeros(ir.ShapedArray(a.shape + ia.shape, a.dtype)))
+                    # A block no cotangent reaches: zeros in the input's dtype, like every
+                    # block of a reverse-mode Jacobian (JAX's; issue 19).
+                    blocks.append(_zeros(ir.ShapedArray(a.shape + ia.shape, ia.dtype)))
             off += a.size if nz else 0  # type: ignore[operator]  # static: see _STATIC
         return [*outs, *blocks]
 

@@ -9,7 +9,8 @@ its own on a `Jaxpr` (or, with a `_closed` wrapper, on a `ClosedJaxpr` and its c
   `always_staged` ones, such as the Jacobian basis: they stay equations, so that hooks can see
   where their structure flows; their values are known to later folds, and `optimize` makes
   constants of the small ones left at the end);
-- `cse_jaxpr`: common-subexpression elimination;
+- `cse_jaxpr`: common-subexpression elimination (operands of a `commutative` primitive in
+  either order: `mul a b` and `mul b a`);
 - `dce_jaxpr`: dead-code elimination.
 
 Passes never change results, bit for bit: they never reassociate or reorder floating-point
@@ -26,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
+import threading
 import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -134,6 +136,10 @@ class SimplifyContext:
 
     def _process(self, eqn: ir.JaxprEqn) -> list:
         prim = eqn.primitive
+        if getattr(prim, "effectful", False):
+            # An effect (debug.print): never folded (it would run now), merged or dropped.
+            self.eqns.append(eqn)
+            return eqn.outvars
         if prim.simplify is not None and self._do_simplify:
             self._source = eqn.source_info   # what equations the hook emits are attributed to
             outs = prim.simplify(eqn, self)
@@ -158,9 +164,10 @@ class SimplifyContext:
             # Same primitive, params (dict order is the wrapper's: a different order only
             # misses a match) and operands: variables by identity, literals by bits.
             params = eqn.params
-            key: tuple | None = (
-                prim, tuple(params.items()) if params else (),
-                tuple([v if type(v) is Var else _literal_key(v) for v in eqn.invars]))
+            ops: Any = tuple([v if type(v) is Var else _literal_key(v) for v in eqn.invars])
+            if len(ops) == 2 and getattr(prim, "commutative", False):
+                ops = frozenset(ops)   # `mul a b` and `mul b a` are one value, bit for bit
+            key: tuple | None = (prim, tuple(params.items()) if params else (), ops)
             try:
                 prev = self._cse.get(key)
             except TypeError:   # an unhashable param: never merged
@@ -388,15 +395,15 @@ def dce_jaxpr(jaxpr: ir.Jaxpr, used_outputs: Sequence[bool] | None = None) -> ir
     for eqn in reversed(jaxpr.eqns):
         eqn_outs = eqn.outvars
         if len(eqn_outs) == 1:
-            if eqn_outs[0] not in live:
+            if eqn_outs[0] not in live and not has_effect(eqn):
                 continue
         else:
             used = [v in live for v in eqn_outs]
-            if not any(used):
+            if not any(used) and not has_effect(eqn):
                 continue
             prim = eqn.primitive
             if (isinstance(prim, core.HigherOrderPrimitive) and prim.dce is not None
-                    and not all(used)):
+                    and not all(used) and any(used)):
                 # Higher-order equations drop unused outputs (and what computes them) inside.
                 eqn = prim.dce(eqn, used)
         for v in eqn.invars:
@@ -406,6 +413,26 @@ def dce_jaxpr(jaxpr: ir.Jaxpr, used_outputs: Sequence[bool] | None = None) -> ir
     kept.reverse()
     constvars = [v for v in jaxpr.constvars if v in live]
     return ir.Jaxpr(constvars, jaxpr.invars, kept, outvars)
+
+
+def has_effect(eqn: ir.JaxprEqn) -> bool:
+    """An effectful equation (`debug.print`), or a higher-order one with such an equation in
+    a sub-program: dead-code elimination keeps it."""
+    prim = eqn.primitive
+    if getattr(prim, "effectful", False):
+        return True
+    if not isinstance(prim, core.HigherOrderPrimitive):
+        return False
+    todo = [s.jaxpr if isinstance(s, ir.ClosedJaxpr) else s for s in prim.subjaxprs(eqn.params)]
+    while todo:   # iterative: sub-programs nest
+        jaxpr = todo.pop()
+        for e in jaxpr.eqns:
+            if getattr(e.primitive, "effectful", False):
+                return True
+            if isinstance(e.primitive, core.HigherOrderPrimitive):
+                todo.extend(s.jaxpr if isinstance(s, ir.ClosedJaxpr) else s
+                            for s in e.primitive.subjaxprs(e.params))
+    return False
 
 
 def dce_closed(closed: ir.ClosedJaxpr,
@@ -446,7 +473,7 @@ def _materialized(closed: ir.ClosedJaxpr) -> ir.ClosedJaxpr:
     """
     jaxpr = closed.jaxpr
     picked = [e for e in jaxpr.eqns if e.primitive.always_staged and not e.invars
-              and e.primitive.impl is not None
+              and e.primitive.impl is not None and not getattr(e.primitive, "effectful", False)
               and all(_foldable_size(v.aval) for v in e.outvars)]
     if not picked:
         return closed
@@ -470,17 +497,30 @@ def _foldable_size(aval: ir.ShapedArray) -> bool:
     return size is not None and size <= FOLD_MAX_SIZE
 
 
+# The collector is one per process: pauses are counted across threads, so that one thread
+# leaving its paused region never re-enables it under another still inside one (issue 19).
+_pause_lock = threading.Lock()
+_pause = {"depth": 0, "ours": False}
+
+
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """CPython's cycle collector paused: the walk allocates a few objects per equation, none
     in a cycle, and each collection would rescan the whole program (3x slower at 100,000
-    equations). Rewrites (cache.py builds) pause it for the same reason. Reentrant; leaves
-    the collector as it found it."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
+    equations). Rewrites (cache.py builds) pause it for the same reason. Reentrant and
+    thread-safe: the first region to enter (in any thread) disables the collector if it was
+    enabled, the last to leave enables it again, so it is left as it was found."""
+    with _pause_lock:
+        if _pause["depth"] == 0:
+            _pause["ours"] = gc.isenabled()
+            if _pause["ours"]:
+                gc.disable()
+        _pause["depth"] += 1
     try:
         yield
     finally:
-        gc.enable()
+        with _pause_lock:
+            _pause["depth"] -= 1
+            if _pause["depth"] == 0 and _pause["ours"]:
+                _pause["ours"] = False
+                gc.enable()

@@ -40,6 +40,13 @@ def _keep_dims(out, in_shape: tuple[int, ...], axes: tuple[int, ...]):
     return shape_prims.reshape(out, kept)
 
 
+def _zero_d_axis(axis, ndim: int):
+    """NumPy's ufunc reductions accept the int axis 0 or -1 on a 0-d array, as no axis."""
+    if ndim == 0 and type(axis) in (int, np.int64) and axis in (0, -1):
+        return None
+    return axis
+
+
 def _reduce(fname: str, prim, a, axis, keepdims: bool, dtype=None, *,
             accumulate: bool = False):
     """`prim(a, axes)` with NumPy's axis handling; `a` converted to `dtype` (or NumPy's
@@ -51,14 +58,14 @@ def _reduce(fname: str, prim, a, axis, keepdims: bool, dtype=None, *,
         dtype = _accumulator_dtype(aval.dtype)
     if dtype is not None:
         a = _util.convert(a, dtype, aval.weak_type)
-    axes = _util.canonicalize_axes(axis, aval.ndim, fname)
+    axes = _util.canonicalize_axes(_zero_d_axis(axis, aval.ndim), aval.ndim, fname)
     out = prim(a, axes) if axes else a
     return _keep_dims(out, aval.shape, axes) if keepdims else out
 
 
 def _check_nonempty(fname: str, a, axis, what: str) -> None:
     aval = _util.aval(_util.as_array(a, fname))
-    axes = _util.canonicalize_axes(axis, aval.ndim, fname)
+    axes = _util.canonicalize_axes(_zero_d_axis(axis, aval.ndim), aval.ndim, fname)
     if builtins.any(aval.shape[d] == 0 for d in axes):
         raise errors.FunctransValueError(
             f"{fname}: zero-size array (shape {aval.shape}) to reduction operation {what} "
@@ -357,6 +364,7 @@ def cumsum(a, axis=None, dtype=None, out=None):
 def _logical_reduce(fname: str, prim, a, axis, keepdims: bool, empty_answer: bool):
     a = _ufuncs._to_bool(a, fname)
     aval = _util.aval(a)
+    axis = _zero_d_axis(axis, aval.ndim)
     axes = _util.canonicalize_axes(axis, aval.ndim, fname)
     if builtins.any(aval.shape[d] == 0 for d in axes):
         # all() of nothing is True and any() of nothing is False: a constant.

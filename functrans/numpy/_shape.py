@@ -64,11 +64,13 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
         known = _util.prod(n for n in new if n != -1)
         if known == 0 or size % known:
             raise errors.FunctransValueError(
-                f"reshape: cannot reshape an array of size {size} into shape {tuple(new)}.")
+                f"reshape: cannot reshape an array of shape {_util.aval(a).shape} (size {size}) "
+                f"into shape {tuple(new)}.")
         new[new.index(-1)] = size // known
     if _util.prod(new) != size or builtins.any(n < 0 for n in new):
         raise errors.FunctransValueError(
-            f"reshape: cannot reshape an array of size {size} into shape {tuple(new)}.")
+            f"reshape: cannot reshape an array of shape {_util.aval(a).shape} (size {size}) "
+            f"into shape {tuple(new)}.")
     return shape_prims.reshape(a, tuple(new))
 
 

@@ -235,7 +235,7 @@ def reciprocal(x, /, *, out=None, where=None):
 
     Returns:
       `1 / x` (one `div` primitive) for floats. Integers follow NumPy's integer division:
-      1 and -1 are their own reciprocals, other values give 0; bools are unchanged.
+      1 and -1 are their own reciprocals, other values give 0; bools give int8 (as NumPy).
 
     Example:
       >>> fnp.reciprocal(np.array([2.0, 4.0]))
@@ -250,7 +250,7 @@ def reciprocal(x, /, *, out=None, where=None):
     if kind in "fc":
         return true_divide(1.0, x)
     if kind == "b":
-        return x
+        x = _util.convert(x, np.dtype(np.int8), False)   # NumPy's loop for bool is int8's
     # C integer division 1 / x truncates to 0 unless |x| == 1, where it is x itself.
     return _where(equal(abs(x), 1), x, 0)
 
@@ -398,12 +398,31 @@ minimum = _binary("minimum", comparison.min_p, "Elementwise minimum (nan propaga
 arctan2 = _binary("arctan2", transcendental.atan2_p,
                   "Elementwise arctan(x1 / x2) in the right quadrant", kinds="iuf",
                   inexact=True)
-equal = _binary("equal", comparison.eq_p, "Elementwise x1 == x2", kinds="biufc")
-not_equal = _binary("not_equal", comparison.ne_p, "Elementwise x1 != x2", kinds="biufc")
-less = _binary("less", comparison.lt_p, "Elementwise x1 < x2", kinds="biuf")
-less_equal = _binary("less_equal", comparison.le_p, "Elementwise x1 <= x2", kinds="biuf")
-greater = _binary("greater", comparison.gt_p, "Elementwise x1 > x2", kinds="biuf")
-greater_equal = _binary("greater_equal", comparison.ge_p, "Elementwise x1 >= x2", kinds="biuf")
+def _comparison(name: str, prim: core.Primitive, summary: str, kinds: str = "biuf") -> Callable:
+    """A comparison ufunc; a Python int beyond an integer operand's range compares exactly
+    (NumPy 2), where promotion alone would overflow."""
+    base = _binary(name, prim, summary, kinds=kinds)
+
+    def ufunc(x1, x2, /, *, out=None, where=None):
+        if type(x1) is int or type(x2) is int:
+            got = _util.beyond_int_range(name, x1, x2)
+            if got is not None:
+                _util.check_unsupported(name, out=out, where=where)
+                return got
+        return base(x1, x2, out=out, where=where)
+
+    ufunc.__name__ = ufunc.__qualname__ = name
+    ufunc.__doc__ = base.__doc__
+    return ufunc
+
+
+equal = _comparison("equal", comparison.eq_p, "Elementwise x1 == x2", kinds="biufc")
+not_equal = _comparison("not_equal", comparison.ne_p, "Elementwise x1 != x2",
+                        kinds="biufc")
+less = _comparison("less", comparison.lt_p, "Elementwise x1 < x2")
+less_equal = _comparison("less_equal", comparison.le_p, "Elementwise x1 <= x2")
+greater = _comparison("greater", comparison.gt_p, "Elementwise x1 > x2")
+greater_equal = _comparison("greater_equal", comparison.ge_p, "Elementwise x1 >= x2")
 bitwise_and = _binary("bitwise_and", comparison.and_p, "Elementwise bitwise AND", kinds="biu",
                       example=_EX_II)
 bitwise_or = _binary("bitwise_or", comparison.or_p, "Elementwise bitwise OR", kinds="biu",
@@ -561,6 +580,7 @@ def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):
     lo = a_min if a_min is not None else min
     hi = a_max if a_max is not None else max
     result = _util.as_array(a, "clip")
+    lo, hi = _util.int_bound(lo, result), _util.int_bound(hi, result)
     if lo is not None:
         result = maximum(result, lo)
     if hi is not None:

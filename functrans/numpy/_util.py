@@ -372,3 +372,53 @@ def normalize_shape(shape, fname: str, argname: str = "shape") -> tuple[int, ...
 
 def prod(shape) -> int:
     return math.prod(shape)
+
+
+# ------------------------------------------------------------- Python ints beyond a dtype
+
+# Comparing with a Python int outside an integer operand's dtype: (name, int above the
+# range) -> the answer for every element (NumPy 2 compares exactly); the int on the left
+# flips the comparison.
+_BEYOND = {("equal", True): False, ("equal", False): False,
+           ("not_equal", True): True, ("not_equal", False): True,
+           ("less", True): True, ("less", False): False,
+           ("less_equal", True): True, ("less_equal", False): False,
+           ("greater", True): False, ("greater", False): True,
+           ("greater_equal", True): False, ("greater_equal", False): True}
+_FLIPPED = {"less": "greater", "less_equal": "greater_equal", "greater": "less",
+            "greater_equal": "less_equal", "equal": "equal", "not_equal": "not_equal"}
+
+
+def _int_range(x) -> tuple[int, int] | None:
+    """(min, max) of a strongly typed integer operand's dtype, else None."""
+    a = aval(x)
+    if a.dtype.kind not in "iu" or a.weak_type:
+        return None
+    info = np.iinfo(a.dtype)
+    return int(info.min), int(info.max)
+
+
+def beyond_int_range(name: str, x1, x2):
+    """The comparison `name` of an integer array with a Python int beyond its dtype's range,
+    as NumPy 2 computes it (exactly: a constant bool array), or None for other operands."""
+    arr, p = (x1, x2) if type(x2) is int else (x2, x1)
+    if type(arr) is int:
+        return None
+    if arr is x2:
+        name = _FLIPPED[name]
+    arr = as_operand(arr, name)
+    bounds = _int_range(arr)
+    if bounds is None or bounds[0] <= p <= bounds[1]:
+        return None
+    return np.full(aval(arr).shape, _BEYOND[name, p > bounds[1]])
+
+
+def int_bound(bound, a):
+    """A Python int bound of `clip` on an integer array, brought into the array's range
+    (NumPy 2 clips exactly; outside the range the bound is the range's end)."""
+    if type(bound) is not int:
+        return bound
+    bounds = _int_range(a)
+    if bounds is None:
+        return bound
+    return min(max(bound, bounds[0]), bounds[1])

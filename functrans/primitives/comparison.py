@@ -113,15 +113,20 @@ def min(x, y):
 # --------------------------------------------------------------------------- comparisons, logic
 
 eq_p = binary("eq", np.equal, kinds="fiubc", out_dtype=dtypes.bool_)
+eq_p.commutative = True   # CSE merges `eq a b` with `eq b a` (exact)
 ne_p = binary("ne", np.not_equal, kinds="fiubc", out_dtype=dtypes.bool_)
+ne_p.commutative = True   # CSE merges `ne a b` with `ne b a` (exact)
 lt_p = binary("lt", np.less, kinds="fiub", out_dtype=dtypes.bool_)
 le_p = binary("le", np.less_equal, kinds="fiub", out_dtype=dtypes.bool_)
 gt_p = binary("gt", np.greater, kinds="fiub", out_dtype=dtypes.bool_)
 ge_p = binary("ge", np.greater_equal, kinds="fiub", out_dtype=dtypes.bool_)
 # The bitwise ufuncs are the logical operations on bool.
 and_p = binary("and", np.bitwise_and, kinds="biu")
+and_p.commutative = True   # CSE merges `and a b` with `and b a` (exact)
 or_p = binary("or", np.bitwise_or, kinds="biu")
+or_p.commutative = True   # CSE merges `or a b` with `or b a` (exact)
 xor_p = binary("xor", np.bitwise_xor, kinds="biu")
+xor_p.commutative = True   # CSE merges `xor a b` with `xor b a` (exact)
 for _p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p):
     _p.def_simplify(binary_simplifier())
 

@@ -393,6 +393,7 @@ def _div_identities(eqn, ctx, sx, sy):
 # d (x + y) = dx + dy; the factory broadcasts a rank-0 operand's tangent.
 add_p = binary_elementwise("add", np.add, (lambda t, x, y, out: t, lambda t, x, y, out: t),
                            kinds="fiuc")
+add_p.commutative = True   # CSE merges `add a b` with `add b a` (exact)
 add_p.def_linear_in((0, 1))   # jointly; its own JVP keeps symbolic zeros
 add_p.def_transpose(_add_transpose)
 add_p.def_simplify(binary_simplifier(_add_identities))
@@ -406,6 +407,7 @@ sub_p.def_simplify(binary_simplifier(_sub_identities))
 mul_p = binary_elementwise("mul", np.multiply,
                            (lambda t, x, y, out: mul(t, y), lambda t, x, y, out: mul(x, t)),
                            kinds="fiuc")
+mul_p.commutative = True   # CSE merges `mul a b` with `mul b a` (exact)
 mul_p.def_linear_in((0,), (1,))   # bilinear: in each operand given the other
 mul_p.def_transpose(_mul_transpose)
 mul_p.def_simplify(binary_simplifier(_mul_identities))

@@ -964,6 +964,7 @@ EXTRAS = [
 # Rows of the issue-12 modules live in their own files (each imports the helpers above, so
 # they are imported only now that those exist).
 import op_rows_bits  # noqa: E402
+import op_rows_callback  # noqa: E402
 import op_rows_histogram  # noqa: E402
 import op_rows_indexmisc  # noqa: E402
 import op_rows_linalg  # noqa: E402
@@ -986,7 +987,8 @@ ROWS: list[OpRow] = [*ELEMENTWISE, *BINARY_ROWS, *REDUCTIONS, *LINALG, *SHAPE, *
                      *op_rows_setops.ROWS, *op_rows_histogram.ROWS, *op_rows_bits.ROWS,
                      *op_rows_indexmisc.ROWS, *op_rows_linalg.ROWS, *op_rows_spectral.ROWS,
                      *op_rows_linalg_products.ROWS, *op_rows_special.ROWS, *op_rows_nn.ROWS,
-                     *op_rows_random.ROWS, *op_rows_scipy_linalg.ROWS]
+                     *op_rows_random.ROWS, *op_rows_scipy_linalg.ROWS,
+                     *op_rows_callback.ROWS]
 
 
 def _check_unique_names():

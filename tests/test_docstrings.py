@@ -52,6 +52,7 @@ DOCTEST_MODULES = [
         "bernoulli", "beta", "gamma", "laplace", "logistic", "multivariate_normal", "norm",
         "poisson", "t", "uniform")],
     "functrans.custom_derivatives._jvp", "functrans.custom_derivatives._vjp",
+    "functrans.primitives.callback",
 ]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 

@@ -33,6 +33,7 @@ LAYERS = [
      "functrans.primitives.triangular"],
     ["functrans.primitives.factorizations", "functrans.primitives.spectral"],  # need triangular
     ["functrans.primitives.special", "functrans.primitives.random_bits"],
+    ["functrans.primitives.callback"],     # pure_callback: core, ir and tree_util only
     ["functrans.primitives"],              # the package's __init__
     ["functrans.interpreters"],            # Jaxpr -> Jaxpr rewrites
     ["functrans.call", "functrans.control_flow", "functrans.custom_derivatives"],

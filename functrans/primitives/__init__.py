@@ -27,11 +27,13 @@ the families below it.
   spectral        eigh, svd
   special         special functions with NumPy impls (erf, ...)
   random_bits     threefry2x32
+  callback        pure_callback (a Python function on concrete values; no derivative)
 """
 from functrans.primitives import (  # noqa: F401
     _helpers,
     basis,
     bits,
+    callback,
     comparison,
     elementwise,
     factorizations,

@@ -231,6 +231,12 @@ def test_scipy_ufuncs():
     assert "struve" in str(info.value)
 
 
+def test_shared_memory_is_false():
+    x = np.ones(3)
+    assert ft.jit(lambda x: x * np.may_share_memory(x, x))(x).tolist() == [0.0] * 3
+    assert ft.jit(lambda x: x * np.shares_memory(x, np.ones(3)))(x).tolist() == [0.0] * 3
+
+
 def test_not_dispatched_is_a_concretization_error():
     with pytest.raises(errors.ConcretizationError):
         ft.jit(np.asarray)(np.ones(2))

@@ -66,8 +66,18 @@ def install(namespace: dict[str, Any]) -> None:
     fft = namespace.get("fft")
     if fft is not None:
         _fill(np.fft, vars(fft))
+    FUNCTIONS.update(_EXTRA)
     core.Tracer.__array_ufunc__ = array_ufunc   # type: ignore[assignment]
     core.Tracer.__array_function__ = array_function   # type: ignore[attr-defined]
+
+
+def _no_shared_memory(a, b, max_work=None) -> bool:
+    """Traced values are immutable: no NumPy array can write into one's memory."""
+    return False
+
+
+# NumPy functions without a functrans.numpy name that still have a meaning on traced values.
+_EXTRA = {np.may_share_memory: _no_shared_memory, np.shares_memory: _no_shared_memory}
 
 
 def _fill(np_module: types.ModuleType, namespace: dict[str, Any]) -> None:

@@ -138,6 +138,7 @@ GROUPS = {
     "functrans.api": "Transformations",
     "functrans.custom_derivatives._jvp": "Custom derivatives",
     "functrans.custom_derivatives._vjp": "Custom derivatives",
+    "functrans.primitives.callback": "Custom derivatives",
     "functrans.ir": "The IR",
     "functrans.evaluate": "The IR",
     "functrans.numpy._ufuncs": "Elementwise functions",

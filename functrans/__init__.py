@@ -32,5 +32,6 @@ from functrans.ir import ClosedJaxpr as ClosedJaxpr
 from functrans.ir import Jaxpr as Jaxpr
 from functrans.ir import ShapedArray as ShapedArray
 from functrans.ir import check_jaxpr as check_jaxpr
+from functrans.primitives.callback import pure_callback as pure_callback
 
 __version__ = "0.1.0"

@@ -442,7 +442,9 @@ class Tracer:
 
     __slots__ = ("__weakref__", "_source", "_trace", "_var")
     __array_priority__ = 1000
-    __array_ufunc__ = None   # NumPy defers to our reflected operators: `W @ x` stays traced
+    # NumPy defers to our reflected operators; functrans.numpy installs the NEP 13 / NEP 18
+    # protocols (numpy/_dispatch.py), so `np.sin(x)` and `W @ x` run functrans.numpy.
+    __array_ufunc__ = None
 
     def __init__(self, trace: JaxprTrace, var: ir.Var, source: ir.SourceInfo | None):
         self._trace = trace

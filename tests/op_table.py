@@ -964,6 +964,7 @@ EXTRAS = [
 # Rows of the issue-12 modules live in their own files (each imports the helpers above, so
 # they are imported only now that those exist).
 import op_rows_bits  # noqa: E402
+import op_rows_callback  # noqa: E402
 import op_rows_complex  # noqa: E402
 import op_rows_conv  # noqa: E402
 import op_rows_histogram  # noqa: E402
@@ -990,7 +991,7 @@ ROWS: list[OpRow] = [*ELEMENTWISE, *BINARY_ROWS, *REDUCTIONS, *LINALG, *SHAPE, *
                      *op_rows_indexmisc.ROWS, *op_rows_linalg.ROWS, *op_rows_spectral.ROWS,
                      *op_rows_linalg_products.ROWS, *op_rows_special.ROWS, *op_rows_nn.ROWS,
                      *op_rows_random.ROWS, *op_rows_scipy_linalg.ROWS,
-                     *op_rows_complex.ROWS]
+                     *op_rows_complex.ROWS, *op_rows_callback.ROWS]
 ROWS += op_rows_conv.ROWS
 ROWS += op_rows_ode.ROWS
 

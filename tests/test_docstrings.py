@@ -62,6 +62,7 @@ DOCTEST_MODULES = [
     "functrans.ode", "functrans.optimize", "functrans.control_flow._implicit",
     "functrans.primitives.complex_parts",
     "functrans.debug._nans", "functrans.debug._callback",
+    "functrans.primitives.callback",
 ]
 DOCTEST_MODULES += ["functrans.primitives.convolution", "functrans.scipy.signal"]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS

@@ -14,6 +14,7 @@ This module only re-exports each implementation module's `__all__`: `_ufuncs`, `
 `linalg`; importing it installs the traced values' operators and methods
 (`_methods`).
 """
+from functrans.numpy import _dispatch as _dispatch
 from functrans.numpy import _methods as _methods  # installs the Tracer's operators
 from functrans.numpy import linalg as linalg
 from functrans.numpy._bits import *  # noqa: F403
@@ -41,3 +42,5 @@ from functrans.numpy._sorting import *  # noqa: F403
 from functrans.numpy._stats import *  # noqa: F403
 from functrans.numpy._ufuncs import *  # noqa: F403
 from functrans.numpy._windows import *  # noqa: F403
+
+_dispatch.install(globals())   # plain NumPy calls on traced values run the functions above

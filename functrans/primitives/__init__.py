@@ -30,11 +30,13 @@ the families below it.
   special         special functions with NumPy impls (erf, ...)
   random_bits     threefry2x32
   convolution     conv_general_dilated (its transposes are convolutions; rev flips the kernel)
+  callback        pure_callback (a Python function on concrete values; no derivative)
 """
 from functrans.primitives import (  # noqa: F401
     _helpers,
     basis,
     bits,
+    callback,
     comparison,
     complex_parts,
     convolution,

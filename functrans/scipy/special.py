@@ -8,6 +8,11 @@ compositions (`betaln`, `xlogy`, `logsumexp` from `functrans.nn`, ...). Integer 
 arguments become float64; float32 stays float32. Needs SciPy: importing this module without
 it raises an ImportError naming the extra (`pip install functrans[scipy]`).
 
+Importing this module also makes SciPy's own ufuncs of these names, called on a traced value,
+run the functions here (`scipy.special.gammaln(x)` is `special.gammaln(x)`; see
+functrans/numpy/_dispatch.py). SciPy's functions written in Python (`logsumexp`, `softmax`,
+`scipy.stats`) do not dispatch: call the functions of this module instead.
+
 Derivatives that SciPy's function has none of in closed form raise `FunctransTypeError`
 naming the argument: the order `n` of `polygamma`, `s` of `zeta`, `a` of `gammainc` and
 `gammaincc`, `a` and `b` of `betainc`.
@@ -24,7 +29,7 @@ from functrans import errors
 from functrans import nn as _nn
 from functrans import numpy as fnp
 from functrans.custom_derivatives import custom_jvp
-from functrans.numpy import _util
+from functrans.numpy import _dispatch, _util
 from functrans.primitives import special as _special
 from functrans.scipy import _args
 from functrans.scipy import _primitives as _prims
@@ -359,3 +364,9 @@ def log_softmax(x: Any, axis: Any = None) -> Any:
       array([-1.38629436, -0.28768207])
     """
     return _nn.log_softmax(x, axis=axis)
+
+
+# `scipy.special.gammaln(x)` on a traced x runs the function above (functrans/numpy/_dispatch.py).
+for _name in __all__:
+    if isinstance(getattr(_sp, _name, None), np.ufunc):
+        _dispatch.register_ufunc(getattr(_sp, _name), globals()[_name])

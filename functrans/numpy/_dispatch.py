@@ -45,11 +45,11 @@ ALTERNATIVES = {
     "putmask": "use functrans.numpy.where(mask, values, x) (a new value)",
     "copyto": "use functrans.numpy.where(where, src, dst) (a new value)",
     "fill_diagonal": "use x.at[i, i].set(value) with i = functrans.numpy.arange(n) (a new value)",
+    "fix": "functrans.numpy.trunc (the same rounding toward zero)",
     "array_repr": "print the value outside the traced function, or on its result",
     "array_str": "print the value outside the traced function, or on its result",
     "save": "save the function's result, outside the traced function",
     "savez": "save the function's result, outside the traced function",
-    "sort_complex": "functrans.numpy.sort (functrans has no complex numbers)",
 }
 
 _CALLBACK_HINT = ("write it with functrans.numpy functions, or call the NumPy function on "

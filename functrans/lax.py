@@ -30,12 +30,15 @@ from functrans.primitives.convolution import conv_general_dilated as conv_genera
 from functrans.primitives.convolution import (
     conv_with_general_padding as conv_with_general_padding,
 )
+from functrans.primitives.fft import fft as fft
 
 __all__ = ["cond", "fori_loop", "scan", "stop_gradient", "switch", "while_loop"]
 __all__ += ["conv", "conv_general_dilated", "conv_with_general_padding"]
 __all__ += ["custom_linear_solve", "custom_root"]
 # JAX's lax functions between complex values and their parts (issue 14).
 __all__ += ["complex", "conj", "imag", "real"]
+# The FFT primitive's wrapper (issue 14).
+__all__ += ["fft"]
 
 
 # --------------------------------------------------------------------------- helpers

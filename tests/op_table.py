@@ -967,6 +967,7 @@ import op_rows_bits  # noqa: E402
 import op_rows_callback  # noqa: E402
 import op_rows_complex  # noqa: E402
 import op_rows_conv  # noqa: E402
+import op_rows_fft  # noqa: E402
 import op_rows_histogram  # noqa: E402
 import op_rows_indexmisc  # noqa: E402
 import op_rows_linalg  # noqa: E402
@@ -994,6 +995,7 @@ ROWS: list[OpRow] = [*ELEMENTWISE, *BINARY_ROWS, *REDUCTIONS, *LINALG, *SHAPE, *
                      *op_rows_complex.ROWS, *op_rows_callback.ROWS]
 ROWS += op_rows_conv.ROWS
 ROWS += op_rows_ode.ROWS
+ROWS += op_rows_fft.ROWS
 
 
 def _check_unique_names():

@@ -37,6 +37,7 @@ LAYERS = [
     ["functrans.primitives.special", "functrans.primitives.random_bits"],
     ["functrans.primitives.convolution"],  # needs shape, elementwise, slicing (rev)
     ["functrans.primitives.callback"],     # pure_callback: core, ir and tree_util only
+    ["functrans.primitives.fft"],          # needs shape, elementwise, complex_parts, slicing
     ["functrans.primitives"],              # the package's __init__
     ["functrans.interpreters"],            # Jaxpr -> Jaxpr rewrites
     ["functrans.call", "functrans.control_flow", "functrans.custom_derivatives"],

@@ -43,6 +43,7 @@ from functrans.primitives import (  # noqa: F401
     eig,
     elementwise,
     factorizations,
+    fft,
     indexing,
     linalg,
     misc,

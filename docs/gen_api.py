@@ -30,6 +30,7 @@ import functrans.debug
 import functrans.lax
 import functrans.nn
 import functrans.numpy
+import functrans.numpy.fft
 import functrans.numpy.linalg
 import functrans.ode
 import functrans.optimize
@@ -132,6 +133,10 @@ SECTIONS = [
       "and callbacks that survive transformations. See [debugging.md](debugging.md)."), None,
      False),
 ]
+SECTIONS += [(functrans.numpy.fft, "fnp.fft",
+              ("NumPy's discrete Fourier transforms: each transform is one `fft` primitive "
+               "(linear: its JVP is itself; plain transposes, JAX's conventions), with NumPy's "
+               "`n`/`s`, `axis`/`axes` and `norm`."), None, False)]
 
 # Where a public object is defined -> the subsection it is listed under.
 GROUPS = {

@@ -75,7 +75,8 @@ def _real_in_rows(name: str, configs) -> list[OpRow]:
 
 
 ROWS: list[OpRow] = [
-    *_complex_in_rows("fft", _ONE_D), *_real_in_rows("fft", [("_real_input", {}, (V((4,)), V((5,))))]),
+    *_complex_in_rows("fft", _ONE_D),
+    *_real_in_rows("fft", [("_real_input", {}, (V((4,)), V((5,))))]),
     *_complex_in_rows("ifft", _ONE_D), *_real_in_rows("rfft", _ONE_D),
     *_complex_in_rows("irfft", _ONE_D), *_complex_in_rows("hfft", _ONE_D),
     *_real_in_rows("ihfft", _ONE_D),

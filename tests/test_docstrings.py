@@ -21,6 +21,7 @@ import functrans.debug
 import functrans.lax
 import functrans.nn
 import functrans.numpy
+import functrans.numpy.fft
 import functrans.numpy.linalg
 import functrans.ode
 import functrans.optimize
@@ -36,6 +37,7 @@ MODULES = [functrans, functrans.numpy, functrans.numpy.linalg, functrans.lax,
 MODULES += [functrans.scipy.signal]
 MODULES += [functrans.ode, functrans.optimize]
 MODULES += [functrans.debug]
+MODULES += [functrans.numpy.fft]
 # Modules whose docstring examples are run (api.py and tree_util are the brief's minimum).
 DOCTEST_MODULES = [
     "functrans.api", "functrans.tree_util", "functrans.tree_util._registry",
@@ -65,6 +67,7 @@ DOCTEST_MODULES = [
     "functrans.primitives.callback",
 ]
 DOCTEST_MODULES += ["functrans.primitives.convolution", "functrans.scipy.signal"]
+DOCTEST_MODULES += ["functrans.numpy.fft", "functrans.primitives.fft"]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 
 

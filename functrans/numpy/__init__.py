@@ -16,8 +16,8 @@ This module only re-exports each implementation module's `__all__`: `_ufuncs`, `
 """
 from functrans.numpy import _dispatch as _dispatch
 from functrans.numpy import _methods as _methods  # installs the Tracer's operators
-from functrans.numpy import linalg as linalg
 from functrans.numpy import fft as fft
+from functrans.numpy import linalg as linalg
 from functrans.numpy._bits import *  # noqa: F403
 from functrans.numpy._creation import *  # noqa: F403
 from functrans.numpy._dtypes import *  # noqa: F403

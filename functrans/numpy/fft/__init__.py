@@ -96,7 +96,7 @@ def _axes_and_lengths(x, s, axes, fname: str, kind: str, default_all: bool):
         raise errors.FunctransValueError(
             f"{fname}: `s`={s} and `axes`={axes} must have the same length.")
     s = tuple(shape[ax] if operator.index(n) == -1 else operator.index(n)
-              for ax, n in zip(axes, s))
+              for ax, n in zip(axes, s, strict=True))
     return axes, tuple(_length(n, fname, "s") for n in s)
 
 
@@ -112,10 +112,10 @@ def _transform(a, s, axes, norm, out, fname: str, kind: str, default_all: bool =
             raise errors.FunctransValueError(
                 f"{fname}: repeated axes {axes} are not supported for real transforms.")
         # NumPy transforms a repeated axis again: one transform per axis, last first.
-        for ax, n in reversed(list(zip(axes, lengths))):
+        for ax, n in reversed(list(zip(axes, lengths, strict=True))):
             x = _transform(x, (n,), (ax,), norm, None, fname, kind)
         return x
-    for i, (ax, n) in enumerate(zip(axes, lengths)):
+    for i, (ax, n) in enumerate(zip(axes, lengths, strict=True)):
         last = i == len(axes) - 1
         x = _resize(x, ax, n // 2 + 1 if kind == "irfft" and last else n)
     k = len(axes)

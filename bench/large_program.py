@@ -25,7 +25,7 @@ Measured (2-core machine shared with other jobs, so times are upper bounds; 2026
   1.7 s and +17 / +17 / +60 / +102 MB; under tracemalloc, Python's peak allocations per
   equation are ~0.8 KB (trace), ~2.9 KB (grad), ~4.8 KB (jit(grad)) at N = 10,000 and 15,000.
   A program this large is not kept by the program cache (its budget is 1,000,000 equations
-  in all), so the memory is returned after each stage.
+  in all): no stage leaves it in memory.
 """
 import os
 

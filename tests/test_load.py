@@ -6,6 +6,7 @@ figures (10 s of threads, 1,000,000 equations) are in bench/large_program.py and
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib.util
 import os
@@ -41,17 +42,27 @@ _THREAD_SECONDS = 3.0   # the issue's 10 s is too long for the suite's CI budget
 _jit_f = ft.jit(_f)
 _jit_grad_f = ft.jit(ft.grad(_f))
 
-# name -> (function of one array, input shapes it is called on); the functions are shared by
-# every thread (one jitted object, one program cache).
+def _scan_h(x):
+    def body(c, xi):
+        return c * 0.5 + _h(xi, xi * 0.5 + 1.0), None
+    return ft.lax.scan(body, 0.0, x)[0]
+
+
+# name -> (function of one array, input shapes it is called on, context it runs in); the
+# functions are shared by every thread (one jitted object, one program cache). Two threads
+# run with a per-thread switch on (the cache off, NaN checking on), which must not leak into
+# the others.
 _WORK = {
-    "grad": (ft.grad(_f), [(3,), (5,), (4,)]),
-    "jit": (_jit_f, [(3,), (6,), (2,)]),
-    "jit(grad)": (_jit_grad_f, [(3,), (7,)]),
-    "vmap": (ft.vmap(_g), [(4, 3), (2, 5)]),
-    "jacrev": (ft.jacrev(_g), [(3,), (4,)]),
-    "hessian": (ft.hessian(_f), [(3,), (2,)]),
-    "vmap(grad)": (ft.vmap(ft.grad(lambda x: _h(x, x + 1.0))), [(3, 2), (4, 3)]),
-    "jvp": (lambda x: ft.jvp(_g, (x,), (fnp.ones_like(x),))[1], [(5,), (3,)]),
+    "grad": (ft.grad(_f), [(3,), (5,), (4,)], contextlib.nullcontext),
+    "jit": (_jit_f, [(3,), (6,), (2,)], contextlib.nullcontext),
+    "jit(grad)": (_jit_grad_f, [(3,), (7,)], contextlib.nullcontext),
+    "vmap": (ft.vmap(_g), [(4, 3), (2, 5)], contextlib.nullcontext),
+    "jacrev": (ft.jacrev(_g), [(3,), (4,)], contextlib.nullcontext),
+    "hessian": (ft.hessian(_f), [(3,), (2,)], contextlib.nullcontext),
+    "vmap(grad(scan)), debug_nans": (ft.vmap(ft.grad(_scan_h)), [(3, 2, 2), (4, 3, 3)],
+                                     ft.debug_nans),
+    "jvp, cache off": (lambda x: ft.jvp(_g, (x,), (fnp.ones_like(x),))[1], [(5,), (3,)],
+                       cache.CACHE.disabled),
 }
 
 
@@ -81,7 +92,7 @@ def test_threads_calling_different_transformations_agree_with_one_thread():
     suite in its CI budget (the same test ran clean for 10 s while this was written)."""
     cache.CACHE.clear()
     expected = {name: [np.asarray(fun(_input(s, i))) for i, s in enumerate(shapes)]
-                for name, (fun, shapes) in _WORK.items()}
+                for name, (fun, shapes, _) in _WORK.items()}
     cache.CACHE.clear()   # the threads rebuild the programs concurrently
     duration = _THREAD_SECONDS
     errors: list[BaseException] = []
@@ -89,15 +100,16 @@ def test_threads_calling_different_transformations_agree_with_one_thread():
     barrier = threading.Barrier(len(_WORK))
 
     def work(name):
-        fun, shapes = _WORK[name]
+        fun, shapes, context = _WORK[name]
         try:
             barrier.wait(timeout=10)
             stop = time.monotonic() + duration
-            while time.monotonic() < stop:
-                for i, s in enumerate(shapes):
-                    got = np.asarray(fun(_input(s, i)))
-                    np.testing.assert_array_equal(got, expected[name][i], err_msg=name)
-                counts[name] += 1
+            with context():
+                while time.monotonic() < stop:
+                    for i, s in enumerate(shapes):
+                        got = np.asarray(fun(_input(s, i)))
+                        np.testing.assert_array_equal(got, expected[name][i], err_msg=name)
+                    counts[name] += 1
         except BaseException as e:   # reported by the main thread
             errors.append(e)
 
@@ -110,6 +122,7 @@ def test_threads_calling_different_transformations_agree_with_one_thread():
     if errors:
         raise errors[0]
     assert all(c > 0 for c in counts.values()), counts
+    assert not evaluate.DEBUG.nans and cache.CACHE.enabled()   # the switches stayed per thread
     _check_clean_state()
 
 

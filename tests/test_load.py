@@ -292,6 +292,34 @@ def test_keyboard_interrupt_in_a_custom_jvp_rule_and_under_a_context_manager():
     _check_clean_state()
 
 
+def test_keyboard_interrupt_in_a_custom_vjp_rule_does_not_poison_the_function():
+    """Under a trace the rules are traced at the call, and an error in them is kept until the
+    rules are needed (as JAX does); an interrupt is not an error to keep: it propagates at
+    once, and the next call traces the rules again."""
+    boom = _Interrupter(at=1)
+
+    @ft.custom_vjp
+    def f(x):
+        return fnp.sin(x)
+
+    def fwd(x):
+        return fnp.sin(x), x
+
+    def bwd(x, g):
+        boom.hit()
+        return (fnp.cos(x) * g,)
+
+    f.defvjp(fwd, bwd)
+    x = np.array([0.1, 0.2])
+    with pytest.raises(KeyboardInterrupt):
+        ft.vjp(lambda x: f(x) * 2.0, x)
+    _check_clean_state()
+    _, pull = ft.vjp(lambda x: f(x) * 2.0, x)
+    np.testing.assert_allclose(pull(np.ones(2))[0], 2 * np.cos(x))
+    np.testing.assert_allclose(ft.jit(ft.grad(lambda x: fnp.sum(f(x))))(x), np.cos(x))
+    _check_clean_state()
+
+
 @pytest.mark.parametrize("where", ["jit first call", "jit compiled plan", "grad",
                                    "vmap", "debug_nans", "scan"])
 def test_keyboard_interrupt_during_evaluation_leaves_clean_state(where):

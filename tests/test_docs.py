@@ -275,3 +275,12 @@ def test_least_squares_fits_agree_and_jacobian_is_the_pseudo_inverse():
                                     out).groups())
     assert spread < 1e-10 and jac_err < 1e-10, (spread, jac_err)
     assert abs(grad - fd) < 1e-6, (grad, fd)
+
+
+def test_spectral_fit_recovers_the_parameters():
+    out = run_example("spectral.py")
+    losses = _floats(r"step\s+\d+\s+loss\s+([0-9.eE+-]+)", out)
+    assert losses[-1] < 1e-8 * losses[0], losses
+    fitted = _floats(r"fitted a1 ([0-9.-]+)", out) + _floats(r"a2 ([0-9.-]+)", out) + _floats(
+        r"damping ([0-9.-]+) \(", out)
+    assert max(abs(f - t) for f, t in zip(fitted, (1.0, 0.4, 0.3), strict=True)) < 1e-3, fitted

@@ -40,10 +40,6 @@ _I64 = np.dtype(np.int64)
 _F64 = np.dtype(np.float64)
 
 
-def _is_traced(*xs) -> bool:
-    return any(_util.contains_tracer(x) for x in xs)
-
-
 @contextlib.contextmanager
 def _numpy_errors(fname: str):
     """NumPy's own checks (bins, range) re-raised as functrans errors naming `fname`."""
@@ -181,9 +177,9 @@ def _edges(fname: str, a, bins, range, weights):
     n = _bins_count(fname, bins, "`bins`", "an integer, a string, or an array")
     if n is None:
         return _given_edges(fname, bins, "`bins` must increase monotonically, when an array")
-    if not _is_traced(range) and (not _is_traced(a) or range is not None
+    if not _util.any_traced(range) and (not _util.any_traced(a) or range is not None
                                   or _util.aval(a).shape[0] == 0):
-        data = np.asarray(a) if not _is_traced(a) else np.empty((0,), _util.aval(a).dtype)
+        data = np.asarray(a) if not _util.any_traced(a) else np.empty((0,), _util.aval(a).dtype)
         with _numpy_errors(fname):
             return np.histogram_bin_edges(data, n, range)
     lo, hi = _traced_ends(fname, a, range)
@@ -193,7 +189,7 @@ def _edges(fname: str, a, bins, range, weights):
 
 def _estimated_edges(fname: str, a, bins: str, range, weights):
     """NumPy's edges for an estimator name (concrete data only: it sets the shape)."""
-    if _is_traced(a, range):
+    if _util.any_traced(a, range):
         raise errors.ConcretizationError(
             f"{fname}: bins={bins!r} estimates the number of bins from the data's values, "
             "which are not known while tracing (the output shape would depend on them); "
@@ -229,7 +225,7 @@ def _given_edges(fname: str, bins, unsorted: str):
     edges = _util.as_array(bins, fname)
     if _util.aval(edges).ndim != 1:
         raise errors.FunctransValueError(f"{fname}: bins must be 1d, when an array.")
-    if not _is_traced(edges) and np.any(edges[:-1] > edges[1:]):
+    if not _util.any_traced(edges) and np.any(edges[:-1] > edges[1:]):
         raise errors.FunctransValueError(f"{fname}: {unsorted}.")
     return edges
 
@@ -389,9 +385,10 @@ def _dd_edges(fname: str, i: int, col, bins, rng):
     if n is None:
         return _given_edges(fname, bins,
                             f"`bins[{i}]` must be monotonically increasing, when an array")
-    if not _is_traced(rng) and (not _is_traced(col) or rng is not None
+    if not _util.any_traced(rng) and (not _util.any_traced(col) or rng is not None
                                 or _util.aval(col).shape[0] == 0):
-        data = np.asarray(col) if not _is_traced(col) else np.empty((0,), _util.aval(col).dtype)
+        data = (np.asarray(col) if not _util.any_traced(col)
+                else np.empty((0,), _util.aval(col).dtype))
         lo, hi = _outer_edges(fname, data, rng)
         return np.linspace(lo, hi, n + 1)
     lo, hi = _traced_ends(fname, col, rng)

@@ -19,9 +19,6 @@ _I64 = np.dtype(np.int64)
 _F64 = np.dtype(np.float64)
 
 
-def _is_traced(*xs) -> bool:
-    return any(_util.contains_tracer(x) for x in xs)
-
 # --------------------------------------------------------------------------- searching
 
 
@@ -67,7 +64,7 @@ def _sorter(fname: str, sorter, n: int):
         raise errors.FunctransValueError(
             f"{fname}: `sorter` must be integer indices of shape ({n},) (a's), got "
             f"{aval.str_short()}.")
-    if not _is_traced(sorter) and n and (np.min(sorter) < 0 or np.max(sorter) >= n):
+    if not _util.any_traced(sorter) and n and (np.min(sorter) < 0 or np.max(sorter) >= n):
         raise errors.FunctransValueError(f"{fname}: sorter index out of range.")
     return sorter
 
@@ -112,7 +109,7 @@ def digitize(x, bins, right=False):
     side = "left" if right else "right"
     (xs, bs), _, _ = _util.promote(x, bins)
     reversed_bins = _shape.flip(bs, 0)
-    if not _is_traced(bins):
+    if not _util.any_traced(bins):
         mono = _monotonicity(np.asarray(bins))
         if mono == 0:
             raise errors.FunctransValueError(

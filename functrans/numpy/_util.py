@@ -92,6 +92,11 @@ def contains_tracer(obj) -> bool:
     return isinstance(obj, (list, tuple)) and any(contains_tracer(x) for x in obj)
 
 
+def any_traced(*xs) -> bool:
+    """Whether any argument is or holds (in lists and tuples) a traced value."""
+    return contains_tracer(xs)
+
+
 def _flatten_nested(obj, leaves: list) -> tuple[int, ...]:
     """Append the leaves of a nested list to `leaves`; return the lengths of its levels."""
     if not isinstance(obj, (list, tuple)):

@@ -413,15 +413,6 @@ def xla_log1p(x):
 
 
 
-# The next float after x toward y; only clips samples into open intervals (no derivative).
-xla_nextafter_p = elementwise.binary_elementwise("xla_nextafter", np.nextafter)
-
-
-def xla_nextafter(x, y):
-    """The next representable float after `x` in the direction of `y` (one dtype)."""
-    return xla_nextafter_p.bind(x, y)
-
-
 # --------------------------------------------------------------------------- gamma's derivative
 
 _LGAMMA = np.frompyfunc(math.lgamma, 1, 1)

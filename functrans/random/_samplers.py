@@ -27,7 +27,7 @@ import numpy as np
 from functrans import core, errors
 from functrans import numpy as fnp
 from functrans.numpy import _util
-from functrans.primitives import comparison, elementwise, random_bits, transcendental
+from functrans.primitives import bits, comparison, elementwise, random_bits, transcendental
 from functrans.random import _keys
 
 __all__ = ["bernoulli", "categorical", "choice", "exponential", "gumbel", "laplace", "logistic",
@@ -180,8 +180,8 @@ def truncated_normal(key, lower, upper, shape=None, dtype=None):
     b = random_bits.xla_erf(elementwise.div(hi, sqrt2))
     u = _uniform(k, shape, dt, a, b)
     out = elementwise.mul(sqrt2, random_bits.xla_erf_inv(u))
-    lo_c = random_bits.xla_nextafter(elementwise.stop_gradient(lo), dt.type(np.inf))
-    hi_c = random_bits.xla_nextafter(elementwise.stop_gradient(hi), dt.type(-np.inf))
+    lo_c = bits.nextafter(elementwise.stop_gradient(lo), dt.type(np.inf))
+    hi_c = bits.nextafter(elementwise.stop_gradient(hi), dt.type(-np.inf))
     return fnp.clip(out, lo_c, hi_c)
 
 

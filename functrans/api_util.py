@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from functrans import core, errors, ir, tree_util
+from functrans import backend, core, errors, ir, tree_util
 
 
 def index_tuple(nums: Any, nargs: int, fname: str, what: str) -> tuple[int, ...]:
@@ -43,6 +43,8 @@ def static_argnums(nums: Any, nargs: int, fname: str) -> tuple[int, ...]:
 
 def check_leaf(x: Any, what: str) -> None:
     if isinstance(x, (core.Tracer, np.ndarray, np.generic, bool, int, float, complex)):
+        return
+    if backend.is_foreign(x):
         return
     raise errors.FunctransTypeError(
         f"{what}: leaf of type {type(x).__name__} is not an array; pass NumPy arrays or "
@@ -122,8 +124,11 @@ def split_static(fun: Callable, args: Sequence, kwargs: dict, static: Sequence[i
 
 
 def finish(x: Any) -> Any:
-    """Outputs seen by the user: NumPy arrays (0-d for scalars) unless inside a trace."""
-    return x if isinstance(x, core.Tracer) else np.asarray(x)
+    """Outputs seen by the user: NumPy arrays (0-d for scalars) unless inside a trace or of
+    a foreign array type (Dask, CuPy: left in their namespace)."""
+    if isinstance(x, core.Tracer) or backend.is_foreign(x):
+        return x
+    return np.asarray(x)
 
 
 def finish_tree(tree: Any) -> Any:
@@ -238,6 +243,13 @@ def as_like(x: Any, aval: ir.ShapedArray, what: str) -> Any:
                 f"{what} has shape {x.shape}, expected {aval.shape} to match the primal.")
         _check_float_dtype(x.aval, aval, what)
         return x
+    if backend.is_foreign(x):   # checked and cast where it lives
+        if tuple(x.shape) != aval.shape:
+            raise errors.FunctransValueError(
+                f"{what} has shape {tuple(x.shape)}, expected {aval.shape} to match the "
+                "primal.")
+        _check_float_dtype(backend.foreign_aval(x), aval, what)
+        return x if x.dtype == aval.dtype else x.astype(aval.dtype)
     arr = np.asarray(x)
     if arr.shape != aval.shape:
         raise errors.FunctransValueError(

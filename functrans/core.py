@@ -30,7 +30,7 @@ from typing import Any, ClassVar, NoReturn, TypeVar
 
 import numpy as np
 
-from functrans import dtypes, errors, ir
+from functrans import backend, dtypes, errors, ir
 
 # A rule passed to a `def_*` decorator comes back unchanged, with its own type.
 _Rule = TypeVar("_Rule", bound=Callable[..., Any])
@@ -50,6 +50,8 @@ def get_aval(x: Any) -> ir.ShapedArray:
         return ir.ShapedArray((), dtypes.float_, True)
     if isinstance(x, complex):
         return ir.ShapedArray((), dtypes.complex_, True)
+    if backend.is_foreign(x):   # a Dask or CuPy array: traced from its shape and dtype
+        return backend.foreign_aval(x)
     raise errors.FunctransTypeError(
         f"{type(x).__name__} is not a valid functrans value; pass a NumPy array, NumPy scalar "
         "or Python scalar (int, float, complex, bool).")
@@ -134,6 +136,15 @@ class Primitive:
         self.linear_in: tuple[tuple[int, ...], ...] = ()
         # Why no op-table program can contain it (tests/test_registry.py); None: one must.
         self.op_table_exempt: str | None = None
+        # Why its impl needs NumPy arrays (a SciPy or host routine); None: it runs on any array
+        # type with NumPy's dispatch protocols (functrans/backend.py, docs/backends.md).
+        self.numpy_only: str | None = None
+        # `core_axes(*in_avals, **params) -> (in_axes, out_axes)`: the axes of each operand and
+        # output that one application of the impl needs whole (a matrix's two, a sort's one);
+        # the other axes are loop axes it maps over independently. Chunked backends (Dask)
+        # keep those axes in one chunk and apply the NumPy impl block by block. None: the impl
+        # is written with functions the backend implements itself (functrans/backend.py).
+        self.core_axes: Callable | None = None
 
     def __repr__(self) -> str:
         return self.name
@@ -191,6 +202,10 @@ class Primitive:
 
     def def_flops(self, f: _Rule) -> _Rule:
         self.flops = f
+        return f
+
+    def def_core_axes(self, f: _Rule) -> _Rule:
+        self.core_axes = f
         return f
 
     def def_nondifferentiable(self) -> None:
@@ -355,6 +370,8 @@ class JaxprTrace:
                 # The ignore: NumPy's stubs omit generic.__getitem__, which accepts ().
                 return ir.Literal(x[()], _scalar_aval(x.dtype))  # type: ignore[index]
             return self._const_var(x, None)
+        if backend.is_foreign(x):   # a Dask or CuPy array captured by the trace
+            return self._const_var(x, backend.foreign_aval(x))
         if isinstance(x, ir.Literal):
             return x
         aval = _WEAK_AVALS.get(type(x))
@@ -537,6 +554,9 @@ class Tracer:
     # == is elementwise, so tracers are not hashable (as NumPy arrays). The ignore: typeshed
     # types object.__hash__ as a method, and None is how Python spells "unhashable".
     __hash__: ClassVar[None] = None  # type: ignore[assignment]
+
+
+backend.not_foreign(Tracer)   # it speaks NumPy's dispatch protocols, but is not an array
 
 
 def is_tracer(x: Any) -> bool:

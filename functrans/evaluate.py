@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from functrans import core, errors, ir, pretty
+from functrans import backend, core, errors, ir, pretty
 
 
 def eval_jaxpr(jaxpr: ir.Jaxpr, consts: Sequence, *args: Any) -> list:
@@ -133,6 +133,9 @@ def env_reader(env: dict) -> Callable[[ir.Atom], Any]:
 
 def run_numpy(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence) -> list:
     """Evaluate `jaxpr` on NumPy values, interpreting it once and compiling it on reuse."""
+    be = backend.find(args) or (backend.find(consts) if consts else None)
+    if be is not None:   # Dask, CuPy, ...: their own interpreter (functrans/backend.py)
+        return backend.run(jaxpr, consts, args, be)
     if DEBUG.nans:
         # The one test of the debug flags: the plans below stay as they are (debug_nans).
         return _run_checked(jaxpr, consts, args)

@@ -16,6 +16,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "functrans"
 LAYERS = [
     ["functrans.errors", "functrans.dtypes", "functrans.tree_util"],
     ["functrans.ir"],                      # IR types, constants open/close, check_jaxpr
+    ["functrans.backend"],                 # foreign array types (Dask, CuPy): find, move, run
     ["functrans.core"],                    # Primitive, bind, traces, Tracer
     ["functrans.evaluate", "functrans.pretty", "functrans.irtools"],
     # first-order primitives, all rules inline; one family per module, in this order

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from functrans import core, dtypes, errors, evaluate, ir
+from functrans import backend, core, dtypes, errors, evaluate, ir
 from functrans.interpreters import ad, optimize, partial_eval
 from functrans.primitives import elementwise, shape
 
@@ -52,7 +52,7 @@ def _concrete_shape(aval: ir.ShapedArray) -> tuple[int, ...]:
 
 def _zeros(aval: ir.ShapedArray):
     """Zeros of type `aval`; a dynamic size becomes 0 (an empty stack)."""
-    return np.zeros(_concrete_shape(aval), aval.dtype)
+    return np.zeros(_concrete_shape(aval), aval.dtype, like=backend.like())
 
 
 def _stack(values: list, aval: ir.ShapedArray) -> np.ndarray:
@@ -63,8 +63,8 @@ def _stack(values: list, aval: ir.ShapedArray) -> np.ndarray:
     reads its trip count and never looks past it.
     """
     if not values:
-        return np.zeros((0, *_concrete_shape(aval)), aval.dtype)
-    arrays = [np.asarray(v, aval.dtype) for v in values]
+        return np.zeros((0, *_concrete_shape(aval)), aval.dtype, like=backend.like())
+    arrays = [backend.asarray(v, aval.dtype) for v in values]
     sizes = {a.shape for a in arrays}
     if len(sizes) > 1:
         top = tuple(max(s) for s in zip(*sizes, strict=True))
@@ -84,7 +84,7 @@ def _numpy_runner(jaxpr: ir.Jaxpr) -> Callable[..., list]:
 
 def _as_arrays(values, avals) -> list:
     """Outputs of an impl with exactly the dtypes its shape rule gives."""
-    return [np.asarray(x, a.dtype) for x, a in zip(values, avals, strict=True)]
+    return [backend.asarray(x, a.dtype) for x, a in zip(values, avals, strict=True)]
 
 
 # --------------------------------------------------------------------------- program helpers

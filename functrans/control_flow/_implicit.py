@@ -21,9 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
-
-from functrans import core, errors, evaluate, ir, tree_util
+from functrans import backend, core, errors, evaluate, ir, tree_util
 from functrans.custom_derivatives import custom_jvp
 from functrans.interpreters import ad, batching
 from functrans.primitives import elementwise
@@ -370,7 +368,7 @@ def _as_float(x: Any, aval: ir.ShapedArray) -> Any:
         return x
     if isinstance(x, core.Tracer):
         return elementwise.convert_element_type(x, aval.dtype)
-    return np.asarray(x, aval.dtype)
+    return backend.asarray(x, aval.dtype)
 
 
 def _program_jvp(jaxpr: ir.Jaxpr, primals: list, tangents: list) -> list:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from functrans import core, errors, ir, tree_util
+from functrans import backend, core, errors, ir, tree_util
 from functrans.primitives import elementwise
 
 
@@ -130,4 +130,4 @@ def conform(x, aval: ir.ShapedArray, what: str):
         return x
     if isinstance(x, core.Tracer):
         return elementwise.convert_element_type(x, aval.dtype)
-    return np.asarray(x, aval.dtype)
+    return backend.asarray(x, aval.dtype)

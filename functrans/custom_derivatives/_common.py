@@ -17,9 +17,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
 
-import numpy as np
-
-from functrans import core, errors, evaluate, ir
+from functrans import backend, core, errors, evaluate, ir
 from functrans.interpreters import batching
 
 
@@ -193,7 +191,7 @@ def batched_aval(aval: ir.ShapedArray, axis_size: int) -> ir.ShapedArray:
 
 def call_impl(*args, call_jaxpr, num_consts, **_):
     outs = evaluate.eval_jaxpr(call_jaxpr, [], *args)
-    return [np.asarray(x, a.dtype) for x, a in zip(outs, call_jaxpr.out_avals, strict=True)]
+    return [backend.asarray(x, a.dtype) for x, a in zip(outs, call_jaxpr.out_avals, strict=True)]
 
 
 def call_abstract_eval(prim_name: str):

@@ -11,9 +11,7 @@ cache by the rules they restrict (`cache_key`). Does not own `fwd`/`bwd` staging
 """
 from __future__ import annotations
 
-import numpy as np
-
-from functrans import core, errors, evaluate, ir
+from functrans import backend, core, errors, evaluate, ir
 from functrans.custom_derivatives import _common
 from functrans.interpreters import ad
 from functrans.primitives import _helpers
@@ -116,7 +114,7 @@ def _lin_program(args, bwd, num_res, out_avals) -> ir.ClosedJaxpr:
 def _lin_impl(*args, bwd, num_res, out_avals):
     program = _lin_program(args, bwd, num_res, out_avals)
     outs = evaluate.eval_jaxpr(program.jaxpr, program.consts, *args)
-    return [np.asarray(x, a.dtype) for x, a in zip(outs, out_avals, strict=True)]
+    return [backend.asarray(x, a.dtype) for x, a in zip(outs, out_avals, strict=True)]
 
 
 def _lin_abstract_eval(*avals, bwd, num_res, out_avals):

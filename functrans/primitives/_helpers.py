@@ -13,7 +13,7 @@ import operator
 
 import numpy as np
 
-from functrans import core, errors, ir
+from functrans import backend, core, errors, ir
 
 # --------------------------------------------------------------------------- shape-rule helpers
 
@@ -96,7 +96,7 @@ def as_array(x):
     """What an identity wrapper returns: tracers and arrays as they are, scalars as arrays."""
     if isinstance(x, (core.Tracer, np.ndarray)):
         return x
-    return np.asarray(x)
+    return backend.asarray(x)
 
 
 def zeros_like_aval(aval: ir.ShapedArray):
@@ -122,7 +122,7 @@ def bind_reduction(prim: core.Primitive, x, axes):
     axes = reduction_axes(prim.name, x, axes)
     if not axes:
         # Nothing to reduce: no equation (the impl would return x too).
-        return x if isinstance(x, (core.Tracer, np.ndarray)) else np.asarray(x)
+        return x if isinstance(x, (core.Tracer, np.ndarray)) else backend.asarray(x)
     return prim.bind(x, axes=axes)
 
 

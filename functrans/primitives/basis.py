@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, errors, ir
+from functrans import backend, core, errors, ir
 from functrans.primitives import elementwise
 from functrans.primitives import shape as shape_prims
 
@@ -34,7 +34,7 @@ identity_basis_p.op_table_exempt = ("bound only by jacfwd/jacrev under a trace, 
 def _identity_basis_impl(*, shape, dtype, offset):
     n = shape[0]
     size = int(np.prod(shape[1:], dtype=np.int64))
-    return np.eye(n, size, -offset, dtype=dtype).reshape(shape)
+    return np.eye(n, size, -offset, dtype=dtype, like=backend.like()).reshape(shape)
 
 
 @identity_basis_p.def_abstract_eval

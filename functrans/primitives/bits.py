@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import errors
+from functrans import backend, errors
 from functrans.primitives import elementwise
 
 # The unsigned dtype of each integer width: population_count counts the two's-complement bits.
@@ -41,7 +41,7 @@ def shift_right(x, y):
 
 
 def _population_count_impl(x):
-    x = np.asarray(x)
+    x = backend.asarray(x)
     bits = x.view(_UNSIGNED[x.dtype.itemsize]) if x.dtype.kind == "i" else x
     return np.bitwise_count(bits).astype(x.dtype)
 

@@ -22,6 +22,8 @@ import numpy as np
 from functrans import core, errors, ir, tree_util
 
 pure_callback_p = core.Primitive("pure_callback", multiple_results=True)
+pure_callback_p.numpy_only = ("it calls a Python function on NumPy values; call that function "
+                             "on your own arrays instead, outside the program")
 
 
 # --------------------------------------------------------------------------- the callbacks

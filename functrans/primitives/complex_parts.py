@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, dtypes, ir
+from functrans import backend, core, dtypes, ir
 from functrans.primitives import _helpers, elementwise
 
 UndefPrimal = ir.UndefPrimal
@@ -46,8 +46,8 @@ def _define_unary(name: str, impl, abstract_eval) -> core.Primitive:
     return prim
 
 
-real_p = _define_unary("real", lambda x: np.array(np.real(x)), _part_abstract_eval("real"))
-imag_p = _define_unary("imag", lambda x: np.array(np.imag(x)), _part_abstract_eval("imag"))
+real_p = _define_unary("real", lambda x: backend.array(np.real(x)), _part_abstract_eval("real"))
+imag_p = _define_unary("imag", lambda x: backend.array(np.imag(x)), _part_abstract_eval("imag"))
 
 
 def _conj_abstract_eval(x):
@@ -147,8 +147,12 @@ complex_p.def_flops(_helpers.output_size)
 @complex_p.def_impl
 def _complex_impl(x, y):
     # Not x + 1j * y: that turns an infinite imaginary part into nan + inf j.
-    x, y = np.asarray(x), np.asarray(y)
-    out = np.empty(np.broadcast_shapes(x.shape, y.shape), dtypes.complex_dtype(x.dtype))
+    x, y = backend.asarray(x), backend.asarray(y)
+    shape = np.broadcast_shapes(x.shape, y.shape)
+    if backend.like() is not None:   # the same values, without assigning to .real/.imag
+        return (backend.asarray(np.broadcast_to(x, shape), dtypes.complex_dtype(x.dtype))
+                + backend.asarray(y, dtypes.complex_dtype(x.dtype)) * 1j)
+    out = np.empty(shape, dtypes.complex_dtype(x.dtype))
     out.real = x
     out.imag = y
     return out

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from functrans import core, errors, ir
+from functrans import backend, core, errors, ir
 from functrans.primitives import _helpers, elementwise, slicing
 from functrans.primitives import shape as shape_prims
 
@@ -312,7 +312,7 @@ def _dilate_and_pad(lhs: np.ndarray, spec, dilation, padding) -> np.ndarray:
         dst.append(slice(lo + first * d, lo + first * d + d * max(0, stop - first), d))
     canon = x.shape[:2] + tuple(sizes)
     inv = tuple(int(p) for p in np.argsort(spec))
-    out = np.zeros(tuple(canon[p] for p in inv), x.dtype).transpose(spec)
+    out = np.zeros(tuple(canon[p] for p in inv), x.dtype, like=backend.like()).transpose(spec)
     if all(s.stop > s.start for s in src):
         out[(slice(None), slice(None), *dst)] = x[(slice(None), slice(None), *src)]
     return out
@@ -322,15 +322,18 @@ def _dilate_and_pad(lhs: np.ndarray, spec, dilation, padding) -> np.ndarray:
 def _conv_impl(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
                dimension_numbers, feature_group_count):
     lhs_spec, rhs_spec, out_spec = dimension_numbers
-    x = _dilate_and_pad(np.asarray(lhs), lhs_spec, lhs_dilation, padding)
-    w = np.asarray(rhs).transpose(rhs_spec)
+    x = _dilate_and_pad(backend.asarray(lhs), lhs_spec, lhs_dilation, padding)
+    w = backend.asarray(rhs).transpose(rhs_spec)
     n, o, i, kernel = x.shape[0], w.shape[0], w.shape[1], w.shape[2:]
     out_sp = _out_spatial(x.shape[2:], kernel, window_strides, ((0, 0),) * len(kernel),
                           (1,) * len(kernel), rhs_dilation)
     inv = tuple(int(p) for p in np.argsort(out_spec))
     if 0 in (n, o, i, *out_sp, *kernel):
-        return np.zeros((n, o, *out_sp), x.dtype).transpose(inv)
+        return np.zeros((n, o, *out_sp), x.dtype, like=backend.like()).transpose(inv)
     g = feature_group_count
+    if backend.like() is not None:   # Dask, CuPy, ...: no strides; the windows as a view
+        windows = _windows(x, g, i, kernel, window_strides, rhs_dilation, out_sp)
+        return _im2col_rows(windows, w, g, feature_last=False).transpose(inv)
     s = x.strides
     # The windows as a view (N, G, C/G, out..., kernel...); one copy makes the im2col matrix.
     windows = np.lib.stride_tricks.as_strided(
@@ -347,6 +350,18 @@ def _conv_impl(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
     else:
         res = _im2col_rows(windows, w, g, feature_last=False)
     return res.transpose(inv)
+
+
+def _windows(x, g: int, i: int, kernel, strides, dilation, out_sp):
+    """The windows (N, G, C/G, out..., kernel...) of `x` by `sliding_window_view`, which
+    every array library with NumPy's dispatch has (the NumPy path uses `as_strided`)."""
+    nsp = len(kernel)
+    span = tuple((k - 1) * d + 1 for k, d in zip(kernel, dilation, strict=True))
+    v = np.lib.stride_tricks.sliding_window_view(x, span, axis=tuple(range(2, 2 + nsp)))
+    v = v[(slice(None), slice(None),
+           *(slice(0, (o - 1) * st + 1, st) for o, st in zip(out_sp, strides, strict=True)),
+           *(slice(None, None, d) for d in dilation))]
+    return v.reshape(x.shape[0], g, i, *out_sp, *kernel)
 
 
 def _im2col_rows(windows: np.ndarray, w: np.ndarray, g: int, *, feature_last: bool):

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, dtypes, ir
+from functrans import backend, core, dtypes, ir
 from functrans.primitives import (
     _helpers,
     comparison,
@@ -61,9 +61,13 @@ def _eig_abstract_eval(a):
             ir.ShapedArray(a.shape, cdt)]
 
 
+# Chunked backends (functrans/backend.py) decompose block by block, matrix axes whole.
+eig_p.def_core_axes(lambda a: (((-2, -1),), ((-1,), (-2, -1), (-2, -1))))
+
+
 @eig_p.def_impl
 def _eig_impl(a):
-    cdt = dtypes.complex_dtype(np.asarray(a).dtype)
+    cdt = dtypes.complex_dtype(backend.asarray(a).dtype)
     w, v = np.linalg.eig(a)
     w, v = w.astype(cdt), v.astype(cdt)
     return [w, v, np.linalg.inv(v).astype(cdt)]

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from functrans import core, dtypes, errors, ir
+from functrans import backend, core, dtypes, errors, ir
 from functrans.primitives import _helpers
 from functrans.primitives import shape as shape_prims
 
@@ -521,7 +521,7 @@ convert_element_type_p.def_flops(_helpers.output_size)
 
 @convert_element_type_p.def_impl
 def _convert_element_type_impl(x, *, new_dtype, weak_type):
-    x = np.asarray(x)
+    x = backend.asarray(x)
     if x.dtype.kind == "c" and new_dtype.kind != "c":
         # Complex to real keeps the real part (as NumPy, without its ComplexWarning; as JAX).
         x = np.real(x)
@@ -610,7 +610,7 @@ def full(shape, value, dtype=None):
         if dtype is not None and np.dtype(dtype) != value.dtype:
             value = convert_element_type(value, np.dtype(dtype))
     else:
-        value = np.asarray(value, dtype)
+        value = backend.asarray(value, dtype)
         if value.ndim != 0:
             raise _helpers.shape_error("full", "the fill value must be rank-0",
                                        core.get_aval(value))

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, ir
+from functrans import backend, core, ir
 from functrans.primitives import _helpers, elementwise, slicing, sorting, triangular
 from functrans.primitives import shape as shape_prims
 
@@ -105,7 +105,7 @@ def _cholesky_abstract_eval(a):
 
 @cholesky_p.def_impl
 def _cholesky_impl(a):
-    a = np.asarray(a)
+    a = backend.asarray(a)
     try:
         return np.linalg.cholesky(a)
     except np.linalg.LinAlgError:
@@ -126,7 +126,7 @@ def _cholesky_jvp(primals, tangents):
     # Murray 2016: dL = L Phi(L^-1 sym(dA) L^-T), Phi = lower triangle, diagonal halved.
     (a,), (t,) = primals, tangents
     low = cholesky(a)
-    half = np.asarray(0.5, core.get_aval(a).dtype)
+    half = backend.asarray(0.5, core.get_aval(a).dtype)
     sym = elementwise.mul(elementwise.add(t, mT(t)), half)
     tmp = triangular.triangular_solve(low, sym, left_side=False, lower=True, transpose_a=True)
     inner = triangular.triangular_solve(low, tmp, left_side=True, lower=True)
@@ -154,22 +154,29 @@ def _lu_abstract_eval(a):
             ir.ShapedArray((*batch, m), INDEX_DTYPE))
 
 
+# Chunked backends (functrans/backend.py) factor block by block, matrix axes whole.
+cholesky_p.def_core_axes(lambda a, **p: (((-2, -1),), ((-2, -1),)))
+lu_p.def_core_axes(lambda a, **p: (((-2, -1),), ((-2, -1), (-1,), (-1,))))
+qr_p.def_core_axes(lambda a, **p: (((-2, -1),), ((-2, -1), (-2, -1))))
+
+
 @lu_p.def_impl
 def _lu_impl(a):
-    a = np.asarray(a)
+    a = backend.asarray(a)
     shape = a.shape
     m, n = shape[-2:]
     k = min(m, n)
-    work = np.array(a.reshape((int(np.prod(shape[:-2], dtype=np.int64)), m, n)), copy=True)
-    perm = np.tile(np.arange(m, dtype=INDEX_DTYPE), (work.shape[0], 1))
-    pivots = np.zeros((work.shape[0], k), INDEX_DTYPE)
+    work = backend.array(a.reshape((int(np.prod(shape[:-2], dtype=np.int64)), m, n)))
+    like = backend.like()
+    perm = np.tile(np.arange(m, dtype=INDEX_DTYPE, like=like), (work.shape[0], 1))
+    pivots = np.zeros((work.shape[0], k), INDEX_DTYPE, like=like)
     with np.errstate(all="ignore"):
         for s in range(0, k, _LU_BLOCK):
             e = min(s + _LU_BLOCK, k)
             _lu_panel(work, perm, pivots, s, e)
             if e < n:
                 # U12 = L11^-1 A12, then the trailing update A22 -= L21 U12.
-                l11 = np.tril(work[:, s:e, s:e], -1) + np.eye(e - s, dtype=work.dtype)
+                l11 = np.tril(work[:, s:e, s:e], -1) + np.eye(e - s, dtype=work.dtype, like=like)
                 u12 = triangular._forward_substitution(l11, work[:, s:e, e:])
                 work[:, s:e, e:] = u12
                 work[:, e:, e:] -= work[:, e:, s:e] @ u12
@@ -198,7 +205,7 @@ def _lu_panel(work, perm, pivots, s: int, e: int) -> None:
 def _lu_panel_one(panel, pivots, s: int):
     """The panel loop for one matrix, with Python ints (a third of the NumPy calls of the
     stacked loop: this loop's call overhead is most of the factorization's time)."""
-    order = np.arange(panel.shape[0])
+    order = np.arange(panel.shape[0], like=backend.like())
     for j in range(panel.shape[1]):
         p = j + int(np.argmax(np.abs(panel[j:, j])))
         pivots[s + j] = s + p
@@ -214,8 +221,8 @@ def _lu_panel_one(panel, pivots, s: int):
 
 def _lu_panel_stack(panel, pivots, s: int):
     """The panel loop over a stack of matrices (each its own pivots: fancy indexing)."""
-    batch = np.arange(panel.shape[0])
-    order = np.tile(np.arange(panel.shape[1]), (panel.shape[0], 1))
+    batch = np.arange(panel.shape[0], like=backend.like())
+    order = np.tile(np.arange(panel.shape[1], like=backend.like()), (panel.shape[0], 1))
     for j in range(panel.shape[2]):
         p = j + np.argmax(np.abs(panel[:, j:, j]), axis=1)
         pivots[:, s + j] = s + p
@@ -304,12 +311,14 @@ def _qr_abstract_eval(a, *, full_matrices):
 
 @qr_p.def_impl
 def _qr_impl(a, *, full_matrices):
-    a = np.asarray(a)
+    a = backend.asarray(a)
     m, n = a.shape[-2:]
     if a.size == 0:
         cols = m if full_matrices else min(m, n)
-        q = np.broadcast_to(np.eye(m, cols, dtype=a.dtype), (*a.shape[:-2], m, cols)).copy()
-        return [q, np.zeros((*a.shape[:-2], cols, n), a.dtype)]
+        like = backend.like()
+        eye = np.eye(m, cols, dtype=a.dtype, like=like)
+        q = np.broadcast_to(eye, (*a.shape[:-2], m, cols)).copy()
+        return [q, np.zeros((*a.shape[:-2], cols, n), a.dtype, like=like)]
     q, r = np.linalg.qr(a, mode="complete" if full_matrices else "reduced")
     return [q, r]
 

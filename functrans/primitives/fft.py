@@ -34,7 +34,7 @@ import math
 
 import numpy as np
 
-from functrans import core, dtypes, errors, ir
+from functrans import backend, core, dtypes, errors, ir
 from functrans.primitives import _helpers, complex_parts, elementwise, slicing
 from functrans.primitives import shape as shape_prims
 
@@ -73,13 +73,20 @@ def fft(x, kind: str, lengths, norm: str = "backward"):
     return fft_p.bind(x, kind=kind, lengths=lengths, norm=norm)
 
 
+@fft_p.def_core_axes
+def _fft_core_axes(x, *, kind, lengths, norm):
+    """Chunked backends transform block by block, the transformed axes whole."""
+    axes = tuple(range(-len(lengths), 0))
+    return (axes,), (axes,)
+
+
 @fft_p.def_impl
 def _fft_impl(x, *, kind, lengths, norm):
-    x = np.asarray(x)
+    x = backend.asarray(x)
     axes = tuple(range(x.ndim - len(lengths), x.ndim))
     out = _NUMPY[kind](x, s=lengths, axes=axes, norm=norm)
     dtype = dtypes.real_dtype(x.dtype) if kind == "irfft" else dtypes.complex_dtype(x.dtype)
-    return np.asarray(out, dtype)
+    return backend.asarray(out, dtype)
 
 
 @fft_p.def_abstract_eval
@@ -126,7 +133,7 @@ def _fft_transpose(ct, x, *, kind, lengths, norm):
     odd = n % 2
     mask = np.concatenate([np.ones(1), np.full(y_aval.shape[-1] - 2 + odd, 2.0),
                            np.ones(1 - odd)])[:y_aval.shape[-1]]
-    mask_b = shape_prims.broadcast_in_dim(np.asarray(mask, y_aval.dtype), y_aval.shape,
+    mask_b = shape_prims.broadcast_in_dim(backend.asarray(mask, y_aval.dtype), y_aval.shape,
                                           (ndim - 1,))
     return (complex_parts.conj(elementwise.mul(y, mask_b)),)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, ir
+from functrans import backend, core, ir
 from functrans.primitives import _helpers, comparison, elementwise
 from functrans.primitives import shape as shape_prims
 
@@ -77,7 +77,7 @@ def scatter_mul(x, indices, updates, axis):
 
 def _as_indices(indices):
     if isinstance(indices, (list, tuple)):
-        return np.asarray(indices)
+        return backend.asarray(indices)
     return indices
 
 
@@ -135,31 +135,41 @@ scatter_mul_p.def_abstract_eval(_scatter_abstract_eval("scatter_mul", "fiuc"))
 
 def _index(indices, axis: int) -> tuple:
     """The NumPy index of `indices` along `axis`: `x[:, ..., :, indices]`."""
-    return (slice(None),) * axis + (np.asarray(indices),)
+    return (slice(None),) * axis + (backend.asarray(indices),)
 
 
 @gather_p.def_impl
 def _gather_impl(x, indices, *, axis):
-    return np.asarray(np.take(x, indices, axis=axis))
+    return backend.asarray(np.take(x, indices, axis=axis))
+
+
+def _whole(*avals, **params):
+    """Chunked backends (functrans/backend.py) scatter with every array in one chunk: Dask
+    has no `ufunc.at` and assigns only through simple indices."""
+    return tuple(tuple(range(a.ndim)) for a in avals), (tuple(range(avals[0].ndim)),)
+
+
+for _p in (scatter_add_p, scatter_p, scatter_mul_p):
+    _p.def_core_axes(_whole)
 
 
 @scatter_add_p.def_impl
 def _scatter_add_impl(x, indices, updates, *, axis):
-    out = np.array(x, copy=True)
+    out = backend.array(x)
     np.add.at(out, _index(indices, axis), updates)
     return out
 
 
 @scatter_p.def_impl
 def _scatter_impl(x, indices, updates, *, axis):
-    out = np.array(x, copy=True)
+    out = backend.array(x)
     out[_index(indices, axis)] = updates
     return out
 
 
 @scatter_mul_p.def_impl
 def _scatter_mul_impl(x, indices, updates, *, axis):
-    out = np.array(x, copy=True)
+    out = backend.array(x)
     np.multiply.at(out, _index(indices, axis), updates)
     return out
 

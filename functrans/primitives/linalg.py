@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, ir
+from functrans import backend, core, ir
 from functrans.primitives import _helpers, basis, elementwise
 from functrans.primitives import shape as shape_prims
 
@@ -108,12 +108,12 @@ def _dot_general_impl(x, y, *, dimension_numbers):
         xn, yn = np.ndim(x), np.ndim(y)
         if 1 <= xn <= 2 and 1 <= yn <= 2 and rc == (0,) and lc == (xn - 1,):
             # Exactly `x @ y` (matmul, matvec, vecmat, inner product): one BLAS call.
-            return np.asarray(np.matmul(x, y))
+            return backend.asarray(np.matmul(x, y))
         if not lc and xn == 1 and yn == 1:
             # An outer product: each entry is one exact product, as with matmul.
             return np.multiply.outer(x, y)
-    x = np.asarray(x)
-    y = np.asarray(y)
+    x = backend.asarray(x)
+    y = backend.asarray(y)
     # General case as one (batched) matmul: lhs to (batch, free, contract) and rhs to
     # (batch, contract, free). Transposes are views; BLAS takes transposed 2-D views as is.
     lf = _free_dims(x.ndim, lc, lb)

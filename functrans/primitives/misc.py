@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, errors, ir
+from functrans import backend, core, errors, ir
 from functrans.primitives import _helpers
 
 iota_p = core.Primitive("iota")   # dtype: np.dtype; shape: tuple of ints; dimension: int
@@ -17,7 +17,7 @@ iota_p.op_table_exempt = ("no operands, so binding it always folds to a constant
 
 @iota_p.def_impl
 def _iota_impl(*, dtype, shape, dimension):
-    line = np.arange(shape[dimension], dtype=dtype)
+    line = np.arange(shape[dimension], dtype=dtype, like=backend.like())
     line = line.reshape([n if d == dimension else 1 for d, n in enumerate(shape)])
     return np.broadcast_to(line, shape).copy()
 

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from functrans import core, errors, ir
+from functrans import backend, core, errors, ir
 from functrans.primitives import _helpers, elementwise, shape, transcendental
 
 __all__: list[str] = []
@@ -37,19 +37,19 @@ def _rotate_left(x: np.ndarray, d: int) -> np.ndarray:
 def _threefry2x32_impl(k0, k1, x0, x1):
     """Threefry-2x32 with 20 rounds (Salmon et al. 2011), as JAX applies it: five groups of
     four rounds, the key schedule injected after each group."""
-    k0 = np.asarray(k0, np.uint32)
-    k1 = np.asarray(k1, np.uint32)
+    k0 = backend.asarray(k0, np.uint32)
+    k1 = backend.asarray(k1, np.uint32)
     ks = (k0, k1, k0 ^ k1 ^ _PARITY)
     with np.errstate(over="ignore"):
-        x0 = np.asarray(x0, np.uint32) + ks[0]
-        x1 = np.asarray(x1, np.uint32) + ks[1]
+        x0 = backend.asarray(x0, np.uint32) + ks[0]
+        x1 = backend.asarray(x1, np.uint32) + ks[1]
         for group in range(5):
             for r in _ROTATIONS[group % 2]:
                 x0 = x0 + x1
                 x1 = _rotate_left(x1, r) ^ x0
             x0 = x0 + ks[(group + 1) % 3]
             x1 = x1 + ks[(group + 2) % 3] + np.uint32(group + 1)
-    return np.asarray(x0, np.uint32), np.asarray(x1, np.uint32)
+    return backend.asarray(x0, np.uint32), backend.asarray(x1, np.uint32)
 
 
 threefry2x32_p = core.Primitive("threefry2x32", multiple_results=True)
@@ -142,24 +142,24 @@ def _fma_exact(a, b, c, bh, bl):
     pe = ((ah * bh - p) + ah * bl + al * bh) + al * bl
     sh, sl = _two_sum(c, p)
     v, verr = _two_sum(sl, pe)
-    return sh + _round_to_odd(np.asarray(v), np.asarray(verr))
+    return sh + _round_to_odd(backend.asarray(v), backend.asarray(verr))
 
 
 def _fma_impl(a, b, c):
     """a * b + c with one rounding (float32 and float64; NumPy has no fma)."""
     dtype = np.result_type(a, b, c)
-    a, b, c = (np.asarray(v, np.float64) for v in (a, b, c))
+    a, b, c = (backend.asarray(v, np.float64) for v in (a, b, c))
     with np.errstate(all="ignore"):
         if dtype == np.float32:
             # The product of two float32 is exact in float64; the sum is rounded to odd
             # in float64, then to nearest in float32: one correct rounding.
             s, err = _two_sum(a * b, c)
-            return _round_to_odd(np.asarray(s), np.asarray(err)).astype(np.float32)
+            return _round_to_odd(backend.asarray(s), backend.asarray(err)).astype(np.float32)
         out = _fma_exact(a, b, c, *_split(b))
         # Non-finite or overflowing products: the plain expression is then right, except
         # for an infinite c with a finite (if overflowing) product, which gives c.
         plain = np.where(np.isinf(c) & np.isfinite(a) & np.isfinite(b), c, a * b + c)
-        return np.asarray(np.where(np.isfinite(out) & np.isfinite(plain), out, plain), dtype)
+        return backend.asarray(np.where(np.isfinite(out) & np.isfinite(plain), out, plain), dtype)
 
 
 class _Factor:
@@ -167,7 +167,7 @@ class _Factor:
     values are not handled: the kernels select them away."""
 
     def __init__(self, x):
-        self.x = np.asarray(x)
+        self.x = backend.asarray(x)
         self.f32 = self.x.dtype == np.float32
         if self.f32:
             self.x64 = self.x.astype(np.float64)
@@ -176,10 +176,10 @@ class _Factor:
 
     def fma(self, p, c):
         if self.f32:
-            s, err = _two_sum(np.asarray(p, np.float64) * self.x64, np.float64(c) if np.ndim(c)
-                              == 0 else np.asarray(c, np.float64))
-            return _round_to_odd(np.asarray(s), np.asarray(err)).astype(np.float32)
-        return _fma_exact(np.asarray(p, np.float64), self.x, c, self.hi, self.lo)
+            s, err = _two_sum(backend.asarray(p, np.float64) * self.x64, np.float64(c) if np.ndim(c)
+                              == 0 else backend.asarray(c, np.float64))
+            return _round_to_odd(backend.asarray(s), backend.asarray(err)).astype(np.float32)
+        return _fma_exact(backend.asarray(p, np.float64), self.x, c, self.hi, self.lo)
 
 
 fma_p = core.Primitive("fma")
@@ -247,16 +247,16 @@ _LOG1P_Q = (1.0, 1.5062909083469192043167e1, 8.3047565967967209469434e1,
 
 def _log1p_impl(x):
     """XLA CPU's log1p: Cephes' rational approximation below sqrt(2) - 1, else log(1 + x)."""
-    x = np.asarray(x)
+    x = backend.asarray(x)
     dtype = x.dtype.type
     with np.errstate(all="ignore"):
         x2 = x * x
         ratio = _horner(x, _LOG1P_P) / _horner(x, _LOG1P_Q)
         small = (x * x2) * ratio
-        small = _fma_impl(np.asarray(dtype(-0.5)), x2, small)
+        small = _fma_impl(backend.asarray(dtype(-0.5)), x2, small)
         small = x + small
         large = np.log(x + dtype(1.0))
-        return np.asarray(np.where(np.abs(x) < dtype(0.41421356237309504880), small, large),
+        return backend.asarray(np.where(np.abs(x) < dtype(0.41421356237309504880), small, large),
                           x.dtype)
 
 
@@ -292,7 +292,7 @@ _ERFINV64_C = (
 
 
 def _erf_inv_impl(x):
-    x = np.asarray(x)
+    x = backend.asarray(x)
     dtype = x.dtype.type
     with np.errstate(all="ignore"):
         w = -_log1p_impl(x * -x)
@@ -308,7 +308,7 @@ def _erf_inv_impl(x):
             w = np.where(lt625, w - 3.125, np.sqrt(w) - np.where(lt16, 3.25, 5.0))
 
             def coefficient(i):
-                c = np.full(x.shape, _ERFINV64_A[i])
+                c = np.full(x.shape, _ERFINV64_A[i], like=backend.like())
                 if i < 19:
                     c = np.where(lt625, c, _ERFINV64_B[i])
                 if i < 17:
@@ -324,7 +324,7 @@ def _erf_inv_impl(x):
             for i in range(19, 23):
                 p = np.where(lt625, factor.fma(p, coefficient(i)), p)
         out = np.where(np.abs(x) == 1, x * dtype(np.inf), p * x)
-    return np.asarray(out, x.dtype)
+    return backend.asarray(out, x.dtype)
 
 
 _ERF64_T = (9.60497373987051638749e0, 9.00260197203842689217e1, 2.23200534594684319226e3,
@@ -350,7 +350,7 @@ _ERF32_BETA = (-1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-
 
 
 def _erf_impl(x):
-    x = np.asarray(x)
+    x = backend.asarray(x)
     with np.errstate(all="ignore"):
         if x.dtype == np.float32:
             f32 = np.float32
@@ -358,7 +358,7 @@ def _erf_impl(x):
             x2 = xc * xc
             alpha = _horner(x2, tuple(f32(c) for c in _ERF32_ALPHA))
             beta = _horner(x2, tuple(f32(c) for c in _ERF32_BETA))
-            return np.asarray(np.clip((xc * alpha) / beta, f32(-1.0), f32(1.0)), np.float32)
+            return backend.asarray(np.clip((xc * alpha) / beta, f32(-1.0), f32(1.0)), np.float32)
         x2 = x * x
         small = (x * _horner(x2, _ERF64_T)) / _horner(x2, _ERF64_U)
         z = -x2
@@ -369,7 +369,7 @@ def _erf_impl(x):
         erfc = np.where(ax < 8.0, erfc18, erfc8)
         erfc = np.where(z < -7.09782712893383996843e2, 0.0, erfc)
         erfc = np.where(x < 0, 2.0 - erfc, erfc)
-        return np.asarray(np.where(ax < 1.0, small, 1.0 - erfc), np.float64)
+        return backend.asarray(np.where(ax < 1.0, small, 1.0 - erfc), np.float64)
 
 
 def _half_sqrt_pi(x):
@@ -420,7 +420,7 @@ _LGAMMA = np.frompyfunc(math.lgamma, 1, 1)
 
 def _digamma(z):
     """psi(z) for z >= 1: the recurrence up to z >= 8, then the asymptotic series."""
-    z = np.array(z, np.float64)
+    z = backend.array(z, np.float64)
     shift = np.zeros_like(z)
     while (small := z < 8.0).any():
         shift = np.where(small, shift + 1.0 / z, shift)
@@ -435,10 +435,10 @@ def _gamma_grad_impl(a, x):
     reparameterization): -(dP/da) / p(x; a), dP/da from the series
     P(a, x) = sum_n x^(a+n) e^-x / Gamma(a+n+1), term by term."""
     dtype = np.result_type(a, x)
-    a, x = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(x, np.float64))
+    a, x = np.broadcast_arrays(backend.asarray(a, np.float64), backend.asarray(x, np.float64))
     with np.errstate(all="ignore"):
         log_x = np.log(x)
-        term = np.exp(a * log_x - x - np.asarray(_LGAMMA(a + 1.0), np.float64))
+        term = np.exp(a * log_x - x - backend.asarray(_LGAMMA(a + 1.0), np.float64))
         weight = log_x - _digamma(a + 1.0)
         d_p = term * weight
         total = term.copy()
@@ -452,9 +452,9 @@ def _gamma_grad_impl(a, x):
             total = total + term
             if not ((term > 1e-17 * total) | (n < limit)).any():
                 break
-        density = np.exp((a - 1.0) * log_x - x - np.asarray(_LGAMMA(a), np.float64))
+        density = np.exp((a - 1.0) * log_x - x - backend.asarray(_LGAMMA(a), np.float64))
         out = -d_p / density
-    return np.asarray(np.where(x > 0, out, 0.0), dtype)
+    return backend.asarray(np.where(x > 0, out, 0.0), dtype)
 
 
 random_gamma_grad_p = core.Primitive("random_gamma_grad")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, ir
+from functrans import backend, core, ir
 from functrans.primitives import _helpers, comparison, elementwise, slicing
 from functrans.primitives import shape as shape_prims
 
@@ -21,8 +21,8 @@ shape_error = _helpers.shape_error
 
 
 def _reduce_prod_impl(x, *, axes):
-    x = np.asarray(x)
-    return np.asarray(np.prod(x, axis=axes, dtype=x.dtype))
+    x = backend.asarray(x)
+    return backend.asarray(np.prod(x, axis=axes, dtype=x.dtype))
 
 
 reduce_prod_p = _helpers.define_reduction("reduce_prod", "fiuc", _reduce_prod_impl)
@@ -90,8 +90,10 @@ def _identity(x, fn):
 
 def _chooser_impl(fn):
     def impl(x, *, axes):
-        x = np.asarray(x)
-        return np.asarray(fn(x, axis=axes, initial=_identity(x, fn)))
+        x = backend.asarray(x)
+        if backend.like() is not None and all(x.shape[a] for a in axes):
+            return fn(x, axis=axes)   # Dask's max and min take no initial=
+        return backend.asarray(fn(x, axis=axes, initial=_identity(x, fn)))
     return impl
 
 
@@ -133,7 +135,7 @@ def reduce_min(x, axes):
 
 def _arg_impl(fn):
     def impl(x, *, axis, index_dtype):
-        return np.asarray(fn(x, axis=axis)).astype(index_dtype)
+        return backend.asarray(fn(x, axis=axis)).astype(index_dtype)
     return impl
 
 
@@ -200,7 +202,7 @@ def cumsum(x, axis, reverse=False):
 
 @cumsum_p.def_impl
 def _cumsum_impl(x, *, axis, reverse):
-    x = np.asarray(x)
+    x = backend.asarray(x)
     if reverse:
         return np.flip(np.cumsum(np.flip(x, axis), axis=axis, dtype=x.dtype), axis)
     return np.cumsum(x, axis=axis, dtype=x.dtype)

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from functrans import core, errors, ir
+from functrans import backend, core, errors, ir
 from functrans.primitives import _helpers
 from functrans.primitives import shape as shape_prims
 
@@ -79,11 +79,18 @@ def _searchsorted_abstract_eval(a, v, *, side):
 # --------------------------------------------------------------------------- NumPy evaluation
 
 
+@searchsorted_p.def_core_axes
+def _searchsorted_core_axes(a, v, *, side):
+    """Chunked backends search block by block: each sorted row whole, with its values."""
+    values = tuple(range(a.ndim - 1, v.ndim))
+    return ((-1,), values), (values,)
+
+
 @searchsorted_p.def_impl
 def _searchsorted_impl(a, v, *, side):
-    a, v = np.asarray(a), np.asarray(v)
+    a, v = backend.asarray(a), backend.asarray(v)
     if a.ndim == 1:
-        return np.asarray(np.searchsorted(a, v, side=side), INDEX_DTYPE)
+        return backend.asarray(np.searchsorted(a, v, side=side), INDEX_DTYPE)
     return _batched_searchsorted(a, v, side)
 
 
@@ -101,8 +108,9 @@ def _batched_searchsorted(a: np.ndarray, v: np.ndarray, side: str) -> np.ndarray
     rows = math.prod(a.shape[:-1])
     values = v.reshape(rows, math.prod(v.shape[nb:]))
     flat = a.reshape(-1)
-    last_of_previous_rows = (np.arange(rows, dtype=INDEX_DTYPE) * n - 1)[:, None]
-    count = np.zeros(values.shape, INDEX_DTYPE)
+    like = backend.like()
+    last_of_previous_rows = (np.arange(rows, dtype=INDEX_DTYPE, like=like) * n - 1)[:, None]
+    count = np.zeros(values.shape, INDEX_DTYPE, like=like)
     step = 1 << (n.bit_length() - 1) if n else 0
     while step:
         candidate = count + step

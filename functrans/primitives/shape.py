@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, ir
+from functrans import backend, core, ir
 from functrans.primitives import _helpers
 
 shape_error = _helpers.shape_error
@@ -43,7 +43,7 @@ def broadcast_in_dim(x, shape, broadcast_dimensions):
 
 @broadcast_in_dim_p.def_impl
 def _broadcast_in_dim_impl(x, *, shape, broadcast_dimensions):
-    x = np.asarray(x)
+    x = backend.asarray(x)
     kept_shape = [1] * len(shape)
     for i, d in enumerate(broadcast_dimensions):
         kept_shape[d] = x.shape[i]
@@ -125,7 +125,7 @@ def reshape(x, new_sizes):
 
 @reshape_p.def_impl
 def _reshape_impl(x, *, new_sizes):
-    return np.reshape(np.asarray(x), new_sizes)
+    return np.reshape(backend.asarray(x), new_sizes)
 
 
 @reshape_p.def_abstract_eval
@@ -183,7 +183,7 @@ def transpose(x, permutation):
 
 @transpose_p.def_impl
 def _transpose_impl(x, *, permutation):
-    return np.transpose(np.asarray(x), permutation)
+    return np.transpose(backend.asarray(x), permutation)
 
 
 @transpose_p.def_abstract_eval
@@ -232,10 +232,10 @@ def _transpose_simplify(eqn, ctx):
 
 
 def _reduce_sum_impl(x, *, axes):
-    x = np.asarray(x)
+    x = backend.asarray(x)
     if not axes:
         return x
-    return np.asarray(np.sum(x, axis=axes, dtype=x.dtype))
+    return backend.asarray(np.sum(x, axis=axes, dtype=x.dtype))
 
 
 reduce_sum_p = _helpers.define_reduction("reduce_sum", "fiuc", _reduce_sum_impl)

@@ -11,7 +11,7 @@ import builtins
 
 import numpy as np
 
-from functrans import core, errors, ir
+from functrans import backend, core, errors, ir
 from functrans.primitives import _helpers, elementwise
 from functrans.primitives import shape as shape_prims
 
@@ -43,7 +43,7 @@ def rev(x, dimensions):
 
 @rev_p.def_impl
 def _rev_impl(x, *, dimensions):
-    return np.flip(np.asarray(x), dimensions)
+    return np.flip(backend.asarray(x), dimensions)
 
 
 @rev_p.def_abstract_eval
@@ -107,7 +107,7 @@ def _slice_impl(x, *, start_indices, limit_indices, strides):
     steps = _slice_strides(start_indices, strides)
     idx = tuple(builtins.slice(a, b, s)
                 for a, b, s in zip(start_indices, limit_indices, steps, strict=True))
-    return np.asarray(x)[(*idx, Ellipsis)]   # Ellipsis: a 0-d array, not a scalar
+    return backend.asarray(x)[(*idx, Ellipsis)]   # Ellipsis: a 0-d array, not a scalar
 
 
 @slice_p.def_abstract_eval
@@ -181,16 +181,16 @@ def pad(x, padding_value, padding_config):
     """
     config = tuple(_helpers.ints(c, "each padding_config entry", "pad") for c in padding_config)
     if isinstance(padding_value, (bool, int, float)):
-        padding_value = np.asarray(padding_value, core.get_aval(x).dtype)
+        padding_value = backend.asarray(padding_value, core.get_aval(x).dtype)
     return pad_p.bind(x, padding_value, padding_config=config)
 
 
 @pad_p.def_impl
 def _pad_impl(x, padding_value, *, padding_config):
-    x = np.asarray(x)
+    x = backend.asarray(x)
     shape = tuple(lo + hi + n + builtins.max(n - 1, 0) * interior
                   for n, (lo, hi, interior) in zip(x.shape, padding_config, strict=True))
-    out = np.full(shape, padding_value, x.dtype)
+    out = np.full(shape, padding_value, x.dtype, like=backend.like())
     idx = tuple(builtins.slice(lo, lo + n + builtins.max(n - 1, 0) * interior, interior + 1)
                 for n, (lo, _, interior) in zip(x.shape, padding_config, strict=True))
     out[idx] = x

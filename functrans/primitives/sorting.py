@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from functrans import core, ir
+from functrans import backend, core, ir
 from functrans.primitives import _helpers, elementwise, indexing
 from functrans.primitives import shape as shape_prims
 
@@ -117,7 +117,7 @@ def _argsort_abstract_eval(x, *, axis, descending, stable):
 
 
 def _argsort_numpy(x, axis: int, descending: bool) -> np.ndarray:
-    x = np.asarray(x)
+    x = backend.asarray(x)
     if not descending:
         return np.argsort(x, axis=axis, kind="stable").astype(INDEX_DTYPE)
     # Descending and stable: the ascending stable order of the reversed lanes, reversed,
@@ -127,9 +127,18 @@ def _argsort_numpy(x, axis: int, descending: bool) -> np.ndarray:
     return (n - 1 - np.flip(asc, axis)).astype(INDEX_DTYPE)
 
 
+def _along_axis(x, *, axis, **params):
+    """Core axes for chunked backends: the sorted axis, whole (functrans/backend.py)."""
+    return ((axis,),), ((axis,),)
+
+
+sort_p.def_core_axes(_along_axis)
+argsort_p.def_core_axes(_along_axis)
+
+
 @sort_p.def_impl
 def _sort_impl(x, *, axis, descending, stable):
-    out = np.sort(np.asarray(x), axis=axis, kind="stable" if stable else None)
+    out = np.sort(backend.asarray(x), axis=axis, kind="stable" if stable else None)
     return np.flip(out, axis).copy() if descending else out
 
 

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from functrans import backend
 from functrans.primitives import elementwise, transcendental
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -22,8 +23,8 @@ _ERFC = np.frompyfunc(math.erfc, 1, 1)
 
 def _apply(fun, x: np.ndarray) -> np.ndarray:
     """`fun` elementwise in float64, rounded to `x`'s dtype (0-d in, 0-d out)."""
-    x = np.asarray(x)
-    return np.asarray(fun(x.astype(np.float64)), np.float64).astype(x.dtype)
+    x = backend.asarray(x)
+    return backend.asarray(fun(x.astype(np.float64)), np.float64).astype(x.dtype)
 
 
 def _gaussian_slope(t, x):

@@ -104,6 +104,12 @@ def _svd_abstract_eval(a, *, full_matrices, compute_uv):
 # --------------------------------------------------------------------------- NumPy evaluation
 
 
+# Chunked backends (functrans/backend.py) decompose block by block, matrix axes whole.
+eigh_p.def_core_axes(lambda a, **p: (((-2, -1),), ((-1,), (-2, -1))))
+svd_p.def_core_axes(lambda a, *, compute_uv, **p: (
+    ((-2, -1),), ((-2, -1), (-1,), (-2, -1)) if compute_uv else ((-1,),)))
+
+
 @eigh_p.def_impl
 def _eigh_impl(a, *, lower):
     w, v = np.linalg.eigh(a, UPLO="L" if lower else "U")

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, ir
+from functrans import backend, core, ir
 from functrans.primitives import _helpers, elementwise, linalg
 from functrans.primitives import shape as shape_prims
 
@@ -121,14 +121,18 @@ def _triangular_solve_flops(eqn) -> int:
 # --------------------------------------------------------------------------- NumPy evaluation
 
 
+# Chunked backends (functrans/backend.py) solve block by block, matrix axes whole.
+triangular_solve_p.def_core_axes(lambda a, b, **p: (((-2, -1), (-2, -1)), ((-2, -1),)))
+
+
 @triangular_solve_p.def_impl
 def _triangular_solve_impl(a, b, *, left_side, lower, transpose_a, unit_diagonal):
-    a, b = np.asarray(a), np.asarray(b)
+    a, b = backend.asarray(a), backend.asarray(b)
     if a.shape[-1] == 0 or b.size == 0:
-        return np.zeros(b.shape, b.dtype)
+        return np.zeros(b.shape, b.dtype, like=backend.like())
     m = np.tril(a) if lower else np.triu(a)
     if unit_diagonal:
-        idx = np.arange(a.shape[-1])
+        idx = np.arange(a.shape[-1], like=backend.like())
         m[..., idx, idx] = 1
     if transpose_a:
         m, lower = np.swapaxes(m, -1, -2), not lower
@@ -142,13 +146,13 @@ def _triangular_solve_impl(a, b, *, left_side, lower, transpose_a, unit_diagonal
         x = x[..., ::-1, :]
     if not left_side:
         x = np.swapaxes(x, -1, -2)
-    return np.ascontiguousarray(x, dtype=b.dtype)
+    return backend.asarray(x, b.dtype)
 
 
 def _forward_substitution(lo, b):
     """Solve `lo @ x = b` for lower triangular `lo`, `_BLOCK` rows at a time."""
     n = lo.shape[-1]
-    x = np.empty(b.shape, b.dtype)
+    x = np.empty(b.shape, b.dtype, like=backend.like())
     for s in range(0, n, _BLOCK):
         e = min(s + _BLOCK, n)
         rhs = b[..., s:e, :]
@@ -164,7 +168,7 @@ def _diagonal_block_solve(lo, rhs):
     try:
         return np.linalg.solve(lo[..., ::-1, ::-1], rhs[..., ::-1, :])[..., ::-1, :]
     except np.linalg.LinAlgError:
-        x = np.empty(rhs.shape, rhs.dtype)
+        x = np.empty(rhs.shape, rhs.dtype, like=backend.like())
         for i in range(lo.shape[-1]):
             acc = np.einsum("...j,...jk->...k", lo[..., i, :i], x[..., :i, :])
             x[..., i, :] = (rhs[..., i, :] - acc) / lo[..., i, i, None]

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from functrans import core, errors, ir
+from functrans import backend, core, errors, ir
 from functrans.primitives import _helpers, comparison, elementwise, transcendental
 from functrans.primitives import shape as shape_prims
 
@@ -44,7 +44,7 @@ def _impl(fun: Any) -> Any:
     """SciPy's `fun`, its result in the (first) operand's dtype (primitives are strict: both
     operands have it)."""
     def impl(*args: Any) -> Any:
-        return np.asarray(fun(*args), np.asarray(args[0]).dtype)
+        return backend.asarray(fun(*args), backend.asarray(args[0]).dtype)
     return impl
 
 
@@ -114,10 +114,19 @@ def log_ndtr(x: Any) -> Any:
 
 # --------------------------------------------------------------------------- gamma family
 
+def _polygamma(n: Any, x: Any) -> Any:
+    """SciPy's polygamma from its ufuncs (as SciPy defines it: digamma for n = 0, else
+    (-1)^(n+1) n! zeta(n+1, x)), so that Dask and other array types evaluate it blockwise;
+    `scipy.special.polygamma` itself is Python code that calls np.asarray."""
+    n, x = np.broadcast_arrays(n, x)
+    higher = np.power(-1.0, n + 1) * _sp.gamma(n + 1.0) * _sp.zeta(n + 1, x)
+    return np.where(n == 0.0, _sp.digamma(x), higher)
+
+
 # d polygamma(n, x) = polygamma(n + 1, x) dx; no derivative in the order n.
 polygamma_p = elementwise.binary_elementwise(
-    "polygamma", _impl(lambda n, x: _sp.polygamma(np.asarray(n, np.float64),
-                                                  np.asarray(x, np.float64))),
+    "polygamma", _impl(lambda n, x: _polygamma(backend.asarray(n, np.float64),
+                                               backend.asarray(x, np.float64))),
     (_no_derivative("polygamma", "n"),
      lambda t, n, x, out: mul(t, polygamma(add(n, scalar_like(1, n)), x))))
 # d digamma = polygamma(1, x) dx

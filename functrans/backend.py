@@ -1,0 +1,278 @@
+"""Evaluation on array types other than NumPy's: Dask, CuPy, any array with NumPy's dispatch.
+
+A program is traced from avals (shape and dtype), so it does not care what arrays it will run
+on. Evaluation does: the primitives' implementations call NumPy functions (`np.sin`,
+`np.matmul`, `np.linalg.cholesky`, ...), and NumPy hands a call whose operand is a Dask or CuPy
+array to that array's own implementation (NEP 13 `__array_ufunc__`, NEP 18
+`__array_function__`). So the same implementations serve every such array type, provided that
+no implementation forces its operands into NumPy (`np.asarray`) and that arrays created inside
+a program (an `iota`, a `zeros`) are created in the operands' namespace (NEP 35 `like=`).
+
+This module owns:
+- `find(values)`: the foreign array type among a call's values (None: NumPy, the default);
+- `Backend`: moving the NumPy constants and arguments of a program into that namespace
+  (`np.asarray(c, like=x)`), and the prototype array (`like()`) that implementations creating
+  arrays from nothing pass as NEP 35's `like=`;
+- `run(jaxpr, consts, args, backend)`: the interpreter for foreign arrays, which names the
+  primitive, the array type and the user's line when an implementation fails on them, and
+  refuses, before running anything, a program containing a primitive marked NumPy-only
+  (`Primitive.numpy_only`, with its reason: docs/backends.md lists them).
+Owns no primitive and no transformation. NumPy evaluation (`evaluate.run_numpy`) calls in here
+only when `find` reports a foreign array, so the NumPy path pays one type test per argument.
+"""
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from functrans import errors, ir
+
+# Types that are NumPy's own or Python scalars: never a foreign array.
+_PLAIN: frozenset[type] = frozenset({np.ndarray, bool, int, float, complex})
+# Classes that speak the dispatch protocols but are not arrays to evaluate on (the Tracer,
+# registered by core.py, which this module does not import).
+_NOT_FOREIGN: list[type] = [np.ndarray, np.generic]
+
+
+def not_foreign(cls: type) -> None:
+    """Register `cls` as never foreign, though it implements NumPy's dispatch protocols."""
+    _NOT_FOREIGN.append(cls)
+
+
+def is_foreign(x: Any) -> bool:
+    """Whether `x` is an array of another library that speaks NumPy's dispatch protocols."""
+    t = type(x)
+    if t in _PLAIN or isinstance(x, tuple(_NOT_FOREIGN)):
+        return False
+    return (hasattr(t, "__array_function__") and hasattr(t, "__array_ufunc__")
+            and hasattr(x, "shape") and hasattr(x, "dtype"))
+
+
+def foreign_aval(x: Any) -> ir.ShapedArray:
+    """The aval of a foreign array; a shape that is not known yet (a Dask array with unknown
+    chunk sizes) is an error that says how to make it known."""
+    try:
+        shape = tuple(int(d) for d in x.shape)
+    except (TypeError, ValueError):
+        raise errors.FunctransValueError(
+            f"a {type(x).__module__}.{type(x).__name__} of shape {x.shape} has a dimension "
+            "that is not known yet; functrans traces from shapes, so make them known first "
+            "(for Dask: x.compute_chunk_sizes()).") from None
+    return ir.ShapedArray(shape, np.dtype(x.dtype))
+
+
+class Backend:
+    """A foreign array type: how NumPy values move into it, and a prototype for `like=`."""
+
+    def __init__(self, proto: Any):
+        self.type = type(proto)
+        self.proto = proto
+        self.name = f"{self.type.__module__.split('.')[0]}.{self.type.__name__}"
+
+    def move(self, values: Sequence) -> list:
+        """`values` with every NumPy array (and 0-d or scalar NumPy value) moved into this
+        namespace; values already in it, and Python scalars, are left alone."""
+        out = []
+        for x in values:
+            if isinstance(x, (np.ndarray, np.generic)):
+                x = np.asarray(x, like=self.proto)
+            out.append(x)
+        return out
+
+
+    def call(self, eqn: ir.JaxprEqn, ins: list) -> Any:
+        """One equation's impl on values of this namespace."""
+        return eqn.primitive.impl(*ins, **eqn.params)
+
+
+class DaskBackend(Backend):
+    """Dask arrays: a primitive with `core_axes` is applied block by block (`apply_gufunc`)
+    with its core axes in one chunk and its NumPy impl on each block, so that a sort, an FFT
+    or a batch of factorizations runs chunk-wise with NumPy's exact algorithm; every other
+    primitive calls NumPy functions that Dask implements (NEP 13/18)."""
+
+    def call(self, eqn: ir.JaxprEqn, ins: list) -> Any:
+        prim = eqn.primitive
+        if prim.core_axes is None:
+            return prim.impl(*ins, **eqn.params)
+        return _by_blocks(eqn, ins)
+
+
+def _by_blocks(eqn: ir.JaxprEqn, ins: list) -> Any:
+    import dask.array as da  # noqa: PLC0415 - only a Dask user gets here
+
+    prim, params = eqn.primitive, eqn.params
+    in_avals = [v.aval for v in eqn.invars]
+    out_avals = [v.aval for v in eqn.outvars]
+    in_axes, out_axes = prim.core_axes(*in_avals, **params)
+    in_axes = [tuple(a % max(av.ndim, 1) for a in ax) for ax, av in zip(in_axes, in_avals,
+                                                                            strict=True)]
+    out_axes = [tuple(a % max(av.ndim, 1) for a in ax) for ax, av in zip(out_axes, out_avals,
+                                                                             strict=True)]
+    ends = [tuple(range(-len(ax), 0)) for ax in in_axes]
+    oends = [tuple(range(-len(ax), 0)) for ax in out_axes]
+    ops = [da.moveaxis(da.asarray(x), ax, e) if ax else da.asarray(x)
+           for x, ax, e in zip(ins, in_axes, ends, strict=True)]
+    sizes: dict[str, int] = {}
+    sig_in = []
+    for i, ax in enumerate(in_axes):
+        sig_in.append("(" + ",".join(f"i{i}_{k}" for k in range(len(ax))) + ")")
+    sig_out = []
+    for j, (ax, av) in enumerate(zip(out_axes, out_avals, strict=True)):
+        names = [f"o{j}_{k}" for k in range(len(ax))]
+        sizes.update({n: av.shape[a] for n, a in zip(names, ax, strict=True)})
+        sig_out.append("(" + ",".join(names) + ")")
+    signature = ",".join(sig_in) + "->" + ",".join(sig_out)
+
+    def block(*blocks: Any) -> Any:
+        saved = _STATE.like
+        _STATE.like = None   # a block is NumPy: its impl makes NumPy arrays
+        try:
+            back = [np.moveaxis(b, e, ax) if ax else b
+                    for b, ax, e in zip(blocks, in_axes, ends, strict=True)]
+            out = prim.impl(*back, **params)
+        finally:
+            _STATE.like = saved
+        outs = out if prim.multiple_results else [out]
+        moved = [np.moveaxis(np.asarray(o), ax, e) if ax else np.asarray(o)
+                 for o, ax, e in zip(outs, out_axes, oends, strict=True)]
+        return tuple(moved) if prim.multiple_results else moved[0]
+
+    res = da.apply_gufunc(block, signature, *ops, output_dtypes=(
+        tuple(a.dtype for a in out_avals) if prim.multiple_results else out_avals[0].dtype),
+        output_sizes=sizes, allow_rechunk=True, vectorize=False)
+    res = list(res) if prim.multiple_results else [res]
+    res = [da.moveaxis(r, e, ax) if ax else r
+           for r, ax, e in zip(res, out_axes, oends, strict=True)]
+    return res if prim.multiple_results else res[0]
+
+
+def find(values: Iterable) -> Backend | None:
+    """The backend of the first foreign array among `values` (flat), None if all are NumPy."""
+    for x in values:
+        if type(x) in _PLAIN:
+            continue
+        if is_foreign(x):
+            return DaskBackend(x) if type(x).__module__.startswith("dask.") else Backend(x)
+    return None
+
+
+# --------------------------------------------------------------------------- NEP 35 prototype
+
+
+class _State(threading.local):
+    like: Any = None
+
+
+_STATE = _State()
+
+
+def like() -> Any:
+    """The prototype array that implementations creating arrays from no operand pass as
+    `like=` (`np.arange(n, like=backend.like())`): None while NumPy evaluates."""
+    return _STATE.like
+
+
+# Values an implementation may meet that live on the host: made arrays of the namespace.
+_HOST = (np.ndarray, np.generic, bool, int, float, complex, list, tuple)
+
+
+def asarray(x: Any, dtype: Any = None) -> Any:
+    """`x` as an array, in the namespace being evaluated: what implementations call instead
+    of `np.asarray`, which would force a Dask or CuPy operand into NumPy.
+
+    A foreign array stays where it is (cast to `dtype` if given); host values (NumPy arrays
+    and scalars, Python scalars: literals of the program) become arrays of the foreign
+    namespace while one is evaluated (NEP 35 `like=`), NumPy arrays otherwise, exactly as
+    `np.asarray(x, dtype)` would.
+    """
+    if isinstance(x, _HOST):
+        like = _STATE.like
+        if like is None:
+            return np.asarray(x, dtype)
+        return np.asarray(x, dtype, like=like)
+    return x if dtype is None or x.dtype == dtype else x.astype(dtype)
+
+
+def array(x: Any, dtype: Any = None) -> Any:
+    """A copy of `x` as an array in the namespace being evaluated (`np.array(x, dtype)`,
+    which would force a Dask or CuPy operand into NumPy)."""
+    if isinstance(x, _HOST):
+        like = _STATE.like
+        if like is None:
+            return np.array(x, dtype)
+        return np.array(x, dtype, like=like)
+    return x.astype(dtype) if dtype is not None else x.copy()
+
+
+# --------------------------------------------------------------------------- the interpreter
+
+
+def numpy_only_primitives(jaxpr: ir.Jaxpr) -> list:
+    """The primitives of `jaxpr` (sub-programs included) marked `numpy_only`."""
+    found: dict[str, Any] = {}
+    stack = [jaxpr]
+    while stack:
+        j = stack.pop()
+        for eqn in j.eqns:
+            if eqn.primitive.numpy_only is not None:
+                found.setdefault(eqn.primitive.name, eqn.primitive)
+            for p in eqn.params.values():
+                for sub in (p if isinstance(p, (tuple, list)) else (p,)):
+                    if isinstance(sub, ir.ClosedJaxpr):
+                        stack.append(sub.jaxpr)
+                    elif isinstance(sub, ir.Jaxpr):
+                        stack.append(sub)
+    return list(found.values())
+
+
+def run(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence, be: Backend) -> list:
+    """Evaluate `jaxpr` on foreign arrays: NumPy constants and arguments moved in first."""
+    bad = numpy_only_primitives(jaxpr)
+    if bad:
+        p = bad[0]
+        raise errors.FunctransTypeError(
+            f"primitive {p.name} runs only on NumPy arrays ({p.numpy_only}), and this program "
+            f"was called with {be.name} arrays; convert them to NumPy first (for Dask: "
+            f".compute(); for CuPy: .get()), or leave {p.name} out of the program. "
+            "docs/backends.md lists what runs where.")
+    env: dict[ir.Var, Any] = dict(zip(jaxpr.constvars, be.move(consts), strict=True))
+    env.update(zip(jaxpr.invars, be.move(args), strict=True))
+    literal = ir.Literal
+    saved = _STATE.like
+    _STATE.like = be.proto
+    try:
+        with warnings.catch_warnings():
+            # Dask computes a function it does not implement on NumPy, whole, with a warning:
+            # here that is the error below, never a silent materialization.
+            warnings.filterwarnings("error", message=".*is not implemented by Dask",
+                                    category=FutureWarning)
+            for eqn in jaxpr.eqns:
+                ins = [v.val if type(v) is literal else env[v] for v in eqn.invars]
+                try:
+                    out = be.call(eqn, ins)
+                except (errors.FunctransTypeError, errors.FunctransValueError):
+                    raise
+                except Exception as e:
+                    raise _impl_error(eqn, be, e) from e
+                if eqn.primitive.multiple_results:
+                    env.update(zip(eqn.outvars, out, strict=True))
+                else:
+                    env[eqn.outvars[0]] = out
+    finally:
+        _STATE.like = saved
+    # A literal output (a constant result) is moved in too: every output is of the namespace.
+    return [np.asarray(v.val, like=be.proto) if type(v) is literal else env[v]
+            for v in jaxpr.outvars]
+
+
+def _impl_error(eqn: ir.JaxprEqn, be: Backend, e: Exception) -> errors.FunctransTypeError:
+    where = f" (traced at {eqn.source_info})" if eqn.source_info is not None else ""
+    return errors.FunctransTypeError(
+        f"primitive {eqn.primitive.name}{where} failed on {be.name} arrays: "
+        f"{type(e).__name__}: {e}. Its NumPy implementation may need NumPy arrays; convert "
+        "the inputs to NumPy first, and please report it (docs/backends.md).")

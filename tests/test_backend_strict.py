@@ -1,0 +1,184 @@
+"""The op table evaluated on a strict foreign array type, without a GPU (issue 18).
+
+`StrictArray` (tests/strict_array.py) speaks NumPy's dispatch protocols as CuPy does and refuses,
+as CuPy does, both `np.asarray` of itself and NumPy arrays mixed into its computations. Every
+op-table row runs under `jit`, and its derivative programs (`grad`, `jvp`) and batched program
+(`vmap`) too, on StrictArray inputs: the outputs must be StrictArrays equal to the NumPy run
+(the same NumPy functions run underneath, so bit for bit, except where an implementation takes
+another route for foreign arrays, which the row's tolerance covers), or the program must hold a
+primitive marked `numpy_only`, and then the error names it and the array type. So a stray
+`np.asarray` in any primitive implementation, or an array created on the host inside a
+program, fails here in CI.
+"""
+import functools
+import operator
+import pathlib
+
+import numpy as np
+import pytest
+from op_table import BATCH, COMPOSED, ROWS, assert_matches, cases, leaves
+from strict_array import HOST_SYNCS, StrictArray, strict
+from test_registry import PRIMS
+
+import functrans as ft
+import functrans.numpy as fnp
+from functrans import backend, errors, tree_util
+from functrans.primitives import transcendental
+
+
+def _first_case(row, select=lambda c: True):
+    for case in cases(row):
+        if case.shapes and select(case):
+            return case
+    return None
+
+
+def _rows(select=lambda c: True) -> list:
+    out = []
+    for row in ROWS:
+        case = _first_case(row, select)
+        if case is not None:
+            out.append(pytest.param(case, id=case.id))
+    return out
+
+
+def _numpy_only(fun, args) -> list:
+    closed = ft.make_jaxpr(fun)(*args)
+    return [p.name for p in backend.numpy_only_primitives(closed.jaxpr)]
+
+
+def _host(tree):
+    return tree_util.tree_map(lambda x: x.get() if isinstance(x, StrictArray) else x, tree)
+
+
+def _check_on_strict(fun, args, row, what):
+    """`jit(fun)` on StrictArray inputs: StrictArray outputs equal to the NumPy run, or the
+    clear error of a NumPy-only primitive."""
+    want = ft.jit(fun)(*args)
+    sargs = tree_util.tree_map(strict, args)
+    only = _numpy_only(fun, args)
+    if only:
+        with pytest.raises(errors.FunctransTypeError, match=f"primitive ({'|'.join(only)}) "
+                           "runs only on NumPy arrays.*StrictArray"):
+            ft.jit(fun)(*sargs)
+        return
+    got = ft.jit(fun)(*sargs)
+    for g in leaves(got):
+        assert not isinstance(g, np.ndarray), f"{what}: an output came back as a NumPy array"
+    assert_matches(_host(got), want, row, what, tol=max(row.tol, COMPOSED))
+
+
+def _has_array(args) -> bool:
+    return any(isinstance(x, np.ndarray) for x in leaves(args))
+
+
+@pytest.mark.parametrize("case", _rows(lambda c: _has_array(c.args())))
+def test_op_table_on_strict_arrays(case):
+    _check_on_strict(case.row.fun, case.args(), case.row, "jit on StrictArray")
+
+
+def _differentiable(case) -> bool:
+    return (case.row.grad_order > 0 and case.is_f64 and bool(case.row.diff_args(len(case.shapes)))
+            and _has_array(case.args()))
+
+
+def _sum_all(tree):
+    return functools.reduce(operator.add, [fnp.sum(fnp.real(x)) for x in leaves(tree)])
+
+
+@pytest.mark.parametrize("case", _rows(_differentiable))
+def test_derivative_programs_on_strict_arrays(case):
+    args = case.args()
+    nums = tuple(case.row.diff_args(len(args)))
+
+    def loss(*a):
+        return _sum_all(case.row.fun(*a))
+
+    _check_on_strict(ft.grad(loss, argnums=nums), args, case.row, "grad on StrictArray")
+    tangents = tuple(np.ones_like(args[i]) for i in nums)
+
+    def forward(*a):
+        def restricted(*d):
+            full = list(a)
+            for i, x in zip(nums, d, strict=True):
+                full[i] = x
+            return case.row.fun(*full)
+        return ft.jvp(restricted, tuple(a[i] for i in nums), tangents)
+
+    _check_on_strict(forward, args, case.row, "jvp on StrictArray")
+
+
+def _batchable(case) -> bool:
+    return _has_array(case.args()) and all(k not in "pq" for k in case.kinds)
+
+
+@pytest.mark.parametrize("case", _rows(_batchable))
+def test_batched_programs_on_strict_arrays(case):
+    examples = [case.args(e) for e in range(BATCH)]
+    batched = tuple(np.stack([np.asarray(ex[i]) for ex in examples])
+                    for i in range(len(examples[0])))
+    _check_on_strict(ft.vmap(case.row.fun), batched, case.row, "vmap on StrictArray")
+
+
+# --------------------------------------------------------------------------- the machinery
+
+
+def test_numpy_only_primitives_say_why_and_are_documented():
+    page = (pathlib.Path(__file__).parent.parent / "docs" / "backends.md").read_text()
+    marked = [p for p in PRIMS.values() if p.numpy_only is not None]
+    assert marked, "pure_callback at least is NumPy-only"
+    for p in marked:
+        assert len(p.numpy_only) > 20, p.name
+        assert f"`{p.name}`" in page, f"docs/backends.md does not list {p.name}"
+
+
+def test_strict_array_refuses_what_cupy_refuses():
+    s = strict(np.ones(3))
+    with pytest.raises(TypeError, match="device-to-host"):
+        np.asarray(s)
+    with pytest.raises(TypeError, match="host-to-device"):
+        np.add(s, np.ones(3))
+    assert isinstance(np.sum(s), StrictArray)
+
+
+def test_results_stay_in_the_namespace_and_host_syncs_are_explicit():
+    x = strict(np.linspace(0.0, 1.0, 4))
+    before = HOST_SYNCS[0]
+    g = ft.jit(ft.grad(lambda x: fnp.sum(fnp.sin(x) * x)))(x)
+    assert isinstance(g, StrictArray)
+    assert HOST_SYNCS[0] == before, "a gradient needs no device-to-host transfer"
+    np.testing.assert_allclose(g.get(), np.cos(x.get()) * x.get() + np.sin(x.get()))
+
+
+def test_numpy_values_mixed_with_foreign_ones_are_moved_in():
+    """Parameters as NumPy arrays and data as foreign arrays: the NumPy ones are moved into
+    the foreign namespace at the program's entry (as CuPy users would `cupy.asarray` them)."""
+    w = np.array([0.5, -1.0])
+    X = strict(np.arange(6.0).reshape(3, 2))
+    g = ft.grad(lambda w, X: fnp.sum(fnp.tanh(X @ w)))(w, X)
+    assert isinstance(g, StrictArray)
+    want = ft.grad(lambda w, X: fnp.sum(fnp.tanh(X @ w)))(w, X.get())
+    np.testing.assert_array_equal(g.get(), want)
+
+
+def test_a_failing_impl_names_the_primitive_the_type_and_the_line():
+    x = strict(np.ones(2))
+    saved = transcendental.sin_p.impl
+    try:
+        transcendental.sin_p.def_impl(lambda x: np.sin(np.asarray(x)))   # a stray np.asarray
+        with pytest.raises(errors.FunctransTypeError,
+                           match=r"primitive sin \(traced at .*test_backend_strict.py:\d+\) "
+                                 r"failed on strict_array.StrictArray arrays: HostConversionError"):
+            ft.jit(lambda x: fnp.sin(x) * 2.0)(x)
+    finally:
+        transcendental.sin_p.def_impl(saved)
+
+
+def test_vmap_and_jacobians_on_strict_arrays():
+    f = lambda x: fnp.tanh(x) * fnp.sum(x ** 2)   # noqa: E731
+    x = np.array([0.1, -0.3, 0.7])
+    for transform in (ft.jacfwd, ft.jacrev, ft.hessian):
+        got = transform(f if transform is not ft.hessian else lambda x: fnp.sum(f(x)))(strict(x))
+        want = transform(f if transform is not ft.hessian else lambda x: fnp.sum(f(x)))(x)
+        assert isinstance(got, StrictArray)
+        np.testing.assert_allclose(got.get(), want, rtol=1e-14)

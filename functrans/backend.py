@@ -88,6 +88,9 @@ class Backend:
         """One equation's impl on values of this namespace."""
         return eqn.primitive.impl(*ins, **eqn.params)
 
+    def settle(self, values: list) -> list:
+        return values
+
 
 class DaskBackend(Backend):
     """Dask arrays: a primitive with `core_axes` is applied block by block (`apply_gufunc`)
@@ -97,18 +100,47 @@ class DaskBackend(Backend):
 
     def call(self, eqn: ir.JaxprEqn, ins: list) -> Any:
         prim = eqn.primitive
-        if prim.core_axes is None:
+        axes = None if prim.core_axes is None else prim.core_axes(
+            *(v.aval for v in eqn.invars), **eqn.params)
+        if axes is not None:
+            return _by_blocks(eqn, ins, axes)
+        try:
             return prim.impl(*ins, **eqn.params)
-        return _by_blocks(eqn, ins)
+        except NotImplementedError:
+            # Dask reshapes only where chunks merge or split evenly (and indexes the same
+            # way): again with every axis but the first whole, so rows stay chunked.
+            ins = [x.rechunk({i: -1 for i in range(1, x.ndim)}) if _is_dask(x) else x
+                   for x in ins]
+            return prim.impl(*ins, **eqn.params)
+
+    def settle(self, values: list) -> list:
+        import dask  # noqa: PLC0415 - only a Dask user gets here
+        return list(dask.persist(*values))
 
 
-def _by_blocks(eqn: ir.JaxprEqn, ins: list) -> Any:
+def _is_dask(x: Any) -> bool:
+    return type(x).__module__.startswith("dask.")
+
+
+def _by_blocks(eqn: ir.JaxprEqn, ins: list, axes: tuple) -> Any:
     import dask.array as da  # noqa: PLC0415 - only a Dask user gets here
 
     prim, params = eqn.primitive, eqn.params
     in_avals = [v.aval for v in eqn.invars]
     out_avals = [v.aval for v in eqn.outvars]
-    in_axes, out_axes = prim.core_axes(*in_avals, **params)
+    in_axes, out_axes = axes
+    if any(a.size == 0 for a in in_avals):
+        # apply_gufunc cannot chunk an empty array: the impl on empty blocks, whose results
+        # are empty or as small as the other operands' (an empty sort, a scatter of nothing).
+        saved = _STATE.like
+        _STATE.like = None
+        try:
+            out = prim.impl(*(np.asarray(da.asarray(x).compute()) for x in ins), **params)
+        finally:
+            _STATE.like = saved
+        outs = out if prim.multiple_results else [out]
+        res = [da.from_array(np.asarray(o)) for o in outs]
+        return res if prim.multiple_results else res[0]
     in_axes = [tuple(a % max(av.ndim, 1) for a in ax) for ax, av in zip(in_axes, in_avals,
                                                                             strict=True)]
     out_axes = [tuple(a % max(av.ndim, 1) for a in ax) for ax, av in zip(out_axes, out_avals,
@@ -140,12 +172,13 @@ def _by_blocks(eqn: ir.JaxprEqn, ins: list) -> Any:
         outs = out if prim.multiple_results else [out]
         moved = [np.moveaxis(np.asarray(o), ax, e) if ax else np.asarray(o)
                  for o, ax, e in zip(outs, out_axes, oends, strict=True)]
-        return tuple(moved) if prim.multiple_results else moved[0]
+        return tuple(moved) if several else moved[0]
 
+    several = len(out_avals) > 1   # apply_gufunc's one output is an array, not a 1-tuple
     res = da.apply_gufunc(block, signature, *ops, output_dtypes=(
-        tuple(a.dtype for a in out_avals) if prim.multiple_results else out_avals[0].dtype),
+        tuple(a.dtype for a in out_avals) if several else out_avals[0].dtype),
         output_sizes=sizes, allow_rechunk=True, vectorize=False)
-    res = list(res) if prim.multiple_results else [res]
+    res = list(res) if several else [res]
     res = [da.moveaxis(r, e, ax) if ax else r
            for r, ax, e in zip(res, out_axes, oends, strict=True)]
     return res if prim.multiple_results else res[0]
@@ -157,7 +190,7 @@ def find(values: Iterable) -> Backend | None:
         if type(x) in _PLAIN:
             continue
         if is_foreign(x):
-            return DaskBackend(x) if type(x).__module__.startswith("dask.") else Backend(x)
+            return DaskBackend(x) if _is_dask(x) else Backend(x)
     return None
 
 
@@ -166,9 +199,24 @@ def find(values: Iterable) -> Backend | None:
 
 class _State(threading.local):
     like: Any = None
+    backend: Backend | None = None
 
 
 _STATE = _State()
+
+
+def current() -> Backend | None:
+    """The backend of the program being evaluated (None: NumPy), which a sub-program run by
+    a loop or a call keeps even when its own operands are all host values (literals)."""
+    return _STATE.backend
+
+
+def settle(values: list) -> list:
+    """`values` made concrete where they live, for a loop that computes a predicate of them
+    every trip: Dask persists them (in workers' memory, chunked), so that a trip does not
+    recompute every earlier trip's graph; other namespaces are eager, and NumPy returns them."""
+    be = _STATE.backend
+    return values if be is None else be.settle(values)
 
 
 def like() -> Any:
@@ -243,8 +291,8 @@ def run(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence, be: Backend) -> list:
     env: dict[ir.Var, Any] = dict(zip(jaxpr.constvars, be.move(consts), strict=True))
     env.update(zip(jaxpr.invars, be.move(args), strict=True))
     literal = ir.Literal
-    saved = _STATE.like
-    _STATE.like = be.proto
+    saved, saved_be = _STATE.like, _STATE.backend
+    _STATE.like, _STATE.backend = be.proto, be
     try:
         with warnings.catch_warnings():
             # Dask computes a function it does not implement on NumPy, whole, with a warning:
@@ -264,7 +312,7 @@ def run(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence, be: Backend) -> list:
                 else:
                     env[eqn.outvars[0]] = out
     finally:
-        _STATE.like = saved
+        _STATE.like, _STATE.backend = saved, saved_be
     # A literal output (a constant result) is moved in too: every output is of the namespace.
     return [np.asarray(v.val, like=be.proto) if type(v) is literal else env[v]
             for v in jaxpr.outvars]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from functrans import core, dtypes, errors, evaluate, ir
+from functrans import backend, core, dtypes, errors, evaluate, ir
 from functrans.control_flow import _common, _scan
 from functrans.interpreters import ad, batching, optimize
 from functrans.primitives import elementwise, reductions
@@ -39,7 +39,7 @@ def _while_impl(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, num_y
     cond, body = _common._numpy_runner(cond_jaxpr), _common._numpy_runner(body_jaxpr)
     while cond(*cconsts, *carry)[0]:
         outs = body(*bconsts, *carry)
-        carry = outs[:n]
+        carry = backend.settle(outs[:n])
         for acc, y in zip(ys, outs[n:], strict=True):
             acc.append(y)
     out_avals = body_jaxpr.out_avals

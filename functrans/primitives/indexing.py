@@ -153,6 +153,16 @@ for _p in (scatter_add_p, scatter_p, scatter_mul_p):
     _p.def_core_axes(_whole)
 
 
+@gather_p.def_core_axes
+def _gather_core_axes(x, indices, *, axis):
+    """Dask gathers along one axis with a vector of indices only: with an index array of more
+    dimensions, the operands are whole (one chunk)."""
+    if indices.ndim <= 1:
+        return None
+    return (tuple(range(x.ndim)), tuple(range(indices.ndim))), (
+        tuple(range(x.ndim - 1 + indices.ndim)),)
+
+
 @scatter_add_p.def_impl
 def _scatter_add_impl(x, indices, updates, *, axis):
     out = backend.array(x)

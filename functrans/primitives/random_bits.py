@@ -458,6 +458,17 @@ def _gamma_grad_impl(a, x):
 
 
 random_gamma_grad_p = core.Primitive("random_gamma_grad")
+# Elementwise, but through Python's math.lgamma (a NumPy object ufunc Dask does not take):
+# chunked backends apply it block by block (functrans/backend.py).
+random_gamma_grad_p.def_core_axes(lambda a, x: (((), ()), ((),)))
+
+# The bit-exact emulations of XLA's kernels are hundreds of NumPy operations per element:
+# chunked backends run each as one block-wise operation (no core axes: purely elementwise),
+# not as hundreds of graph nodes.
+threefry2x32_p.def_core_axes(lambda *avals: (((),) * 4, ((), ())))
+fma_p.def_core_axes(lambda *avals: (((),) * 3, ((),)))
+for _p in (xla_erf_inv_p, xla_erf_p, xla_log1p_p):
+    _p.def_core_axes(lambda x: (((),), ((),)))
 random_gamma_grad_p.def_impl(_gamma_grad_impl)
 
 

@@ -91,8 +91,12 @@ def _identity(x, fn):
 def _chooser_impl(fn):
     def impl(x, *, axes):
         x = backend.asarray(x)
-        if backend.like() is not None and all(x.shape[a] for a in axes):
-            return fn(x, axis=axes)   # Dask's max and min take no initial=
+        like = backend.like()
+        if like is not None:   # Dask's max and min take no initial=
+            if x.size:
+                return fn(x, axis=axes)
+            shape = tuple(n for i, n in enumerate(x.shape) if i not in axes)
+            return np.full(shape, _identity(x, fn), x.dtype, like=like)
         return backend.asarray(fn(x, axis=axes, initial=_identity(x, fn)))
     return impl
 

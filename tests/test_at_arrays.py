@@ -123,6 +123,19 @@ def test_at_min_max_derivatives():
     np.testing.assert_array_equal(g, [0.0, 1.0, 0.0])
 
 
+def test_at_min_max_derivatives_with_a_traced_repeated_index():
+    idx = np.array([0, 2, 2, 4, 2])
+    x = np.array([0.3, -1.2, 0.8, 2.1, -0.4])
+    v = np.array([0.1, 0.5, -0.7, 1.3, 0.2])
+    for op in ("min", "max"):
+        inner = ft.jit(lambda x, v, i, op=op: getattr(x.at[i], op)(v))
+        check_grads(lambda x, v, inner=inner: inner(x, v, idx), (x, v), order=2)
+    # Tied updates at one position share its derivative (it sums to one).
+    g = ft.jit(ft.grad(lambda v, i: fnp.sum(fnp.ones(2).at[i].min(v))))(
+        np.array([0.5, 0.5]), np.array([0, 0]))
+    np.testing.assert_allclose(g, [0.5, 0.5])
+
+
 def test_at_min_max_vmap_with_batched_index_and_values():
     x = np.linspace(-1.0, 1.0, 5)
     idx = np.array([[0, 0, 4], [1, 2, 1], [3, 3, 3]])
@@ -198,6 +211,20 @@ def test_array_is_an_ndarray_with_numpy_subclass_rules():
     assert type(a[0]) is np.float64 and float(a.sum()) == 6.0
     a[0] = 10.0   # an ndarray: mutable outside a trace
     assert a.tolist() == [10.0, 2.0, 3.0]
+
+
+def test_writing_a_traced_value_into_an_array_names_at_set():
+    a = fnp.zeros(3)
+
+    def write(v, i):
+        a[i] = v
+        return a
+
+    with pytest.raises(errors.FunctransTypeError, match=r"x.at\[idx\].set\(value\)"):
+        ft.grad(lambda v: fnp.sum(write(v, 1)))(1.0)
+    with pytest.raises(errors.FunctransTypeError, match=r"x.at\[idx\].set\(value\)"):
+        ft.jit(write)(1.0, 2)
+    np.testing.assert_array_equal(a, 0.0)
 
 
 def test_asarray_of_an_array_is_itself_and_of_a_numpy_array_a_view():

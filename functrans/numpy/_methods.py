@@ -34,7 +34,7 @@ from functrans.numpy import (
     _ufuncs,
     _util,
 )
-from functrans.primitives import indexing
+from functrans.primitives import elementwise, indexing
 
 
 def _reflected(fn):
@@ -212,17 +212,22 @@ class IndexUpdateRef(_indexing.IndexUpdateRef):
         n = _util.aval(positions).size
         flat_pos = _shape.reshape(positions, (n,))
         flat_upd = _shape.reshape(updates, (n,))
-        if isinstance(flat_pos, core.Tracer):
-            if n > 1:
-                same = _ufuncs.equal(_shape.reshape(flat_pos, (n, 1)),
-                                     _shape.reshape(flat_pos, (1, n)))
-                grid = _ufuncs.where(same, _shape.reshape(flat_upd, (1, n)),
-                                     _shape.reshape(flat_upd, (n, 1)))
-                flat_upd = reduce(grid, axis=1)
-            rounds = [(flat_pos, flat_upd)]
-        else:
-            rounds = _rounds(np.asarray(flat_pos), flat_upd)
         out = _shape.reshape(x, (aval.size,))
+        if isinstance(flat_pos, core.Tracer) and n > 1:
+            same = _ufuncs.equal(_shape.reshape(flat_pos, (n, 1)),
+                                 _shape.reshape(flat_pos, (1, n)))
+            grid = _ufuncs.where(same, _shape.reshape(flat_upd, (1, n)),
+                                 _shape.reshape(flat_upd, (n, 1)))
+            new = op(indexing.gather(out, flat_pos, 0), reduce(grid, axis=1))
+            # Repeated positions write equal values; only the last write carries the
+            # derivative (scatter's transpose gives every write a cotangent).
+            later = _reductions.any(_ufuncs.logical_and(same, np.triu(np.ones((n, n), bool), 1)),
+                                    axis=1)
+            new = _ufuncs.where(later, elementwise.stop_gradient(new), new)
+            out = indexing.scatter(out, flat_pos, new, 0)
+            return _shape.reshape(out, aval.shape)
+        rounds = ([(flat_pos, flat_upd)] if isinstance(flat_pos, core.Tracer)
+                  else _rounds(np.asarray(flat_pos), flat_upd))
         for pos, upd in rounds:
             out = indexing.scatter(out, pos, op(indexing.gather(out, pos, 0), upd), 0)
         return _shape.reshape(out, aval.shape)
@@ -259,9 +264,25 @@ def _array_getitem(self, idx):
     return _ndarray_getitem(self, idx)
 
 
+_ndarray_setitem = np.ndarray.__setitem__
+
+
+def _array_setitem(self, idx, value):
+    """`x[idx] = value` of an Array: NumPy's in-place write, or, when the index or the value
+    is traced, an error naming the functional update."""
+    if _util.contains_tracer(value) or (isinstance(idx, (core.Tracer, tuple, list))
+                                        and _util.contains_tracer(idx)):
+        raise errors.FunctransTypeError(
+            f"x[idx] = value: the index or the value is traced, and a NumPy array (here of "
+            f"shape {self.shape}) can only be written in place with concrete values; use "
+            "x = x.at[idx].set(value), which gives the updated array as a new (traced) value.")
+    _ndarray_setitem(self, idx, value)
+
+
 # name on functrans.numpy.Array -> the function installed as that method
 ARRAY_METHODS = {
     "__getitem__": _array_getitem,
+    "__setitem__": _array_setitem,
     "at": property(IndexUpdateHelper),
 }
 

@@ -11,11 +11,13 @@ memory) that adds JAX's two array idioms outside and inside a trace:
 Everything else is NumPy's: an Array is an ndarray, and NumPy's rules for subclasses apply
 (arithmetic, ufuncs, methods, slicing and pickling of an Array give Arrays; `np.asarray`,
 `np.array`, `np.copy`, `np.concatenate` give plain ndarrays). Its repr is an ndarray's.
-Values entering a traced program as constants become plain ndarray views (`core.to_atom`), and
-the results of transformations (`jit`, `grad`, `vmap` ...) are plain ndarrays.
+Arrays entering a program become plain ndarray views (constants in
+`core.JaxprTrace.to_jaxpr`, arguments in `api_util.plain_arrays`), so impls never see the
+subclass, and the results of transformations (`jit`, `grad`, `vmap` ...) are plain ndarrays.
 
-Owns the class only: `__getitem__` and `at` are installed by `_methods` (with the traced
-values' operators), since they are functions of `_indexing`, which sits above this module.
+Owns the class only: `__getitem__`, `__setitem__` and `at` are installed by `_methods` (with
+the traced values' operators), since they are functions of `_indexing`, which sits above
+this module.
 """
 from __future__ import annotations
 

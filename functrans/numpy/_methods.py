@@ -10,9 +10,10 @@ The ndarray methods with a functional meaning forward to their functrans.numpy f
 `x[i] = v` ...) raise, naming what to use instead (`MUTATING_METHODS`).
 Owns no NumPy function; `core.Tracer` keeps the conversions that need a concrete value
 (`bool()`, `float()`, `__array__`, `item()`, `tolist()` ...), which raise.
-Also installs the two methods of `functrans.numpy.Array` (`_array`): `x.at[idx]`, the same
-updates as on traced values (plus `.min`/`.max`, which both share), and `x[idx]` routing a
-traced index to `functrans.numpy` indexing with the array as a constant.
+Also installs the methods of `functrans.numpy.Array` (`_array`): `x.at[idx]`, the same
+updates as on traced values (plus `.min`/`.max`, which both share), `x[idx]` routing a
+traced index to `functrans.numpy` indexing with the array as a constant, and `x[idx] = v`
+naming `.at[idx].set` when the index or value is traced.
 """
 from __future__ import annotations
 

@@ -89,7 +89,7 @@ def _evaluate(program: ir.ClosedJaxpr, args: Sequence) -> list:
     otherwise run on NumPy (also inside a trace: concrete values fold to constants there)."""
     if _any_tracer(args) or _any_tracer(program.consts):
         return evaluate.eval_jaxpr(program.jaxpr, program.consts, *args)
-    outs = evaluate.run_numpy(program.jaxpr, program.consts, args)
+    outs = evaluate.run_numpy(program.jaxpr, program.consts, api_util.plain_arrays(args))
     # An output that is a constant or an argument of the program would alias it: a user
     # mutating a returned gradient in place must not change a cached program or an input.
     # Views of them (reshapes, slices) too; read-only views (broadcasts) are copied so that

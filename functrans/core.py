@@ -426,7 +426,10 @@ class JaxprTrace:
         """The recorded program with `outs` as outputs, and the values of its constvars."""
         outvars = [self.to_atom(x) for x in outs]
         jaxpr = ir.Jaxpr(self.constvars, self.invars, self.eqns, outvars)
-        return jaxpr, list(self.const_vals)
+        # An ndarray subclass (functrans.numpy.Array) enters the program as a plain view: the
+        # impls never see the subclass.
+        return jaxpr, [c if type(c) is np.ndarray or not isinstance(c, np.ndarray)
+                       else c.view(np.ndarray) for c in self.const_vals]
 
 
 _SCALAR_AVALS: dict[np.dtype, ir.ShapedArray] = {}
@@ -535,7 +538,7 @@ class Tracer:
     def __index__(self) -> NoReturn:
         raise self._concretization_error(
             "__index__ (use as a Python int; to index a NumPy array with a traced index, "
-            "use functrans.numpy.take(array, index))")
+            "make it a functrans array: functrans.numpy.asarray(array)[index])")
 
     def __complex__(self) -> NoReturn:
         raise self._concretization_error("complex()")
@@ -543,7 +546,8 @@ class Tracer:
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> NoReturn:
         raise self._concretization_error(
             "numpy.asarray() / __array__ (a NumPy function or a NumPy array's own indexing "
-            "got a traced value; use functrans.numpy, e.g. functrans.numpy.take(array, index))")
+            "got a traced value; use functrans.numpy, e.g. functrans.numpy.asarray(array)[index] "
+            "to index a constant array)")
 
     def tolist(self) -> NoReturn:
         raise self._concretization_error("tolist()")

@@ -68,6 +68,7 @@ DOCTEST_MODULES = [
 ]
 DOCTEST_MODULES += ["functrans.primitives.convolution", "functrans.scipy.signal"]
 DOCTEST_MODULES += ["functrans.numpy.fft", "functrans.primitives.fft"]
+DOCTEST_MODULES += ["functrans.numpy._array", "functrans.numpy._methods"]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 
 

@@ -385,7 +385,12 @@ def test_einsum_errors():
 
 
 def test_creation_returns_numpy_and_array_of_tracers_stacks():
-    assert type(fnp.zeros((2, 3))) is np.ndarray and fnp.eye(3, k=1).dtype == np.float64
+    # Concrete results are functrans.numpy.Array: ndarrays with .at (tests/test_at_arrays.py).
+    for out in (fnp.zeros((2, 3)), fnp.eye(3, k=1), fnp.arange(3), fnp.asarray([1.0]),
+                fnp.array(np.ones(2)), fnp.full(2, 1.0), fnp.ones_like(np.ones(2)),
+                fnp.linspace(0.0, 1.0, 3)):
+        assert type(out) is fnp.Array and isinstance(out, np.ndarray)
+    assert fnp.eye(3, k=1).dtype == np.float64
     closed, out = _traced(lambda a, b: fnp.array([[a, b], [b, 1.0]]), np.float32(1.0),
                           np.float32(2.0))
     # As numpy.array: a Python float inside a list is float64, not weak.

@@ -2,24 +2,28 @@
 linspace, and the re-exported NumPy dtypes and constants.
 
 Creation functions have no traced inputs (save `array`/`asarray` of traced values, `full`
-with a traced fill value and `linspace` with traced ends), so they return NumPy arrays: while
-tracing these are constants of the program. Does not own conversions of operands (`_util`).
+with a traced fill value and `linspace` with traced ends), so they return NumPy arrays, as
+`functrans.numpy.Array` views (`_array`: an ndarray with `.at` and traced-index lookups);
+while tracing these are constants of the program (plain ndarrays once captured). Does not own
+conversions of operands (`_util`).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from functrans import core, errors
-from functrans.numpy import _join, _shape, _ufuncs, _util
+from functrans.numpy import _array, _join, _shape, _ufuncs, _util
 
 # The public names, re-exported by functrans.numpy.
 __all__ = [
-    "arange", "array", "asarray", "bool_", "dtype", "e", "empty", "empty_like", "eye", "float16",
-    "float32", "float64", "full", "full_like", "inf", "int16", "int32", "int64", "int8",
+    "Array", "arange", "array", "asarray", "bool_", "dtype", "e", "empty", "empty_like", "eye",
+    "float16", "float32", "float64", "full", "full_like", "inf", "int16", "int32", "int64", "int8",
     "linspace", "nan", "newaxis", "ones", "ones_like", "pi", "uint32", "uint64", "uint8", "zeros",
     "zeros_like"
 ]
 
+# The array type of concrete results (an ndarray subclass with `.at`; see `_array`).
+Array = _array.Array
 float16 = np.float16
 float32 = np.float32
 float64 = np.float64
@@ -50,20 +54,26 @@ def asarray(a, dtype=None, order=None, *, copy=None):
       copy: ignored for traced values; passed to NumPy otherwise.
 
     Returns:
-      A NumPy array, or a traced value if `a` holds one.
+      A `functrans.numpy.Array` (an ndarray view of `a`'s data when NumPy's `asarray` does
+      not copy; `a` itself when it is already an Array of that dtype), or a traced value if
+      `a` holds one.
 
     Example:
       >>> fnp.asarray([1, 2], dtype=np.float32)
       array([1., 2.], dtype=float32)
+      >>> isinstance(fnp.asarray(np.ones(2)), fnp.Array)   # has .at; indexable by tracers
+      True
     """
     _shape._check_order("asarray", order)
     dtype = _util.check_dtype(dtype, "asarray")
     if _util.contains_tracer(a):
         x = a if isinstance(a, core.Tracer) else _util.stack_nested(a)
         return x if dtype is None else _util.convert(x, dtype)
+    if type(a) is _array.Array and copy is None and (dtype is None or dtype == a.dtype):
+        return a
     if copy is None:
-        return _util.check_numeric(np.asarray(a, dtype=dtype), "asarray")
-    return _util.check_numeric(np.asarray(a, dtype=dtype, copy=copy), "asarray")
+        return _array.wrap(_util.check_numeric(np.asarray(a, dtype=dtype), "asarray"))
+    return _array.wrap(_util.check_numeric(np.asarray(a, dtype=dtype, copy=copy), "asarray"))
 
 
 def array(object, dtype=None, *, copy=True, order="K", ndmin=0):
@@ -77,7 +87,7 @@ def array(object, dtype=None, *, copy=True, order="K", ndmin=0):
       ndmin: minimum number of axes (size-1 axes are prepended).
 
     Returns:
-      A NumPy array, or a traced value if `object` holds one.
+      A `functrans.numpy.Array`, or a traced value if `object` holds one.
 
     Example:
       >>> fnp.array([[1, 2]], ndmin=3).shape
@@ -86,7 +96,8 @@ def array(object, dtype=None, *, copy=True, order="K", ndmin=0):
     _shape._check_order("array", order)
     if not _util.contains_tracer(object):
         dtype = _util.check_dtype(dtype, "array")
-        return _util.check_numeric(np.array(object, dtype=dtype, copy=copy, ndmin=ndmin), "array")
+        return _array.wrap(_util.check_numeric(
+            np.array(object, dtype=dtype, copy=copy, ndmin=ndmin), "array"))
     x = asarray(object, dtype=dtype)
     aval = _util.aval(x)
     if aval.ndim < ndmin:
@@ -102,7 +113,7 @@ def zeros(shape, dtype=float):
       array([0, 0], dtype=int32)
     """
     dtype = _util.check_dtype(dtype, "zeros")
-    return np.zeros(_util.normalize_shape(shape, "zeros"), dtype)
+    return np.zeros(_util.normalize_shape(shape, "zeros"), dtype).view(_array.Array)
 
 
 def ones(shape, dtype=float):
@@ -113,7 +124,7 @@ def ones(shape, dtype=float):
       array([1., 1.])
     """
     dtype = _util.check_dtype(dtype, "ones")
-    return np.ones(_util.normalize_shape(shape, "ones"), dtype)
+    return np.ones(_util.normalize_shape(shape, "ones"), dtype).view(_array.Array)
 
 
 def empty(shape, dtype=float):
@@ -147,7 +158,7 @@ def full(shape, fill_value, dtype=None):
     if isinstance(fill_value, core.Tracer):
         value = fill_value if dtype is None else _util.convert(fill_value, dtype)
         return _util.broadcast_to_shape(value, shape, "full")
-    return _util.check_numeric(np.full(shape, fill_value, dtype), "full")
+    return _array.wrap(_util.check_numeric(np.full(shape, fill_value, dtype), "full"))
 
 
 def _like(fname: str, a, dtype, shape):
@@ -164,7 +175,7 @@ def zeros_like(a, dtype=None, shape=None):
       >>> fnp.zeros_like(np.array([1, 2]))
       array([0, 0])
     """
-    return np.zeros(*_like("zeros_like", a, dtype, shape))
+    return np.zeros(*_like("zeros_like", a, dtype, shape)).view(_array.Array)
 
 
 def ones_like(a, dtype=None, shape=None):
@@ -174,7 +185,7 @@ def ones_like(a, dtype=None, shape=None):
       >>> fnp.ones_like(np.array([1.0, 2.0]))
       array([1., 1.])
     """
-    return np.ones(*_like("ones_like", a, dtype, shape))
+    return np.ones(*_like("ones_like", a, dtype, shape)).view(_array.Array)
 
 
 def empty_like(a, dtype=None, shape=None):
@@ -184,7 +195,7 @@ def empty_like(a, dtype=None, shape=None):
       >>> fnp.empty_like(np.array([1, 2]))
       array([0, 0])
     """
-    return np.zeros(*_like("empty_like", a, dtype, shape))
+    return np.zeros(*_like("empty_like", a, dtype, shape)).view(_array.Array)
 
 
 def full_like(a, fill_value, dtype=None, shape=None):
@@ -206,7 +217,7 @@ def eye(N, M=None, k=0, dtype=float):
       array([[0., 1., 0.],
              [0., 0., 1.]])
     """
-    return np.eye(N, M, k, _util.check_dtype(dtype, "eye"))
+    return np.eye(N, M, k, _util.check_dtype(dtype, "eye")).view(_array.Array)
 
 
 def _check_static(fname: str, **kwargs) -> None:
@@ -226,7 +237,7 @@ def arange(start, stop=None, step=None, dtype=None):
       dtype: result dtype (default: NumPy's inference).
 
     Returns:
-      A NumPy array (a constant while tracing).
+      A `functrans.numpy.Array` (a constant while tracing).
 
     Example:
       >>> fnp.arange(3)
@@ -234,7 +245,7 @@ def arange(start, stop=None, step=None, dtype=None):
     """
     _check_static("arange", start=start, stop=stop, step=step)
     dtype = _util.check_dtype(dtype, "arange")
-    return np.arange(start, stop, step, dtype=dtype)
+    return np.arange(start, stop, step, dtype=dtype).view(_array.Array)
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
@@ -258,7 +269,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     """
     _check_static("linspace", num=num)
     if not (isinstance(start, core.Tracer) or isinstance(stop, core.Tracer)):
-        return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
+        out = np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
+        return (_array.wrap(out[0]), out[1]) if retstep else _array.wrap(out)
     if np.ndim(axis) or axis != 0 or _util.aval(start).ndim or _util.aval(stop).ndim:
         raise errors.FunctransValueError(
             "linspace: traced `start`/`stop` must be scalars (axis=0).")

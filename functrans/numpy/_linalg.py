@@ -14,7 +14,7 @@ import string
 import numpy as np
 
 from functrans import core, dtypes, errors
-from functrans.numpy import _reductions, _shape, _ufuncs, _util
+from functrans.numpy import _array, _reductions, _shape, _ufuncs, _util
 from functrans.primitives import complex_parts, linalg
 from functrans.primitives import shape as shape_prims
 
@@ -128,7 +128,7 @@ def _fast_matmul_dims(x1, x2):
     t1, t2 = type(x1), type(x2)
     if t1 is core.Tracer:
         a1 = x1._var.aval
-    elif t1 is np.ndarray:
+    elif t1 is np.ndarray or t1 is _array.Array:
         a1 = x1
     else:
         return None
@@ -136,7 +136,7 @@ def _fast_matmul_dims(x1, x2):
         a2 = x2._var.aval
         if t1 is core.Tracer and not (_util.plain_aval(a1) or _util.plain_aval(a2)):
             return None   # two weak values of a non-default dtype: promotion changes it
-    elif t2 is np.ndarray:
+    elif t2 is np.ndarray or t2 is _array.Array:
         a2 = x2
     else:
         return None

@@ -13,6 +13,7 @@ import operator
 import numpy as np
 
 from functrans import core, dtypes, errors, ir
+from functrans.numpy import _array
 from functrans.primitives import elementwise, slicing
 from functrans.primitives import shape as shape_prims
 
@@ -299,7 +300,7 @@ def fast_binary_operands(x, y, kinds: str):
         if a.shape != b.shape and a.shape and b.shape:
             return _fast_broadcast(s, b.shape, t, a.shape, dtype) if flip else \
                 _fast_broadcast(t, a.shape, s, b.shape, dtype)
-    elif st is np.ndarray or isinstance(s, np.generic):
+    elif st is np.ndarray or st is _array.Array or isinstance(s, np.generic):
         if s.dtype != dtype:
             return None
         if a.shape != s.shape and a.shape and s.shape:

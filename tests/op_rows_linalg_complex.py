@@ -173,5 +173,8 @@ ROWS: list[OpRow] = [
     _row("scipy_lu", _lu, _mat(((3, 3),), ((4, 3),), ((3, 4),))),
     _row("scipy_expm", lambda m, a: m.scipy.expm(a / 4), _mat(((1, 1),), ((3, 3),))),
     _row("scipy_inv", lambda m, a: m.scipy.inv(_dominant(m, a)), _mat(((3, 3),))),
+    # NumPy's vecdot conjugates its first argument.
+    _row("vecdot", lambda m, a, b: m.linalg.vecdot(a, b),
+         _mat(((3,), (3,)), ((2, 3), (3,)), ((0,), (0,))), nargs=2, tol=1e-14),
     _row("poly", lambda m, r: m.xp.poly(r), _mat(((1,),), ((3,),), ((5,),)), tol=1e-14),
 ]

@@ -106,6 +106,9 @@ _VALUES = [
     *[(f"norm_{o}", lambda m, a, o=o: m.norm(a, o, axis=(-2, -1)), (_rand, (2, 4, 3)))
       for o in (2, -2, "nuc", "fro", 1, np.inf)],
     ("matrix_norm_nuc", lambda m, a: m.matrix_norm(a, ord="nuc"), (_rand, (2, 3, 4))),
+    # NumPy's vecdot conjugates its first argument.
+    ("vecdot", lambda m, a, b: m.vecdot(a, b), (_rand, (2, 3)), (_rand, (3,))),
+    ("vecdot_axis", lambda m, a, b: m.vecdot(a, b, axis=0), (_rand, (3, 2)), (_rand, (3, 1))),
 ]
 
 
@@ -286,6 +289,7 @@ FUNS = [
      lambda a: fsl.lu_solve(fsl.lu_factor(a), np.arange(3.0) + 1j, trans=2), (_well, (3, 3)),
      False, "any"),
     ("scipy_lu", lambda a: _flat(*fsl.lu(a)[1:]), (_rand, (4, 3)), True, "any"),
+    ("vecdot", lambda a: L.vecdot(a, a[::-1] * 1j), (_rand, (3, 3)), False, "any"),
     ("scipy_expm", lambda a: fsl.expm(a / 4), (_rand, (3, 3)), True, "any"),
 ]
 _IDS = [f[0] for f in FUNS]

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.linalg as sl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import functrans as ft
 import functrans.lax as lax
@@ -444,3 +446,90 @@ def test_unsupported_dtypes_say_so():
         fsl.expm(np.eye(2, dtype=np.float16))
     with pytest.raises(errors.FunctransValueError, match="poly: only a 1-d sequence"):
         fnp.poly(np.eye(2) * 1j)
+
+
+# --------------------------------------------------------------------------- degeneracies
+
+
+def test_degenerate_spectra_follow_jax():
+    # A repeated eigenvalue: finite eigenvalue derivatives, inf/NaN eigenvector ones (JAX's).
+    h = np.diag([1.0, 1.0, 3.0]).astype(C128)
+    t = _hermitian_direction(_rand(np.random.default_rng(16), (3, 3)))
+    _, (dw, dv) = ft.jvp(L.eigh, (h,), (t,))
+    assert np.all(np.isfinite(dw)) and not np.all(np.isfinite(dv))
+    np.testing.assert_allclose(ft.grad(lambda a: fnp.sum(L.eigvalsh(a)))(h), np.eye(3))
+    # A zero singular value of a square complex matrix: the phase term is 0 there (JAX's
+    # guard), so U's tangent stays finite while the singular values are distinct.
+    a = np.outer([1.0, 1j], [2.0, -1j]) + 0j
+    t = _rand(np.random.default_rng(17), (2, 2))
+    _, (du, ds, dvh) = ft.jvp(lambda a: L.svd(a, full_matrices=False), (a,), (t,))
+    assert np.all(np.isfinite(du)) and np.all(np.isfinite(ds)) and np.all(np.isfinite(dvh))
+    # det of a singular complex matrix: the finite cofactor gradient (JAX's), rank one. grad of
+    # Re(det) is det' = the cofactor matrix [[d, -c], [-b, a]] (det is holomorphic).
+    sing = np.array([[1 + 1j, 2.0], [2 + 2j, 4.0]])
+    g = ft.grad(lambda a: fnp.real(L.det(a)))(sing)
+    np.testing.assert_allclose(g, [[4.0, -2 - 2j], [-2.0, 1 + 1j]], rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- properties
+
+SETTINGS = settings(max_examples=30, derandomize=True, deadline=None)
+
+
+@st.composite
+def _complex_matrices(draw, kind="well"):
+    """A seeded complex `(batch..., n, n)` stack: well conditioned or Hermitian PD."""
+    n = draw(st.integers(1, 5))
+    batch = draw(st.sampled_from([(), (2,)]))
+    dtype = draw(st.sampled_from([C128, C64]))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    build = _hpd if kind == "hpd" else _well
+    return build(rng, (*batch, n, n), dtype), rng
+
+
+def _rtol(dtype) -> float:
+    return 1e-10 if dtype == C128 else 1e-4
+
+
+@SETTINGS
+@given(_complex_matrices())
+def test_solve_recovers_x(case):
+    a, rng = case
+    x = _rand(rng, (*a.shape[:-1], 2), a.dtype)
+    got = L.solve(a, a @ x)
+    assert got.dtype == a.dtype
+    np.testing.assert_allclose(got, x, rtol=_rtol(a.dtype), atol=_rtol(a.dtype))
+
+
+@SETTINGS
+@given(_complex_matrices("hpd"))
+def test_cholesky_reconstructs_the_hermitian_matrix(case):
+    a, _ = case
+    low = L.cholesky(a)
+    np.testing.assert_array_equal(low, np.tril(low))
+    assert np.all(np.diagonal(low, axis1=-2, axis2=-1).imag == 0)
+    np.testing.assert_allclose(low @ np.conj(np.swapaxes(low, -1, -2)), a,
+                               rtol=_rtol(a.dtype), atol=_rtol(a.dtype) * 10 * a.shape[-1])
+
+
+@SETTINGS
+@given(_complex_matrices())
+def test_slogdet_matches_det(case):
+    a, _ = case
+    sign, logabsdet = L.slogdet(a)
+    d = L.det(a)
+    assert logabsdet.dtype == np.finfo(a.dtype).dtype
+    np.testing.assert_allclose(np.abs(sign), 1.0, rtol=_rtol(a.dtype))
+    np.testing.assert_allclose(sign * np.exp(logabsdet), d, rtol=_rtol(a.dtype) * 10)
+
+
+@SETTINGS
+@given(_complex_matrices())
+def test_inv_jvp_is_minus_inv_da_inv(case):
+    a, rng = case
+    a = a.astype(C128)
+    da = _rand(rng, a.shape)
+    out, t = ft.jvp(L.inv, (a,), (da,))
+    ia = np.linalg.inv(a)
+    np.testing.assert_allclose(out, ia, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(t, -ia @ da @ ia, rtol=1e-9, atol=1e-12)

@@ -258,6 +258,8 @@ FUNS = [
     ("qr_square", lambda a: _flat(*L.qr(a)), (_rand, (2, 3, 3)), False, "any"),
     ("qr_wide", lambda a: _flat(*L.qr(a)), (_rand, (3, 5)), False, "any"),
     ("eigvalsh", L.eigvalsh, (_herm, (2, 3, 3)), False, "any"),
+    ("eigvalsh_symmetrized", lambda a: L.eigvalsh(a, symmetrize_input=True), (_herm, (3, 3)),
+     False, "any"),
     ("eigh_projector", _eigh_projector, (_herm, (3, 3)), False, "hermitian"),
     ("eigh_columns_upper", _eigh_columns, (_herm, (4, 4)), False, "any"),
     ("svdvals", L.svdvals, (_rand, (2, 4, 3)), False, "any"),

@@ -177,4 +177,7 @@ ROWS: list[OpRow] = [
     _row("vecdot", lambda m, a, b: m.linalg.vecdot(a, b),
          _mat(((3,), (3,)), ((2, 3), (3,)), ((0,), (0,))), nargs=2, tol=1e-14),
     _row("poly", lambda m, r: m.xp.poly(r), _mat(((1,),), ((3,),), ((5,),)), tol=1e-14),
+    # A matrix: the characteristic polynomial, of its eigenvalues (eig rounds unlike NumPy's
+    # eigvals-only LAPACK call).
+    _row("poly_matrix", lambda m, a: m.xp.poly(a), _mat(((1, 1),), ((3, 3),))),
 ]

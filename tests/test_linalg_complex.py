@@ -206,6 +206,16 @@ def test_poly_of_complex_roots():
     assert got.dtype == C128 and np.poly(pair).dtype == np.float64
     np.testing.assert_allclose(got, np.poly(pair), rtol=1e-15)
     np.testing.assert_allclose(fnp.poly([1j, 2]), np.poly([1j, 2]))
+    # A square matrix: its characteristic polynomial (complex, as JAX's).
+    m = _rand(rng, (3, 3))
+    np.testing.assert_allclose(fnp.poly(m), np.poly(m), rtol=1e-12)
+    real_m = m.real
+    got = fnp.poly(real_m)
+    assert got.dtype == C128 and fnp.poly(real_m.astype(np.float32)).dtype == C64
+    np.testing.assert_allclose(got, np.poly(real_m), rtol=1e-12, atol=1e-13)
+    dm = _rand(rng, (3, 3))
+    _, d = ft.jvp(fnp.poly, (m,), (dm,))
+    np.testing.assert_allclose(d, _cd(np.poly, m, dm), rtol=1e-6, atol=1e-7)
     # Holomorphic in the roots.
     t = _rand(rng, (4,))
     _, d = ft.jvp(fnp.poly, (z,), (t,))
@@ -446,8 +456,9 @@ def test_unsupported_dtypes_say_so():
             getattr(L, name)(np.eye(2, dtype=np.float16))
     with pytest.raises(errors.FunctransTypeError, match="expm: array type float16"):
         fsl.expm(np.eye(2, dtype=np.float16))
-    with pytest.raises(errors.FunctransValueError, match="poly: only a 1-d sequence"):
-        fnp.poly(np.eye(2) * 1j)
+    for bad in (np.zeros((2, 3)), np.zeros((0, 0)), np.zeros((2, 2, 2))):
+        with pytest.raises(errors.FunctransValueError, match="poly: the input must be"):
+            fnp.poly(bad)
 
 
 # --------------------------------------------------------------------------- degeneracies

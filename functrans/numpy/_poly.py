@@ -327,18 +327,20 @@ def poly(seq_of_zeros):
     """The coefficients of the monic polynomial with the given roots, as `numpy.poly`.
 
     Args:
-      seq_of_zeros: a 1-d array (or traced value, or list) of real or complex roots.
+      seq_of_zeros: a 1-d array (or traced value, or list) of real or complex roots, or a
+        non-empty square matrix (its characteristic polynomial: the roots are its
+        eigenvalues, `linalg.eigvals`).
 
     Returns:
       `len(seq_of_zeros) + 1` coefficients, highest degree first, float64 (float32 for
-      float32 roots); 1.0 for no roots. Complex roots give complex coefficients (complex64
-      for complex64 roots), as JAX: NumPy returns real coefficients when the roots come in
-      conjugate pairs (a value-dependent dtype, which a traced function cannot have; take
-      `real` of the result then). Differentiable in the roots (holomorphic).
+      float32 roots); 1.0 for no roots. Complex roots and matrices give complex coefficients
+      (complex64 for complex64 or float32 input), as JAX: NumPy returns real coefficients
+      when the roots come in conjugate pairs (a value-dependent dtype, which a traced
+      function cannot have; take `real` of the result then). Differentiable in the roots
+      (holomorphic), and in the matrix where its eigenvalues are simple.
 
     Raises:
-      FunctransValueError: a 2-d array (NumPy takes the characteristic polynomial of a
-        matrix; use `fnp.poly(fnp.linalg.eigvals(a))`).
+      FunctransValueError: an array that is neither 1-d nor a non-empty square matrix.
 
     Example:
       >>> fnp.poly(np.array([1.0, 2.0]))
@@ -348,11 +350,13 @@ def poly(seq_of_zeros):
     """
     r = _shape.atleast_1d(_util.as_array(seq_of_zeros, "poly"))
     ra = _util.aval(r)
-    if ra.ndim != 1:
+    if ra.ndim == 2 and ra.shape[0] == ra.shape[1] and ra.shape[0] != 0:
+        r = _spectral.eigvals(r)     # complex, as JAX's (NumPy: real for conjugate pairs)
+        ra = _util.aval(r)
+    elif ra.ndim != 1:
         raise errors.FunctransValueError(
-            f"poly: only a 1-d sequence of roots is supported, got shape {ra.shape}; for "
-            "the characteristic polynomial of a matrix use its eigenvalues "
-            "(functrans.numpy.linalg.eigvals).")
+            f"poly: the input must be a 1-d sequence of roots or a non-empty square matrix, "
+            f"got shape {ra.shape}.")
     if ra.shape[0] == 0:
         return 1.0
     inexact = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.complex64),

@@ -971,6 +971,7 @@ import op_rows_fft  # noqa: E402
 import op_rows_histogram  # noqa: E402
 import op_rows_indexmisc  # noqa: E402
 import op_rows_linalg  # noqa: E402
+import op_rows_linalg_complex  # noqa: E402
 import op_rows_linalg_products  # noqa: E402
 import op_rows_manip  # noqa: E402
 import op_rows_math  # noqa: E402
@@ -996,6 +997,7 @@ ROWS: list[OpRow] = [*ELEMENTWISE, *BINARY_ROWS, *REDUCTIONS, *LINALG, *SHAPE, *
 ROWS += op_rows_conv.ROWS
 ROWS += op_rows_ode.ROWS
 ROWS += op_rows_fft.ROWS
+ROWS += op_rows_linalg_complex.ROWS
 
 
 def _check_unique_names():

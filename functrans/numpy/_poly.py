@@ -324,45 +324,44 @@ def roots(p, *, strip_zeros=True):
 
 
 def poly(seq_of_zeros):
-    """The coefficients of the monic polynomial with the given real roots, as `numpy.poly`.
+    """The coefficients of the monic polynomial with the given roots, as `numpy.poly`.
 
     Args:
-      seq_of_zeros: a 1-d array (or traced value, or list) of real roots.
+      seq_of_zeros: a 1-d array (or traced value, or list) of real or complex roots, or a
+        non-empty square matrix (its characteristic polynomial: the roots are its
+        eigenvalues, `linalg.eigvals`).
 
     Returns:
       `len(seq_of_zeros) + 1` coefficients, highest degree first, float64 (float32 for
-      float32 roots); 1.0 for no roots. Differentiable in the roots.
+      float32 roots); 1.0 for no roots. Complex roots and matrices give complex coefficients
+      (complex64 for complex64 or float32 input), as JAX: NumPy returns real coefficients
+      when the roots come in conjugate pairs (a value-dependent dtype, which a traced
+      function cannot have; take `real` of the result then). Differentiable in the roots
+      (holomorphic), and in the matrix where its eigenvalues are simple.
 
     Raises:
-      FunctransTypeError: complex roots (not supported: NumPy's result is real or complex
-        depending on whether the roots come in conjugate pairs, a value-dependent dtype).
-      FunctransValueError: a 2-d array (NumPy takes the characteristic polynomial of a
-        matrix; use `fnp.poly(fnp.linalg.eigvals(a))` with real eigenvalues).
+      FunctransValueError: an array that is neither 1-d nor a non-empty square matrix.
 
     Example:
       >>> fnp.poly(np.array([1.0, 2.0]))
       array([ 1., -3.,  2.])
+      >>> fnp.poly(np.array([1j, -1j]))
+      array([1.+0.j, 0.+0.j, 1.+0.j])
     """
-    if isinstance(seq_of_zeros, (list, tuple)) and any(
-            isinstance(r, complex) for r in seq_of_zeros):
-        raise errors.FunctransTypeError(
-            "poly: complex roots are not supported (NumPy's result dtype depends on whether "
-            "they come in conjugate pairs); pass real roots.")
-    if isinstance(seq_of_zeros, (complex, np.ndarray)) and np.iscomplexobj(seq_of_zeros):
-        raise errors.FunctransTypeError(
-            "poly: complex roots are not supported (NumPy's result dtype depends on whether "
-            "they come in conjugate pairs); pass real roots.")
     r = _shape.atleast_1d(_util.as_array(seq_of_zeros, "poly"))
     ra = _util.aval(r)
-    if ra.ndim != 1:
+    if ra.ndim == 2 and ra.shape[0] == ra.shape[1] and ra.shape[0] != 0:
+        r = _spectral.eigvals(r)     # complex, as JAX's (NumPy: real for conjugate pairs)
+        ra = _util.aval(r)
+    elif ra.ndim != 1:
         raise errors.FunctransValueError(
-            f"poly: only a 1-d sequence of real roots is supported, got shape {ra.shape}; for "
-            "the characteristic polynomial of a matrix use its eigenvalues "
-            "(functrans.numpy.linalg.eigvals).")
+            f"poly: the input must be a 1-d sequence of roots or a non-empty square matrix, "
+            f"got shape {ra.shape}.")
     if ra.shape[0] == 0:
         return 1.0
-    dtype = ra.dtype if ra.dtype in (np.dtype(np.float32), np.dtype(np.float64)) \
-        else np.dtype(np.float64)
+    inexact = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.complex64),
+               np.dtype(np.complex128))
+    dtype = ra.dtype if ra.dtype in inexact else np.dtype(np.float64)
     r = _util.convert(r, dtype)
     a = np.ones(1, dtype)
     for i in range(ra.shape[0]):

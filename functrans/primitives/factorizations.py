@@ -7,6 +7,14 @@ leading dimensions (their batching rules move the batch axis to the front).
 Does not own the triangular solve (triangular.py) or NumPy's conveniences
 (`functrans.numpy.linalg`).
 
+Float32/64 and complex64/128 operands. Complex conventions (JAX's): cholesky of a Hermitian
+positive definite matrix (`a = L L^H`, the lower triangle read, L's diagonal real), its
+tangent symmetrized to `(dA + dA^H) / 2`; lu pivots on `|Re| + |Im|` (LAPACK's izamax, so
+the pivots are SciPy's) and its JVP is holomorphic; qr's R has a real diagonal (LAPACK's
+Householder), `C = Q^H dA R^-1` and the skew-Hermitian Omega gets `i Im(diag C)` on its
+diagonal so that `diag(dR)` stays real. Transposes are transposes and conjugates appear
+only where the formula has `^H` (JAX's rules).
+
 Conventions (JAX's):
 - cholesky of a matrix that is not positive definite is all nan (per matrix of a stack);
   `functrans.numpy.linalg.cholesky` raises on concrete input instead, as NumPy does. Its JVP
@@ -32,7 +40,14 @@ from __future__ import annotations
 import numpy as np
 
 from functrans import backend, core, ir
-from functrans.primitives import _helpers, elementwise, slicing, sorting, triangular
+from functrans.primitives import (
+    _helpers,
+    complex_parts,
+    elementwise,
+    slicing,
+    sorting,
+    triangular,
+)
 from functrans.primitives import shape as shape_prims
 
 Zero = ir.Zero
@@ -63,7 +78,7 @@ def qr(a, full_matrices=False):
 
 
 def _check_matrix(prim: str, a, square: bool) -> None:
-    _helpers.check_kind(prim, a, "f")
+    _helpers.check_kind(prim, a, "fc")
     if a.ndim < 2:
         raise _helpers.shape_error(prim, "the operand must be a (stack of) matrices, of rank "
                                    ">= 2", a)
@@ -124,11 +139,13 @@ def _cholesky_impl(a):
 @cholesky_p.def_jvp
 def _cholesky_jvp(primals, tangents):
     # Murray 2016: dL = L Phi(L^-1 sym(dA) L^-T), Phi = lower triangle, diagonal halved.
+    # Complex: sym(dA) = (dA + dA^H) / 2 and L^-1 sym(dA) L^-H (JAX's conjugate_a).
     (a,), (t,) = primals, tangents
     low = cholesky(a)
-    half = backend.asarray(0.5, core.get_aval(a).dtype)
-    sym = elementwise.mul(elementwise.add(t, mT(t)), half)
-    tmp = triangular.triangular_solve(low, sym, left_side=False, lower=True, transpose_a=True)
+    half = np.asarray(0.5, core.get_aval(a).dtype)
+    sym = elementwise.mul(elementwise.add(t, triangular.adjoint(t)), half)
+    tmp = triangular.triangular_solve(triangular.conj(low), sym, left_side=False, lower=True,
+                                      transpose_a=True)
     inner = triangular.triangular_solve(low, tmp, left_side=True, lower=True)
     n = core.get_aval(a).shape[-1]
     scale = np.ones((n, n), core.get_aval(a).dtype) - 0.5 * np.eye(n, dtype=core.get_aval(a).dtype)
@@ -202,12 +219,20 @@ def _lu_panel(work, perm, pivots, s: int, e: int) -> None:
     perm[:, s:] = np.take_along_axis(perm[:, s:], order, axis=1)
 
 
+def _magnitude(x):
+    """The pivot size LAPACK's getrf compares: |x|, and |Re x| + |Im x| for complex x (its
+    izamax), so that the pivots are SciPy's."""
+    if x.dtype.kind == "c":
+        return np.abs(x.real) + np.abs(x.imag)
+    return np.abs(x)
+
+
 def _lu_panel_one(panel, pivots, s: int):
     """The panel loop for one matrix, with Python ints (a third of the NumPy calls of the
     stacked loop: this loop's call overhead is most of the factorization's time)."""
     order = np.arange(panel.shape[0], like=backend.like())
     for j in range(panel.shape[1]):
-        p = j + int(np.argmax(np.abs(panel[j:, j])))
+        p = j + int(np.argmax(_magnitude(panel[j:, j])))
         pivots[s + j] = s + p
         if p != j:
             panel[[j, p]] = panel[[p, j]]
@@ -224,7 +249,7 @@ def _lu_panel_stack(panel, pivots, s: int):
     batch = np.arange(panel.shape[0], like=backend.like())
     order = np.tile(np.arange(panel.shape[1], like=backend.like()), (panel.shape[0], 1))
     for j in range(panel.shape[2]):
-        p = j + np.argmax(np.abs(panel[:, j:, j]), axis=1)
+        p = j + np.argmax(_magnitude(panel[:, j:, j]), axis=1)
         pivots[:, s + j] = s + p
         panel[batch, j], panel[batch, p] = panel[batch, p], panel[batch, j].copy()
         order[batch, j], order[batch, p] = order[batch, p], order[batch, j].copy()
@@ -345,17 +370,23 @@ def _qr_jvp(primals, tangents, *, full_matrices):
     u = slicing.slice(r, start, mid)
     v = slicing.slice(r, (0,) * (nd - 1) + (m,), shape)
     dq, du = _qr_square_jvp(q, u, dx)
-    dv = matmul(mT(q), elementwise.sub(dy, matmul(dq, v)))
+    dv = matmul(triangular.adjoint(q), elementwise.sub(dy, matmul(dq, v)))
     return [q, r], [dq, slicing.concatenate([du, dv], nd - 1)]
 
 
 def _qr_square_jvp(q, r, t):
-    # With C = q^T dA R^-1 and Omega = tril(C, -1) - tril(C, -1)^T (skew):
-    # dq = q (Omega - C) + dA R^-1,  dR = (C - Omega) R.
+    # With C = q^H dA R^-1 and Omega = tril(C, -1) - tril(C, -1)^H (skew-Hermitian):
+    # dq = q (Omega - C) + dA R^-1,  dR = (C - Omega) R. Complex: Omega's diagonal is
+    # i Im(diag C), which keeps diag(dR) real as LAPACK's R diagonal is (JAX's correction).
     dx_rinv = triangular.triangular_solve(r, t, left_side=False, lower=False)
-    c = matmul(mT(q), dx_rinv)
+    c = matmul(triangular.adjoint(q), dx_rinv)
     low = triangular.band(c, lower=True, offset=-1)
-    omega = elementwise.sub(low, mT(low))
+    omega = elementwise.sub(low, triangular.adjoint(low))
+    if core.get_aval(c).dtype.kind == "c":
+        diag = triangular.band(triangular.band(c, lower=True), lower=False)
+        im = complex_parts.imag(diag)
+        omega = elementwise.add(omega, complex_parts.complex_(
+            _helpers.zeros_like_aval(core.get_aval(im)), im))
     dq = elementwise.add(matmul(q, elementwise.sub(omega, c)), dx_rinv)
     dr = matmul(elementwise.sub(c, omega), r)
     return dq, dr

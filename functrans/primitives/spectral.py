@@ -6,9 +6,20 @@ batched-matrix helpers their JVPs use.
 Does not own: NumPy's conveniences (named tuples, `UPLO`, `hermitian=`, `pinv`, `lstsq`,
 norms), which `functrans.numpy.linalg._spectral` builds on these.
 
-Both take float32 or float64 stacks of matrices (`(..., m, n)`, leading dims batched: the
-impl is NumPy's gufunc, which computes in float64 and rounds to the operand's dtype) and
-batch natively, so their batching rule moves the batch axis to the front.
+Both take float32, float64, complex64 or complex128 stacks of matrices (`(..., m, n)`,
+leading dims batched: the impl is NumPy's gufunc) and batch natively, so their batching
+rule moves the batch axis to the front. Eigenvalues and singular values are real (float32
+for complex64) for complex operands too, as NumPy's and JAX's.
+
+Complex operands (JAX's rules, with `^H` where the real rules have `^T`): eigh reads a
+Hermitian matrix from one triangle (the imaginary part of its diagonal is not read, as in
+LAPACK), `P = V^H dA V`, `dw = Re diag(P)`, `dV = V (F * P)`, which fixes the phases by
+`diag(V^H dV) = 0`. svd: `dS = U^H dA V`, `ds = Re diag(dS)`, `dU = U (F * (dS S + S
+dS^H) + i Im(diag dS) S^-1)` (the last term fixes the phase of U's columns, V's absorbing
+none; 0 where s = 0), `dV = V (F * (S dS + dS^H S))`, and the off-range terms with `^H`.
+Eigenvectors and singular vectors are defined up to a phase per column, so only functions
+independent of those phases (projectors `v v^H`, `u_k vh_k`, ...) have derivatives that
+match finite differences of NumPy's vectors.
 
 - `eigh[lower]`: `(w, v)`, eigenvalues ascending `(..., n)` and eigenvectors as columns
   `(..., n, n)` of the symmetric matrix whose lower (`lower=True`) or upper triangle is the
@@ -31,14 +42,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, errors, ir
-from functrans.primitives import _helpers, elementwise, linalg
+from functrans import core, dtypes, errors, ir
+from functrans.primitives import (
+    _helpers,
+    comparison,
+    complex_parts,
+    elementwise,
+    linalg,
+    triangular,
+)
 from functrans.primitives import shape as shape_prims
 
 eigh_p = core.Primitive("eigh", multiple_results=True)
 svd_p = core.Primitive("svd", multiple_results=True)
 
-_LAPACK_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_LAPACK_DTYPES = tuple(np.dtype(d) for d in (np.float32, np.float64, np.complex64,
+                                              np.complex128))
 
 
 # --------------------------------------------------------------------------- wrappers
@@ -61,11 +80,11 @@ def svd(a, *, full_matrices: bool = False, compute_uv: bool = True):
 
 
 def _check_matrices(prim: str, a: ir.ShapedArray) -> None:
-    _helpers.check_kind(prim, a, "f")
+    _helpers.check_kind(prim, a, "fc")
     if a.dtype not in _LAPACK_DTYPES:
         raise _helpers.shape_error(
-            prim, f"needs float32 or float64 operands (LAPACK has no {a.dtype.name}); convert "
-            "with convert_element_type", a)
+            prim, f"needs float32, float64, complex64 or complex128 operands (LAPACK has no "
+            f"{a.dtype.name}); convert with convert_element_type", a)
     if a.ndim < 2:
         raise _helpers.shape_error(
             prim, f"needs a matrix or a stack of matrices (rank >= 2), got rank {a.ndim}", a)
@@ -84,7 +103,8 @@ def _eigh_abstract_eval(a, *, lower):
     if a.shape[-1] != a.shape[-2]:
         raise _helpers.shape_error(
             "eigh", f"needs square matrices, got shape {a.shape[-2:]} in the last two dims", a)
-    return [ir.ShapedArray(a.shape[:-1], a.dtype), ir.ShapedArray(a.shape, a.dtype)]
+    return [ir.ShapedArray(a.shape[:-1], dtypes.real_dtype(a.dtype)),
+            ir.ShapedArray(a.shape, a.dtype)]
 
 
 @svd_p.def_abstract_eval
@@ -93,7 +113,7 @@ def _svd_abstract_eval(a, *, full_matrices, compute_uv):
     _check_bools("svd", a, full_matrices=full_matrices, compute_uv=compute_uv)
     *batch, m, n = a.shape
     k = min(m, n)
-    s = ir.ShapedArray((*batch, k), a.dtype)
+    s = ir.ShapedArray((*batch, k), dtypes.real_dtype(a.dtype))
     if not compute_uv:
         return [s]
     cols_u, rows_vh = (m, n) if full_matrices else (k, k)
@@ -162,6 +182,24 @@ def _mT(x):
     return shape_prims.transpose(x, (*range(nd - 2), nd - 1, nd - 2))
 
 
+def _mH(x):
+    """The stack of conjugate-transposed matrices (transposed, for real ones)."""
+    return triangular.adjoint(x)
+
+
+def _real_part(x):
+    """Re(x) for complex x; real x as it is."""
+    return complex_parts.real(x) if core.get_aval(x).dtype.kind == "c" else x
+
+
+def _like(x, ref):
+    """Real `x` converted to `ref`'s (complex) dtype, or as it is if the dtypes agree."""
+    dtype = core.get_aval(ref).dtype
+    if core.get_aval(x).dtype == dtype:
+        return x
+    return elementwise.convert_element_type(x, dtype)
+
+
 def _mm(x, y):
     """The stack of matrix products `x @ y` (equal leading dims)."""
     nd = core.get_aval(x).ndim
@@ -169,11 +207,16 @@ def _mm(x, y):
     return linalg.dot_general(x, y, (((nd - 1,), (nd - 2,)), (batch, batch)))
 
 
-def _eye_like(x):
-    """The identity broadcast to the shape of the stack of square matrices `x` (a constant)."""
-    aval = core.get_aval(x)
-    eye = np.eye(aval.shape[-1], dtype=aval.dtype)
-    return np.ascontiguousarray(np.broadcast_to(eye, aval.shape))
+def _eye_like(x, shape=None):
+    """The identity broadcast to the shape of the stack of square matrices `x` (a constant);
+    or, given a dtype and a shape, of that dtype and shape."""
+    if shape is None:
+        aval = core.get_aval(x)
+        dtype, shape = aval.dtype, aval.shape
+    else:
+        dtype = x
+    eye = np.eye(shape[-1], dtype=dtype)
+    return np.ascontiguousarray(np.broadcast_to(eye, shape))
 
 
 def _diag_part(x):
@@ -199,27 +242,33 @@ def _reciprocal_gaps(row, col, eye):
 
 
 def _read_triangle(t, lower: bool):
-    """The tangent of the symmetric matrix eigh reads from `t`'s lower (upper) triangle."""
+    """The tangent of the symmetric (Hermitian) matrix eigh reads from `t`'s lower (upper)
+    triangle: the triangle, its (conjugate) transpose, and the diagonal's real part (LAPACK
+    does not read a Hermitian matrix's imaginary diagonal)."""
     aval = core.get_aval(t)
     n = aval.shape[-1]
     strict = np.tril(np.ones((n, n), aval.dtype), -1)
     if not lower:
         strict = strict.T
     strict = np.ascontiguousarray(np.broadcast_to(strict, aval.shape))
-    diag = _eye_like(t)
+    diag = elementwise.mul(t, _eye_like(t))
+    if aval.dtype.kind == "c":
+        diag = _like(complex_parts.real(diag), t)
     off = elementwise.mul(t, strict)
-    return elementwise.add(elementwise.add(elementwise.mul(t, diag), off), _mT(off))
+    return elementwise.add(elementwise.add(diag, off), _mH(off))
 
 
 @eigh_p.def_jvp
 def _eigh_jvp(primals, tangents, *, lower):
-    # dw = diag(V^T dA V); dV = V (F * V^T dA V), F_ij = 1/(w_j - w_i) off the diagonal.
+    # dw = Re diag(V^H dA V); dV = V (F * V^H dA V), F_ij = 1/(w_j - w_i) off the diagonal
+    # (JAX's: the diagonal of V^H dV is zero, a choice of the eigenvectors' phases).
     (a,), (t,) = primals, tangents
     w, v = eigh_p.bind(a, lower=lower)
-    p = _mm(_mT(v), _mm(_read_triangle(t, lower), v))
+    p = _mm(_mH(v), _mm(_read_triangle(t, lower), v))
     shape = core.get_aval(v).shape
-    f = _reciprocal_gaps(_along(w, shape, -1), _along(w, shape, -2), _eye_like(v))
-    return [w, v], [_diag_part(p), _mm(v, elementwise.mul(f, p))]
+    eye = _eye_like(core.get_aval(w).dtype, shape)
+    f = _reciprocal_gaps(_along(w, shape, -1), _along(w, shape, -2), eye)
+    return [w, v], [_real_part(_diag_part(p)), _mm(v, elementwise.mul(_like(f, p), p))]
 
 
 def _full_matrices_error(shape) -> errors.FunctransValueError:
@@ -238,32 +287,50 @@ def _svd_jvp(primals, tangents, *, full_matrices, compute_uv):
         raise _full_matrices_error(core.get_aval(a).shape)
     # A square matrix's full SVD is its reduced one.
     u, s, vh = svd_p.bind(a, full_matrices=compute_uv and full_matrices, compute_uv=True)
-    v = _mT(vh)
-    ds_mat = _mm(_mT(u), _mm(t, v))               # dS = U^T dA V
-    ds = _diag_part(ds_mat)                       # ds = diag(dS)
+    v = _mH(vh)
+    ds_mat = _mm(_mH(u), _mm(t, v))               # dS = U^H dA V
+    ds = _real_part(_diag_part(ds_mat))           # ds = Re diag(dS)
     if not compute_uv:
         return [s], [ds]
     shape = core.get_aval(ds_mat).shape
     s_j, s_i = _along(s, shape, -1), _along(s, shape, -2)
+    eye = _eye_like(core.get_aval(s).dtype, shape)
     # F_ij = 1/(s_j^2 - s_i^2) off the diagonal.
-    f = _reciprocal_gaps(elementwise.mul(s_j, s_j), elementwise.mul(s_i, s_i),
-                         _eye_like(ds_mat))
-    ds_s = elementwise.mul(ds_mat, s_j)           # dS diag(s)
-    s_ds = elementwise.mul(s_i, ds_mat)           # diag(s) dS
-    du = _mm(u, elementwise.mul(f, elementwise.add(ds_s, _mT(ds_s))))
-    dv = _mm(v, elementwise.mul(f, elementwise.add(s_ds, _mT(s_ds))))
+    f = _like(_reciprocal_gaps(elementwise.mul(s_j, s_j), elementwise.mul(s_i, s_i), eye),
+              ds_mat)
+    ds_s = elementwise.mul(ds_mat, _like(s_j, ds_mat))     # dS diag(s)
+    s_ds = elementwise.mul(_like(s_i, ds_mat), ds_mat)     # diag(s) dS
+    inner_u = elementwise.mul(f, elementwise.add(ds_s, _mH(ds_s)))
+    if core.get_aval(ds_mat).dtype.kind == "c":
+        # JAX's phase term: (dS - dS^H) / 2 S^-1 on the diagonal (zero for real values; a
+        # zero singular value gives 0 there, JAX's guard).
+        inner_u = elementwise.add(inner_u, _phase_term(ds_mat, s, eye))
+    du = _mm(u, inner_u)
+    dv = _mm(v, elementwise.mul(f, elementwise.add(s_ds, _mH(s_ds))))
     if m > n:
         du = elementwise.add(du, _off_range(t, u, v, s))
     if n > m:
-        dv = elementwise.add(dv, _off_range(_mT(t), v, u, s))
-    return [u, s, vh], [du, ds, _mT(dv)]
+        dv = elementwise.add(dv, _off_range(_mH(t), v, u, s))
+    return [u, s, vh], [du, ds, _mH(dv)]
+
+
+def _phase_term(ds_mat, s, eye):
+    """`diag(i Im(dS_kk) / s_k)` (0 where s_k = 0): `(dS - dS^H) / 2 * S^-1` as JAX."""
+    s_aval = core.get_aval(s)
+    zeros = elementwise.convert_element_type(comparison.eq(s, np.zeros((), s_aval.dtype)),
+                                             s_aval.dtype)
+    s_inv = elementwise.sub(elementwise.integer_pow(elementwise.add(s, zeros), -1), zeros)
+    im = elementwise.mul(complex_parts.imag(_diag_part(ds_mat)), s_inv)
+    turn = complex_parts.complex_(_helpers.zeros_like_aval(s_aval), im)
+    shape = core.get_aval(ds_mat).shape
+    return elementwise.mul(_along(turn, shape, -1), _like(eye, ds_mat))
 
 
 def _off_range(t, u, v, s):
-    """`(I - U U^T) dA V S^-1`: the part of dU outside the span of U's columns."""
+    """`(I - U U^H) dA V S^-1`: the part of dU outside the span of U's columns."""
     t_v = _mm(t, v)
-    resid = elementwise.sub(t_v, _mm(u, _mm(_mT(u), t_v)))
-    return elementwise.div(resid, _along(s, core.get_aval(resid).shape, -1))
+    resid = elementwise.sub(t_v, _mm(u, _mm(_mH(u), t_v)))
+    return elementwise.div(resid, _like(_along(s, core.get_aval(resid).shape, -1), resid))
 
 
 # --------------------------------------------------------------------------- batching

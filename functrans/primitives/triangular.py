@@ -7,14 +7,16 @@ with `op(a) = a` or `a.T` (`transpose_a`) for a triangular `a` of shape `(..., n
 both (the primitive batches natively over them). Only the triangle named by `lower` is read;
 with `unit_diagonal` the diagonal is taken to be ones (and not read). Also owns the helpers
 `matmul`, `matrix_transpose` and `band` (`tril`/`triu` by `select`) over batched matrices,
-which the factorizations' rules use.
+which the factorizations' rules use, and `conj`/`adjoint` (identities on real values).
 Does not own the factorizations (factorizations.py) or NumPy's conveniences
 (`functrans.numpy.linalg`).
 
 The solve is linear in `b` (its transpose is the solve with `transpose_a` flipped) and its
 JVP in `a` is `-solve(a, op(tri(da)) @ x)` (or `x @ op(tri(da))` on the right), `tri(da)`
 being the read triangle of the tangent. A zero on the diagonal gives inf/nan, as LAPACK's
-`trsm` does.
+`trsm` does. Float and complex operands (both of one dtype): the solve is holomorphic in
+both, and its transpose is the plain (unconjugated) one, as JAX's; a conjugate transpose
+`a^H` is a solve with `conj(a)` and `transpose_a` (the helpers `conj` and `adjoint`).
 
 The impl is a blocked forward substitution in NumPy (NumPy has no triangular solver): blocks
 of `_BLOCK` rows, each a matmul update and a `numpy.linalg.solve` of the `_BLOCK x _BLOCK`
@@ -29,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from functrans import backend, core, ir
-from functrans.primitives import _helpers, elementwise, linalg
+from functrans.primitives import _helpers, complex_parts, elementwise, linalg
 from functrans.primitives import shape as shape_prims
 
 Zero = ir.Zero
@@ -63,6 +65,16 @@ def matrix_transpose(x):
     return shape_prims.transpose(x, (*range(nd - 2), nd - 1, nd - 2))
 
 
+def conj(x):
+    """`conj(x)` for a complex `x`; a real `x` as it is (no equation)."""
+    return complex_parts.conj(x) if core.get_aval(x).dtype.kind == "c" else x
+
+
+def adjoint(x):
+    """The conjugate transpose of each matrix of `x` (the transpose for real `x`)."""
+    return matrix_transpose(conj(x))
+
+
 def band_mask(shape, lower: bool, offset: int = 0) -> np.ndarray:
     """Bool `(m, n)` mask of `tril(., offset)` (lower) or `triu(., offset)` (upper)."""
     m, n = shape[-2:]
@@ -90,7 +102,7 @@ def _read_triangle(x, lower: bool, unit_diagonal: bool):
 @triangular_solve_p.def_abstract_eval
 def _triangular_solve_abstract_eval(a, b, *, left_side, lower, transpose_a, unit_diagonal):
     name = "triangular_solve"
-    _helpers.check_kind(name, a, "f")
+    _helpers.check_kind(name, a, "fc")
     if a.dtype != b.dtype:
         raise _helpers.shape_error(name, "a and b must have the same dtype; convert first",
                                    a, b)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, errors, lax
+from functrans import core, dtypes, errors, lax
 from functrans import numpy as fnp
 from functrans.numpy import _util
 from functrans.numpy.linalg import _solve
@@ -30,11 +30,19 @@ except ImportError as e:   # pragma: no cover - exercised in an environment with
 __all__ = ["block_diag", "cho_factor", "cho_solve", "det", "eigh", "expm", "inv", "lu",
            "lu_factor", "lu_solve", "solve_triangular", "svd"]
 
-_TRANS = {0: False, "N": False, 1: True, "T": True, 2: True, "C": True}
+_TRANS = {0: 0, "N": 0, 1: 1, "T": 1, 2: 2, "C": 2}
+_LAPACK_DTYPES = tuple(np.dtype(d) for d in (np.float32, np.float64, np.complex64,
+                                              np.complex128))
 
 
 def _float_matrices(a, fname: str):
+    """`a` as a float or complex stack of square matrices (integers as float64)."""
     a = _util.to_inexact(_util.as_array(a, fname))
+    dtype = _util.aval(a).dtype
+    if dtype not in _LAPACK_DTYPES:
+        raise errors.FunctransTypeError(
+            f"{fname}: array type {dtype.name} is not supported; convert it to float32, "
+            "float64, complex64 or complex128.")
     shape = _util.aval(a).shape
     if len(shape) < 2 or shape[-1] != shape[-2]:
         raise errors.FunctransValueError(
@@ -56,11 +64,17 @@ def _columns(b, n: int, fname: str):
     return b, vector
 
 
-def _trans(trans, fname: str) -> bool:
-    if trans not in _TRANS:
+def _trans(trans, fname: str) -> int:
+    """0 (a), 1 (aᵀ) or 2 (aᴴ, the conjugate transpose; aᵀ for real a)."""
+    if isinstance(trans, bool) or trans not in _TRANS:
         raise errors.FunctransValueError(
             f"{fname}: trans={trans!r} must be 0/'N', 1/'T' or 2/'C'.")
     return _TRANS[trans]
+
+
+def _op(a, trans: int):
+    """The matrix the solve uses with `transpose_a=trans > 0`: conj(a) for trans 2."""
+    return triangular.conj(a) if trans == 2 else a
 
 
 def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False,
@@ -70,7 +84,8 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
     Args:
       a: `(..., n, n)`; only the triangle named by `lower` is read (SciPy's default: upper).
       b: `(n,)` or `(..., n, k)`.
-      trans: 0/'N' (`a x = b`), 1/'T' or 2/'C' (`aᵀ x = b`; real values: the same).
+      trans: 0/'N' (`a x = b`), 1/'T' (`aᵀ x = b`) or 2/'C' (`aᴴ x = b`; for real `a`
+        the same as 1).
       lower: whether `a` is lower triangular.
       unit_diagonal: take the diagonal to be ones (not read).
       overwrite_b, check_finite: accepted and ignored.
@@ -87,9 +102,9 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
     b, vector = _columns(b, _util.aval(a).shape[-1], "solve_triangular")
     (a, b), _, _ = _util.promote(a, b)
     a, b = _broadcast_batch("solve_triangular", a, b)
-    x = triangular.triangular_solve(a, b, left_side=True, lower=bool(lower),
-                                    transpose_a=_trans(trans, "solve_triangular"),
-                                    unit_diagonal=bool(unit_diagonal))
+    t = _trans(trans, "solve_triangular")
+    x = triangular.triangular_solve(_op(a, t), b, left_side=True, lower=bool(lower),
+                                    transpose_a=t > 0, unit_diagonal=bool(unit_diagonal))
     return x[..., 0] if vector else x
 
 
@@ -113,7 +128,8 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
     """The Cholesky factor of `a` in SciPy's `(c, lower)` form, as `scipy.linalg.cho_factor`.
 
     Args:
-      a: `(..., n, n)` symmetric positive definite matrices (the `lower` triangle is read).
+      a: `(..., n, n)` symmetric (Hermitian) positive definite matrices (the `lower`
+        triangle is read).
       lower: whether to compute the lower factor (SciPy's default: upper).
       overwrite_a, check_finite: accepted and ignored.
 
@@ -128,8 +144,9 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
              [0., 2.]])
     """
     a = _float_matrices(a, "cho_factor")
-    factor = factorizations.cholesky(a if lower else fnp.matrix_transpose(a))
-    return (factor if lower else fnp.matrix_transpose(factor)), bool(lower)
+    # Upper: a = Uᴴ U, U's triangle read; L = Uᴴ is the lower factor of aᴴ.
+    factor = factorizations.cholesky(a if lower else triangular.adjoint(a))
+    return (factor if lower else triangular.adjoint(factor)), bool(lower)
 
 
 def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
@@ -153,9 +170,11 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     b, vector = _columns(b, _util.aval(c).shape[-1], "cho_solve")
     (c, b), _, _ = _util.promote(c, b)
     c, b = _broadcast_batch("cho_solve", c, b)
-    # a = L Lᵀ: solve L y = b, then Lᵀ x = y (with U = Lᵀ for an upper factor).
-    y = triangular.triangular_solve(c, b, lower=bool(lower), transpose_a=not lower)
-    x = triangular.triangular_solve(c, y, lower=bool(lower), transpose_a=bool(lower))
+    # a = L Lᴴ: solve L y = b, then Lᴴ x = y (with U = Lᴴ for an upper factor).
+    y = triangular.triangular_solve(c if lower else triangular.conj(c), b, lower=bool(lower),
+                                    transpose_a=not lower)
+    x = triangular.triangular_solve(triangular.conj(c) if lower else c, y, lower=bool(lower),
+                                    transpose_a=bool(lower))
     return x[..., 0] if vector else x
 
 
@@ -187,7 +206,7 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     Args:
       lu_and_piv: `lu_factor`'s `(lu, piv)` (the pivots may be traced).
       b: `(n,)` or `(..., n, k)`; batch dimensions broadcast with lu's.
-      trans: 0/'N' (`a x = b`), 1/'T' or 2/'C' (`aᵀ x = b`).
+      trans: 0/'N' (`a x = b`), 1/'T' (`aᵀ x = b`) or 2/'C' (`aᴴ x = b`).
       overwrite_b, check_finite: accepted and ignored.
 
     Returns:
@@ -205,10 +224,13 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     (lu, b), _, _ = _util.promote(lu, b)
     perm = _pivots_to_permutation(piv, n)
     lu, b, perm = _broadcast_batch("lu_solve", lu, b, perm)
-    if not _trans(trans, "lu_solve"):
+    t = _trans(trans, "lu_solve")
+    if not t:
         x = _solve._lu_solve(lu, perm, b)
     else:
-        # aᵀ = Uᵀ Lᵀ P: solve Uᵀ z = b, Lᵀ y = z, then x = Pᵀ y (x[perm] = y).
+        # aᵀ = Uᵀ Lᵀ P: solve Uᵀ z = b, Lᵀ y = z, then x = Pᵀ y (x[perm] = y); aᴴ alike with
+        # the conjugated factors.
+        lu = _op(lu, t)
         z = triangular.triangular_solve(lu, b, lower=False, transpose_a=True)
         y = triangular.triangular_solve(lu, z, lower=True, transpose_a=True, unit_diagonal=True)
         x = _unpermute_rows(y, perm)
@@ -254,7 +276,8 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
 
     Returns:
       `(p, l, u)` (or `(pl, u)`): `l` `(..., m, k)` unit lower triangular, `u` `(..., k, n)`
-      upper triangular, `k = min(m, n)`. Differentiable in `a` (the `lu` primitive's JVP).
+      upper triangular, `k = min(m, n)`; `p` is real also for complex `a` (SciPy's).
+      Differentiable in `a` (the `lu` primitive's JVP).
 
     Example:
       >>> p, l, u = fsl.lu(np.array([[1.0, 2.0], [3.0, 4.0]]))
@@ -277,7 +300,7 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
         return _unpermute_rows(lower, perm), upper
     if p_indices:
         return inverse.astype(np.int32), lower, upper
-    eye = np.eye(m, dtype=_util.aval(a).dtype)
+    eye = np.eye(m, dtype=dtypes.real_dtype(_util.aval(a).dtype))   # real, as SciPy's p
     p = fnp.take(eye, perm, axis=0)   # p[i] = e_perm[i], so pᵀ[perm[i], i] = 1
     return fnp.matrix_transpose(p), lower, upper
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from functrans import errors
-from functrans.numpy import _linalg, _manip, _shape, _stats, _util
+from functrans.numpy import _dtypes, _linalg, _manip, _reductions, _shape, _stats, _ufuncs, _util
 
 __all__ = ["cross", "diagonal", "matmul", "matrix_transpose", "multi_dot", "outer",
            "tensordot", "trace", "vecdot"]
@@ -59,13 +59,28 @@ def vecdot(x1, x2, /, *, axis=-1):
       axis: the axis of the vectors.
 
     Returns:
-      The dot products, with `axis` removed.
+      The dot products, with `axis` removed: `sum(conj(x1) * x2)` for complex values, as
+      NumPy's (the first argument conjugated).
 
     Example:
       >>> fnp.linalg.vecdot(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0]))
       array([3., 7.])
+      >>> fnp.linalg.vecdot(np.array([1j, 2.0]), np.array([1.0, 1j]))
+      array(0.+1.j)
     """
-    return _stats.vecdot(x1, x2, axis=axis)
+    x1 = _util.as_array(x1, "vecdot")
+    x2 = _util.as_array(x2, "vecdot")
+    if _util.aval(x1).dtype.kind != "c" and _util.aval(x2).dtype.kind != "c":
+        return _stats.vecdot(x1, x2, axis=axis)
+    # Written out rather than through fnp.vecdot, so that this conjugation is the only one.
+    x1 = _stats._core_dim("vecdot", x1, axis, "x1")
+    x2 = _stats._core_dim("vecdot", x2, axis, "x2")
+    n1, n2 = _util.aval(x1).shape[-1], _util.aval(x2).shape[-1]
+    if n1 != n2:
+        raise errors.FunctransValueError(
+            f"vecdot: the vectors have sizes {n1} and {n2} along axis {axis}; they must be "
+            "equal.")
+    return _reductions.sum(_ufuncs.multiply(_dtypes.conjugate(x1), x2), axis=-1)
 
 
 def matrix_transpose(x, /):

@@ -37,6 +37,8 @@ from functrans.primitives import factorizations, indexing, sorting, triangular
 __all__ = ["LinAlgError", "cholesky", "det", "inv", "matrix_power", "qr", "slogdet", "solve",
            "tensorinv", "tensorsolve"]
 
+_LAPACK_DTYPES = tuple(np.dtype(d) for d in (np.float32, np.float64, np.complex64,
+                                              np.complex128))
 SlogdetResult = collections.namedtuple("SlogdetResult", ["sign", "logabsdet"])
 QRResult = collections.namedtuple("QRResult", ["Q", "R"])
 
@@ -66,12 +68,10 @@ def _matrices(a, fname: str, square: bool = True):
         raise errors.FunctransTypeError(
             f"{fname}: array type float16 is unsupported in linalg (as in NumPy); convert to "
             "float32 or float64.")
-    if aval.dtype.kind == "c":
-        # NumPy accepts complex matrices here; the LU/Cholesky/QR primitives do not yet.
+    if aval.dtype.kind in "fc" and aval.dtype not in _LAPACK_DTYPES:
         raise errors.FunctransTypeError(
-            f"{fname}: complex matrices ({aval.dtype.name}) are not supported yet (NumPy "
-            "accepts them); of functrans.numpy.linalg only eig, eigvals, norm and the "
-            "products (matmul, ...) take complex values.")
+            f"{fname}: array type {aval.dtype.name} is unsupported in linalg (as in NumPy); "
+            "convert to float64 or complex128.")
     if aval.ndim < 2:
         raise LinAlgError(f"{fname}: {aval.ndim}-dimensional array given (shape "
                           f"{aval.shape}); the array must be at least two-dimensional.")
@@ -280,6 +280,14 @@ def det(a):
     return _det(a)
 
 
+def _unit(diag):
+    """`d / |d|` (0 where d == 0): the complex sign, differentiable where d != 0 (lax.sign
+    has a zero derivative, as JAX's; JAX's slogdet defines the sign's derivative)."""
+    zero = _ufuncs.equal(diag, 0)
+    mag = _ufuncs.where(zero, 1, _ufuncs.abs(diag))
+    return _ufuncs.where(zero, 0, _ufuncs.divide(diag, _util.convert(mag, _util.aval(diag).dtype)))
+
+
 def slogdet(a):
     """Sign and log of the absolute value of the determinant, as `numpy.linalg.slogdet`.
 
@@ -300,8 +308,8 @@ def slogdet(a):
     dtype = _util.aval(a).dtype
     lu, pivots, _ = factorizations.lu(a)
     diag = _shape.diagonal(lu, axis1=-2, axis2=-1)
-    sign = _ufuncs.multiply(_reductions.prod(_ufuncs.sign(diag), axis=-1),
-                            _pivot_sign(pivots, dtype))
+    unit = _unit(diag) if dtype.kind == "c" else _ufuncs.sign(diag)
+    sign = _ufuncs.multiply(_reductions.prod(unit, axis=-1), _pivot_sign(pivots, dtype))
     with np.errstate(divide="ignore"):
         logabsdet = _reductions.sum(_ufuncs.log(_ufuncs.abs(diag)), axis=-1)
     return SlogdetResult(sign, logabsdet)
@@ -311,14 +319,14 @@ def slogdet(a):
 
 
 def cholesky(a, /, *, upper=False):
-    """The Cholesky factor of each symmetric positive-definite matrix of `a`, as
+    """The Cholesky factor of each symmetric (Hermitian) positive-definite matrix of `a`, as
     `numpy.linalg.cholesky`.
 
     Args:
-      a: `(..., n, n)` matrices; only the lower triangle is read (the upper one when
-        `upper`), as LAPACK does.
-      upper: return the upper factor `U` (`U.T @ U == a`) instead of the lower `L`
-        (`L @ L.T == a`).
+      a: `(..., n, n)` real or complex matrices; only the lower triangle is read (the upper
+        one when `upper`), as LAPACK does.
+      upper: return the upper factor `U` (`U^H @ U == a`) instead of the lower `L`
+        (`L @ L^H == a`).
 
     Returns:
       The `(..., n, n)` factors.
@@ -327,8 +335,8 @@ def cholesky(a, /, *, upper=False):
       LinAlgError: a matrix is not positive definite (concrete input; under a
         transformation its factor is all nan, as in JAX).
 
-    The derivative is Murray's (2016) with the symmetrized tangent `(dA + dA^T) / 2`, as
-    JAX's: derivatives of a function of symmetric matrices (symmetric gradients).
+    The derivative is Murray's (2016) with the symmetrized tangent `(dA + dA^H) / 2`, as
+    JAX's: derivatives of a function of symmetric (Hermitian) matrices.
 
     Example:
       >>> fnp.linalg.cholesky(np.array([[4.0, 2.0], [2.0, 5.0]]))
@@ -336,12 +344,13 @@ def cholesky(a, /, *, upper=False):
              [1., 2.]])
     """
     a = _matrices(a, "cholesky")
-    out = factorizations.cholesky(_shape.swapaxes(a, -1, -2) if upper else a)
+    # upper: a = U^H U with U's triangle read, so L = U^H is the factor of a^H.
+    out = factorizations.cholesky(triangular.adjoint(a) if upper else a)
     if _is_concrete(out):
         failed = np.isnan(out).any(axis=(-2, -1)) & np.isfinite(np.asarray(a)).all(axis=(-2, -1))
         if np.any(failed):
             raise LinAlgError("cholesky: matrix is not positive definite.")
-    return _shape.swapaxes(out, -1, -2) if upper else out
+    return triangular.adjoint(out) if upper else out
 
 
 def qr(a, mode="reduced"):

@@ -31,8 +31,8 @@ from functrans.numpy import (
     _ufuncs,
     _util,
 )
+from functrans.primitives import complex_parts, spectral, triangular
 from functrans.primitives import eig as eig_prims
-from functrans.primitives import spectral
 
 __all__ = ["eig", "eigh", "eigvals", "eigvalsh", "lstsq", "matrix_rank", "pinv", "svd",
            "svdvals"]
@@ -43,6 +43,7 @@ _EigResult = collections.namedtuple("EigResult", ["eigenvalues", "eigenvectors"]
 _SVDResult = collections.namedtuple("SVDResult", ["U", "S", "Vh"])
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_C64, _C128 = np.dtype(np.complex64), np.dtype(np.complex128)
 _NO_VALUE = object()
 
 
@@ -50,23 +51,15 @@ _NO_VALUE = object()
 
 
 def _check_dtype(fname: str, dtype: np.dtype) -> None:
-    if dtype.kind == "c":
-        raise errors.FunctransTypeError(complex_matrices_message(fname, dtype))
-    if dtype not in (_F32, _F64):
+    if dtype not in (_F32, _F64, _C64, _C128):
         raise errors.FunctransTypeError(
             f"{fname}: array type {dtype.name} is unsupported in linalg (as in NumPy); "
-            "convert it to float32 or float64.")
-
-
-def complex_matrices_message(fname: str, dtype: np.dtype) -> str:
-    # NumPy accepts complex matrices here; functrans' factorizations do not yet (issue 14).
-    return (f"{fname}: complex matrices ({dtype.name}) are not supported yet (NumPy accepts "
-            "them); of functrans.numpy.linalg only eig, eigvals, norm and the products "
-            "(matmul, ...) take complex values.")
+            "convert it to float32, float64, complex64 or complex128.")
 
 
 def _matrices(fname: str, a, *, square: bool = False):
-    """`a` as a float32/float64 stack of matrices (integers and bools as float64)."""
+    """`a` as a float32/float64/complex64/complex128 stack of matrices (integers and bools
+    as float64)."""
     a = _util.to_inexact(_util.as_array(a, fname))
     aval = _util.aval(a)
     _check_dtype(fname, aval.dtype)
@@ -85,10 +78,19 @@ def _mT(x):
     return _shape.swapaxes(x, -1, -2)
 
 
+def _mH(x):
+    """The conjugate transposes (the transposes of real matrices)."""
+    return triangular.adjoint(x)
+
+
 def _read_lower(a):
-    """The symmetric matrices whose lower triangle is `a`'s (what eigh(UPLO='L') reads)."""
+    """The symmetric (Hermitian) matrices whose lower triangle is `a`'s (what
+    eigh(UPLO='L') reads: for complex `a` the real part of the diagonal)."""
     strict = _shape.tril(a, -1)
-    return _ufuncs.add(_shape.tril(a), _mT(strict))
+    diag = _shape.tril(_shape.triu(a))
+    if _util.aval(a).dtype.kind == "c":
+        diag = _util.convert(complex_parts.real(diag), _util.aval(a).dtype)
+    return _ufuncs.add(_ufuncs.add(diag, strict), _mH(strict))
 
 
 # --------------------------------------------------------------------------- eigh, svd
@@ -118,7 +120,7 @@ def eigh(a, UPLO="L", *, symmetrize_input=False):
     lower = _uplo("eigh", UPLO)
     a = _matrices("eigh", a, square=True)
     if symmetrize_input:
-        a = _ufuncs.multiply(_ufuncs.add(a, _mT(a)), 0.5)
+        a = _ufuncs.multiply(_ufuncs.add(a, _mH(a)), 0.5)
     w, v = spectral.eigh(a, lower=lower)
     return _EighResult(w, v)
 
@@ -191,7 +193,8 @@ def _hermitian_svd(a, compute_uv: bool):
     sgn = _misc.take_along_axis(sgn, order, axis=-1)
     s = _misc.take_along_axis(s, order, axis=-1)
     u = _misc.take_along_axis(u, _shape.expand_dims(order, -2), axis=-1)
-    vh = _mT(_ufuncs.multiply(u, _shape.expand_dims(sgn, -2)))
+    vh = _mH(_ufuncs.multiply(u, _shape.expand_dims(_util.convert(sgn, _util.aval(u).dtype),
+                                                   -2)))
     return _SVDResult(u, s, vh)
 
 
@@ -320,7 +323,7 @@ def _pinv_value(a, rcond, hermitian: bool):
     top = _reductions.max(s, axis=-1, keepdims=True)
     large = _ufuncs.greater(s, _ufuncs.multiply(_shape.expand_dims(rcond, -1), top))
     s_inv = _ufuncs.where(large, _ufuncs.divide(1, _ufuncs.where(large, s, 1)), 0)
-    return _linalg.matmul(_mT(vh), _ufuncs.multiply(_shape.expand_dims(s_inv, -1), _mT(u)))
+    return _linalg.matmul(_mH(vh), _ufuncs.multiply(_shape.expand_dims(s_inv, -1), _mH(u)))
 
 
 _pinv = custom_derivatives.custom_jvp(_pinv_value, nondiff_argnums=(1, 2))
@@ -328,19 +331,19 @@ _pinv = custom_derivatives.custom_jvp(_pinv_value, nondiff_argnums=(1, 2))
 
 @_pinv.defjvp
 def _pinv_jvp(rcond, hermitian, primals, tangents):
-    # Golub & Pereyra 1973: dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P,
+    # Golub & Pereyra 1973: dP = -P dA P + P P^H dA^H (I - A P) + (I - P A) dA^H P^H P,
     # grouped as JAX does (cheapest order by the shape).
     (a,), (t,) = primals, tangents
     p = _pinv(a, rcond, hermitian)
-    mm, tt = _linalg.matmul, _mT(t)
+    mm, tt = _linalg.matmul, _mH(t)
     m, n = _util.aval(a).shape[-2:]
     if m >= n:
-        s = mm(mm(p, _mT(p)), tt)
-        r = mm(mm(tt, _mT(p)), p)
+        s = mm(mm(p, _mH(p)), tt)
+        r = mm(mm(tt, _mH(p)), p)
         parts = [mm(mm(p, t), p), s, mm(mm(s, a), p), r, mm(mm(p, a), r)]
     else:
-        s = mm(p, mm(_mT(p), tt))
-        r = mm(tt, mm(_mT(p), p))
+        s = mm(p, mm(_mH(p), tt))
+        r = mm(tt, mm(_mH(p), p))
         parts = [mm(p, mm(t, p)), s, mm(s, mm(a, p)), r, mm(p, mm(a, r))]
     first, s, s_ap, r, pa_r = parts
     out = _ufuncs.subtract(_ufuncs.add(_ufuncs.subtract(s, first), r), _ufuncs.add(s_ap, pa_r))
@@ -409,8 +412,11 @@ def _lstsq_shapes(a, b):
     for dt in dts:
         if dt.kind in "fc":
             _check_dtype("lstsq", dt)
-    dtype = _F32 if dts == [_F32, _F32] else _F64
-    return m, n, one_d, dtype
+    # NumPy's: single precision only if both are; complex if either is.
+    single = all(dt in (_F32, _C64) for dt in dts)
+    if any(dt.kind == "c" for dt in dts):
+        return m, n, one_d, (_C64 if single else _C128)
+    return m, n, one_d, (_F32 if single else _F64)
 
 
 def _rank(s, rcond):
@@ -426,12 +432,15 @@ def _rank(s, rcond):
 
 
 def _lstsq_residuals(a, b2, x, rank, m: int, n: int, dtype):
-    empty = _creation.zeros((0,), dtype)
+    empty = _creation.zeros((0,), np.finfo(dtype).dtype)
     if m <= n:
         return empty
     if not isinstance(rank, core.Tracer) and int(rank) < n:
         return empty
     r = _ufuncs.subtract(b2, _linalg.matmul(a, x))
+    if np.dtype(dtype).kind == "c":   # |r|^2 = Re(r conj(r)), as NumPy's (real residuals)
+        return _reductions.sum(complex_parts.real(_ufuncs.multiply(r, complex_parts.conj(r))),
+                                axis=0)
     return _reductions.sum(_ufuncs.multiply(r, r), axis=0)
 
 

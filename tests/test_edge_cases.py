@@ -82,3 +82,11 @@ def test_median_pad_with_zero_stat_length_is_nan_as_numpy():
         got = fnp.pad(np.array([1.0, 2.0]), 1, mode="median", stat_length=0)
         want = np.pad(np.array([1.0, 2.0]), 1, mode="median", stat_length=0)
     np.testing.assert_array_equal(got, want)
+
+
+def test_vecdot_conjugates_its_first_argument_as_numpy():
+    a = np.array([[1 + 2j, 3 - 1j], [0.5j, 2.0]])
+    b = np.array([2 - 1j, 1j])
+    np.testing.assert_allclose(fnp.vecdot(a, b), np.vecdot(a, b), rtol=1e-15)
+    np.testing.assert_allclose(ft.jit(fnp.linalg.vecdot)(a, b), np.linalg.vecdot(a, b),
+                               rtol=1e-15)

@@ -301,7 +301,8 @@ class IndexUpdateRef:
       >>> ft.jit(lambda x: x.at[[0, 0, 2]].add(1.0))(np.zeros(3))
       array([2., 0., 1.])
 
-    Difference from JAX: `.at` exists on traced values only (NumPy arrays have no `.at`).
+    Outside a trace `.at` exists on `functrans.numpy.Array` (what functrans.numpy's creation
+    functions return); plain NumPy arrays have none (wrap them: `fnp.asarray(x).at[...]`).
     """
 
     __slots__ = ("array", "index")

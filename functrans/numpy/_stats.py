@@ -15,7 +15,7 @@ import numpy as np
 
 from functrans import core, dtypes, errors
 from functrans.numpy import _join, _linalg, _reductions, _shape, _ufuncs, _util
-from functrans.primitives import slicing
+from functrans.primitives import complex_parts, slicing
 
 # The public names, re-exported by functrans.numpy.
 __all__: list[str] = [
@@ -397,7 +397,7 @@ def vecdot(x1, x2, /, *, axis=-1, out=None):
       out: not supported; giving it raises FunctransTypeError.
 
     Returns:
-      `sum(x1 * x2, axis)` in the promoted dtype (bool: `any(x1 & x2, axis)`), over the
+      `sum(conj(x1) * x2, axis)` in the promoted dtype (bool: `any(x1 & x2, axis)`), over the
       broadcast batch dimensions.
 
     Example:
@@ -412,6 +412,8 @@ def vecdot(x1, x2, /, *, axis=-1, out=None):
         raise errors.FunctransValueError(
             f"vecdot: the vectors have sizes {n1} and {n2} along axis {axis}; they must be "
             "equal.")
+    if _util.aval(x1).dtype.kind == "c":   # NumPy's vecdot conjugates its first argument
+        x1 = complex_parts.conj(x1)
     product = _ufuncs.multiply(x1, x2)
     dtype = _util.aval(product).dtype
     if dtype.kind == "b":

@@ -88,6 +88,16 @@ class Backend:
         """One equation's impl on values of this namespace."""
         return eqn.primitive.impl(*ins, **eqn.params)
 
+    def bind_eager(self, prim: Any, args: Sequence, params: dict, out_avals: Any) -> Any:
+        """`prim` applied outside any program (`fnp.sort(dask_array)` at top level): as one
+        equation of a program evaluated here."""
+        invars = [ir.Var(foreign_aval(x) if is_foreign(x) else _host_aval(x)) for x in args]
+        outs = out_avals if prim.multiple_results else [out_avals]
+        eqn = ir.JaxprEqn(prim, invars, [ir.Var(a) for a in outs], params, None)
+        jaxpr = ir.Jaxpr([], invars, [eqn], list(eqn.outvars))
+        res = run(jaxpr, [], list(args), self)
+        return res if prim.multiple_results else res[0]
+
     def settle(self, values: list) -> list:
         return values
 
@@ -182,6 +192,11 @@ def _by_blocks(eqn: ir.JaxprEqn, ins: list, axes: tuple) -> Any:
     res = [da.moveaxis(r, e, ax) if ax else r
            for r, ax, e in zip(res, out_axes, oends, strict=True)]
     return res if prim.multiple_results else res[0]
+
+
+def _host_aval(x: Any) -> ir.ShapedArray:
+    a = np.asarray(x)
+    return ir.ShapedArray(a.shape, a.dtype)
 
 
 def find(values: Iterable) -> Backend | None:

@@ -278,7 +278,11 @@ def _eager_bind(prim: Primitive, args: Sequence, params: dict[str, Any]) -> Any:
         # checked program is being rewritten, `source` is set and the rules are trusted.)
         # The ignore: the rule attributes are None until def_* sets them (each
         # primitive that can be bound has; tests/test_registry.py checks it).
-        prim.abstract_eval(*[get_aval(x) for x in args], **params)  # type: ignore[misc]
+        out_avals = prim.abstract_eval(*[get_aval(x) for x in args], **params)  # type: ignore[misc]
+        if backend.current() is None:
+            be = backend.find(args)
+            if be is not None:   # a Dask or CuPy operand at top level: its backend's route
+                return be.bind_eager(prim, args, params, out_avals)
     if _state.stack and isinstance(prim, HigherOrderPrimitive):
         # A higher-order impl evaluates its sub-programs on these concrete values: outside any
         # trace, so that nothing in them (an always-staged equation) is recorded in ours.

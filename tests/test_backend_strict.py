@@ -182,3 +182,15 @@ def test_vmap_and_jacobians_on_strict_arrays():
         want = transform(f if transform is not ft.hessian else lambda x: fnp.sum(f(x)))(x)
         assert isinstance(got, StrictArray)
         np.testing.assert_allclose(got.get(), want, rtol=1e-14)
+
+
+def test_functrans_numpy_at_top_level_binds_on_the_foreign_namespace():
+    """Outside any transformation, a functrans.numpy call on foreign arrays evaluates its
+    primitives there too (one-equation programs), block-wise primitives included."""
+    x = np.array([[3.0, 1.0, 2.0], [0.5, -1.0, 4.0]])
+    for fun in (lambda x: fnp.sort(x, axis=1), lambda x: fnp.sum(fnp.exp(x) * 2.0, axis=0),
+                lambda x: fnp.linalg.cholesky(fnp.add(x @ x.T, np.eye(2))),
+                lambda x: x[:, 1:] ** 2):
+        got = fun(strict(x))
+        assert isinstance(got, StrictArray)
+        np.testing.assert_allclose(got.get(), fun(x), rtol=1e-15)

@@ -12,7 +12,7 @@ import operator
 
 import numpy as np
 
-from functrans import core, dtypes, errors, ir
+from functrans import backend, core, dtypes, errors, ir
 from functrans.numpy import _array
 from functrans.primitives import elementwise, slicing
 from functrans.primitives import shape as shape_prims
@@ -65,6 +65,9 @@ def as_operand(x, fname: str = "functrans.numpy"):
         check_dtype(x.dtype, fname, "argument")
         return x
     if is_python_scalar(x):
+        return x
+    if backend.is_foreign(x):   # a Dask or CuPy array: bound as it is (functrans/backend.py)
+        check_dtype(np.dtype(x.dtype), fname, "argument")
         return x
     if isinstance(x, (list, tuple)):
         # What functrans.numpy.asarray(x) gives.

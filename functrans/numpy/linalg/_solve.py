@@ -30,7 +30,7 @@ import operator
 
 import numpy as np
 
-from functrans import core, custom_derivatives, errors
+from functrans import backend, core, custom_derivatives, errors
 from functrans.numpy import _linalg, _reductions, _shape, _stats, _ufuncs, _util
 from functrans.primitives import factorizations, indexing, sorting, triangular
 
@@ -82,7 +82,10 @@ def _matrices(a, fname: str, square: bool = True):
 
 
 def _is_concrete(x) -> bool:
-    return not isinstance(x, core.Tracer)
+    """A NumPy value whose failure (singular, not positive definite) raises LinAlgError now,
+    as NumPy's; traced values, and Dask or CuPy arrays (not forced to the host for a check),
+    give nan as JAX does."""
+    return not isinstance(x, core.Tracer) and not backend.is_foreign(x)
 
 
 def _broadcast_batch(x, batch: tuple[int, ...], core_ndim: int):

@@ -222,7 +222,10 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     f64 = np.dtype(np.float64)
     x = _util.convert(_util.as_array(x, "interp"), f64)
     xp = _util.convert(_util.as_array(xp, "interp"), f64)
-    fp = _util.convert(_util.as_array(fp, "interp"), f64)
+    fp = _util.as_array(fp, "interp")
+    # Complex values fp are interpolated as complex128 (NumPy's and JAX's complex interp).
+    ftype = dtypes.complex_ if dtypes.is_complex(_util.aval(fp).dtype) else f64
+    fp = _util.convert(fp, ftype)
     if _util.aval(xp).ndim != 1 or _util.aval(fp).ndim != 1:
         raise errors.FunctransValueError("interp: xp and fp must be 1-d sequences.")
     n = _util.aval(xp).shape[0]
@@ -237,12 +240,12 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     f = _interp_inside(x, xp, fp, n)
     first, last = _indexing.getitem(xp, 0), _indexing.getitem(xp, n - 1)
     lval = _indexing.getitem(fp, 0) if left is None else \
-        _util.convert(_util.as_operand(left, "interp"), f64)
+        _util.convert(_util.as_operand(left, "interp"), ftype)
     rval = _indexing.getitem(fp, n - 1) if right is None else \
-        _util.convert(_util.as_operand(right, "interp"), f64)
+        _util.convert(_util.as_operand(right, "interp"), ftype)
     f = _ufuncs.where(_ufuncs.less(x, first), lval, f)
     f = _ufuncs.where(_ufuncs.greater(x, last), rval, f)
-    return _util.convert(f, f64)
+    return _util.convert(f, ftype)
 
 
 def gradient(f, *varargs, axis=None, edge_order=1):
@@ -268,7 +271,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
             f"gradient: edge_order={edge_order!r} is not supported; only edge_order=1.")
     f = _util.as_array(f, "gradient")
     fa = _util.aval(f)
-    otype = fa.dtype if dtypes.is_float(fa.dtype) else np.dtype(np.float64)
+    otype = fa.dtype if dtypes.is_inexact(fa.dtype) else np.dtype(np.float64)
     if axis is None:
         axes: tuple[int, ...] = tuple(range(fa.ndim))
     else:

@@ -211,7 +211,8 @@ EXCLUDED: dict[str, str] = {
         "fft_irfftn_s_ortho")},
     **{name: _LINALG for name in (
         "lax.custom_linear_solve", "linalg_cholesky", "linalg_cholesky_upper", "linalg_cond",
-        "linalg_cond_p-2", "linalg_cond_p-inf", "linalg_cond_p1", "linalg_cond_p2", "linalg_cond_pfro",
+        "linalg_cond_p-2", "linalg_cond_p-inf", "linalg_cond_p1", "linalg_cond_p2",
+        "linalg_cond_pfro",
         "linalg_cond_pnuc", "linalg_det", "linalg_det_negated", "linalg_eigh",
         "linalg_eigh_UPLO_U", "linalg_eigh_gauge", "linalg_eigh_symmetrize_input",
         "linalg_eigvalsh", "linalg_inv", "linalg_lstsq", "linalg_lstsq_diff",

@@ -209,7 +209,7 @@ def _numpy_accepts(row: OpRow, args: tuple) -> bool:
         try:
             with np.errstate(all="ignore"):
                 out = row.ref(*args)
-        except Exception:   # noqa: BLE001 (any refusal of the reference: not defined there)
+        except Exception:   # any refusal of the reference: not defined there
             return False
     return all(np.asarray(o).dtype.kind in "biufc" for o in leaves(out))
 

@@ -25,6 +25,7 @@ from op_table import C128, ROWS, complex_cases, leaves, op_rows_complex, params
 from test_complex import _rand_complex
 
 import functrans as ft
+import functrans.numpy as fnp
 
 # Central differences of complex128 functions of values of size ~1: step, atol and rtol as
 # test_ops_grad's float64 settings.
@@ -111,3 +112,51 @@ def test_complex_variants_cover_the_table():
     assert len(with_complex) > 650
     assert not {row.name for row in with_complex} & excluded
     assert len(CASES) > 400
+
+
+# --------------------------------------------------------------------------- complex order
+
+# Ties in the real parts (the imaginary parts decide), equal values, and nan in either part.
+_TIES = np.array([1 + 2j, 1 - 1j, -0.5 + 0j, 1 + 2j, -0.5 + 3j, 2 - 5j])
+_NANS = np.array([1 + 1j, complex(np.nan, 0), 1 - 1j, complex(0, np.nan), -2 + 0j])
+_ORDERED = ("maximum", "minimum", "fmax", "fmin", "less", "less_equal", "greater",
+            "greater_equal")
+
+
+@pytest.mark.parametrize("values", [_TIES, _NANS], ids=["ties", "nans"])
+def test_complex_order_is_lexicographic_as_numpy(values):
+    """NumPy and JAX order complex values by real part, then imaginary part (jax.numpy's
+    comparisons, lax.max/min, sort, argmax): functrans' elementwise, sorting and reduction
+    functions agree with NumPy on ties in the real parts and on nan, eager and under jit."""
+    other = np.roll(values, 1)
+    for name in _ORDERED:
+        for got in (getattr(fnp, name)(values, other),
+                    ft.jit(getattr(fnp, name))(values, other)):
+            np.testing.assert_array_equal(got, getattr(np, name)(values, other), strict=True,
+                                          err_msg=name)
+    for name in ("sort", "argsort", "max", "min", "argmax", "argmin", "sort_complex", "ptp"):
+        for got in (getattr(fnp, name)(values), ft.jit(getattr(fnp, name))(values)):
+            np.testing.assert_array_equal(got, getattr(np, name)(values), strict=True,
+                                          err_msg=name)
+    lo, hi = 0.5 - 1j, 1 + 1j
+    np.testing.assert_array_equal(fnp.clip(values, lo, hi), np.clip(values, lo, hi), strict=True)
+    edges = np.sort(values)
+    for side in ("left", "right"):
+        got = ft.jit(fnp.searchsorted, static_argnums=2)(edges, values, side)
+        np.testing.assert_array_equal(got, np.searchsorted(edges, values, side), strict=True)
+
+
+def test_complex_max_derivative_follows_the_lexicographic_maximum():
+    """The chosen entry gets the tangent (the imaginary part breaks the real part's tie); an
+    exact tie splits it as for real values (JAX's rule)."""
+    z = np.array([1 + 2j, 1 - 1j, 0.5 + 3j])
+    t = np.array([1 + 1j, 10.0, 100j])
+    _, dz = ft.jvp(fnp.max, (z,), (t,))
+    assert dz == 1 + 1j
+    _, dz = ft.jvp(fnp.maximum, (z, np.roll(z, 1)), (t, np.zeros(3, complex)))
+    np.testing.assert_array_equal(dz, [1 + 1j, 0, 0])
+    _, dz = ft.jvp(fnp.max, (np.array([1 + 2j, 1 + 2j]),), (np.array([2.0 + 0j, 4j]),))
+    assert dz == 1 + 2j
+    # grad of a real function of the lexicographic maximum: JAX's conjugate convention.
+    g = ft.grad(lambda z: fnp.abs(fnp.max(z)) ** 2)(z)
+    np.testing.assert_allclose(g, [2 * np.conj(z[0]), 0, 0])

@@ -209,10 +209,11 @@ def interp(x, xp, fp, left=None, right=None, period=None):
 
     Returns:
       A float64 array of x's shape (complex128 for complex fp). Each x is located by a
-      binary search in xp (one `searchsorted` primitive: cost len(x) * log2(len(xp))). Derivatives (as JAX): in x,
-      the slope of the interval `[xp[j], xp[j+1])` that holds x (the right one at an inner
-      knot; zero outside [xp[0], xp[-1]] and at x == xp[-1], where the value is fp[-1]
-      exactly as NumPy's); in fp and xp through the linear formula.
+      binary search in xp (one `searchsorted` primitive: cost len(x) * log2(len(xp))).
+      Derivatives (as JAX): in x, the slope of the interval `[xp[j], xp[j+1])` that holds x
+      (the right one at an inner knot; zero outside [xp[0], xp[-1]] and at x == xp[-1],
+      where the value is fp[-1] exactly as NumPy's); in fp and xp through the linear
+      formula.
 
     Example:
       >>> fnp.interp(np.array([0.0, 1.5, 2.0, 9.0]), np.array([1.0, 2.0, 3.0]),

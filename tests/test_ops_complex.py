@@ -160,3 +160,12 @@ def test_complex_max_derivative_follows_the_lexicographic_maximum():
     # grad of a real function of the lexicographic maximum: JAX's conjugate convention.
     g = ft.grad(lambda z: fnp.abs(fnp.max(z)) ** 2)(z)
     np.testing.assert_allclose(g, [2 * np.conj(z[0]), 0, 0])
+
+
+@pytest.mark.parametrize("fun", [
+    lambda z: fnp.histogram(z, 3), lambda z: fnp.histogram_bin_edges(z, 3),
+    lambda z: fnp.histogram2d(z, z.real), lambda z: fnp.histogramdd(z[:, None])],
+    ids=["histogram", "histogram_bin_edges", "histogram2d", "histogramdd"])
+def test_histograms_of_complex_data_say_so(fun):
+    with pytest.raises(ft.errors.FunctransTypeError, match="complex data .* not supported"):
+        fun(np.array([1 + 1j, 2 - 1j, 0.5j]))

@@ -16,6 +16,13 @@ A row's inputs come from its `kinds`, one letter per argument:
   s  special floats: like f, but about half the elements are inf, -inf or nan
 Floats within 0.05 of a point of `avoid` are moved off it (kinks of clip, abs, ...).
 
+A complex dtype (complex128, complex64) for an argument of kind f, n or d draws its real part
+as that kind draws a float and adds an imaginary part uniform in +-min(0.5, width / 4) of the
+domain, so the values stay near the real domain a row chose (away from the branch cuts and
+poles of the functions, which lie on the real or imaginary axis outside it). Rows need not list
+complex dtypes: `cases` adds complex variants to every row NumPy defines on complex values (see
+`complex_cases`).
+
 Comparison with NumPy is exact (`tol == 0`) for ops that end in NumPy's own ufunc or
 reduction; compositions have a small `tol`, used as rtol and atol, with a comment saying
 why. For float32 results `tol` is scaled by the ratio of the dtypes' machine epsilons.
@@ -25,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import warnings
 import zlib
 from collections.abc import Callable
 
@@ -41,6 +49,8 @@ I64 = np.dtype(np.int64)
 I32 = np.dtype(np.int32)
 U8 = np.dtype(np.uint8)
 BOOL = np.dtype(np.bool_)
+C128 = np.dtype(np.complex128)
+C64 = np.dtype(np.complex64)
 
 # Float results compared with NumPy to this relative tolerance when a row is a composition of
 # primitives that rounds differently from NumPy's single ufunc/kernel (one or two ulps).
@@ -123,6 +133,11 @@ class Case:
         return self.row.arg_kinds(len(self.shapes))
 
     @property
+    def is_complex(self) -> bool:
+        """A complex variant (see `complex_cases`)."""
+        return any(d.kind == "c" for d in self.dtypes)
+
+    @property
     def is_f64(self) -> bool:
         """Every float-kind argument is float64 (the variants derivatives are checked on)."""
         return all(d == F64 for d, k in zip(self.dtypes, self.kinds, strict=True) if k in "fnd")
@@ -139,7 +154,7 @@ def _dtype_tag(dtype: np.dtype, kind: str) -> str:
         return special[kind]
     return {"float64": "f64", "float32": "f32", "int64": "i64", "int32": "i32", "int16": "i16",
             "int8": "i8", "uint64": "u64", "uint32": "u32", "uint16": "u16", "uint8": "u8",
-            "bool": "b"}[dtype.name]
+            "bool": "b", "complex128": "c128", "complex64": "c64"}[dtype.name]
 
 
 # The dtype an argument of a fixed-type kind has, whatever the variant's dtype.
@@ -154,7 +169,53 @@ def cases(row: OpRow) -> list[Case]:
             kinds = row.arg_kinds(len(shapes))
             dts = tuple(np.dtype(_KIND_DTYPES.get(k, d)) for d, k in zip(dts, kinds, strict=True))
             out.append(Case(row, tuple(shapes), dts))
+    return out + complex_cases(row)
+
+
+# A complex variant of a row: the real rows' kinds it applies to, and each float dtype's
+# complex dtype.
+_COMPLEX_KINDS = set("fnd")
+_COMPLEX_OF = {F64: C128, F32: C64}
+
+
+@functools.cache
+def complex_cases(row: OpRow) -> list[Case]:
+    """The complex variants of a row (issue 14): complex128 inputs (and complex64 ones if the
+    row has float32 variants) of the row's variant with the most elements, for every row whose
+    arguments are all of kind f, n or d, that has float64 variants, that
+    `op_rows_complex.EXCLUDED` does not name, and whose NumPy reference accepts complex input
+    (without discarding the imaginary parts: a `ComplexWarning` counts as not accepting).
+    `op_rows_complex.COMPLEX_TOL` gives the tolerance of rows whose complex values round
+    differently from NumPy's complex kernels. Values are checked on all (tests/test_ops.py),
+    vmap too (tests/test_ops_vmap.py), derivatives on the complex128 ones
+    (tests/test_ops_complex.py)."""
+    if not row.shapes or row.name in op_rows_complex.EXCLUDED:
+        return []
+    shapes = max(row.shapes, key=lambda v: (sum(math.prod(s) for s in v), -row.shapes.index(v)))
+    kinds = row.arg_kinds(len(shapes))
+    if not shapes or not set(kinds) <= _COMPLEX_KINDS or F64 not in row.dtypes:
+        return []
+    row = dataclasses.replace(row, tol=op_rows_complex.COMPLEX_TOL.get(row.name, row.tol))
+    out = [Case(row, tuple(shapes), (_COMPLEX_OF[f],) * len(shapes))
+           for f in (F64, F32) if f in row.dtypes]
+    if not _numpy_accepts(row, out[0].args()):
+        return []
     return out
+
+
+def _numpy_accepts(row: OpRow, args: tuple) -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", np.exceptions.ComplexWarning)
+        try:
+            with np.errstate(all="ignore"):
+                out = row.ref(*args)
+        except Exception:   # any refusal of the reference: not defined there
+            return False
+    return all(np.asarray(o).dtype.kind in "biufc" for o in leaves(out))
+
+
+# Test kinds that run on the complex128 variants only (complex64 ones: values only).
+_COMPLEX128_ONLY = {"vmap"}
 
 
 def params(test_kind: str, select: Callable[[Case], bool] = lambda c: True) -> list:
@@ -162,7 +223,8 @@ def params(test_kind: str, select: Callable[[Case], bool] = lambda c: True) -> l
     out = []
     for row in ROWS:
         for case in cases(row):
-            if not select(case):
+            if not select(case) or (test_kind in _COMPLEX128_ONLY and C64 in case.dtypes
+                                    and case.is_complex):
                 continue
             bug = known_bug(case, test_kind)
             marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
@@ -217,7 +279,16 @@ def _one_arg(rng, row: OpRow, kind: str, shape: tuple, dtype: np.dtype) -> np.nd
     if kind == "s":
         specials = np.array([np.inf, -np.inf, np.nan])[rng.integers(0, 3, size=shape)]
         x = np.where(rng.random(shape) < 0.5, specials, x)
+    if dtype.kind == "c":
+        x = x + 1j * _imaginary_part(rng, row, shape)
     return np.asarray(x, dtype)
+
+
+def _imaginary_part(rng, row: OpRow, shape: tuple) -> np.ndarray:
+    """The imaginary parts of a complex draw (module docstring)."""
+    lo, hi = row.domain
+    width = min(0.5, (hi - lo) / 4)
+    return rng.uniform(-width, width, size=shape)
 
 
 def _move_off(x, avoid: tuple[float, ...]):
@@ -249,6 +320,8 @@ def _distinct_values(rng, row: OpRow, shapes, dts) -> list:
             # Integers: the distinct ranks themselves (centred on 0 when signed).
             chunk = order[start:start + size].reshape(shape)
             chunk = chunk if dtype.kind == "u" else chunk - total // 2
+        elif dtype.kind == "c":
+            chunk = chunk + 1j * _imaginary_part(rng, row, shape)
         out.append(np.asarray(chunk, dtype))
         start += size
     return out
@@ -1025,7 +1098,7 @@ def assert_matches(got, want, row: OpRow, what: str, tol: float | None = None) -
         g, w = np.asarray(g), np.asarray(w)
         assert g.shape == w.shape, f"{what}: shape {g.shape}, expected {w.shape}"
         assert g.dtype == w.dtype, f"{what}: dtype {g.dtype}, expected {w.dtype}"
-        if tol == 0.0 or w.dtype.kind != "f":
+        if tol == 0.0 or w.dtype.kind not in "fc":
             np.testing.assert_array_equal(g, w, err_msg=what, strict=True)
         else:
             t = tol * np.finfo(w.dtype).eps / np.finfo(np.float64).eps

@@ -395,9 +395,8 @@ def sort_complex(a):
 
     Returns:
       The sorted complex array (real input: complex64 for 8- and 16-bit integers, else
-      complex128, as NumPy). Derivative: the tangents follow the sort permutation.
-
-    Difference from NumPy: the order of NaN entries is unspecified.
+      complex128, as NumPy), in NumPy's order (real part, then imaginary part; values with
+      a nan part last). Derivative: the tangents follow the sort permutation.
 
     Example:
       >>> fnp.sort_complex(np.array([1 + 2j, 2 - 1j, 1 - 1j]))
@@ -412,8 +411,5 @@ def sort_complex(a):
     if not aval.ndim:
         return a
     axis = aval.ndim - 1
-    # A stable sort by the imaginary part, then a stable sort by the real part: lexicographic.
-    first = sorting.argsort(complex_parts.imag(a), axis)
-    a = sorting.take_along_axis(a, first, axis)
-    second = sorting.argsort(complex_parts.real(a), axis)
-    return sorting.take_along_axis(a, second, axis)
+    # The sort primitive orders complex values as NumPy: lexicographically, nan parts last.
+    return sorting.sort(a, axis)

@@ -12,7 +12,7 @@ import builtins
 
 import numpy as np
 
-from functrans import core, errors
+from functrans import core, dtypes, errors
 from functrans.numpy import _creation, _join, _manip, _shape, _ufuncs, _util
 from functrans.primitives import shape as shape_prims
 from functrans.primitives import slicing
@@ -349,8 +349,12 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     start = _util.to_inexact(start)
     stop = _util.to_inexact(stop)
     sign = _ufuncs.sign(start)
-    lo = _ufuncs.log10(_ufuncs.multiply(start, sign))
-    hi = _ufuncs.log10(_ufuncs.multiply(stop, sign))
+    # NumPy divides by the sign: for complex start, sign = start / |start| and start / sign
+    # is |start| (for real ones dividing and multiplying by +-1 agree).
+    complex_start = dtypes.is_complex(_util.aval(sign).dtype)
+    unsign = _ufuncs.true_divide if complex_start else _ufuncs.multiply
+    lo = _ufuncs.log10(unsign(start, sign))
+    hi = _ufuncs.log10(unsign(stop, sign))
     values = _ufuncs.multiply(logspace(lo, hi, num, endpoint, axis=axis), sign)
     # NumPy sets the ends to start and stop exactly.
     if num > 0:

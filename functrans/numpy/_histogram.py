@@ -148,9 +148,19 @@ def _scatter_counts(idx, weights, size: int):
 # --------------------------------------------------------------------------- histogram
 
 
+def _real_data(fname: str, a) -> None:
+    """Complex data raise: functrans' bins are real intervals (NumPy bins complex values by
+    their lexicographic order and returns complex edges)."""
+    if _util.aval(a).dtype.kind == "c":
+        raise errors.FunctransTypeError(
+            f"{fname}: complex data (dtype {_util.aval(a).dtype.name}) are not supported; bin "
+            "the real or imaginary parts (fnp.real(a), fnp.imag(a)) instead.")
+
+
 def _data(fname: str, a, weights):
     """`a` and `weights` flattened (bool data as uint8, as NumPy does)."""
     a = _util.as_array(a, fname)
+    _real_data(fname, a)
     aval = _util.aval(a)
     if aval.dtype.kind == "b":
         a = _util.convert(a, np.dtype(np.uint8))
@@ -431,6 +441,7 @@ def histogramdd(sample, bins=10, range=None, density=None, weights=None):
     """
     fname = "histogramdd"
     s = _sample(fname, sample)
+    _real_data(fname, s)
     n_samples, d = _util.aval(s).shape
     if isinstance(bins, str):
         raise errors.FunctransTypeError(f"{fname}: `bins` must be an int or arrays of edges.")
@@ -480,6 +491,8 @@ def histogram2d(x, y, bins=10, range=None, density=None, weights=None):
     """
     x = _util.as_array(x, "histogram2d")
     y = _util.as_array(y, "histogram2d")
+    _real_data("histogram2d", x)
+    _real_data("histogram2d", y)
     if _util.aval(x).shape != _util.aval(y).shape or _util.aval(x).ndim != 1:
         raise errors.FunctransValueError(
             f"histogram2d: x and y must be 1-d of the same length, got shapes "

@@ -20,7 +20,7 @@ import numpy as np
 
 from functrans import core, dtypes, errors
 from functrans.numpy import _reductions, _ufuncs, _util
-from functrans.primitives import comparison, transcendental
+from functrans.primitives import comparison, complex_parts, transcendental
 
 # The public names, re-exported by functrans.numpy.
 __all__: list[str] = [
@@ -144,8 +144,18 @@ fabs = _float_unary("fabs", transcendental.abs_p, "Elementwise absolute value of
 trunc = _float_unary("trunc", _trunc, "Elementwise rounding towards zero", inexact=False,
                      identity="biu", note="Derivative: zero (piecewise constant).",
                      example=(np.array([-1.5, 2.5]),))
-rint = _float_unary("rint", comparison.round_p, "Elementwise rounding half to even",
-                    note="Derivative: zero (piecewise constant).",
+def _rint(x):
+    """Round half to even; complex values: the real and imaginary parts each (as NumPy and
+    JAX)."""
+    if dtypes.is_complex(core.get_aval(x).dtype):
+        return complex_parts.complex_(comparison.round(complex_parts.real(x)),
+                                      comparison.round(complex_parts.imag(x)))
+    return comparison.round(x)
+
+
+rint = _float_unary("rint", _rint, "Elementwise rounding half to even",
+                    note="Derivative: zero (piecewise constant); complex values: the real and "
+                    "imaginary parts are rounded each.",
                     example=(np.array([0.5, 1.5, -2.7]),))
 deg2rad = _float_unary("deg2rad", lambda x: _mul(x, math.pi / 180.0),
                        "Elementwise degrees to radians (x * pi / 180)",
@@ -321,7 +331,7 @@ def _nan_ignoring(name: str, choose):
         _util.check_unsupported(name, out=out, where=where)
         (x, y), dtype = _util.elementwise_operands(name, x1, x2)
         m = choose(x, y)
-        if not dtypes.is_float(dtype):
+        if not dtypes.is_inexact(dtype):
             return m
         return _where(_ufuncs.isnan(y), x, _where(_ufuncs.isnan(x), y, m))
 
@@ -417,14 +427,17 @@ _binary_doc(heaviside, "heaviside", "Elementwise step function: 0, x2 at 0, 1",
 
 def float_power(x1, x2, /, *, out=None, where=None):
     _util.check_unsupported("float_power", out=out, where=where)
-    x = _util.convert(_util.as_operand(x1, "float_power"), dtypes.float_)
-    y = _util.convert(_util.as_operand(x2, "float_power"), dtypes.float_)
-    return _ufuncs.power(x, y)
+    x, y = _util.as_operand(x1, "float_power"), _util.as_operand(x2, "float_power")
+    # float64, or complex128 when an operand is complex (NumPy's loops are d and D).
+    wide = (dtypes.complex_ if any(dtypes.is_complex(_util.aval(v).dtype) for v in (x, y))
+            else dtypes.float_)
+    return _ufuncs.power(_util.convert(x, wide), _util.convert(y, wide))
 
 
 _binary_doc(float_power, "float_power", "Elementwise x1 ** x2 computed in float64",
             (np.array([2, 3]), np.array([0.5, 2.0])),
-            "A float64 array whatever the operands' dtypes (one `pow`).")
+            "A float64 array whatever the operands' dtypes (one `pow`); complex128 when an "
+            "operand is complex.")
 
 
 def ldexp(x1, x2, /, *, out=None, where=None):

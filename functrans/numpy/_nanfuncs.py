@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, errors
+from functrans import core, dtypes, errors
 from functrans.numpy import _reductions, _stats, _ufuncs, _util
+from functrans.primitives import complex_parts
 
 # The public names, re-exported by functrans.numpy.
 __all__: list[str] = [
@@ -28,7 +29,7 @@ __all__: list[str] = [
 def _replace_nan(fname: str, a, value):
     """`a` with its nan entries replaced by `value`, and the nan mask (None for non-floats)."""
     a = _util.as_array(a, fname)
-    if not _stats._is_float(a):
+    if not dtypes.is_inexact(_util.aval(a).dtype):
         return a, None
     mask = _ufuncs.isnan(a)
     return _ufuncs.where(mask, value, a), mask
@@ -149,9 +150,13 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     avg = _ufuncs.true_divide(_reductions.sum(arr, axis=axis, keepdims=True),
                               _stats._safe_divisor(count))
     centered = _ufuncs.where(mask, 0, _ufuncs.subtract(arr, avg))
-    total = _reductions.sum(_ufuncs.square(centered), axis=axis, keepdims=keepdims)
+    if dtypes.is_complex(dtype):   # |z - mean|^2, real (as NumPy's and var's)
+        squared = complex_parts.real(_ufuncs.multiply(centered, complex_parts.conj(centered)))
+    else:
+        squared = _ufuncs.square(centered)
+    total = _reductions.sum(squared, axis=axis, keepdims=keepdims)
     dof = _ufuncs.subtract(_count_valid(mask, axis, keepdims), ddof)
-    dof = _util.convert(dof, dtype)
+    dof = _util.convert(dof, dtypes.real_dtype(dtype))
     return _ufuncs.where(_ufuncs.greater(dof, 0),
                          _ufuncs.true_divide(total, _stats._safe_divisor(dof)), np.nan)
 

@@ -214,9 +214,10 @@ def _pad_linear_ramp(array, widths, end_values):
 def _ramp(edge, end, width: int, axis: int, reverse: bool):
     dtype = _util.aval(edge).dtype
     end = _util.as_operand(end, "pad")
-    # linspace's working dtype: the end value's and the edge's (NEP 50), at least a float.
+    # linspace's working dtype: the end value's and the edge's (NEP 50), at least a float
+    # (complex stays complex).
     work, _ = dtypes.result_type(dtype, _util.aval(end))
-    if work.kind not in "f":
+    if work.kind not in "fc":
         work = np.dtype(np.float64)
     edge_w = _util.convert(edge, work)
     end_w = _util.convert(end, work)

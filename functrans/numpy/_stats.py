@@ -182,7 +182,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
         return avg, np.full(out.shape, aval.size / builtins.max(out.size, 1), out.dtype)
     w = _util.as_array(weights, "average")
     (a, w), dtype, _ = _util.promote(a, w)
-    if not dtypes.is_float(dtype):
+    if not dtypes.is_inexact(dtype):
         dtype = dtypes.float_
         a, w = _util.convert(a, dtype), _util.convert(w, dtype)
     w = _weights_for("average", a, w, axis)
@@ -314,14 +314,14 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         w = aw if w is None else _ufuncs.multiply(w, aw)
     if w is None:
         centered = _ufuncs.subtract(x, _reductions.mean(x, axis=1, keepdims=True))
-        c = _linalg.matmul(centered, _shape.transpose(centered))
+        c = _linalg.matmul(centered, _conj(_shape.transpose(centered)))
         return _shape.squeeze(_ufuncs.multiply(c, _inverse(n_obs - ddof, dtype)))
     w_sum = _reductions.sum(w)
     avg = _ufuncs.true_divide(_reductions.sum(_ufuncs.multiply(x, w), axis=1, keepdims=True),
                               w_sum)
     # NumPy centres in place: the centred observations keep x's dtype.
     centered = _util.convert(_ufuncs.subtract(x, avg), dtype)
-    c = _linalg.matmul(centered, _shape.transpose(_ufuncs.multiply(centered, w)))
+    c = _linalg.matmul(centered, _conj(_shape.transpose(_ufuncs.multiply(centered, w))))
     if ddof == 0:
         fact = w_sum
     elif aweights is None:
@@ -333,6 +333,11 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     positive = _ufuncs.greater(fact, 0)
     scale = _ufuncs.where(positive, _ufuncs.true_divide(1.0, _safe_divisor(fact)), np.inf)
     return _shape.squeeze(_ufuncs.multiply(c, scale))
+
+
+def _conj(x):
+    """`conj(x)` for complex `x` (NumPy's covariance and vecdot conjugate), else `x`."""
+    return complex_parts.conj(x) if dtypes.is_complex(_util.aval(x).dtype) else x
 
 
 def _inverse(fact: int, dtype: np.dtype):
@@ -359,7 +364,8 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
       dtype: result dtype; default at least float64 (as NumPy).
 
     Returns:
-      `cov / sqrt(outer(diag(cov), diag(cov)))`, clipped to [-1, 1] as NumPy does.
+      `cov / sqrt(outer(diag(cov), diag(cov)))`, clipped to [-1, 1] as NumPy does (for
+      complex values: the real and the imaginary parts each).
 
     Example:
       >>> fnp.corrcoef(np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
@@ -369,9 +375,13 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
     c = cov(x, y, rowvar, dtype=dtype)
     if _util.aval(c).ndim == 0:
         return _ufuncs.true_divide(c, c)
-    d = _ufuncs.sqrt(_shape.diagonal(c))
+    d = _shape.diagonal(c)
+    d = _ufuncs.sqrt(complex_parts.real(d) if dtypes.is_complex(_util.aval(d).dtype) else d)
     c = _ufuncs.true_divide(c, _shape.expand_dims(d, 1))
     c = _ufuncs.true_divide(c, _shape.expand_dims(d, 0))
+    if dtypes.is_complex(_util.aval(c).dtype):
+        return complex_parts.complex_(_ufuncs.clip(complex_parts.real(c), -1, 1),
+                                      _ufuncs.clip(complex_parts.imag(c), -1, 1))
     return _ufuncs.clip(c, -1, 1)
 
 
@@ -397,8 +407,8 @@ def vecdot(x1, x2, /, *, axis=-1, out=None):
       out: not supported; giving it raises FunctransTypeError.
 
     Returns:
-      `sum(conj(x1) * x2, axis)` in the promoted dtype (bool: `any(x1 & x2, axis)`), over the
-      broadcast batch dimensions.
+      `sum(conj(x1) * x2, axis)` in the promoted dtype (bool: `any(x1 & x2, axis)`), over
+      the broadcast batch dimensions.
 
     Example:
       >>> fnp.vecdot(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0]))
@@ -412,9 +422,7 @@ def vecdot(x1, x2, /, *, axis=-1, out=None):
         raise errors.FunctransValueError(
             f"vecdot: the vectors have sizes {n1} and {n2} along axis {axis}; they must be "
             "equal.")
-    if _util.aval(x1).dtype.kind == "c":   # NumPy's vecdot conjugates its first argument
-        x1 = complex_parts.conj(x1)
-    product = _ufuncs.multiply(x1, x2)
+    product = _ufuncs.multiply(_conj(x1), x2)   # NumPy conjugates complex x1
     dtype = _util.aval(product).dtype
     if dtype.kind == "b":
         return _reductions.any(product, axis=-1)   # NumPy's bool dot: OR of ANDs
@@ -454,7 +462,7 @@ def vecmat(x1, x2, /, *, out=None, axes=None):
       out, axes: not supported; giving them raises FunctransTypeError.
 
     Returns:
-      Vectors of shape (..., m) (one `dot_general`).
+      Vectors of shape (..., m): `conj(x1) @ x2` (one `dot_general`).
 
     Example:
       >>> fnp.vecmat(np.array([1.0, 1.0]), np.array([[1.0, 2.0], [3.0, 4.0]]))
@@ -466,7 +474,8 @@ def vecmat(x1, x2, /, *, out=None, axes=None):
         raise errors.FunctransValueError(
             f"vecmat: needs vectors (rank >= 1) and matrices (rank >= 2), got shapes "
             f"{_util.aval(x1).shape} and {_util.aval(x2).shape}.")
-    return _shape.squeeze(_linalg.matmul(_shape.expand_dims(x1, -2), x2), -2)
+    # NumPy conjugates complex x1.
+    return _shape.squeeze(_linalg.matmul(_shape.expand_dims(_conj(x1), -2), x2), -2)
 
 
 def _component(x, i: int):

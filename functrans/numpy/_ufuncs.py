@@ -17,7 +17,7 @@ import numpy as np
 
 from functrans import core, dtypes, errors
 from functrans.numpy import _nonzero, _util
-from functrans.primitives import comparison, elementwise, transcendental
+from functrans.primitives import comparison, complex_parts, elementwise, transcendental
 
 # The public names, re-exported by functrans.numpy.
 __all__ = [
@@ -349,7 +349,8 @@ def round(a, decimals=0, out=None):
 
     Returns:
       An array of a's dtype. With `decimals != 0` it is computed as NumPy does:
-      `round(a * 10**decimals) / 10**decimals`.
+      `round(a * 10**decimals) / 10**decimals`. Complex values: the real and imaginary
+      parts are rounded each.
 
     Example:
       >>> fnp.round(np.array([0.5, 1.5, 2.675]), 2)
@@ -362,6 +363,9 @@ def round(a, decimals=0, out=None):
     dtype = _util.aval(a).dtype
     if dtype.kind in "iu" and decimals >= 0:
         return a
+    if dtype.kind == "c":   # the real and imaginary parts each (NumPy's and JAX's rule)
+        return complex_parts.complex_(round(complex_parts.real(a), decimals),
+                                      round(complex_parts.imag(a), decimals))
     if dtype.kind != "f":
         raise _kind_error("round", dtype, " with these decimals; convert to float first")
     if decimals == 0:
@@ -393,8 +397,12 @@ remainder = _binary("remainder", comparison.rem_p,
                     hint="; convert bools to integers first", example=_EX_II)
 mod = _binary("mod", comparison.rem_p, "Elementwise remainder with the sign of the divisor",
               kinds="iuf", hint="; convert bools to integers first", example=_EX_II)
-maximum = _binary("maximum", comparison.max_p, "Elementwise maximum (nan propagates)", kinds="biuf")
-minimum = _binary("minimum", comparison.min_p, "Elementwise minimum (nan propagates)", kinds="biuf")
+# Complex values are ordered lexicographically (real part, then imaginary part) by maximum,
+# minimum and the order comparisons, as NumPy and jax.numpy order them.
+maximum = _binary("maximum", comparison.max_p, "Elementwise maximum (nan propagates)",
+                  kinds="biufc")
+minimum = _binary("minimum", comparison.min_p, "Elementwise minimum (nan propagates)",
+                  kinds="biufc")
 arctan2 = _binary("arctan2", transcendental.atan2_p,
                   "Elementwise arctan(x1 / x2) in the right quadrant", kinds="iuf",
                   inexact=True)
@@ -419,10 +427,11 @@ def _comparison(name: str, prim: core.Primitive, summary: str, kinds: str = "biu
 equal = _comparison("equal", comparison.eq_p, "Elementwise x1 == x2", kinds="biufc")
 not_equal = _comparison("not_equal", comparison.ne_p, "Elementwise x1 != x2",
                         kinds="biufc")
-less = _comparison("less", comparison.lt_p, "Elementwise x1 < x2")
-less_equal = _comparison("less_equal", comparison.le_p, "Elementwise x1 <= x2")
-greater = _comparison("greater", comparison.gt_p, "Elementwise x1 > x2")
-greater_equal = _comparison("greater_equal", comparison.ge_p, "Elementwise x1 >= x2")
+less = _comparison("less", comparison.lt_p, "Elementwise x1 < x2", kinds="biufc")
+less_equal = _comparison("less_equal", comparison.le_p, "Elementwise x1 <= x2", kinds="biufc")
+greater = _comparison("greater", comparison.gt_p, "Elementwise x1 > x2", kinds="biufc")
+greater_equal = _comparison("greater_equal", comparison.ge_p, "Elementwise x1 >= x2",
+                            kinds="biufc")
 bitwise_and = _binary("bitwise_and", comparison.and_p, "Elementwise bitwise AND", kinds="biu",
                       example=_EX_II)
 bitwise_or = _binary("bitwise_or", comparison.or_p, "Elementwise bitwise OR", kinds="biu",

@@ -208,11 +208,12 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         (sorted here with NumPy; a traced xp raises).
 
     Returns:
-      A float64 array of x's shape. Each x is located by a binary search in xp (one
-      `searchsorted` primitive: cost len(x) * log2(len(xp))). Derivatives (as JAX): in x,
-      the slope of the interval `[xp[j], xp[j+1])` that holds x (the right one at an inner
-      knot; zero outside [xp[0], xp[-1]] and at x == xp[-1], where the value is fp[-1]
-      exactly as NumPy's); in fp and xp through the linear formula.
+      A float64 array of x's shape (complex128 for complex fp). Each x is located by a
+      binary search in xp (one `searchsorted` primitive: cost len(x) * log2(len(xp))).
+      Derivatives (as JAX): in x, the slope of the interval `[xp[j], xp[j+1])` that holds x
+      (the right one at an inner knot; zero outside [xp[0], xp[-1]] and at x == xp[-1],
+      where the value is fp[-1] exactly as NumPy's); in fp and xp through the linear
+      formula.
 
     Example:
       >>> fnp.interp(np.array([0.0, 1.5, 2.0, 9.0]), np.array([1.0, 2.0, 3.0]),
@@ -222,7 +223,10 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     f64 = np.dtype(np.float64)
     x = _util.convert(_util.as_array(x, "interp"), f64)
     xp = _util.convert(_util.as_array(xp, "interp"), f64)
-    fp = _util.convert(_util.as_array(fp, "interp"), f64)
+    fp = _util.as_array(fp, "interp")
+    # Complex values fp are interpolated as complex128 (NumPy's and JAX's complex interp).
+    ftype = dtypes.complex_ if dtypes.is_complex(_util.aval(fp).dtype) else f64
+    fp = _util.convert(fp, ftype)
     if _util.aval(xp).ndim != 1 or _util.aval(fp).ndim != 1:
         raise errors.FunctransValueError("interp: xp and fp must be 1-d sequences.")
     n = _util.aval(xp).shape[0]
@@ -237,12 +241,12 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     f = _interp_inside(x, xp, fp, n)
     first, last = _indexing.getitem(xp, 0), _indexing.getitem(xp, n - 1)
     lval = _indexing.getitem(fp, 0) if left is None else \
-        _util.convert(_util.as_operand(left, "interp"), f64)
+        _util.convert(_util.as_operand(left, "interp"), ftype)
     rval = _indexing.getitem(fp, n - 1) if right is None else \
-        _util.convert(_util.as_operand(right, "interp"), f64)
+        _util.convert(_util.as_operand(right, "interp"), ftype)
     f = _ufuncs.where(_ufuncs.less(x, first), lval, f)
     f = _ufuncs.where(_ufuncs.greater(x, last), rval, f)
-    return _util.convert(f, f64)
+    return _util.convert(f, ftype)
 
 
 def gradient(f, *varargs, axis=None, edge_order=1):
@@ -268,7 +272,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
             f"gradient: edge_order={edge_order!r} is not supported; only edge_order=1.")
     f = _util.as_array(f, "gradient")
     fa = _util.aval(f)
-    otype = fa.dtype if dtypes.is_float(fa.dtype) else np.dtype(np.float64)
+    otype = fa.dtype if dtypes.is_inexact(fa.dtype) else np.dtype(np.float64)
     if axis is None:
         axes: tuple[int, ...] = tuple(range(fa.ndim))
     else:

@@ -94,19 +94,21 @@ def _balanced_share_y(t, x, y, out):
     return _balanced_share(t, y, x, out)
 
 
-max_p = binary("max", np.maximum, (_balanced_share, _balanced_share_y), kinds="fiub")
-min_p = binary("min", np.minimum, (_balanced_share, _balanced_share_y), kinds="fiub")
+# Complex operands are ordered lexicographically (real part, then imaginary part), as NumPy's
+# ufuncs and JAX's lax.max/lax.min; the JVP's equality tests need no change for them.
+max_p = binary("max", np.maximum, (_balanced_share, _balanced_share_y), kinds="fiubc")
+min_p = binary("min", np.minimum, (_balanced_share, _balanced_share_y), kinds="fiubc")
 max_p.def_simplify(binary_simplifier())
 min_p.def_simplify(binary_simplifier())
 
 
 def max(x, y):
-    """`np.maximum(x, y)`: NaN propagates."""
+    """`np.maximum(x, y)`: NaN propagates; complex values compare lexicographically."""
     return max_p.bind(x, y)
 
 
 def min(x, y):
-    """`np.minimum(x, y)`: NaN propagates."""
+    """`np.minimum(x, y)`: NaN propagates; complex values compare lexicographically."""
     return min_p.bind(x, y)
 
 
@@ -116,10 +118,12 @@ eq_p = binary("eq", np.equal, kinds="fiubc", out_dtype=dtypes.bool_)
 eq_p.commutative = True   # CSE merges `eq a b` with `eq b a` (exact)
 ne_p = binary("ne", np.not_equal, kinds="fiubc", out_dtype=dtypes.bool_)
 ne_p.commutative = True   # CSE merges `ne a b` with `ne b a` (exact)
-lt_p = binary("lt", np.less, kinds="fiub", out_dtype=dtypes.bool_)
-le_p = binary("le", np.less_equal, kinds="fiub", out_dtype=dtypes.bool_)
-gt_p = binary("gt", np.greater, kinds="fiub", out_dtype=dtypes.bool_)
-ge_p = binary("ge", np.greater_equal, kinds="fiub", out_dtype=dtypes.bool_)
+# The order comparisons order complex operands lexicographically (real part, then imaginary
+# part), as NumPy's ufuncs and jax.numpy's less/greater/... (JAX's lax.lt itself rejects them).
+lt_p = binary("lt", np.less, kinds="fiubc", out_dtype=dtypes.bool_)
+le_p = binary("le", np.less_equal, kinds="fiubc", out_dtype=dtypes.bool_)
+gt_p = binary("gt", np.greater, kinds="fiubc", out_dtype=dtypes.bool_)
+ge_p = binary("ge", np.greater_equal, kinds="fiubc", out_dtype=dtypes.bool_)
 # The bitwise ufuncs are the logical operations on bool.
 and_p = binary("and", np.bitwise_and, kinds="biu")
 and_p.commutative = True   # CSE merges `and a b` with `and b a` (exact)

@@ -80,8 +80,8 @@ def _identity(x, fn):
     """The value an empty max (fn=np.max) or min reduction gives, as in JAX: -inf, int min..."""
     dtype = x.dtype
     lowest = fn is np.max
-    if dtype.kind == "f":
-        return -np.inf if lowest else np.inf
+    if dtype.kind in "fc":   # complex: -inf + 0j and inf + 0j, as JAX's
+        return np.asarray(-np.inf if lowest else np.inf, dtype)
     if dtype.kind == "b":
         return not lowest
     info = np.iinfo(dtype)
@@ -118,9 +118,11 @@ def _chooser_jvp(prim: core.Primitive):
     return jvp
 
 
-reduce_max_p = _helpers.define_reduction("reduce_max", "fiub", _chooser_impl(np.max))
+# Complex operands: the lexicographic maximum (real part, then imaginary part), as NumPy's and
+# JAX's; argmax/argmin below order them the same way.
+reduce_max_p = _helpers.define_reduction("reduce_max", "fiubc", _chooser_impl(np.max))
 reduce_max_p.def_jvp(_chooser_jvp(reduce_max_p))
-reduce_min_p = _helpers.define_reduction("reduce_min", "fiub", _chooser_impl(np.min))
+reduce_min_p = _helpers.define_reduction("reduce_min", "fiubc", _chooser_impl(np.min))
 reduce_min_p.def_jvp(_chooser_jvp(reduce_min_p))
 
 
@@ -145,7 +147,7 @@ def _arg_impl(fn):
 
 def _arg_abstract_eval(prim: str):
     def abstract_eval(x, *, axis, index_dtype):
-        _helpers.check_kind(prim, x, "fiub")
+        _helpers.check_kind(prim, x, "fiubc")
         _helpers.check_axes(prim, (axis,), x, "axis")
         if x.shape[axis] == 0:
             raise shape_error(prim, f"axis {axis} has size 0; there is no {prim[3:]}imum "

@@ -56,7 +56,7 @@ def searchsorted(a, v, side: str = "left"):
 
 @searchsorted_p.def_abstract_eval
 def _searchsorted_abstract_eval(a, v, *, side):
-    _helpers.check_kind("searchsorted", a, "fiub")
+    _helpers.check_kind("searchsorted", a, "fiubc")   # complex: lexicographic, as sort
     if side not in _SIDES:
         raise _helpers.shape_error("searchsorted", f"side={side!r} must be 'left' or 'right'",
                                    a, v)

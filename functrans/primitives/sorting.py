@@ -8,7 +8,8 @@ Does not own: NumPy's conveniences (`axis=None`, `kind=`, median, quantiles), wh
 
 Both sort along `axis` (a non-negative Python int), ascending unless `descending`, NaN last
 when ascending (NumPy's order) and so first when descending (the reverse order, as JAX's
-`descending=True`). `argsort` is stable: equal entries keep their order, also when
+`descending=True`); complex entries are ordered lexicographically (real part, then imaginary
+part), as NumPy's and JAX's sorts. `argsort` is stable: equal entries keep their order, also when
 descending (the first of equal entries comes first). `argsort` is integer valued (int64) and
 non-differentiable. `sort`'s JVP follows the sort permutation, as JAX's: the tangent is
 `take_along_axis(t, argsort(x), axis)`, so at ties each output position takes the tangent of
@@ -91,7 +92,7 @@ def take_along_axis(x, indices, axis: int):
 
 
 def _check(prim: str, x, axis, descending, stable) -> None:
-    _helpers.check_kind(prim, x, "fiub")
+    _helpers.check_kind(prim, x, "fiubc")
     if x.ndim == 0:
         raise _helpers.shape_error(prim, "the operand must have rank >= 1; reshape a scalar "
                                    "to shape (1,)", x)

@@ -15,6 +15,7 @@ convention) are in tests/test_complex.py.
 from __future__ import annotations
 
 import numpy as np
+import op_rows_linalg_complex
 from op_table import COMPOSED, F32, F64, OpRow, V, fnp
 
 import functrans.lax as lax
@@ -203,6 +204,7 @@ _HIST = ("histograms bin real values: functrans' histogram functions reject comp
 
 EXCLUDED: dict[str, str] = {
     **{row.name: _PARTS for row in ROWS},
+    **{row.name: _PARTS for row in op_rows_linalg_complex.ROWS},
     **{name: _PARTS for name in (
         "fft_fft", "fft_fft2", "fft_fft2_axes_forward", "fft_fft2_s_ortho",
         "fft_fft_backward_even", "fft_fft_long_forward_axis0", "fft_fft_short_ortho", "fft_fftn",

@@ -22,6 +22,7 @@ only when `find` reports a foreign array, so the NumPy path pays one type test p
 """
 from __future__ import annotations
 
+import functools
 import threading
 import warnings
 from collections.abc import Iterable, Sequence
@@ -128,20 +129,10 @@ def _by_blocks(eqn: ir.JaxprEqn, ins: list) -> Any:
         sig_out.append("(" + ",".join(names) + ")")
     signature = ",".join(sig_in) + "->" + ",".join(sig_out)
 
-    def block(*blocks: Any) -> Any:
-        saved = _STATE.like
-        _STATE.like = None   # a block is NumPy: its impl makes NumPy arrays
-        try:
-            back = [np.moveaxis(b, e, ax) if ax else b
-                    for b, ax, e in zip(blocks, in_axes, ends, strict=True)]
-            out = prim.impl(*back, **params)
-        finally:
-            _STATE.like = saved
-        outs = out if prim.multiple_results else [out]
-        moved = [np.moveaxis(np.asarray(o), ax, e) if ax else np.asarray(o)
-                 for o, ax, e in zip(outs, out_axes, oends, strict=True)]
-        return tuple(moved) if prim.multiple_results else moved[0]
-
+    # A module-level function (pickled by reference, so a dask.distributed worker can
+    # run it: a closure would carry this module's thread-local state along).
+    block = functools.partial(_apply_block, prim, params, in_axes, ends, out_axes,
+                              oends)
     res = da.apply_gufunc(block, signature, *ops, output_dtypes=(
         tuple(a.dtype for a in out_avals) if prim.multiple_results else out_avals[0].dtype),
         output_sizes=sizes, allow_rechunk=True, vectorize=False)
@@ -149,6 +140,23 @@ def _by_blocks(eqn: ir.JaxprEqn, ins: list) -> Any:
     res = [da.moveaxis(r, e, ax) if ax else r
            for r, ax, e in zip(res, out_axes, oends, strict=True)]
     return res if prim.multiple_results else res[0]
+
+
+def _apply_block(prim: Any, params: dict, in_axes: list, ends: list, out_axes: list,
+                 oends: list, *blocks: Any) -> Any:
+    """One block of a `core_axes` primitive on Dask: NumPy arrays in, its NumPy impl."""
+    saved = _STATE.like
+    _STATE.like = None   # a block is NumPy: its impl makes NumPy arrays
+    try:
+        back = [np.moveaxis(b, e, ax) if ax else b
+                for b, ax, e in zip(blocks, in_axes, ends, strict=True)]
+        out = prim.impl(*back, **params)
+    finally:
+        _STATE.like = saved
+    outs = out if prim.multiple_results else [out]
+    moved = [np.moveaxis(np.asarray(o), ax, e) if ax else np.asarray(o)
+             for o, ax, e in zip(outs, out_axes, oends, strict=True)]
+    return tuple(moved) if prim.multiple_results else moved[0]
 
 
 def find(values: Iterable) -> Backend | None:

@@ -79,7 +79,9 @@ class Backend:
         namespace; values already in it, and Python scalars, are left alone."""
         out = []
         for x in values:
-            if isinstance(x, (np.ndarray, np.generic)):
+            if isinstance(x, np.ndarray) and x.size > 1 and 0 in x.strides:
+                x = _move_broadcast(x, self.proto)
+            elif isinstance(x, (np.ndarray, np.generic)):
                 x = np.asarray(x, like=self.proto)
             out.append(x)
         return out
@@ -88,6 +90,17 @@ class Backend:
     def call(self, eqn: ir.JaxprEqn, ins: list) -> Any:
         """One equation's impl on values of this namespace."""
         return eqn.primitive.impl(*ins, **eqn.params)
+
+
+def _move_broadcast(x: np.ndarray, proto: Any) -> Any:
+    """A NumPy broadcast (a stride-0 view: a constant such as the `0.0` of `where(c, x, 0.0)`,
+    folded to the data's shape) moved as what it is: its distinct values moved in, broadcast
+    there. Moving it whole would copy a data-sized array to the device, or embed it in a Dask
+    graph as one chunk."""
+    core = x[tuple(0 if st == 0 else slice(None) for st in x.strides)]
+    kept = tuple(1 if st == 0 else n for n, st in zip(x.shape, x.strides, strict=True))
+    return np.broadcast_to(np.asarray(np.ascontiguousarray(core).reshape(kept), like=proto),
+                           x.shape)
 
 
 class DaskBackend(Backend):

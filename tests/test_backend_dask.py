@@ -14,6 +14,7 @@ import pytest
 
 import functrans as ft
 import functrans.numpy as fnp
+from functrans import nn
 
 da = pytest.importorskip("dask.array", reason="Dask is not installed (pip install '.[dask]')")
 dask = pytest.importorskip("dask")
@@ -150,6 +151,43 @@ def test_the_gradient_is_computed_chunk_wise_and_never_whole():
     want = ft.grad(loss)(params, Xn, yn)
     for k in want:
         np.testing.assert_allclose(got[k], want[k], rtol=RTOL, atol=RTOL)
+
+
+def _graph_bytes(arrays) -> int:
+    cloudpickle = pytest.importorskip("cloudpickle")
+    graph = {}
+    for a in arrays:
+        graph.update(dict(a.__dask_graph__()))
+    return len(cloudpickle.dumps(graph))
+
+
+def test_a_constant_folded_to_the_data_shape_is_not_embedded_whole():
+    """`where(z > 0, z, 0.0)` folds its 0.0 to a constant of the data's shape (a NumPy
+    broadcast view); it is moved into Dask as a broadcast, not as a data-sized array embedded
+    in the graph (which a cluster's scheduler would receive whole)."""
+    rows = 100_000
+    X = da.random.default_rng(0).standard_normal((rows, 3), chunks=(30_000, 3))
+    relu = ft.jit(lambda X: fnp.where(X > 0, X, 0.0) * 2.0)(X)
+    assert _graph_bytes([relu]) < rows * 8 // 10
+    np.testing.assert_array_equal(relu.compute(), 2.0 * np.maximum(X.compute(), 0.0))
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "primitives/_helpers.zeros_like_aval makes np.zeros(shape) (a real data-sized array), not a "
+    "broadcast view: the JVPs of logaddexp and select embed a zeros vector of the data's size "
+    "in the Dask graph; issue 18, for the lead"))
+def test_a_gradient_graph_embeds_no_data_sized_constant():
+    rows = 100_000
+    rs = da.random.default_rng(0)
+    X = rs.standard_normal((rows, 4), chunks=(30_000, 4))
+    y = rs.random(rows, chunks=30_000)
+
+    def logistic(p, X, y):
+        z = X @ p["w"] + p["b"]
+        return fnp.mean(nn.softplus(z) - y * z + fnp.where(z > 0, z, 0.0))
+
+    g = ft.jit(ft.grad(logistic))({"w": np.zeros(4), "b": np.array(0.0)}, X, y)
+    assert _graph_bytes(g.values()) < rows * 8 // 10
 
 
 def test_a_constant_result_is_a_dask_array_too():

@@ -10,9 +10,11 @@ computes a few gradient-descent steps, and the printed loss falls. Finally the g
 sample of rows is checked against a hand-written NumPy gradient, X.T @ (sigmoid(z) - y) / n,
 computed in memory.
 
-By default the run is small (quick: the test suite runs it). The issue's size is
-    python examples/out_of_core.py --rows 10000000 --chunk 1000000 --memory-limit 400MB
-1.6 GB of data on two workers allowed 400 MB each; bench/out_of_core.py measures it.
+By default the run is small (quick: the test suite runs it), and its data fit in memory. The
+issue's size, 1.7 GB of data (X and y) on two workers allowed 800 MB each, is
+    python examples/out_of_core.py --rows 10000000 --chunk 1000000 --memory-limit 800MB
+(a chunk of a million rows is 160 MB, and a worker holds a few at a time: 600 MB each is too
+little for chunks that size); bench/out_of_core.py measures it.
 
 Run:  python examples/out_of_core.py
 """

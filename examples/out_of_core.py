@@ -73,9 +73,9 @@ def main():
     args = parser.parse_args()
 
     X, y = make_data(args.rows, args.chunk)
-    data_mb = X.nbytes / 1e6
+    data_mb = (X.nbytes + y.nbytes) / 1e6
     limit_mb = dask.utils.parse_bytes(args.memory_limit) / 1e6
-    print(f"data: {args.rows} x {FEATURES} float64 = {data_mb:.0f} MB in "
+    print(f"data: {args.rows} x {FEATURES} float64 and labels = {data_mb:.0f} MB in "
           f"{len(X.chunks[0])} chunks of {args.chunk} rows; 2 workers with a memory limit of "
           f"{limit_mb:.0f} MB each (data {'larger' if data_mb > 2 * limit_mb else 'smaller'} "
           "than the cluster's memory)")

@@ -22,6 +22,7 @@ only when `find` reports a foreign array, so the NumPy path pays one type test p
 """
 from __future__ import annotations
 
+import functools
 import threading
 import warnings
 from collections.abc import Iterable, Sequence
@@ -78,7 +79,9 @@ class Backend:
         namespace; values already in it, and Python scalars, are left alone."""
         out = []
         for x in values:
-            if isinstance(x, (np.ndarray, np.generic)):
+            if isinstance(x, np.ndarray) and x.size > 1 and 0 in x.strides:
+                x = _move_broadcast(x, self.proto)
+            elif isinstance(x, (np.ndarray, np.generic)):
                 x = np.asarray(x, like=self.proto)
             out.append(x)
         return out
@@ -100,6 +103,17 @@ class Backend:
 
     def settle(self, values: list) -> list:
         return values
+
+
+def _move_broadcast(x: np.ndarray, proto: Any) -> Any:
+    """A NumPy broadcast (a stride-0 view: a constant such as the `0.0` of `where(c, x, 0.0)`,
+    folded to the data's shape) moved as what it is: its distinct values moved in, broadcast
+    there. Moving it whole would copy a data-sized array to the device, or embed it in a Dask
+    graph as one chunk."""
+    core = x[tuple(0 if st == 0 else slice(None) for st in x.strides)]
+    kept = tuple(1 if st == 0 else n for n, st in zip(x.shape, x.strides, strict=True))
+    return np.broadcast_to(np.asarray(np.ascontiguousarray(core).reshape(kept), like=proto),
+                           x.shape)
 
 
 class DaskBackend(Backend):
@@ -170,20 +184,10 @@ def _by_blocks(eqn: ir.JaxprEqn, ins: list, axes: tuple) -> Any:
         sig_out.append("(" + ",".join(names) + ")")
     signature = ",".join(sig_in) + "->" + ",".join(sig_out)
 
-    def block(*blocks: Any) -> Any:
-        saved = _STATE.like
-        _STATE.like = None   # a block is NumPy: its impl makes NumPy arrays
-        try:
-            back = [np.moveaxis(b, e, ax) if ax else b
-                    for b, ax, e in zip(blocks, in_axes, ends, strict=True)]
-            out = prim.impl(*back, **params)
-        finally:
-            _STATE.like = saved
-        outs = out if prim.multiple_results else [out]
-        moved = [np.moveaxis(np.asarray(o), ax, e) if ax else np.asarray(o)
-                 for o, ax, e in zip(outs, out_axes, oends, strict=True)]
-        return tuple(moved) if several else moved[0]
-
+    # A module-level function (pickled by reference, so a dask.distributed worker can
+    # run it: a closure would carry this module's thread-local state along).
+    block = functools.partial(_apply_block, prim, params, in_axes, ends, out_axes,
+                              oends)
     several = len(out_avals) > 1   # apply_gufunc's one output is an array, not a 1-tuple
     res = da.apply_gufunc(block, signature, *ops, output_dtypes=(
         tuple(a.dtype for a in out_avals) if several else out_avals[0].dtype),
@@ -197,6 +201,23 @@ def _by_blocks(eqn: ir.JaxprEqn, ins: list, axes: tuple) -> Any:
 def _host_aval(x: Any) -> ir.ShapedArray:
     a = np.asarray(x)
     return ir.ShapedArray(a.shape, a.dtype)
+
+
+def _apply_block(prim: Any, params: dict, in_axes: list, ends: list, out_axes: list,
+                 oends: list, *blocks: Any) -> Any:
+    """One block of a `core_axes` primitive on Dask: NumPy arrays in, its NumPy impl."""
+    saved = _STATE.like
+    _STATE.like = None   # a block is NumPy: its impl makes NumPy arrays
+    try:
+        back = [np.moveaxis(b, e, ax) if ax else b
+                for b, ax, e in zip(blocks, in_axes, ends, strict=True)]
+        out = prim.impl(*back, **params)
+    finally:
+        _STATE.like = saved
+    outs = out if prim.multiple_results else [out]
+    moved = [np.moveaxis(np.asarray(o), ax, e) if ax else np.asarray(o)
+             for o, ax, e in zip(outs, out_axes, oends, strict=True)]
+    return tuple(moved) if len(moved) > 1 else moved[0]
 
 
 def find(values: Iterable) -> Backend | None:

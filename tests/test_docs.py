@@ -284,3 +284,12 @@ def test_spectral_fit_recovers_the_parameters():
     fitted = _floats(r"fitted a1 ([0-9.-]+)", out) + _floats(r"a2 ([0-9.-]+)", out) + _floats(
         r"damping ([0-9.-]+) \(", out)
     assert max(abs(f - t) for f, t in zip(fitted, (1.0, 0.4, 0.3), strict=True)) < 1e-3, fitted
+
+
+def test_out_of_core_loss_falls_and_matches_numpy_in_memory():
+    pytest.importorskip("distributed", reason="examples/out_of_core.py needs dask.distributed")
+    out = run_example("out_of_core.py")
+    losses = _floats(r"step\s+\d+\s+loss\s+([0-9.eE+-]+)", out)
+    assert len(losses) >= 3 and all(b < a for a, b in itertools.pairwise(losses)), losses
+    (diff,) = _floats(r"max \|Dask - NumPy in memory\|:\s+([0-9.eE+-]+)", out)
+    assert diff < 1e-12, out

@@ -100,7 +100,9 @@ def as_array(x):
 
 
 def zeros_like_aval(aval: ir.ShapedArray):
-    return np.zeros(aval.shape, aval.dtype)
+    """Zeros of type `aval`, as a read-only broadcast of one zero: a constant of a program
+    that costs no memory (and moves to Dask or a GPU as one value, backend.Backend.move)."""
+    return np.broadcast_to(np.zeros((), aval.dtype), aval.shape)
 
 
 # --------------------------------------------------------------------------- reductions over axes

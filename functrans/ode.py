@@ -98,6 +98,10 @@ class _Ode:
         if not leaves:
             raise errors.FunctransValueError("odeint: y0 has no arrays.")
         self.y_avals = [core.get_aval(x) for x in leaves]
+        if any(a.dtype.kind == "c" for a in self.y_avals):
+            raise errors.FunctransTypeError(
+                "odeint: complex states are not supported (the error control is written for "
+                "real values); integrate the real and imaginary parts as separate real states.")
         dtype = np.result_type(np.float64 if all(a.weak_type for a in self.y_avals) else
                                np.float16, *[a.dtype for a in self.y_avals if not a.weak_type])
         self.dtype = np.dtype(dtype)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 import functrans.numpy as fnp
-from functrans import api, core, lax
+from functrans import api, core, errors, lax
 
 __all__ = ["fixed_point", "root"]
 
@@ -90,8 +90,13 @@ def root(f: Callable, x0: Any, *params: Any, tol: float | None = None,
 
 
 def _start(x0: Any) -> Any:
-    """`x0` as an array, integers and bools as float64 (functrans has no complex dtype)."""
+    """`x0` as an array, integers and bools as float64; complex starting points are refused
+    (the convergence test and the linear solves are written for real values)."""
     x0 = fnp.asarray(x0)
+    if core.get_aval(x0).dtype.kind == "c":
+        raise errors.FunctransTypeError(
+            "functrans.optimize: complex x0 is not supported; solve for the real and imaginary "
+            "parts as a real array of twice the size.")
     return x0 if core.get_aval(x0).dtype.kind == "f" else fnp.asarray(x0, np.float64)
 
 

@@ -11,7 +11,9 @@ import scipy.stats as st
 import functrans as ft
 import functrans.numpy as fnp
 import functrans.scipy.linalg as fsl
-from functrans import errors, random
+from functrans import errors, nn, ode, optimize, random
+from functrans.scipy import special
+from functrans.scipy.stats import laplace
 from functrans.scipy.stats import multivariate_normal as mvn
 
 X = np.arange(5.0) * 10
@@ -90,3 +92,15 @@ def test_vecdot_conjugates_its_first_argument_as_numpy():
     np.testing.assert_allclose(fnp.vecdot(a, b), np.vecdot(a, b), rtol=1e-15)
     np.testing.assert_allclose(ft.jit(fnp.linalg.vecdot)(a, b), np.linalg.vecdot(a, b),
                                rtol=1e-15)
+
+
+def test_real_only_functions_refuse_complex_values_instead_of_dropping_parts():
+    z = np.array([0.5 + 1j, -1.0 + 0.2j])
+    for call, name in ((lambda: nn.logsumexp(z), "logsumexp"),
+                       (lambda: special.logsumexp(z), "logsumexp"),
+                       (lambda: laplace.cdf(z), "laplace.cdf"),
+                       (lambda: laplace.logcdf(z), "laplace.logcdf"),
+                       (lambda: optimize.fixed_point(lambda x: 0.5 * x, z), "optimize"),
+                       (lambda: ode.odeint(lambda y, t: -y, z, np.array([0.0, 1.0])), "odeint")):
+        with pytest.raises(errors.FunctransTypeError, match=f"{name}.*complex"):
+            call()

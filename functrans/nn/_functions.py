@@ -418,6 +418,10 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
       array([0., 0.])
     """
     a, _ = _masked(a, where, "logsumexp")
+    if _util.aval(a).dtype.kind == "c" or (b is not None and _util.aval(b).dtype.kind == "c"):
+        raise errors.FunctransTypeError(
+            "logsumexp: complex values are not supported yet (its sign handling and derivative "
+            "are written for real values); pass real values.")
     if b is None:
         b = fnp.ones_like(a)
     else:

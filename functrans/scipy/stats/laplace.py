@@ -6,14 +6,20 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from functrans import errors
 from functrans import numpy as fnp
+from functrans.numpy import _util
 from functrans.scipy import _args
 
 __all__ = ["cdf", "logcdf", "logpdf", "pdf"]
 
 
-def _standardized(fname: str, x: Any, loc: Any, scale: Any) -> tuple:
+def _standardized(fname: str, x: Any, loc: Any, scale: Any, real: bool = False) -> tuple:
     x, loc, scale = _args.floats(fname, x, loc, scale)
+    if real and _util.aval(x).dtype.kind == "c":
+        raise errors.FunctransTypeError(
+            f"{fname}: complex values are not supported (the branches compare x with loc); "
+            "pass real values.")
     return (x - loc) / scale, scale
 
 
@@ -48,7 +54,7 @@ def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
       >>> laplace.cdf(np.array([-1.0, 1.0]))
       array([0.18393972, 0.81606028])
     """
-    y, _ = _standardized("laplace.cdf", x, loc, scale)
+    y, _ = _standardized("laplace.cdf", x, loc, scale, real=True)
     # exp(-|y|) in both branches: the branch not taken never overflows (no inf * 0 NaN).
     half_tail = 0.5 * fnp.exp(-fnp.abs(y))
     return fnp.where(y < 0, half_tail, 1 - half_tail)
@@ -62,5 +68,5 @@ def logcdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
       >>> laplace.logcdf(np.array([-800.0, 1.0]))
       array([-8.00693147e+02, -2.03267055e-01])
     """
-    y, _ = _standardized("laplace.logcdf", x, loc, scale)
+    y, _ = _standardized("laplace.logcdf", x, loc, scale, real=True)
     return fnp.where(y < 0, -fnp.abs(y) - math.log(2), fnp.log1p(-0.5 * fnp.exp(-fnp.abs(y))))

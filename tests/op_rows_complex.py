@@ -186,8 +186,6 @@ ROWS: list[OpRow] = [
 _PARTS = "already complex: takes the real and imaginary parts as separate float arguments"
 _LINALG = ("complex matrices in linalg/scipy.linalg are not supported yet (a clear error "
            "says so; the linear-algebra helper's work)")
-_CONV = ("conv_general_dilated (convolve, correlate, scipy.signal) takes real operands only "
-         "yet (a clear error); complex convolution is left for later")
 _SPECIAL = ("scipy.special/stats functions of real variables: their primitives (erf, ndtr, "
             "gamma, digamma, logaddexp, ...) are real-only (a clear error); JAX defines a few "
             "on complex values (erf, gamma): left for later")
@@ -240,22 +238,6 @@ EXCLUDED: dict[str, str] = {
         "scipy.linalg.solve_triangular_lower_t0", "scipy.linalg.solve_triangular_lower_t1",
         "scipy.linalg.solve_triangular_upper_t0", "scipy.linalg.solve_triangular_upper_t1",
         "scipy.linalg.svd_values")},
-    **{name: _CONV for name in (
-        "conv", "conv_general_dilated_1d_same_stride2",
-        "conv_general_dilated_2d_groups_lhs_dilation", "conv_general_dilated_2d_nhwc_pairs",
-        "conv_general_dilated_3d", "conv_with_general_padding", "convolve_default",
-        "convolve_full", "convolve_same", "convolve_valid", "correlate_default",
-        "correlate_full", "correlate_same", "correlate_valid", "signal_convolve2d_full",
-        "signal_convolve2d_full_fill", "signal_convolve2d_full_symm",
-        "signal_convolve2d_full_wrap", "signal_convolve2d_same", "signal_convolve2d_same_fill",
-        "signal_convolve2d_same_symm", "signal_convolve2d_same_wrap", "signal_convolve2d_valid",
-        "signal_convolve_full", "signal_convolve_same", "signal_convolve_valid",
-        "signal_correlate2d_full", "signal_correlate2d_full_fill",
-        "signal_correlate2d_full_symm", "signal_correlate2d_full_wrap",
-        "signal_correlate2d_same", "signal_correlate2d_same_fill",
-        "signal_correlate2d_same_symm", "signal_correlate2d_same_wrap",
-        "signal_correlate2d_valid", "signal_correlate_full", "signal_correlate_same",
-        "signal_correlate_valid")},
     **{name: _SPECIAL for name in (
         "nn_gelu_exact", "sp_digamma", "sp_erf", "sp_erfc", "sp_erfc_tail", "sp_erfcx",
         "sp_erfcx_tail", "sp_gamma", "sp_gamma_negative", "sp_log_ndtr", "sp_log_ndtr_tail",

@@ -21,7 +21,7 @@ from functrans.numpy import (
     _ufuncs,
     _util,
 )
-from functrans.primitives import convolution
+from functrans.primitives import complex_parts, convolution
 
 # The public names, re-exported by functrans.numpy.
 __all__: list[str] = [
@@ -485,6 +485,8 @@ def correlate(a, v, mode="valid"):
       array([0.5, 2. , 3.5, 3. , 0. ])
     """
     a, v = _conv_operands("correlate", a, v, mode)
+    if _util.aval(v).dtype.kind == "c":   # NumPy's correlate conjugates v
+        v = complex_parts.conj(v)
     if _util.aval(v).shape[0] > _util.aval(a).shape[0]:
         return _reverse(_correlate_sorted(v, a, mode))
     return _correlate_sorted(a, v, mode)

@@ -256,7 +256,7 @@ def _out_spatial(lhs_sp, rhs_sp, strides, padding, lhs_dil, rhs_dil) -> tuple[in
 @conv_general_dilated_p.def_abstract_eval
 def _conv_abstract_eval(lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
                         dimension_numbers, feature_group_count):
-    _helpers.check_kind(_NAME, lhs, "fiu")
+    _helpers.check_kind(_NAME, lhs, "fiuc")
     if lhs.dtype != rhs.dtype:
         raise _helpers.shape_error(_NAME, "operands must have the same dtype; convert first "
                                    "(functrans.scipy.signal and fnp.convolve promote)", lhs, rhs)

@@ -168,6 +168,8 @@ def correlate(in1: Any, in2: Any, mode: str = "full", method: str = "auto") -> A
     """
     _check_method("correlate", method)
     in1, in2 = _operands("correlate", in1, in2, mode)
+    if _util.aval(in2).dtype.kind == "c":   # SciPy's correlate conjugates in2
+        in2 = fnp.conj(in2)
     if _util.aval(in1).ndim == 0:
         return in1 * in2
     return convolve(in1, _flip(in2), mode)
@@ -224,6 +226,8 @@ def correlate2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
              [-3., -1.,  4.]])
     """
     in1, in2 = _operands("correlate2d", in1, in2, mode, ndim=2)
+    if _util.aval(in2).dtype.kind == "c":   # SciPy's correlate2d conjugates in2
+        in2 = fnp.conj(in2)
     boundary = _boundary("correlate2d", boundary)
     if _swap_needed("correlate2d", mode, _util.aval(in1).shape, _util.aval(in2).shape):
         return fnp.flip(_convolve_nd(in2, in1, mode, lambda b: b // 2, flip=False))

@@ -36,18 +36,19 @@ from functrans import errors, ir
 _PLAIN: frozenset[type] = frozenset({np.ndarray, bool, int, float, complex})
 # Classes that speak the dispatch protocols but are not arrays to evaluate on (the Tracer,
 # registered by core.py, which this module does not import).
-_NOT_FOREIGN: list[type] = [np.ndarray, np.generic]
+_NOT_FOREIGN: tuple[type, ...] = (np.ndarray, np.generic)
 
 
 def not_foreign(cls: type) -> None:
     """Register `cls` as never foreign, though it implements NumPy's dispatch protocols."""
-    _NOT_FOREIGN.append(cls)
+    global _NOT_FOREIGN
+    _NOT_FOREIGN = (*_NOT_FOREIGN, cls)
 
 
 def is_foreign(x: Any) -> bool:
     """Whether `x` is an array of another library that speaks NumPy's dispatch protocols."""
     t = type(x)
-    if t in _PLAIN or isinstance(x, tuple(_NOT_FOREIGN)):
+    if t in _PLAIN or isinstance(x, _NOT_FOREIGN):
         return False
     return (hasattr(t, "__array_function__") and hasattr(t, "__array_ufunc__")
             and hasattr(x, "shape") and hasattr(x, "dtype"))
@@ -230,6 +231,21 @@ def find(values: Iterable) -> Backend | None:
     return None
 
 
+def for_run(consts: Sequence, args: Sequence) -> Backend | None:
+    """The backend a program run on `consts` and `args` evaluates with: the enclosing run's
+    (a loop's body, a call's program), else the first foreign value's, else None (NumPy).
+    The NumPy path pays a thread-local read and one type test per value."""
+    be = _STATE.backend
+    if be is not None:
+        return be
+    plain = _PLAIN
+    for values in (args, consts):
+        for x in values:
+            if type(x) not in plain and is_foreign(x):
+                return DaskBackend(x) if _is_dask(x) else Backend(x)
+    return None
+
+
 # --------------------------------------------------------------------------- NEP 35 prototype
 
 
@@ -274,6 +290,8 @@ def asarray(x: Any, dtype: Any = None) -> Any:
     namespace while one is evaluated (NEP 35 `like=`), NumPy arrays otherwise, exactly as
     `np.asarray(x, dtype)` would.
     """
+    if type(x) is np.ndarray and dtype is None and _STATE.like is None:
+        return x   # the common case, first: what np.asarray(x) returns
     if isinstance(x, _HOST):
         like = _STATE.like
         if like is None:

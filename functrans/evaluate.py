@@ -133,8 +133,7 @@ def env_reader(env: dict) -> Callable[[ir.Atom], Any]:
 
 def run_numpy(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence) -> list:
     """Evaluate `jaxpr` on NumPy values, interpreting it once and compiling it on reuse."""
-    be = (backend.find(args) or (backend.find(consts) if consts else None)
-          or backend.current())
+    be = backend.for_run(consts, args)
     if be is not None:   # Dask, CuPy, ...: their own interpreter (functrans/backend.py)
         return backend.run(jaxpr, consts, args, be)
     if DEBUG.nans:

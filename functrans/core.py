@@ -374,8 +374,6 @@ class JaxprTrace:
                 # The ignore: NumPy's stubs omit generic.__getitem__, which accepts ().
                 return ir.Literal(x[()], _scalar_aval(x.dtype))  # type: ignore[index]
             return self._const_var(x, None)
-        if backend.is_foreign(x):   # a Dask or CuPy array captured by the trace
-            return self._const_var(x, backend.foreign_aval(x))
         if isinstance(x, ir.Literal):
             return x
         aval = _WEAK_AVALS.get(type(x))
@@ -384,6 +382,8 @@ class JaxprTrace:
         if isinstance(x, (bool, int, float, complex)):
             aval = get_aval(x)
             return ir.Literal(np.array(x, aval.dtype)[()], aval)
+        if backend.is_foreign(x):   # a Dask or CuPy array captured by the trace
+            return self._const_var(x, backend.foreign_aval(x))
         return self.to_atom(np.asarray(x))
 
     def _const_var(self, x: Any, aval: ir.ShapedArray | None) -> ir.Var:

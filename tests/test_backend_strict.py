@@ -83,7 +83,10 @@ def _differentiable(case) -> bool:
 
 
 def _sum_all(tree):
-    return functools.reduce(operator.add, [fnp.sum(fnp.real(x)) for x in leaves(tree)])
+    # Squares: the cotangent depends on the inputs, so even a linear row's transposed
+    # program runs on StrictArrays (the gradient of a plain sum of a linear function is a
+    # constant, folded at trace time, and no transpose rule would run).
+    return functools.reduce(operator.add, [fnp.sum(fnp.real(x) ** 2) for x in leaves(tree)])
 
 
 @pytest.mark.parametrize("case", _rows(_differentiable))
@@ -95,17 +98,22 @@ def test_derivative_programs_on_strict_arrays(case):
         return _sum_all(case.row.fun(*a))
 
     _check_on_strict(ft.grad(loss, argnums=nums), args, case.row, "grad on StrictArray")
+    # The tangents are arguments too: closed-over NumPy tangents would make a linear row's
+    # tangent program a constant, folded at trace time.
     tangents = tuple(np.ones_like(args[i]) for i in nums)
+    n = len(args)
 
-    def forward(*a):
+    def forward(*a_and_t):
+        a, t = a_and_t[:n], a_and_t[n:]
+
         def restricted(*d):
             full = list(a)
             for i, x in zip(nums, d, strict=True):
                 full[i] = x
             return case.row.fun(*full)
-        return ft.jvp(restricted, tuple(a[i] for i in nums), tangents)
+        return ft.jvp(restricted, tuple(a[i] for i in nums), tuple(t))
 
-    _check_on_strict(forward, args, case.row, "jvp on StrictArray")
+    _check_on_strict(forward, (*args, *tangents), case.row, "jvp on StrictArray")
 
 
 def _batchable(case) -> bool:

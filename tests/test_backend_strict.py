@@ -202,3 +202,20 @@ def test_functrans_numpy_at_top_level_binds_on_the_foreign_namespace():
         got = fun(strict(x))
         assert isinstance(got, StrictArray)
         np.testing.assert_allclose(got.get(), fun(x), rtol=1e-15)
+
+
+
+def test_foreign_constants_fold_on_their_namespace_inside_a_trace():
+    """A StrictArray closed over by a transformed function that jit traces: grad's program,
+    inlined into jit's trace, folds its equations on concrete values (the constant and NumPy
+    values such as the cotangent's ones). They go through the backend, which moves the NumPy
+    values in, as CuPy needs; the impl used to get the mix and fail."""
+    c_host = np.array([2.0, -1.0, 0.5])
+    c = strict(c_host)
+    x = np.array([0.3, 0.1, -0.2])
+    got = ft.jit(ft.grad(lambda x: fnp.sum(x * c)))(strict(x))
+    assert isinstance(got, StrictArray)
+    np.testing.assert_array_equal(got.get(), c_host)
+    got = ft.jit(ft.grad(lambda x: fnp.sum(fnp.sin(x) * c)))(strict(x))
+    assert isinstance(got, StrictArray)
+    np.testing.assert_allclose(got.get(), np.cos(x) * c_host, rtol=1e-15)

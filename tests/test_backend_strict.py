@@ -219,3 +219,17 @@ def test_foreign_constants_fold_on_their_namespace_inside_a_trace():
     got = ft.jit(ft.grad(lambda x: fnp.sum(fnp.sin(x) * c)))(strict(x))
     assert isinstance(got, StrictArray)
     np.testing.assert_allclose(got.get(), np.cos(x) * c_host, rtol=1e-15)
+
+
+def test_results_never_alias_foreign_arguments_or_constants():
+    """As on NumPy, a result is never an argument or a constant of the program (CuPy and Dask
+    arrays assign in place): one returned as it is comes back as a copy."""
+    x = strict(np.array([1.0, 2.0]))
+    c = strict(np.array([3.0, -1.0]))
+    outs = [ft.jit(lambda x: x)(x), ft.jit(lambda x: (x, x))(x)[1],
+            ft.grad(lambda x: fnp.sum(x * c))(x), ft.jit(ft.grad(lambda x: fnp.sum(x * c)))(x)]
+    for out in outs:
+        assert isinstance(out, StrictArray)
+        assert out is not x and out is not c
+    a, b = ft.jit(lambda x: (x * 2.0, x * 2.0))(x)   # CSE makes them one value
+    assert a is not b

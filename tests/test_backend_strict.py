@@ -22,7 +22,7 @@ from test_registry import PRIMS
 
 import functrans as ft
 import functrans.numpy as fnp
-from functrans import backend, errors, tree_util
+from functrans import backend, errors, ir, tree_util
 from functrans.primitives import transcendental
 
 
@@ -47,6 +47,27 @@ def _numpy_only(fun, args) -> list:
     return [p.name for p in backend.numpy_only_primitives(closed.jaxpr)]
 
 
+# Primitives whose evaluation reads values on the host (docs/backends.md, "Host
+# synchronization"): a while loop's predicate each trip, a cond's index, and the series and
+# rejection loops of the gamma sampler's derivative. Any other program runs without one.
+_SYNCING = {"while", "cond", "random_gamma_grad"}
+
+
+def _syncing(fun, args) -> bool:
+    stack, seen = [ft.make_jaxpr(fun)(*args).jaxpr], set()
+    while stack:
+        jaxpr = stack.pop()
+        for eqn in jaxpr.eqns:
+            seen.add(eqn.primitive.name)
+            for p in eqn.params.values():
+                for sub in (p if isinstance(p, (tuple, list)) else (p,)):
+                    if isinstance(sub, ir.ClosedJaxpr):
+                        stack.append(sub.jaxpr)
+                    elif isinstance(sub, ir.Jaxpr):
+                        stack.append(sub)
+    return bool(seen & _SYNCING)
+
+
 def _host(tree):
     return tree_util.tree_map(lambda x: x.get() if isinstance(x, StrictArray) else x, tree)
 
@@ -62,9 +83,15 @@ def _check_on_strict(fun, args, row, what):
                            "runs only on NumPy arrays.*StrictArray"):
             ft.jit(fun)(*sargs)
         return
+    before = HOST_SYNCS[0]
     got = ft.jit(fun)(*sargs)
+    syncs = HOST_SYNCS[0] - before
     for g in leaves(got):
-        assert not isinstance(g, np.ndarray), f"{what}: an output came back as a NumPy array"
+        assert isinstance(g, StrictArray), f"{what}: an output came back as {type(g)}"
+    assert syncs == 0 or _syncing(fun, args), (
+        f"{what}: {syncs} device-to-host transfers (float(), bool(), .item(), ...) in a "
+        f"program without a primitive of {sorted(_SYNCING)}: a hidden sync on a GPU, and a "
+        "computation of the graph on Dask")
     assert_matches(_host(got), want, row, what, tol=max(row.tol, COMPOSED))
 
 

@@ -260,3 +260,12 @@ def test_results_never_alias_foreign_arguments_or_constants():
         assert out is not x and out is not c
     a, b = ft.jit(lambda x: (x * 2.0, x * 2.0))(x)   # CSE makes them one value
     assert a is not b
+
+
+def test_every_result_is_of_the_namespace():
+    """A constant result, and a Python scalar argument returned as it is, come back as arrays
+    of the namespace too (the latter came back as a NumPy array)."""
+    x = strict(np.array([1.0, 2.0]))
+    for out in (ft.jit(lambda x, s: s)(x, 3.0), ft.jit(lambda x: 2.0)(x),
+                ft.jit(lambda x, s: (x, s))(x, 3)[1]):
+        assert isinstance(out, StrictArray), type(out)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from functrans import api_util, cache, call, core, errors, evaluate, ir, tree_util
+from functrans import api_util, backend, cache, call, core, errors, evaluate, ir, tree_util
 from functrans.interpreters import ad, batching, jacobian, optimize
 from functrans.primitives import elementwise
 
@@ -95,8 +95,8 @@ def _evaluate(program: ir.ClosedJaxpr, args: Sequence) -> list:
     # Views of them (reshapes, slices) too; read-only views (broadcasts) are copied so that
     # results are ordinary arrays. Outputs sharing memory with each other (CSE merges equal
     # results) are copied too. Arrays are compared by the array owning their memory.
-    taken = {id(api_util.memory_owner(x)) for x in (*program.consts, *args)
-             if isinstance(x, np.ndarray)}
+    taken = {id(api_util.memory_owner(x)) if isinstance(x, np.ndarray) else id(x)
+             for x in (*program.consts, *args)}
     for i, x in enumerate(outs):
         if isinstance(x, np.ndarray):
             owner = id(api_util.memory_owner(x))
@@ -104,6 +104,12 @@ def _evaluate(program: ir.ClosedJaxpr, args: Sequence) -> list:
                 x = outs[i] = x.copy()
                 owner = id(x)
             taken.add(owner)
+        elif backend.is_foreign(x):
+            # The same for Dask and CuPy arrays (both assign in place), by identity: an
+            # argument or constant returned as it is, and a broadcast (a moved zero).
+            if id(x) in taken or (x.size > 1 and 0 in getattr(x, "strides", ())):
+                x = outs[i] = x.copy()
+            taken.add(id(x))
     return outs
 
 

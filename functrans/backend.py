@@ -367,9 +367,10 @@ def run(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence, be: Backend) -> list:
                     env[eqn.outvars[0]] = out
     finally:
         _STATE.like, _STATE.backend = saved, saved_be
-    # A literal output (a constant result) is moved in too: every output is of the namespace.
-    return [np.asarray(v.val, like=be.proto) if type(v) is literal else env[v]
-            for v in jaxpr.outvars]
+    # A literal output (a constant result), or an argument that was a Python scalar returned
+    # as it is, is moved in too: every output is of the namespace.
+    outs = [v.val if type(v) is literal else env[v] for v in jaxpr.outvars]
+    return [x if is_foreign(x) else np.asarray(x, like=be.proto) for x in outs]
 
 
 def _impl_error(eqn: ir.JaxprEqn, be: Backend, e: Exception) -> errors.FunctransTypeError:

@@ -278,19 +278,28 @@ def _eager_bind(prim: Primitive, args: Sequence, params: dict[str, Any]) -> Any:
         # checked program is being rewritten, `source` is set and the rules are trusted.)
         # The ignore: the rule attributes are None until def_* sets them (each
         # primitive that can be bound has; tests/test_registry.py checks it).
-        out_avals = prim.abstract_eval(*[get_aval(x) for x in args], **params)  # type: ignore[misc]
-        if backend.current() is None:
-            be = backend.find(args)
-            if be is not None:   # a Dask or CuPy operand at top level: its backend's route
-                return be.bind_eager(prim, args, params, out_avals)
+        prim.abstract_eval(*[get_aval(x) for x in args], **params)  # type: ignore[misc]
     if _state.stack and isinstance(prim, HigherOrderPrimitive):
         # A higher-order impl evaluates its sub-programs on these concrete values: outside any
         # trace, so that nothing in them (an always-staged equation) is recorded in ours.
         saved, _state.stack = _state.stack, []
         try:
-            return prim.impl(*args, **params)  # type: ignore[misc]
+            return _eager_apply(prim, args, params)
         finally:
             _state.stack = saved
+    return _eager_apply(prim, args, params)
+
+
+def _eager_apply(prim: Primitive, args: Sequence, params: dict[str, Any]) -> Any:
+    # A Dask or CuPy operand outside a backend's run takes its backend's route: at top level,
+    # and also when a rewrite inlined into a trace folds an equation on concrete values
+    # (`source` set), where NumPy constants must be moved in first (CuPy refuses a mix).
+    if backend.current() is None:
+        be = backend.find(args)
+        if be is not None:
+            out_avals = prim.abstract_eval(  # type: ignore[misc]
+                *[get_aval(x) for x in args], **params)
+            return be.bind_eager(prim, args, params, out_avals)
     return prim.impl(*args, **params)  # type: ignore[misc]
 
 

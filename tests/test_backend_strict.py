@@ -22,7 +22,7 @@ from test_registry import PRIMS
 
 import functrans as ft
 import functrans.numpy as fnp
-from functrans import backend, errors, tree_util
+from functrans import backend, errors, ir, tree_util
 from functrans.primitives import transcendental
 
 
@@ -47,6 +47,27 @@ def _numpy_only(fun, args) -> list:
     return [p.name for p in backend.numpy_only_primitives(closed.jaxpr)]
 
 
+# Primitives whose evaluation reads values on the host (docs/backends.md, "Host
+# synchronization"): a while loop's predicate each trip, a cond's index, and the series and
+# rejection loops of the gamma sampler's derivative. Any other program runs without one.
+_SYNCING = {"while", "cond", "random_gamma_grad"}
+
+
+def _syncing(fun, args) -> bool:
+    stack, seen = [ft.make_jaxpr(fun)(*args).jaxpr], set()
+    while stack:
+        jaxpr = stack.pop()
+        for eqn in jaxpr.eqns:
+            seen.add(eqn.primitive.name)
+            for p in eqn.params.values():
+                for sub in (p if isinstance(p, (tuple, list)) else (p,)):
+                    if isinstance(sub, ir.ClosedJaxpr):
+                        stack.append(sub.jaxpr)
+                    elif isinstance(sub, ir.Jaxpr):
+                        stack.append(sub)
+    return bool(seen & _SYNCING)
+
+
 def _host(tree):
     return tree_util.tree_map(lambda x: x.get() if isinstance(x, StrictArray) else x, tree)
 
@@ -62,9 +83,15 @@ def _check_on_strict(fun, args, row, what):
                            "runs only on NumPy arrays.*StrictArray"):
             ft.jit(fun)(*sargs)
         return
+    before = HOST_SYNCS[0]
     got = ft.jit(fun)(*sargs)
+    syncs = HOST_SYNCS[0] - before
     for g in leaves(got):
-        assert not isinstance(g, np.ndarray), f"{what}: an output came back as a NumPy array"
+        assert isinstance(g, StrictArray), f"{what}: an output came back as {type(g)}"
+    assert syncs == 0 or _syncing(fun, args), (
+        f"{what}: {syncs} device-to-host transfers (float(), bool(), .item(), ...) in a "
+        f"program without a primitive of {sorted(_SYNCING)}: a hidden sync on a GPU, and a "
+        "computation of the graph on Dask")
     assert_matches(_host(got), want, row, what, tol=max(row.tol, COMPOSED))
 
 
@@ -83,7 +110,10 @@ def _differentiable(case) -> bool:
 
 
 def _sum_all(tree):
-    return functools.reduce(operator.add, [fnp.sum(fnp.real(x)) for x in leaves(tree)])
+    # Squares: the cotangent depends on the inputs, so even a linear row's transposed
+    # program runs on StrictArrays (the gradient of a plain sum of a linear function is a
+    # constant, folded at trace time, and no transpose rule would run).
+    return functools.reduce(operator.add, [fnp.sum(fnp.real(x) ** 2) for x in leaves(tree)])
 
 
 @pytest.mark.parametrize("case", _rows(_differentiable))
@@ -95,17 +125,22 @@ def test_derivative_programs_on_strict_arrays(case):
         return _sum_all(case.row.fun(*a))
 
     _check_on_strict(ft.grad(loss, argnums=nums), args, case.row, "grad on StrictArray")
+    # The tangents are arguments too: closed-over NumPy tangents would make a linear row's
+    # tangent program a constant, folded at trace time.
     tangents = tuple(np.ones_like(args[i]) for i in nums)
+    n = len(args)
 
-    def forward(*a):
+    def forward(*a_and_t):
+        a, t = a_and_t[:n], a_and_t[n:]
+
         def restricted(*d):
             full = list(a)
             for i, x in zip(nums, d, strict=True):
                 full[i] = x
             return case.row.fun(*full)
-        return ft.jvp(restricted, tuple(a[i] for i in nums), tangents)
+        return ft.jvp(restricted, tuple(a[i] for i in nums), tuple(t))
 
-    _check_on_strict(forward, args, case.row, "jvp on StrictArray")
+    _check_on_strict(forward, (*args, *tangents), case.row, "jvp on StrictArray")
 
 
 def _batchable(case) -> bool:
@@ -194,3 +229,43 @@ def test_functrans_numpy_at_top_level_binds_on_the_foreign_namespace():
         got = fun(strict(x))
         assert isinstance(got, StrictArray)
         np.testing.assert_allclose(got.get(), fun(x), rtol=1e-15)
+
+
+
+def test_foreign_constants_fold_on_their_namespace_inside_a_trace():
+    """A StrictArray closed over by a transformed function that jit traces: grad's program,
+    inlined into jit's trace, folds its equations on concrete values (the constant and NumPy
+    values such as the cotangent's ones). They go through the backend, which moves the NumPy
+    values in, as CuPy needs; the impl used to get the mix and fail."""
+    c_host = np.array([2.0, -1.0, 0.5])
+    c = strict(c_host)
+    x = np.array([0.3, 0.1, -0.2])
+    got = ft.jit(ft.grad(lambda x: fnp.sum(x * c)))(strict(x))
+    assert isinstance(got, StrictArray)
+    np.testing.assert_array_equal(got.get(), c_host)
+    got = ft.jit(ft.grad(lambda x: fnp.sum(fnp.sin(x) * c)))(strict(x))
+    assert isinstance(got, StrictArray)
+    np.testing.assert_allclose(got.get(), np.cos(x) * c_host, rtol=1e-15)
+
+
+def test_results_never_alias_foreign_arguments_or_constants():
+    """As on NumPy, a result is never an argument or a constant of the program (CuPy and Dask
+    arrays assign in place): one returned as it is comes back as a copy."""
+    x = strict(np.array([1.0, 2.0]))
+    c = strict(np.array([3.0, -1.0]))
+    outs = [ft.jit(lambda x: x)(x), ft.jit(lambda x: (x, x))(x)[1],
+            ft.grad(lambda x: fnp.sum(x * c))(x), ft.jit(ft.grad(lambda x: fnp.sum(x * c)))(x)]
+    for out in outs:
+        assert isinstance(out, StrictArray)
+        assert out is not x and out is not c
+    a, b = ft.jit(lambda x: (x * 2.0, x * 2.0))(x)   # CSE makes them one value
+    assert a is not b
+
+
+def test_every_result_is_of_the_namespace():
+    """A constant result, and a Python scalar argument returned as it is, come back as arrays
+    of the namespace too (the latter came back as a NumPy array)."""
+    x = strict(np.array([1.0, 2.0]))
+    for out in (ft.jit(lambda x, s: s)(x, 3.0), ft.jit(lambda x: 2.0)(x),
+                ft.jit(lambda x, s: (x, s))(x, 3)[1]):
+        assert isinstance(out, StrictArray), type(out)

@@ -206,7 +206,8 @@ def _lu_panel(work, perm, pivots, s: int, e: int) -> None:
     copy of the panel; its row swaps are then applied to the other columns and to `perm`
     at once (LAPACK's dgetf2 then dlaswp)."""
     panel = work[:, s:, s:e].copy()
-    if panel.shape[0] == 1:
+    if panel.shape[0] == 1 and backend.like() is None:
+        # (Not on a device: its Python-int pivots are a device-to-host sync per column.)
         order = _lu_panel_one(panel[0], pivots[0], s)[None]
     else:
         order = _lu_panel_stack(panel, pivots, s)

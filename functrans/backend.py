@@ -22,10 +22,11 @@ only when `find` reports a foreign array, so the NumPy path pays one type test p
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -348,11 +349,7 @@ def run(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence, be: Backend) -> list:
     saved, saved_be = _STATE.like, _STATE.backend
     _STATE.like, _STATE.backend = be.proto, be
     try:
-        with warnings.catch_warnings():
-            # Dask computes a function it does not implement on NumPy, whole, with a warning:
-            # here that is the error below, never a silent materialization.
-            warnings.filterwarnings("error", message=".*is not implemented by Dask",
-                                    category=FutureWarning)
+        with _strict_warnings(be):
             for eqn in jaxpr.eqns:
                 ins = [v.val if type(v) is literal else env[v] for v in eqn.invars]
                 try:
@@ -371,6 +368,26 @@ def run(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence, be: Backend) -> list:
     # as it is, is moved in too: every output is of the namespace.
     outs = [v.val if type(v) is literal else env[v] for v in jaxpr.outvars]
     return [x if is_foreign(x) else np.asarray(x, like=be.proto) for x in outs]
+
+
+# The warnings filters are process-wide in Python 3.11: runs that change them hold this lock,
+# so two threads' runs cannot restore each other's filters out of order (a thread that is not
+# evaluating a program may still see the filter while a Dask run builds its graph).
+_WARNINGS_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def _strict_warnings(be: Backend) -> Iterator[None]:
+    """On Dask: its warning that it computes a function it does not implement on NumPy,
+    whole, becomes an error (the interpreter's, naming the primitive), never a silent
+    materialization. Other backends: nothing."""
+    if not isinstance(be, DaskBackend):
+        yield
+        return
+    with _WARNINGS_LOCK, warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*is not implemented by Dask",
+                                category=FutureWarning)
+        yield
 
 
 def _impl_error(eqn: ir.JaxprEqn, be: Backend, e: Exception) -> errors.FunctransTypeError:

@@ -100,9 +100,11 @@ def as_array(x):
 
 
 def zeros_like_aval(aval: ir.ShapedArray):
-    """Zeros of type `aval`, as a read-only broadcast of one zero: a constant of a program
-    that costs no memory (and moves to Dask or a GPU as one value, backend.Backend.move)."""
-    return np.broadcast_to(np.zeros((), aval.dtype), aval.shape)
+    """Zeros of type `aval`, a contiguous array. (A read-only broadcast of one zero would cost
+    no memory and move to Dask as one value, but NumPy evaluation then copies it in every
+    reshape and batched op: `ft.hessian` of a softplus sum ran ~13% slower. So a program
+    run on Dask carries these zeros as a data-sized constant; tests/test_backend_dask.py.)"""
+    return np.zeros(aval.shape, aval.dtype)
 
 
 # --------------------------------------------------------------------------- reductions over axes

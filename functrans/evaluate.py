@@ -136,6 +136,11 @@ def run_numpy(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence) -> list:
     be = backend.for_run(consts, args)
     if be is not None:   # Dask, CuPy, ...: their own interpreter (functrans/backend.py)
         return backend.run(jaxpr, consts, args, be)
+    return run_host(jaxpr, consts, args)
+
+
+def run_host(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence) -> list:
+    """`run_numpy` for values known to be NumPy's (a loop's later trips: no backend test)."""
     if DEBUG.nans:
         # The one test of the debug flags: the plans below stay as they are (debug_nans).
         return _run_checked(jaxpr, consts, args)

@@ -10,6 +10,7 @@ trip counters, carry checks). The primitives are in `_cond`, `_while` and `_scan
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -79,7 +80,16 @@ def _numpy_runner(jaxpr: ir.Jaxpr) -> Callable[..., list]:
     Impl operands are always concrete, so this skips `eval_jaxpr`'s checks and, during
     constant folding inside a trace, its inlining: the body runs as NumPy even then.
     """
-    return lambda *args: evaluate.run_numpy(jaxpr, (), args)
+    # The namespace is decided on the first trip: a loop's values stay in it, so the later
+    # trips of a NumPy loop skip the per-run backend test.
+    runner: list[Callable[..., list]] = []
+
+    def run(*args: Any) -> list:
+        if not runner:
+            plain = backend.for_run((), args) is None
+            runner.append(evaluate.run_host if plain else evaluate.run_numpy)
+        return runner[0](jaxpr, (), args)
+    return run
 
 
 def _as_arrays(values, avals) -> list:

@@ -112,8 +112,10 @@ def _dot_general_impl(x, y, *, dimension_numbers):
         if not lc and xn == 1 and yn == 1:
             # An outer product: each entry is one exact product, as with matmul.
             return np.multiply.outer(x, y)
-    x = backend.asarray(x)
-    y = backend.asarray(y)
+    if type(x) is not np.ndarray:   # (the common case first: no call)
+        x = backend.asarray(x)
+    if type(y) is not np.ndarray:
+        y = backend.asarray(y)
     # General case as one (batched) matmul: lhs to (batch, free, contract) and rhs to
     # (batch, contract, free). Transposes are views; BLAS takes transposed 2-D views as is.
     lf = _free_dims(x.ndim, lc, lb)

@@ -88,7 +88,6 @@ class Backend:
             out.append(x)
         return out
 
-
     def call(self, eqn: ir.JaxprEqn, ins: list) -> Any:
         """One equation's impl on values of this namespace."""
         return eqn.primitive.impl(*ins, **eqn.params)
@@ -158,12 +157,7 @@ def _by_blocks(eqn: ir.JaxprEqn, ins: list, axes: tuple) -> Any:
     if any(a.size == 0 for a in in_avals):
         # apply_gufunc cannot chunk an empty array: the impl on empty blocks, whose results
         # are empty or as small as the other operands' (an empty sort, a scatter of nothing).
-        saved = _STATE.like
-        _STATE.like = None
-        try:
-            out = prim.impl(*(np.asarray(da.asarray(x).compute()) for x in ins), **params)
-        finally:
-            _STATE.like = saved
+        out = _host_impl(prim, params, [np.asarray(da.asarray(x).compute()) for x in ins])
         outs = out if prim.multiple_results else [out]
         res = [da.from_array(np.asarray(o)) for o in outs]
         return res if prim.multiple_results else res[0]
@@ -205,17 +199,22 @@ def _host_aval(x: Any) -> ir.ShapedArray:
     return ir.ShapedArray(a.shape, a.dtype)
 
 
+def _host_impl(prim: Any, params: dict, args: list) -> Any:
+    """`prim`'s impl on NumPy values inside a foreign run: it makes NumPy arrays."""
+    saved = _STATE.like
+    _STATE.like = None
+    try:
+        return prim.impl(*args, **params)
+    finally:
+        _STATE.like = saved
+
+
 def _apply_block(prim: Any, params: dict, in_axes: list, ends: list, out_axes: list,
                  oends: list, *blocks: Any) -> Any:
     """One block of a `core_axes` primitive on Dask: NumPy arrays in, its NumPy impl."""
-    saved = _STATE.like
-    _STATE.like = None   # a block is NumPy: its impl makes NumPy arrays
-    try:
-        back = [np.moveaxis(b, e, ax) if ax else b
-                for b, ax, e in zip(blocks, in_axes, ends, strict=True)]
-        out = prim.impl(*back, **params)
-    finally:
-        _STATE.like = saved
+    back = [np.moveaxis(b, e, ax) if ax else b
+            for b, ax, e in zip(blocks, in_axes, ends, strict=True)]
+    out = _host_impl(prim, params, back)
     outs = out if prim.multiple_results else [out]
     moved = [np.moveaxis(np.asarray(o), ax, e) if ax else np.asarray(o)
              for o, ax, e in zip(outs, out_axes, oends, strict=True)]
@@ -236,15 +235,7 @@ def for_run(consts: Sequence, args: Sequence) -> Backend | None:
     """The backend a program run on `consts` and `args` evaluates with: the enclosing run's
     (a loop's body, a call's program), else the first foreign value's, else None (NumPy).
     The NumPy path pays a thread-local read and one type test per value."""
-    be = _STATE.backend
-    if be is not None:
-        return be
-    plain = _PLAIN
-    for values in (args, consts):
-        for x in values:
-            if type(x) not in plain and is_foreign(x):
-                return DaskBackend(x) if _is_dask(x) else Backend(x)
-    return None
+    return _STATE.backend or find(args) or (find(consts) if consts else None)
 
 
 # --------------------------------------------------------------------------- NEP 35 prototype
@@ -294,10 +285,7 @@ def asarray(x: Any, dtype: Any = None) -> Any:
     if type(x) is np.ndarray and dtype is None and _STATE.like is None:
         return x   # the common case, first: what np.asarray(x) returns
     if isinstance(x, _HOST):
-        like = _STATE.like
-        if like is None:
-            return np.asarray(x, dtype)
-        return np.asarray(x, dtype, like=like)
+        return np.asarray(x, dtype, like=_STATE.like)   # like=None: NumPy's own default
     return x if dtype is None or x.dtype == dtype else x.astype(dtype)
 
 
@@ -305,10 +293,7 @@ def array(x: Any, dtype: Any = None) -> Any:
     """A copy of `x` as an array in the namespace being evaluated (`np.array(x, dtype)`,
     which would force a Dask or CuPy operand into NumPy)."""
     if isinstance(x, _HOST):
-        like = _STATE.like
-        if like is None:
-            return np.array(x, dtype)
-        return np.array(x, dtype, like=like)
+        return np.array(x, dtype, like=_STATE.like)
     return x.astype(dtype) if dtype is not None else x.copy()
 
 
@@ -324,12 +309,8 @@ def numpy_only_primitives(jaxpr: ir.Jaxpr) -> list:
         for eqn in j.eqns:
             if eqn.primitive.numpy_only is not None:
                 found.setdefault(eqn.primitive.name, eqn.primitive)
-            for p in eqn.params.values():
-                for sub in (p if isinstance(p, (tuple, list)) else (p,)):
-                    if isinstance(sub, ir.ClosedJaxpr):
-                        stack.append(sub.jaxpr)
-                    elif isinstance(sub, ir.Jaxpr):
-                        stack.append(sub)
+            stack.extend(sub.jaxpr if isinstance(sub, ir.ClosedJaxpr) else sub
+                         for sub in ir.param_subjaxprs(eqn.params))
     return list(found.values())
 
 

@@ -1,0 +1,74 @@
+"""The triangular solve (functrans/primitives/triangular.py), against what NumPy offers.
+
+NumPy has no triangular solver: functrans's is a blocked substitution in NumPy. This times it
+for one n x n lower triangle and k right-hand sides (k = n, as in the reverse pass of a
+Cholesky; k = 1, a vector), plain and transposed (the transposed solve is the reverse pass
+of the plain one), against `numpy.linalg.solve` on the same triangle, a matmul of the same
+shape (`L @ B`: twice the solve's flops, at BLAS's best speed) and, where SciPy is
+installed, LAPACK's `solve_triangular` (dtrsm). Medians of interleaved runs, one BLAS thread.
+
+Run:  python bench/triangular.py
+"""
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import statistics
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from functrans.primitives.triangular import triangular_solve
+
+try:
+    import scipy.linalg as scipy_linalg
+except ImportError:   # the comparison with LAPACK's trsm is optional
+    scipy_linalg = None
+
+
+def _medians(funs: dict, repeats: int) -> dict:
+    times = {k: [] for k in funs}
+    for _ in range(repeats):
+        for name, f in funs.items():
+            t = time.perf_counter()
+            f()
+            times[name].append(time.perf_counter() - t)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def case(n: int, k: int, transpose: bool, repeats: int = 21) -> dict:
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n))
+    low = np.linalg.cholesky(a @ a.T + n * np.eye(n))
+    b = rng.standard_normal((n, k))
+    mat = low.T if transpose else low
+    x = triangular_solve(low, b, lower=True, transpose_a=transpose)
+    assert np.allclose(mat @ x, b, atol=1e-10)
+    funs = {"functrans": lambda: triangular_solve(low, b, lower=True, transpose_a=transpose),
+            "np.linalg.solve": lambda: np.linalg.solve(mat, b),
+            "matmul": lambda: mat @ b}
+    if scipy_linalg is not None:
+        funs["scipy trsm"] = lambda: scipy_linalg.solve_triangular(
+            low, b, lower=True, trans=1 if transpose else 0, check_finite=False)
+    return _medians(funs, repeats)
+
+
+def main() -> None:
+    print("triangular solve, one lower n x n triangle, k right-hand sides (medians, ms; "
+          "ratios are functrans / other)")
+    for n, k in ((200, 200), (500, 500), (200, 1), (500, 1)):
+        for transpose in (False, True):
+            t = case(n, k, transpose)
+            line = f"  n={n:3d} k={k:3d} {'a.T' if transpose else 'a  '}  " \
+                   f"functrans {t['functrans'] * 1e3:6.2f}"
+            for other in ("np.linalg.solve", "matmul", "scipy trsm"):
+                if other in t:
+                    line += f"  | {other} {t[other] * 1e3:6.2f} ({t['functrans'] / t[other]:.2f}x)"
+            print(line)
+
+
+if __name__ == "__main__":
+    main()

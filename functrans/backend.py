@@ -324,6 +324,7 @@ def run(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence, be: Backend) -> list:
             f"was called with {be.name} arrays; convert them to NumPy first (for Dask: "
             f".compute(); for CuPy: .get()), or leave {p.name} out of the program. "
             "docs/backends.md lists what runs where.")
+    consts = _zeros_as_broadcasts(jaxpr, consts)
     env: dict[ir.Var, Any] = dict(zip(jaxpr.constvars, be.move(consts), strict=True))
     env.update(zip(jaxpr.invars, be.move(args), strict=True))
     literal = ir.Literal
@@ -349,6 +350,31 @@ def run(jaxpr: ir.Jaxpr, consts: Sequence, args: Sequence, be: Backend) -> list:
     # as it is, is moved in too: every output is of the namespace.
     outs = [v.val if type(v) is literal else env[v] for v in jaxpr.outvars]
     return [x if is_foreign(x) else np.asarray(x, like=be.proto) for x in outs]
+
+
+def _zeros_as_broadcasts(jaxpr: ir.Jaxpr, consts: Sequence) -> list:
+    """`consts` with each large NumPy constant of zeros (the zero tangents and cotangents that
+    rules make with `np.zeros(shape)`: contiguous, because NumPy evaluation is faster so) made
+    a broadcast of one zero, which `Backend.move` moves as one value: no data-sized constant
+    in a Dask graph or transfer to a device. A scan per constant, on foreign runs only.
+    Negative zeros are kept (not replaced), and so are constants the program returns as they
+    are (a broadcast result would be read-only)."""
+    returned = {v for v in jaxpr.outvars if type(v) is ir.Var}
+    out = list(consts)
+    for i, (v, c) in enumerate(zip(jaxpr.constvars, consts, strict=True)):
+        if (type(c) is np.ndarray and c.size >= _ZEROS_MIN_SIZE and v not in returned
+                and c.dtype.kind in "fciub" and not c.any() and not _has_negative_zero(c)):
+            out[i] = np.broadcast_to(np.zeros((), c.dtype), c.shape)
+    return out
+
+
+_ZEROS_MIN_SIZE = 4096   # smaller constants move whole: the scan would cost more than it saves
+
+
+def _has_negative_zero(c: np.ndarray) -> bool:
+    if c.dtype.kind == "c":
+        return bool(np.signbit(c.real).any() or np.signbit(c.imag).any())
+    return c.dtype.kind == "f" and bool(np.signbit(c).any())
 
 
 # The warnings filters are process-wide in Python 3.11: runs that change them hold this lock,

@@ -172,10 +172,6 @@ def test_a_constant_folded_to_the_data_shape_is_not_embedded_whole():
     np.testing.assert_array_equal(relu.compute(), 2.0 * np.maximum(X.compute(), 0.0))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "primitives/_helpers.zeros_like_aval makes np.zeros(shape), a data-sized constant, not a "
-    "broadcast view (which costs NumPy evaluation ~13% on ft.hessian): the JVPs of logaddexp "
-    "and select embed a zeros vector of the data's size in the Dask graph"))
 def test_a_gradient_graph_embeds_no_data_sized_constant():
     rows = 100_000
     rs = da.random.default_rng(0)

@@ -269,3 +269,27 @@ def test_every_result_is_of_the_namespace():
     for out in (ft.jit(lambda x, s: s)(x, 3.0), ft.jit(lambda x: 2.0)(x),
                 ft.jit(lambda x, s: (x, s))(x, 3)[1]):
         assert isinstance(out, StrictArray), type(out)
+
+
+def test_large_zero_constants_move_as_one_value_signs_and_results_kept():
+    """A data-sized constant of zeros (rules' zero tangents: `_helpers.zeros_like_aval`) moves
+    in as a broadcast of one zero (backend.run), so a Dask graph or a device gets one value.
+    Negative zeros are not replaced, small constants and constants the program returns as
+    they are stay whole. (The Dask graph test is in tests/test_backend_dask.py.)"""
+    n = 5000
+    aval = ir.ShapedArray((n,), np.dtype(np.float64))
+    used, returned = ir.Var(aval), ir.Var(aval)
+    jaxpr = ir.Jaxpr([used, returned], [], [], [returned])
+    zeros, negative = np.zeros(n), np.full(n, -0.0)
+    out = backend._zeros_as_broadcasts(jaxpr, [zeros, zeros])
+    assert out[0].strides == (0,) and out[1] is zeros
+    assert backend._zeros_as_broadcasts(jaxpr, [negative, zeros])[0] is negative
+    small = np.zeros(10)
+    jaxpr_small = ir.Jaxpr([ir.Var(ir.ShapedArray((10,), small.dtype))], [], [], [])
+    assert backend._zeros_as_broadcasts(jaxpr_small, [small])[0] is small
+    ones = np.ones(n)
+    assert backend._zeros_as_broadcasts(jaxpr, [ones, zeros])[0] is ones
+    # A gradient program with such constants, on strict arrays, equals NumPy's.
+    x = np.linspace(-2.0, 2.0, n)
+    f = ft.jit(ft.grad(lambda x: fnp.sum(fnp.where(x > 0, x, 0.0) ** 2)))
+    np.testing.assert_array_equal(f(strict(x))._a, f(x))

@@ -102,8 +102,8 @@ def as_array(x):
 def zeros_like_aval(aval: ir.ShapedArray):
     """Zeros of type `aval`, a contiguous array. (A read-only broadcast of one zero would cost
     no memory and move to Dask as one value, but NumPy evaluation then copies it in every
-    reshape and batched op: `ft.hessian` of a softplus sum ran ~13% slower. So a program
-    run on Dask carries these zeros as a data-sized constant; tests/test_backend_dask.py.)"""
+    reshape and batched op: `ft.hessian` of a softplus sum ran ~13% slower. A run on foreign
+    arrays turns such constants into broadcasts before moving them: backend.run.)"""
     return np.zeros(aval.shape, aval.dtype)
 
 

@@ -25,7 +25,7 @@ with the rows already solved and one solve with its `_BLOCK x _BLOCK` diagonal b
 per matrix and vectorized over the batch. A diagonal block with at least as many
 right-hand sides as rows is solved through its inverse and a matmul (`_diagonal_block_solve`
 says why that is as accurate), one with fewer through `numpy.linalg.solve`. Measured by
-`python bench/triangular.py` (docs/linalg.md "Speed").
+`python bench/linalg_kernels.py` (docs/linalg.md "Speed").
 """
 from __future__ import annotations
 

@@ -1,13 +1,18 @@
-"""The triangular solve (functrans/primitives/triangular.py), against what NumPy offers.
+"""The two kernels functrans writes in NumPy because NumPy has no LAPACK routine for them: the
+triangular solve (functrans/primitives/triangular.py) and the LU factorization
+(functrans/primitives/factorizations.py), against what NumPy and SciPy offer.
 
-NumPy has no triangular solver: functrans's is a blocked substitution in NumPy. This times it
+The triangular solve is a blocked substitution in NumPy. This times it
 for one n x n lower triangle and k right-hand sides (k = n, as in the reverse pass of a
 Cholesky; k = 1, a vector), plain and transposed (the transposed solve is the reverse pass
 of the plain one), against `numpy.linalg.solve` on the same triangle, a matmul of the same
 shape (`L @ B`: twice the solve's flops, at BLAS's best speed) and, where SciPy is
-installed, LAPACK's `solve_triangular` (dtrsm). Medians of interleaved runs, one BLAS thread.
+installed, LAPACK's `solve_triangular` (dtrsm). The LU (a blocked right-looking LU with a
+Python loop per column in each 32-column panel) against `np.linalg.inv` (an LU and two
+triangular solves in LAPACK) and, with SciPy, `scipy.linalg.lu_factor` (getrf). Medians of
+interleaved runs, one BLAS thread.
 
-Run:  python bench/triangular.py
+Run:  python bench/linalg_kernels.py
 """
 import os
 
@@ -21,6 +26,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from functrans.primitives.factorizations import lu
 from functrans.primitives.triangular import triangular_solve
 
 try:
@@ -56,6 +62,17 @@ def case(n: int, k: int, transpose: bool, repeats: int = 21) -> dict:
     return _medians(funs, repeats)
 
 
+def lu_case(n: int, repeats: int = 21) -> dict:
+    a = np.random.default_rng(1).standard_normal((n, n))
+    packed, _, perm = lu(a)
+    low, up = np.tril(packed, -1) + np.eye(n), np.triu(packed)
+    assert np.allclose(a[perm], low @ up, atol=1e-10)
+    funs = {"functrans": lambda: lu(a), "np.linalg.inv": lambda: np.linalg.inv(a)}
+    if scipy_linalg is not None:
+        funs["scipy getrf"] = lambda: scipy_linalg.lu_factor(a, check_finite=False)
+    return _medians(funs, repeats)
+
+
 def main() -> None:
     print("triangular solve, one lower n x n triangle, k right-hand sides (medians, ms; "
           "ratios are functrans / other)")
@@ -68,6 +85,14 @@ def main() -> None:
                 if other in t:
                     line += f"  | {other} {t[other] * 1e3:6.2f} ({t['functrans'] / t[other]:.2f}x)"
             print(line)
+    print("LU with partial pivoting of one n x n matrix (medians, ms)")
+    for n in (50, 200, 500):
+        t = lu_case(n)
+        line = f"  n={n:3d}  functrans {t['functrans'] * 1e3:6.2f}"
+        for other in ("np.linalg.inv", "scipy getrf"):
+            if other in t:
+                line += f"  | {other} {t[other] * 1e3:6.2f} ({t['functrans'] / t[other]:.2f}x)"
+        print(line)
 
 
 if __name__ == "__main__":

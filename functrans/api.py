@@ -273,7 +273,9 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         mask = api_util.diff_mask(args, nums, "grad", holomorphic)
         # Keyword arguments are never differentiated (JAX's rule): closed over.
         f = functools.partial(fun_aux, **kwargs) if kwargs else fun_aux
-        closed, in_tree, out_tree = api_util.trace(f, args, core.user_source_info())
+        source = core.user_source_info()
+        closed, in_tree, out_tree = api_util.keeping_concrete(
+            lambda g: api_util.trace(g, args, source), f, args, [not m for m in mask])
         n_main, main_tree, aux_tree = api_util.split_aux(out_tree, has_aux)
         api_util.check_scalar_output(closed.out_avals[:n_main], main_tree, holomorphic)
         n_out = len(closed.jaxpr.outvars)
@@ -392,8 +394,10 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable[..., An
         dims, size = api_util.check_batch_dims(
             flat, dims, api_util.leaf_names(args, kwargs_last=bool(kwargs)))
         avals = [api_util.unbatched_aval(x, d) for x, d in zip(flat, dims, strict=True)]
-        jaxpr, consts, _, out_tree = api_util.trace_avals(f, in_tree, avals,
-                                                          core.user_source_info())
+        source = core.user_source_info()
+        jaxpr, consts, _, out_tree = api_util.keeping_concrete(
+            lambda g: api_util.trace_avals(g, in_tree, avals, source), f, args,
+            [d is None for d in dims])
         closed = ir.ClosedJaxpr(jaxpr, consts)
         out_dims = api_util.flatten_axes(out_axes, out_tree, "out_axes")
         out_dims = [None if d is None else api_util.norm_axis(d, a.ndim + 1, "out_axes")
@@ -420,8 +424,10 @@ def _jacobian(fname: str, fun: Callable, argnums: int | Sequence[int], has_aux: 
     mask = api_util.diff_mask(args, nums, fname, holomorphic, real_inputs=fname == "jacfwd")
     if kwargs:   # never differentiated (JAX's rule): closed over
         fun = functools.partial(fun, **kwargs)
-    closed, in_tree, out_tree = api_util.trace(api_util.aux_wrapper(fun, has_aux, fname), args,
-                                               core.user_source_info())
+    source = core.user_source_info()
+    closed, in_tree, out_tree = api_util.keeping_concrete(
+        lambda g: api_util.trace(g, args, source), api_util.aux_wrapper(fun, has_aux, fname),
+        args, [not m for m in mask])
     n_main, main_tree, aux_tree = api_util.split_aux(out_tree, has_aux)
     api_util.check_output_dtypes(fname, closed.out_avals[:n_main], holomorphic,
                                  real_outputs=fname == "jacrev")
@@ -539,6 +545,12 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (), cache_size: int
             key = ("jit", owner, in_tree, tuple(avals), tuple(args[i] for i in static))
             hash(key)
         except TypeError:
+            traced = [i for i in static if isinstance(args[i], core.Tracer)]
+            if traced:   # an enclosing transformation traced it: it may pass it as a value
+                raise errors.ConcretizationError(
+                    f"jit({name}): static argument {traced[0]} is a traced value; pass a "
+                    "Python value (an enclosing grad or vmap passes the arguments it does "
+                    "not differentiate or map as values when they are needed so).") from None
             raise errors.FunctransValueError(
                 f"jit({name}): static arguments must be hashable, got "
                 f"{[type(args[i]).__name__ for i in static]}.") from None

@@ -72,6 +72,38 @@ def trace(fun: Callable, args: Sequence, source: ir.SourceInfo | None = None
     return ir.ClosedJaxpr(jaxpr, consts), in_tree, out_tree
 
 
+def keeping_concrete(trace_fn: Callable[[Callable], Any], fun: Callable, args: Sequence,
+                     keep: Sequence[bool]) -> Any:
+    """`trace_fn(fun)`; if that needs the value of a traced argument (ConcretizationError:
+    `range(n)`, `if flag:`, a static argument of an inner `jit`), `trace_fn` again of `fun`
+    with the leaves of `args` that `keep` marks (those the transformation neither
+    differentiates nor maps; one flag per leaf of `tuple(args)`) passed as the values they
+    are, as JAX passes them: the program has them as constants and its inputs for them go
+    unused, so the signature, the pytrees and the caller's bookkeeping stay as they were.
+    Leaves that are tracers of an enclosing trace cannot be kept: then the error propagates,
+    so that the enclosing transformation can keep them.
+
+    Tracing values only on that error keeps one program for all values in the common case
+    (a step counter passed to `grad` does not retrace per step).
+    """
+    try:
+        return trace_fn(fun)
+    except errors.ConcretizationError:
+        leaves, tree = tree_util.tree_flatten(tuple(args))
+        fixed = {i for i, (k, x) in enumerate(zip(keep, leaves, strict=True))
+                 if k and not isinstance(x, core.Tracer)}
+        if not fixed:
+            raise
+
+    def with_values(*traced: Any) -> Any:
+        flat = tree_util.tree_leaves(traced)
+        flat = [leaves[i] if i in fixed else x for i, x in enumerate(flat)]
+        return fun(*tree_util.tree_unflatten(tree, flat))
+
+    functools.update_wrapper(with_values, fun)
+    return trace_fn(with_values)
+
+
 def trace_avals(fun: Callable, in_tree: tree_util.PyTreeDef, in_avals: Sequence[ir.ShapedArray],
                 source: ir.SourceInfo | None = None
                 ) -> tuple[ir.Jaxpr, list, tree_util.PyTreeDef, tree_util.PyTreeDef]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, errors
+from functrans import backend, core, errors
 from functrans.numpy import _array, _join, _shape, _ufuncs, _util
 
 # The public names, re-exported by functrans.numpy.
@@ -66,9 +66,10 @@ def asarray(a, dtype=None, order=None, *, copy=None):
     """
     _shape._check_order("asarray", order)
     dtype = _util.check_dtype(dtype, "asarray")
-    if _util.contains_tracer(a):
-        x = a if isinstance(a, core.Tracer) else _util.stack_nested(a)
-        return x if dtype is None else _util.convert(x, dtype)
+    if _util.any_deferred(a):   # traced, or foreign arrays (Dask, CuPy): kept where they are
+        x = a if _util.is_deferred(a) else _util.stack_nested(a)
+        x = x if dtype is None else _util.convert(x, dtype)
+        return x.copy() if copy and x is a and backend.is_foreign(x) else x
     if type(a) is _array.Array and copy is None and (dtype is None or dtype == a.dtype):
         return a
     if copy is None:
@@ -94,11 +95,11 @@ def array(object, dtype=None, *, copy=True, order="K", ndmin=0):
       (1, 1, 2)
     """
     _shape._check_order("array", order)
-    if not _util.contains_tracer(object):
+    if not _util.any_deferred(object):
         dtype = _util.check_dtype(dtype, "array")
         return _array.wrap(_util.check_numeric(
             np.array(object, dtype=dtype, copy=copy, ndmin=ndmin), "array"))
-    x = asarray(object, dtype=dtype)
+    x = asarray(object, dtype=dtype, copy=copy or None)
     aval = _util.aval(x)
     if aval.ndim < ndmin:
         x = _shape.reshape(x, (1,) * (ndmin - aval.ndim) + aval.shape)
@@ -155,7 +156,7 @@ def full(shape, fill_value, dtype=None):
     """
     shape = _util.normalize_shape(shape, "full")
     dtype = _util.check_dtype(dtype, "full")
-    if isinstance(fill_value, core.Tracer):
+    if _util.is_deferred(fill_value):
         value = fill_value if dtype is None else _util.convert(fill_value, dtype)
         return _util.broadcast_to_shape(value, shape, "full")
     return _array.wrap(_util.check_numeric(np.full(shape, fill_value, dtype), "full"))
@@ -175,7 +176,7 @@ def zeros_like(a, dtype=None, shape=None):
       >>> fnp.zeros_like(np.array([1, 2]))
       array([0, 0])
     """
-    return np.zeros(*_like("zeros_like", a, dtype, shape)).view(_array.Array)
+    return _util.in_namespace(np.zeros(*_like("zeros_like", a, dtype, shape)).view(_array.Array), a)
 
 
 def ones_like(a, dtype=None, shape=None):
@@ -185,7 +186,7 @@ def ones_like(a, dtype=None, shape=None):
       >>> fnp.ones_like(np.array([1.0, 2.0]))
       array([1., 1.])
     """
-    return np.ones(*_like("ones_like", a, dtype, shape)).view(_array.Array)
+    return _util.in_namespace(np.ones(*_like("ones_like", a, dtype, shape)).view(_array.Array), a)
 
 
 def empty_like(a, dtype=None, shape=None):
@@ -195,7 +196,8 @@ def empty_like(a, dtype=None, shape=None):
       >>> fnp.empty_like(np.array([1, 2]))
       array([0, 0])
     """
-    return np.zeros(*_like("empty_like", a, dtype, shape)).view(_array.Array)
+    return _util.in_namespace(np.zeros(*_like("empty_like", a, dtype, shape)).view(_array.Array),
+                              a)
 
 
 def full_like(a, fill_value, dtype=None, shape=None):
@@ -206,7 +208,7 @@ def full_like(a, fill_value, dtype=None, shape=None):
       array([5, 5])
     """
     shape, dtype = _like("full_like", a, dtype, shape)
-    return full(shape, fill_value, dtype)
+    return _util.in_namespace(full(shape, fill_value, dtype), a)
 
 
 def eye(N, M=None, k=0, dtype=float):

@@ -309,7 +309,7 @@ def iscomplex(x):
     x = _util.as_array(x, "iscomplex")
     if _is_complex(x):
         return _ufuncs.not_equal(complex_parts.imag(x), 0)
-    return np.zeros(_util.aval(x).shape, dtypes.bool_)
+    return _util.in_namespace(np.zeros(_util.aval(x).shape, dtypes.bool_), x)
 
 
 def isreal(x):
@@ -325,7 +325,7 @@ def isreal(x):
     x = _util.as_array(x, "isreal")
     if _is_complex(x):
         return _ufuncs.equal(complex_parts.imag(x), 0)
-    return np.ones(_util.aval(x).shape, dtypes.bool_)
+    return _util.in_namespace(np.ones(_util.aval(x).shape, dtypes.bool_), x)
 
 
 def iscomplexobj(x):

@@ -165,7 +165,7 @@ def tril_indices_from(arr, k=0):
       (array([0, 0, 1, 1, 1]), array([0, 1, 0, 1, 2]))
     """
     rows, cols = _matrix_shape("tril_indices_from", arr)
-    return tril_indices(rows, k, cols)
+    return _util.in_namespace(tril_indices(rows, k, cols), arr)
 
 
 def triu_indices_from(arr, k=0):
@@ -176,7 +176,7 @@ def triu_indices_from(arr, k=0):
       (array([0, 0, 1]), array([0, 1, 1]))
     """
     rows, cols = _matrix_shape("triu_indices_from", arr)
-    return triu_indices(rows, k, cols)
+    return _util.in_namespace(triu_indices(rows, k, cols), arr)
 
 
 def diag_indices(n, ndim=2):
@@ -203,7 +203,7 @@ def diag_indices_from(arr):
     if len(set(shape)) != 1:
         raise errors.FunctransValueError(
             f"diag_indices_from: all sides must be equal, got shape {shape}.")
-    return np.diag_indices(shape[0], len(shape))
+    return _util.in_namespace(np.diag_indices(shape[0], len(shape)), arr)
 
 
 def diagflat(v, k=0):
@@ -387,8 +387,8 @@ def vander(x, N=None, increasing=False):
     dtype = np.promote_types(aval.dtype, np.int64)
     x = _util.convert(x, dtype)
     if N <= 0:
-        return np.zeros((aval.shape[0], builtins.max(N, 0)), dtype)
-    cols = [np.ones(aval.shape, dtype)]
+        return _util.in_namespace(np.zeros((aval.shape[0], builtins.max(N, 0)), dtype), x)
+    cols = [_util.in_namespace(np.ones(aval.shape, dtype), x)]
     power = x
     for i in range(1, N):
         cols.append(power)
@@ -415,7 +415,7 @@ def resize(a, new_shape):
     size = _util.aval(a).size
     new_size = _util.prod(shape)
     if size == 0 or new_size == 0:
-        return np.zeros(shape, _util.aval(a).dtype)
+        return _util.in_namespace(np.zeros(shape, _util.aval(a).dtype), a)
     idx = np.arange(new_size) % size
     return _shape.reshape(_manip._take_static(a, idx, 0), shape)
 

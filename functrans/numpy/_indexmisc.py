@@ -112,7 +112,7 @@ def apply_over_axes(func, a, axes):
 
 def _stand_in(x):
     """A traced operand as a zero-strided NumPy array of its shape and dtype (no memory)."""
-    if isinstance(x, core.Tracer):
+    if _util.is_deferred(x):
         return np.broadcast_to(np.zeros((), x.dtype), x.shape)
     return x
 

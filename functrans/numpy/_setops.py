@@ -315,7 +315,7 @@ def _member(e, t):
     eshape = _util.aval(e).shape
     n, m = _util.prod(eshape), _util.aval(t).shape[0]
     if m == 0 or n == 0:
-        return np.zeros(eshape, bool)
+        return _util.in_namespace(np.zeros(eshape, bool), e, t)
     ts = sorting.sort(t, 0)
     both = slicing.concatenate([ts, _nonzero._ravel(e)], 0)
     perm = sorting.argsort(both, 0)

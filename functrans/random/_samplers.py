@@ -477,7 +477,7 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None):
         n_inputs = aa.shape[axis]
     n_draws = math.prod(shape)
     if n_draws == 0:
-        return np.zeros(shape, aa.dtype)
+        return _util.in_namespace(np.zeros(shape, aa.dtype), arr, key)
     if n_inputs <= 0:
         raise errors.FunctransValueError(f"{fname}: `a` must be greater than 0 unless no "
                                          "samples are taken.")

@@ -310,7 +310,7 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NO_VALUE):
     elif rtol is not _NO_VALUE:
         raise errors.FunctransValueError("pinv: `rtol` and `rcond` can't be both set.")
     if m * n == 0:
-        return _creation.zeros((*batch, n, m), aval.dtype)
+        return _util.in_namespace(_creation.zeros((*batch, n, m), aval.dtype), a)
     if hermitian:
         a = _read_lower(a)
     rcond = rcond if isinstance(rcond, core.Tracer) else np.asarray(rcond)
@@ -426,7 +426,7 @@ def _rank(s, rcond):
         return np.int32(0)
     cutoff = _ufuncs.multiply(rcond, _indexing.getitem(s, 0))
     count = _stats.count_nonzero(_ufuncs.greater(s, cutoff))
-    if not isinstance(count, core.Tracer):
+    if not _util.is_deferred(count):
         return np.int32(count)
     return _util.convert(count, np.dtype(np.int32))
 
@@ -435,7 +435,7 @@ def _lstsq_residuals(a, b2, x, rank, m: int, n: int, dtype):
     empty = _creation.zeros((0,), np.finfo(dtype).dtype)
     if m <= n:
         return empty
-    if not isinstance(rank, core.Tracer) and int(rank) < n:
+    if not _util.is_deferred(rank) and int(rank) < n:
         return empty
     r = _ufuncs.subtract(b2, _linalg.matmul(a, x))
     if np.dtype(dtype).kind == "c":   # |r|^2 = Re(r conj(r)), as NumPy's (real residuals)

@@ -43,7 +43,7 @@ nan = np.nan
 newaxis = None
 
 
-def asarray(a, dtype=None, order=None, *, copy=None):
+def asarray(a, dtype=None, order=None, *, copy=None, like=None):
     """`a` as an array, as `numpy.asarray`; traced values stay traced.
 
     Args:
@@ -52,6 +52,8 @@ def asarray(a, dtype=None, order=None, *, copy=None):
       dtype: convert to this dtype (a `convert_element_type` for traced values).
       order: only 'C' (or None/'K'/'A') is supported.
       copy: ignored for traced values; passed to NumPy otherwise.
+      like: an array: the result is made in its namespace when it is a foreign array (a
+        Dask or CuPy one: NEP 35, `cupy.asarray`), else as without it (NumPy's).
 
     Returns:
       A `functrans.numpy.Array` (an ndarray view of `a`'s data when NumPy's `asarray` does
@@ -65,6 +67,8 @@ def asarray(a, dtype=None, order=None, *, copy=None):
       True
     """
     _shape._check_order("asarray", order)
+    if like is not None:
+        return _util.in_namespace(asarray(a, dtype, copy=copy), like)
     dtype = _util.check_dtype(dtype, "asarray")
     if _util.any_deferred(a):   # traced, or foreign arrays (Dask, CuPy): kept where they are
         x = a if _util.is_deferred(a) else _util.stack_nested(a)
@@ -77,7 +81,7 @@ def asarray(a, dtype=None, order=None, *, copy=None):
     return _array.wrap(_util.check_numeric(np.asarray(a, dtype=dtype, copy=copy), "asarray"))
 
 
-def array(object, dtype=None, *, copy=True, order="K", ndmin=0):
+def array(object, dtype=None, *, copy=True, order="K", ndmin=0, like=None):
     """A new array from `object`, as `numpy.array`; traced values stay traced.
 
     Args:
@@ -86,6 +90,8 @@ def array(object, dtype=None, *, copy=True, order="K", ndmin=0):
       copy: ignored for traced values (they are immutable).
       order: only 'C' (or 'K'/'A') is supported.
       ndmin: minimum number of axes (size-1 axes are prepended).
+      like: an array: the result is made in its namespace when it is a foreign array (a
+        Dask or CuPy one: NEP 35, `cupy.asarray`), else as without it (NumPy's).
 
     Returns:
       A `functrans.numpy.Array`, or a traced value if `object` holds one.
@@ -95,6 +101,8 @@ def array(object, dtype=None, *, copy=True, order="K", ndmin=0):
       (1, 1, 2)
     """
     _shape._check_order("array", order)
+    if like is not None:
+        return _util.in_namespace(array(object, dtype, copy=copy, ndmin=ndmin), like)
     if not _util.any_deferred(object):
         dtype = _util.check_dtype(dtype, "array")
         return _array.wrap(_util.check_numeric(
@@ -106,39 +114,48 @@ def array(object, dtype=None, *, copy=True, order="K", ndmin=0):
     return x
 
 
-def zeros(shape, dtype=float):
+def zeros(shape, dtype=float, *, like=None):
     """An array of zeros, as `numpy.zeros` (default float64).
+
+    `like`: an array; the result is made in its namespace when it is a foreign array (a
+    Dask or CuPy one: NEP 35), else it is NumPy's.
 
     Example:
       >>> fnp.zeros((2,), dtype=np.int32)
       array([0, 0], dtype=int32)
     """
     dtype = _util.check_dtype(dtype, "zeros")
-    return np.zeros(_util.normalize_shape(shape, "zeros"), dtype).view(_array.Array)
+    out = np.zeros(_util.normalize_shape(shape, "zeros"), dtype).view(_array.Array)
+    return out if like is None else _util.in_namespace(out, like)
 
 
-def ones(shape, dtype=float):
+def ones(shape, dtype=float, *, like=None):
     """An array of ones, as `numpy.ones` (default float64).
+
+    `like`: an array; the result is made in its namespace when it is a foreign array (a
+    Dask or CuPy one: NEP 35), else it is NumPy's.
 
     Example:
       >>> fnp.ones(2)
       array([1., 1.])
     """
     dtype = _util.check_dtype(dtype, "ones")
-    return np.ones(_util.normalize_shape(shape, "ones"), dtype).view(_array.Array)
+    out = np.ones(_util.normalize_shape(shape, "ones"), dtype).view(_array.Array)
+    return out if like is None else _util.in_namespace(out, like)
 
 
-def empty(shape, dtype=float):
-    """An array of the given shape, as `numpy.empty` (filled with zeros here).
+def empty(shape, dtype=float, *, like=None):
+    """An array of the given shape, as `numpy.empty` (filled with zeros here; `like` as in
+    `zeros`).
 
     Example:
       >>> fnp.empty(2)
       array([0., 0.])
     """
-    return zeros(shape, dtype)
+    return zeros(shape, dtype, like=like)
 
 
-def full(shape, fill_value, dtype=None):
+def full(shape, fill_value, dtype=None, *, like=None):
     """An array filled with `fill_value`, as `numpy.full`.
 
     Args:
@@ -146,6 +163,8 @@ def full(shape, fill_value, dtype=None):
       fill_value: a scalar or an array broadcastable to `shape`; may be traced (then the
         result is a traced `broadcast_in_dim` of it).
       dtype: result dtype (default: that of `fill_value`).
+      like: an array: the result is made in its namespace when it is a foreign array (a
+        Dask or CuPy one: NEP 35, `cupy.asarray`), else as without it (NumPy's).
 
     Returns:
       The filled array.
@@ -154,6 +173,8 @@ def full(shape, fill_value, dtype=None):
       >>> fnp.full((2,), 7)
       array([7, 7])
     """
+    if like is not None:
+        return _util.in_namespace(full(shape, fill_value, dtype), like)
     shape = _util.normalize_shape(shape, "full")
     dtype = _util.check_dtype(dtype, "full")
     if _util.is_deferred(fill_value):
@@ -211,15 +232,17 @@ def full_like(a, fill_value, dtype=None, shape=None):
     return _util.in_namespace(full(shape, fill_value, dtype), a)
 
 
-def eye(N, M=None, k=0, dtype=float):
-    """A 2-d array with ones on diagonal k and zeros elsewhere, as `numpy.eye`.
+def eye(N, M=None, k=0, dtype=float, *, like=None):
+    """A 2-d array with ones on diagonal k and zeros elsewhere, as `numpy.eye` (`like` as in
+    `zeros`).
 
     Example:
       >>> fnp.eye(2, 3, k=1)
       array([[0., 1., 0.],
              [0., 0., 1.]])
     """
-    return np.eye(N, M, k, _util.check_dtype(dtype, "eye")).view(_array.Array)
+    out = np.eye(N, M, k, _util.check_dtype(dtype, "eye")).view(_array.Array)
+    return out if like is None else _util.in_namespace(out, like)
 
 
 def _check_static(fname: str, **kwargs) -> None:
@@ -230,13 +253,15 @@ def _check_static(fname: str, **kwargs) -> None:
                 "value; pass a concrete number (or mark the argument static).")
 
 
-def arange(start, stop=None, step=None, dtype=None):
+def arange(start, stop=None, step=None, dtype=None, *, like=None):
     """Evenly spaced values in `[start, stop)`, as `numpy.arange`.
 
     Args:
       start, stop, step: concrete numbers (the output's length depends on them, so they
         cannot be traced).
       dtype: result dtype (default: NumPy's inference).
+      like: an array: the result is made in its namespace when it is a foreign array (a
+        Dask or CuPy one: NEP 35, `cupy.asarray`), else as without it (NumPy's).
 
     Returns:
       A `functrans.numpy.Array` (a constant while tracing).
@@ -247,7 +272,8 @@ def arange(start, stop=None, step=None, dtype=None):
     """
     _check_static("arange", start=start, stop=stop, step=step)
     dtype = _util.check_dtype(dtype, "arange")
-    return np.arange(start, stop, step, dtype=dtype).view(_array.Array)
+    out = np.arange(start, stop, step, dtype=dtype).view(_array.Array)
+    return out if like is None else _util.in_namespace(out, like)
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):

@@ -97,8 +97,9 @@ def indices(dimensions, dtype=int, sparse=False):
     return np.indices(dims, _util.check_dtype(dtype, "indices"), sparse)
 
 
-def identity(n, dtype=None):
-    """The n x n identity matrix, as `numpy.identity` (default float64; a constant).
+def identity(n, dtype=None, *, like=None):
+    """The n x n identity matrix, as `numpy.identity` (default float64; a constant; made in
+    the namespace of `like` when it is a foreign array, NEP 35).
 
     Example:
       >>> fnp.identity(2, dtype=int)
@@ -106,7 +107,8 @@ def identity(n, dtype=None):
              [0, 1]])
     """
     n = _manip._static_int(n, "identity", "n")
-    return np.identity(n, _util.check_dtype(dtype, "identity") or np.float64)
+    out = np.identity(n, _util.check_dtype(dtype, "identity") or np.float64)
+    return out if like is None else _util.in_namespace(out, like)
 
 
 def tri(N, M=None, k=0, dtype=float):
@@ -539,12 +541,15 @@ def insert(arr, obj, values, axis=None):
 def fromfunction(function, shape, *, dtype=float, like=None, **kwargs):
     """`function` called on the index grids of `shape` (one per axis), as NumPy's.
 
+    With `like` a foreign array (Dask, CuPy), the grids are made in its namespace (NEP 35),
+    so that `function` can combine them with arrays of that namespace.
+
     Example:
       >>> fnp.fromfunction(lambda i, j: i + j, (2, 2), dtype=int)
       array([[0, 1],
              [1, 2]])
     """
-    _util.check_unsupported("fromfunction", like=like)
-    return function(*indices(shape, dtype), **kwargs)
+    grids = indices(shape, dtype)
+    return function(*(grids if like is None else _util.in_namespace(grids, like)), **kwargs)
 
 

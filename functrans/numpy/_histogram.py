@@ -310,7 +310,7 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):
       array([0., 1., 2., 3., 4.])
     """
     a, weights = _data("histogram_bin_edges", a, weights)
-    return _edges("histogram_bin_edges", a, bins, range, weights)
+    return _util.in_namespace(_edges("histogram_bin_edges", a, bins, range, weights), a, weights)
 
 
 def histogram(a, bins=10, range=None, density=None, weights=None):
@@ -338,13 +338,16 @@ def histogram(a, bins=10, range=None, density=None, weights=None):
     edges = _edges("histogram", a, bins, range, weights)
     n = _util.aval(edges).shape[0] - 1
     if n < 0:
-        return np.zeros((0,), _I64 if weights is None else _util.aval(weights).dtype), edges
+        return _util.in_namespace(
+            (np.zeros((0,), _I64 if weights is None else _util.aval(weights).dtype), edges),
+            a, weights)
     sums = _weight_sums(_bin_index(a, edges), weights, n + 2)
     hist = _indexing.getitem(sums, slice(1, n + 1))
     if density:
         widths = _util.convert(_manip.diff(edges), _F64)
         hist = _ufuncs.true_divide(_ufuncs.true_divide(hist, widths), _reductions.sum(hist))
-    return hist, edges
+    # Edges from a given range are NumPy's constants: in the data's namespace with the counts.
+    return _util.in_namespace((hist, edges), a, weights)
 
 
 # --------------------------------------------------------------------------- histogramdd
@@ -467,7 +470,7 @@ def histogramdd(sample, bins=10, range=None, density=None, weights=None):
             shape[i] = nbin[i] - 2
             hist = _ufuncs.true_divide(hist, _shape.reshape(_manip.diff(e), tuple(shape)))
         hist = _ufuncs.true_divide(hist, total)
-    return hist, edges
+    return _util.in_namespace((hist, edges), s, weights)
 
 
 

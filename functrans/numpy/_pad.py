@@ -12,7 +12,7 @@ import builtins
 
 import numpy as np
 
-from functrans import api, core, dtypes, errors
+from functrans import api, dtypes, errors
 from functrans.numpy import _manip, _quantiles, _reductions, _shape, _ufuncs, _util
 from functrans.primitives import slicing
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from functrans import core, errors
+from functrans import errors
 from functrans.numpy import _ufuncs, _util
 from functrans.primitives import elementwise, sorting
 from functrans.primitives import shape as shape_prims

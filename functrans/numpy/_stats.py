@@ -13,7 +13,7 @@ import builtins
 
 import numpy as np
 
-from functrans import core, dtypes, errors
+from functrans import dtypes, errors
 from functrans.numpy import _join, _linalg, _reductions, _shape, _ufuncs, _util
 from functrans.primitives import complex_parts, slicing
 
@@ -265,7 +265,7 @@ def _cov_weights(name: str, w, n_obs: int):
         raise errors.FunctransValueError(
             f"cov: `{name}` has shape {shape}; it must be 1-d with one weight per "
             f"observation ({n_obs}).")
-    if not core.is_tracer(w):
+    if not _util.is_deferred(w):   # foreign weights: not read on the host (as traced ones)
         if name == "fweights" and not np.all(w == np.around(w)):
             raise errors.FunctransTypeError("cov: fweights must be integer.")
         if np.any(w < 0):

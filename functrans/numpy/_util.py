@@ -71,7 +71,7 @@ def as_operand(x, fname: str = "functrans.numpy"):
         return x
     if isinstance(x, (list, tuple)):
         # What functrans.numpy.asarray(x) gives.
-        if contains_tracer(x):
+        if any_deferred(x):
             return stack_nested(x)
         return check_numeric(np.asarray(x), "asarray")
     arr = np.asarray(x)

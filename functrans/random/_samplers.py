@@ -426,7 +426,7 @@ def permutation(key, x, axis=0, independent=False):
     """
     fname = "random.permutation"
     k = _keys.check_key(fname, key)
-    if isinstance(x, core.Tracer) or np.ndim(x):
+    if _util.is_deferred(x) or np.ndim(x):
         arr = _util.as_operand(x, fname)
         ax = _util.canonicalize_axis(axis, _util.aval(arr).ndim, fname)
         if independent or _util.aval(arr).ndim == 1:
@@ -467,7 +467,7 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None):
     arr = _util.as_operand(a, fname)
     aa = _util.aval(arr)
     if aa.ndim == 0:
-        if isinstance(arr, core.Tracer):
+        if _util.is_deferred(arr):
             raise errors.ConcretizationError(
                 f"{fname}: an integer `a` must be concrete (it fixes the population size); "
                 "pass an array to choose from instead.")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, dtypes, errors, lax
+from functrans import dtypes, errors, lax
 from functrans import numpy as fnp
 from functrans.numpy import _util
 from functrans.numpy.linalg import _solve

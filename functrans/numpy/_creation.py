@@ -70,12 +70,12 @@ def asarray(a, dtype=None, order=None, *, copy=None, like=None):
     if like is not None:
         return _util.in_namespace(asarray(a, dtype, copy=copy), like)
     dtype = _util.check_dtype(dtype, "asarray")
+    if type(a) is _array.Array and copy is None and (dtype is None or dtype == a.dtype):
+        return a
     if _util.any_deferred(a):   # traced, or foreign arrays (Dask, CuPy): kept where they are
         x = a if _util.is_deferred(a) else _util.stack_nested(a)
         x = x if dtype is None else _util.convert(x, dtype)
         return x.copy() if copy and x is a and backend.is_foreign(x) else x
-    if type(a) is _array.Array and copy is None and (dtype is None or dtype == a.dtype):
-        return a
     if copy is None:
         return _array.wrap(_util.check_numeric(np.asarray(a, dtype=dtype), "asarray"))
     return _array.wrap(_util.check_numeric(np.asarray(a, dtype=dtype, copy=copy), "asarray"))
@@ -191,7 +191,8 @@ def _like(fname: str, a, dtype, shape):
 
 
 def zeros_like(a, dtype=None, shape=None):
-    """Zeros of `a`'s shape and dtype (a NumPy constant, also for traced `a`).
+    """Zeros of `a`'s shape and dtype (a NumPy constant, also for traced `a`; an array of
+    `a`'s namespace for a foreign `a`: Dask, CuPy).
 
     Example:
       >>> fnp.zeros_like(np.array([1, 2]))
@@ -201,7 +202,8 @@ def zeros_like(a, dtype=None, shape=None):
 
 
 def ones_like(a, dtype=None, shape=None):
-    """Ones of `a`'s shape and dtype (a NumPy constant, also for traced `a`).
+    """Ones of `a`'s shape and dtype (a NumPy constant, also for traced `a`; an array of
+    `a`'s namespace for a foreign `a`: Dask, CuPy).
 
     Example:
       >>> fnp.ones_like(np.array([1.0, 2.0]))
@@ -296,7 +298,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
       array([0.  , 0.25, 0.5 , 0.75, 1.  ])
     """
     _check_static("linspace", num=num)
-    if not (isinstance(start, core.Tracer) or isinstance(stop, core.Tracer)):
+    if not (_util.is_deferred(start) or _util.is_deferred(stop)):
         out = np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
         return (_array.wrap(out[0]), out[1]) if retstep else _array.wrap(out)
     if np.ndim(axis) or axis != 0 or _util.aval(start).ndim or _util.aval(stop).ndim:

@@ -249,7 +249,7 @@ def ix_(*args):
         aval = _util.aval(x)
         if aval.ndim != 1:
             raise errors.FunctransValueError("ix_: each sequence must be 1-d.")
-        if not isinstance(x, core.Tracer):
+        if not _util.is_deferred(x):
             x = x.astype(np.intp) if x.size == 0 else x
             x = np.nonzero(x)[0] if x.dtype == bool else x
         elif aval.dtype.kind == "b":
@@ -325,7 +325,7 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
       >>> fnp.logspace(0, 2, 3)
       array([  1.,  10., 100.])
     """
-    if not _util.contains_tracer([start, stop, base]):
+    if not _util.any_deferred(start, stop, base):
         return np.logspace(start, stop, num, endpoint, base, dtype, axis)
     y = _creation.linspace(start, stop, num, endpoint, axis=axis)
     out = _ufuncs.power(base, y)
@@ -345,7 +345,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
       >>> fnp.geomspace(1, 1000, 4)
       array([   1.,   10.,  100., 1000.])
     """
-    if not (isinstance(start, core.Tracer) or isinstance(stop, core.Tracer)):
+    if not (_util.is_deferred(start) or _util.is_deferred(stop)):
         return np.geomspace(start, stop, num, endpoint, dtype, axis)
     _creation._check_static("geomspace", num=num)
     start = _util.to_inexact(start)

@@ -344,10 +344,11 @@ def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
 
 
 def _check_coordinates(i, d: int) -> None:
-    if isinstance(i, core.Tracer):
+    if _util.is_deferred(i):
         raise errors.ConcretizationError(
             "ravel_multi_index: mode='raise' checks the coordinates, which needs their values, "
-            "but they are traced; use mode='clip' or mode='wrap' under a transformation.")
+            "but they are traced (or foreign arrays, not read on the host); use mode='clip' or "
+            "mode='wrap' under a transformation or on foreign arrays.")
     if np.any((i < 0) | (i >= d)):
         raise errors.FunctransValueError("ravel_multi_index: invalid entry in coordinates array.")
 
@@ -378,7 +379,7 @@ def unravel_index(indices, shape, order="C"):
     strides = _strides(shape, order, "unravel_index")
     flat = _index_operand(indices, "unravel_index", "indices")
     size = _util.prod(shape)
-    if isinstance(flat, core.Tracer):
+    if _util.is_deferred(flat):   # traced, or foreign (not read on the host)
         if size == 0:
             raise errors.FunctransValueError(
                 f"unravel_index: every index is out of bounds for an array of shape {shape}.")

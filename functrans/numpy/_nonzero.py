@@ -78,7 +78,7 @@ def _fill_array(fname: str, fill, shape, dtype: np.dtype):
         raise errors.FunctransValueError(
             f"{fname}: `fill_value` must be a scalar, got shape {_util.aval(fill).shape}.")
     fill = _util.convert(fill, np.dtype(dtype))
-    if not isinstance(fill, core.Tracer):
+    if not _util.is_deferred(fill):
         return np.full(shape, fill, dtype)
     return shape_prims.broadcast_in_dim(fill, tuple(shape), ())
 
@@ -377,6 +377,13 @@ def trim_zeros(filt, trim="fb", axis=None):
             "has no size= form (as in JAX). Trim outside the transformation, or keep the "
             "shape and mask instead: `where(cumsum(x != 0) > 0, x, 0)`, or select with "
             "`extract(mask, x, size=N, fill_value=0)`.")
+    be = _util.foreign_backend(filt)
+    if be is not None:
+        raise errors.ConcretizationError(
+            f"trim_zeros: the output shape depends on the values of `filt`, a {be.name} "
+            "array, which functrans does not read on the host, and trim_zeros has no size= "
+            "form; convert it to NumPy first, or keep the shape and mask instead: "
+            "`where(cumsum(x != 0) > 0, x, 0)`.")
     filt = _util.as_array(filt, "trim_zeros")
     if not isinstance(trim, str) or trim.lower() not in {"fb", "bf", "f", "b"}:
         raise errors.FunctransValueError(

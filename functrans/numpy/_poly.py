@@ -133,7 +133,7 @@ def polymul(a1, a2, *, trim_leading_zeros=False):
     """
     a1, a2 = _coeffs(a1, "polymul", "a1"), _coeffs(a2, "polymul", "a2")
     if trim_leading_zeros:
-        if isinstance(a1, core.Tracer) or isinstance(a2, core.Tracer):
+        if _util.is_deferred(a1) or _util.is_deferred(a2):
             raise errors.FunctransValueError(
                 "polymul: trim_leading_zeros=True needs concrete coefficients (the result's "
                 "length would depend on their values); leave it False under a transformation.")
@@ -300,7 +300,7 @@ def roots(p, *, strip_zeros=True):
         else np.dtype(np.complex128)
     trailing = 0
     if strip_zeros:
-        if isinstance(p, core.Tracer):
+        if _util.is_deferred(p):
             raise errors.ConcretizationError(
                 f"roots: with strip_zeros=True the number of roots depends on the values of "
                 f"the traced coefficients (shape {aval.shape}); pass strip_zeros=False, with "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, errors
+from functrans import errors
 from functrans.numpy import _indexing, _shape, _ufuncs, _util
 from functrans.primitives import searching, sorting
 
@@ -138,7 +138,7 @@ def lexsort(keys, axis=-1):
       >>> fnp.lexsort((np.array([1, 2, 1, 0]), np.array([3, 1, 3, 1])))
       array([3, 1, 0, 2])
     """
-    if isinstance(keys, (np.ndarray, core.Tracer)):
+    if isinstance(keys, np.ndarray) or _util.is_deferred(keys):
         if _util.aval(keys).ndim == 0:
             raise errors.FunctransTypeError("lexsort: need a sequence of keys with len > 0.")
         keys = [_indexing.getitem(keys, i) for i in range(_util.aval(keys).shape[0])]

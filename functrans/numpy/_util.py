@@ -109,20 +109,30 @@ def any_traced(*xs) -> bool:
 # constant it returns or mixes in is made in that namespace (`in_namespace`).
 
 
+# Types that are never deferred nor foreign (the NumPy path's common arguments): one set test.
+_HOST_TYPES = frozenset({np.ndarray, _array.Array, bool, int, float, complex, type(None), str,
+                         slice})
+_SEQUENCES = (list, tuple)
+
+
 def is_deferred(x) -> bool:
     """Whether `x` is a value that functrans.numpy must not read on the host: a traced value
     (unknown until the program runs) or a foreign array (Dask, CuPy). Functions that compute
     something from a concrete argument with NumPy take their traced route for both."""
+    if type(x) in _HOST_TYPES:
+        return False
     return isinstance(x, core.Tracer) or backend.is_foreign(x)
 
 
 def any_deferred(*xs) -> bool:
     """Whether any argument is or holds (in lists and tuples) a deferred value (`is_deferred`)."""
     for x in xs:
-        if isinstance(x, (list, tuple)):
+        if type(x) in _HOST_TYPES:
+            continue
+        if isinstance(x, _SEQUENCES):
             if any_deferred(*x):
                 return True
-        elif is_deferred(x):
+        elif isinstance(x, core.Tracer) or backend.is_foreign(x):
             return True
     return False
 
@@ -131,11 +141,13 @@ def foreign_backend(*xs) -> backend.Backend | None:
     """The backend of the first foreign array among `xs` (lists and tuples searched), None
     when there is none (NumPy, traced values): one type test per NumPy argument."""
     for x in xs:
-        if isinstance(x, (list, tuple)):
+        if type(x) in _HOST_TYPES:
+            continue
+        if isinstance(x, _SEQUENCES):
             be = foreign_backend(*x)
             if be is not None:
                 return be
-        elif type(x) is not np.ndarray and backend.is_foreign(x):
+        elif backend.is_foreign(x):
             return backend.find((x,))
     return None
 
@@ -149,8 +161,11 @@ def in_namespace(value, *args):
     left alone, and so is everything when `args` hold no foreign array (NumPy, traced
     values): the NumPy path pays one type test per argument. Outside a transformation a
     foreign input then gives a foreign result, as under `jit`."""
-    be = foreign_backend(*args)
-    return value if be is None else _moved(value, be)
+    for x in args:
+        if type(x) not in _HOST_TYPES:
+            be = foreign_backend(*args)
+            return value if be is None else _moved(value, be)
+    return value
 
 
 def _moved(value, be: backend.Backend):

@@ -303,7 +303,7 @@ def _max(x: Any, axes: tuple[int, ...]) -> Any:
     aval = _util.aval(x)
     if any(aval.shape[i] == 0 for i in axes):
         shape = tuple(1 if i in axes else n for i, n in enumerate(aval.shape))
-        return fnp.full(shape, -np.inf, aval.dtype)
+        return _util.in_namespace(fnp.full(shape, -np.inf, aval.dtype), x)
     return fnp.max(x, axis=axes, keepdims=True)
 
 

@@ -58,7 +58,7 @@ def asarray(a, dtype=None, order=None, *, copy=None, like=None):
     Returns:
       A `functrans.numpy.Array` (an ndarray view of `a`'s data when NumPy's `asarray` does
       not copy; `a` itself when it is already an Array of that dtype), or a traced value if
-      `a` holds one.
+      `a` holds one; a foreign (Dask, CuPy) array stays an array of its namespace.
 
     Example:
       >>> fnp.asarray([1, 2], dtype=np.float32)
@@ -94,7 +94,8 @@ def array(object, dtype=None, *, copy=True, order="K", ndmin=0, like=None):
         Dask or CuPy one: NEP 35, `cupy.asarray`), else as without it (NumPy's).
 
     Returns:
-      A `functrans.numpy.Array`, or a traced value if `object` holds one.
+      A `functrans.numpy.Array`, or a traced value if `object` holds one (a copy of a
+      foreign array, in its namespace).
 
     Example:
       >>> fnp.array([[1, 2]], ndmin=3).shape

@@ -232,7 +232,8 @@ def _quantile(fname: str, a, q, axis, method: str, keepdims: bool, *, nan: bool,
         else:
             qb = _bcast_q(qa, shape)
             # The index arithmetic runs in NumPy when q and the counts are concrete (no
-            # equations, no tracing cost), in functrans.numpy when either is traced.
+            # equations, no tracing cost), in functrans.numpy when either is traced (or foreign:
+            # not read on the host).
             xp = _ufuncs if _util.any_deferred(count, qb) else np
             vi = spec.virtual_index(xp, count, qb)
             if discrete:

@@ -23,7 +23,8 @@ SQUARE = (V((1, 1)), V((3, 3)), V((2, 3, 3)), V((0, 0)))
 
 def _eye(x, scale, n=None):
     n = x.shape[-1] if n is None else n
-    return np.asarray(scale * np.eye(n), dtype=x.dtype)
+    # In x's namespace: a foreign x at top level (tests/test_backend_strict_eager.py).
+    return fnp.asarray(np.asarray(scale * np.eye(n), dtype=x.dtype), like=x)
 
 
 def _dominant(x):
@@ -58,13 +59,15 @@ def _tensor_eye(shape, moved_axes=None):
 
 def _tensorsolve(m, a, b, axes=None):
     eye = _tensor_eye((2, 3, 2, 3), None if axes is None else axes[0])
-    return m.linalg.tensorsolve(a + np.asarray(13 * eye, a.dtype), b, axes=axes)
+    return m.linalg.tensorsolve(a + fnp.asarray(np.asarray(13 * eye, a.dtype), like=a), b,
+                                axes=axes)
 
 
 def _tensorinv(m, ind, a):
     n = int(np.prod(a.shape[ind:]))
     eye = np.eye(n).reshape(a.shape)
-    return m.linalg.tensorinv(a + np.asarray((2 * n + 1) * eye, a.dtype), ind=ind)
+    return m.linalg.tensorinv(a + fnp.asarray(np.asarray((2 * n + 1) * eye, a.dtype), like=a),
+                              ind=ind)
 
 
 def _qr(m, mode, x):

@@ -208,7 +208,7 @@ CREATION = [
     OpRow("vander_N0_N1", lambda x: fnp.vander(x, 1), lambda x: np.vander(x, 1), (V((2,)),)),
     _nullary("fromfunction", lambda: fnp.fromfunction(lambda i, j: i * 10 + j, (2, 3)),
              lambda: np.fromfunction(lambda i, j: i * 10 + j, (2, 3))),
-    OpRow("fromfunction_closure", lambda x: fnp.fromfunction(lambda i: x * i, (3,)),
+    OpRow("fromfunction_closure", lambda x: fnp.fromfunction(lambda i: x * i, (3,), like=x),
           lambda x: np.fromfunction(lambda i: x * i, (3,)), (V(()),)),
 ]
 

@@ -10,7 +10,7 @@ import functools
 
 import numpy as np
 import scipy.special as sp
-from op_table import COMPOSED, F32, F64, FLOATS, UNARY, OpRow, V, _quiet
+from op_table import COMPOSED, F32, F64, FLOATS, UNARY, OpRow, V, _quiet, fnp
 
 from functrans import nn
 
@@ -147,7 +147,7 @@ ROWS: list[OpRow] = [
     OpRow("nn_softmax_where", functools.partial(nn.softmax, where=MASK),
           _cast(_np_softmax_where), (V((3,)), V((2, 3))), dtypes=FLOATS, tol=10 * COMPOSED),
     # The masked entries of log_softmax are -inf: the row keeps the others.
-    OpRow("nn_log_softmax_where", lambda x: nn.log_softmax(x, where=MASK)[..., KEPT],
+    OpRow("nn_log_softmax_where", lambda x: fnp.take(nn.log_softmax(x, where=MASK), KEPT, -1),
           _cast(lambda x: sp.log_softmax(x[..., KEPT], axis=-1)), (V((3,)), V((2, 3))),
           dtypes=FLOATS, tol=10 * COMPOSED),
     OpRow("nn_logsumexp_where", functools.partial(nn.logsumexp, axis=-1, where=MASK),

@@ -38,7 +38,8 @@ def _uniform_ref(a, b):
 
 
 def _normal(mu, sigma):
-    return mu + sigma * random.normal(KEY, fnp.shape(mu), mu.dtype)
+    # The key in mu's namespace: a foreign mu at top level (test_backend_strict_eager.py).
+    return mu + sigma * random.normal(fnp.asarray(KEY, like=mu), fnp.shape(mu), mu.dtype)
 
 
 def _normal_ref(mu, sigma):
@@ -57,7 +58,8 @@ def _truncated_ref(a, b):
 
 
 def _exponential(scale):
-    return scale * random.exponential(KEY, fnp.shape(scale), scale.dtype)
+    return scale * random.exponential(fnp.asarray(KEY, like=scale), fnp.shape(scale),
+                                      scale.dtype)
 
 
 def _exponential_ref(scale):

@@ -17,12 +17,13 @@ _TOL = 1e-12
 
 
 def _shift(x):
-    return x + (2 * x.shape[-1] + 1) * np.eye(x.shape[-1], dtype=x.dtype)
+    # The identity in x's namespace: a foreign x at top level (test_backend_strict_eager.py).
+    return x + (2 * x.shape[-1] + 1) * fnp.eye(x.shape[-1], dtype=x.dtype, like=x)
 
 
 def _spd(x):
     # x @ xᵀ with the operator and .mT, which traced values and arrays both have.
-    return x @ x.mT + x.shape[-1] * np.eye(x.shape[-1], dtype=x.dtype)
+    return x @ x.mT + x.shape[-1] * fnp.eye(x.shape[-1], dtype=x.dtype, like=x)
 
 
 def _both(body):

@@ -11,7 +11,7 @@ import functools
 import numpy as np
 import scipy.special as sp
 import scipy.stats as st
-from op_table import BINARY, COMPOSED, FLOATS, UNARY, OpRow, V, _quiet
+from op_table import BINARY, COMPOSED, FLOATS, UNARY, OpRow, V, _quiet, fnp
 
 from functrans.scipy import special, stats
 
@@ -165,7 +165,7 @@ ROWS += [
 ROWS += [
     *[_stats_row(f"multivariate_normal_{m}",
                  lambda x, mu, a, m=m: getattr(stats.multivariate_normal, m)(
-                     x, mu, a @ a.T + 3 * np.eye(3, dtype=a.dtype)),
+                     x, mu, a @ a.T + 3 * fnp.eye(3, dtype=a.dtype, like=a)),
                  lambda x, mu, a, m=m: getattr(st.multivariate_normal, m)(
                      x, mu, a @ a.T + 3 * np.eye(3, dtype=a.dtype)),
                  (V((3,), (3,), (3, 3)), V((4, 3), (3,), (3, 3)), V((2, 4, 3), (3,), (3, 3))))

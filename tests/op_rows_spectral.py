@@ -32,21 +32,22 @@ class _Np:
     sin = staticmethod(np.sin)
 
 
-def _spread(shape, dtype, start: int):
-    """diag(3 * (start + i)) of shape `shape[-2:]`, in `dtype`."""
-    m, n = shape[-2:]
+def _spread(x, start: int):
+    """diag(3 * (start + i)) of shape `x.shape[-2:]`, in x's dtype (and namespace: a
+    foreign `x` at top level, tests/test_backend_strict_eager.py)."""
+    m, n = x.shape[-2:]
     d = np.zeros((m, n))
     k = min(m, n)
     d[range(k), range(k)] = 3.0 * (start + np.arange(k))
-    return d.astype(dtype)
+    return fnp.asarray(d.astype(x.dtype), like=x)
 
 
 def _sym(xp, x):
-    return (x + xp.swapaxes(x, -1, -2)) / 2 + _spread(x.shape, x.dtype, 0)
+    return (x + xp.swapaxes(x, -1, -2)) / 2 + _spread(x, 0)
 
 
 def _sep(x):
-    return x + _spread(x.shape, x.dtype, 1)
+    return x + _spread(x, 1)
 
 
 def _both(body):
@@ -69,11 +70,11 @@ def _eigh(xp, x, **kw):
 
 def _eigh_upper(xp, x):
     # Not symmetric: only the upper triangle is read, and differentiated.
-    return xp.linalg.eigh(x + _spread(x.shape, x.dtype, 0), UPLO="U")
+    return xp.linalg.eigh(x + _spread(x, 0), UPLO="U")
 
 
 def _eigh_int(xp, x):
-    return xp.linalg.eigh(x + xp.swapaxes(x, -1, -2) + _spread(x.shape, x.dtype, 1))
+    return xp.linalg.eigh(x + xp.swapaxes(x, -1, -2) + _spread(x, 1))
 
 
 def _eigh_gauge(xp, x):
@@ -92,7 +93,7 @@ def _svd_gauge(xp, x):
 
 def _svd_hermitian(xp, x, **kw):
     # Eigenvalues of both signs (the diagonal is shifted down): signs move into Vh.
-    return xp.linalg.svd(_sym(xp, x) - 3.5 * np.eye(x.shape[-1], dtype=x.dtype),
+    return xp.linalg.svd(_sym(xp, x) - 3.5 * fnp.eye(x.shape[-1], dtype=x.dtype, like=x),
                          hermitian=True, **kw)
 
 
@@ -101,7 +102,7 @@ def _pinv(xp, x, **kw):
 
 
 def _pinv_hermitian(xp, x):
-    return xp.linalg.pinv(_sym(xp, x) - 3.5 * np.eye(x.shape[-1], dtype=x.dtype),
+    return xp.linalg.pinv(_sym(xp, x) - 3.5 * fnp.eye(x.shape[-1], dtype=x.dtype, like=x),
                           hermitian=True)
 
 
@@ -144,7 +145,7 @@ ROWS: list[OpRow] = [
     _row("linalg_eigh_gauge", _eigh_gauge, _EIGH_SHAPES + (V((4, 4)),), tol=COMPOSED),
     # (x + D + (x + D)^T) * 0.5 against (x + x^T) / 2 + D: rounded differently.
     OpRow("linalg_eigh_symmetrize_input",
-          lambda x: fnp.linalg.eigh(x + _spread(x.shape, x.dtype, 0), symmetrize_input=True),
+          lambda x: fnp.linalg.eigh(x + _spread(x, 0), symmetrize_input=True),
           lambda x: np.linalg.eigh(_sym(_Np, x)), (V((3, 3)), V((2, 3, 3))), domain=_SMALL,
           tol=COMPOSED),
     _row("linalg_eigvalsh", lambda xp, x: xp.linalg.eigvalsh(_sym(xp, x)), _EIGH_SHAPES,

@@ -850,7 +850,7 @@ CREATION = [
           lambda: np.arange(0.0, 1.0, 0.25), (V(),)),
     OpRow("arange_dtype", lambda: fnp.arange(4, dtype=np.float32),
           lambda: np.arange(4, dtype=np.float32), (V(),)),
-    OpRow("arange_times_x", lambda x: fnp.arange(3) * x, lambda x: np.arange(3) * x,
+    OpRow("arange_times_x", lambda x: fnp.arange(3, like=x) * x, lambda x: np.arange(3) * x,
           (V(()), V((3,))), dtypes=(F64, F32, I64)),
     # linspace computes start + i * step: NumPy does the same but may round differently.
     OpRow("linspace", lambda: fnp.linspace(0.0, 1.0, 5), lambda: np.linspace(0.0, 1.0, 5),

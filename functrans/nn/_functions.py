@@ -303,7 +303,7 @@ def _max(x: Any, axes: tuple[int, ...]) -> Any:
     aval = _util.aval(x)
     if any(aval.shape[i] == 0 for i in axes):
         shape = tuple(1 if i in axes else n for i, n in enumerate(aval.shape))
-        return fnp.full(shape, -np.inf, aval.dtype)
+        return _util.in_namespace(fnp.full(shape, -np.inf, aval.dtype), x)
     return fnp.max(x, axis=axes, keepdims=True)
 
 
@@ -462,10 +462,13 @@ def standardize(x: Any, axis: Any = -1, mean: Any = None, variance: Any = None,
             return fnp.mean(v, axis=axes, keepdims=True)
     else:
         mask = fnp.broadcast_to(fnp.asarray(where, bool), _util.aval(x).shape)
-        count = fnp.sum(mask, axis=axes, keepdims=True).astype(_util.aval(x).dtype)
+        # In x's namespace: the Python operators below need one (CuPy refuses a mix).
+        count = _util.in_namespace(
+            fnp.sum(mask, axis=axes, keepdims=True).astype(_util.aval(x).dtype), x)
 
         def average(v: Any) -> Any:
             return fnp.sum(fnp.where(mask, v, 0), axis=axes, keepdims=True) / count
+    mean, variance = _util.in_namespace((mean, variance), x)
     if mean is None:
         mean = average(x)
     if variance is None:
@@ -494,6 +497,7 @@ def one_hot(x: Any, num_classes: int, *, dtype: Any = np.float64, axis: Any = -1
             f"one_hot: num_classes must be a Python int, got {type(num_classes).__name__}.")
     ndim = _util.aval(x).ndim
     ax = _util.canonicalize_axis(axis, ndim + 1, "one_hot")
-    classes = fnp.arange(num_classes).reshape((num_classes,) + (1,) * (ndim - ax))
+    classes = _util.in_namespace(
+        fnp.arange(num_classes).reshape((num_classes,) + (1,) * (ndim - ax)), x)
     hits = fnp.expand_dims(x, ax) == classes
     return hits.astype(_util.check_dtype(dtype, "one_hot"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, errors
+from functrans import backend, core, errors
 from functrans.numpy import _array, _join, _shape, _ufuncs, _util
 
 # The public names, re-exported by functrans.numpy.
@@ -43,7 +43,7 @@ nan = np.nan
 newaxis = None
 
 
-def asarray(a, dtype=None, order=None, *, copy=None):
+def asarray(a, dtype=None, order=None, *, copy=None, like=None):
     """`a` as an array, as `numpy.asarray`; traced values stay traced.
 
     Args:
@@ -52,11 +52,13 @@ def asarray(a, dtype=None, order=None, *, copy=None):
       dtype: convert to this dtype (a `convert_element_type` for traced values).
       order: only 'C' (or None/'K'/'A') is supported.
       copy: ignored for traced values; passed to NumPy otherwise.
+      like: an array: the result is made in its namespace when it is a foreign array (a
+        Dask or CuPy one: NEP 35, `cupy.asarray`), else as without it (NumPy's).
 
     Returns:
       A `functrans.numpy.Array` (an ndarray view of `a`'s data when NumPy's `asarray` does
       not copy; `a` itself when it is already an Array of that dtype), or a traced value if
-      `a` holds one.
+      `a` holds one; a foreign (Dask, CuPy) array stays an array of its namespace.
 
     Example:
       >>> fnp.asarray([1, 2], dtype=np.float32)
@@ -65,18 +67,21 @@ def asarray(a, dtype=None, order=None, *, copy=None):
       True
     """
     _shape._check_order("asarray", order)
+    if like is not None:
+        return _util.in_namespace(asarray(a, dtype, copy=copy), like)
     dtype = _util.check_dtype(dtype, "asarray")
-    if _util.contains_tracer(a):
-        x = a if isinstance(a, core.Tracer) else _util.stack_nested(a)
-        return x if dtype is None else _util.convert(x, dtype)
     if type(a) is _array.Array and copy is None and (dtype is None or dtype == a.dtype):
         return a
+    if _util.any_deferred(a):   # traced, or foreign arrays (Dask, CuPy): kept where they are
+        x = a if _util.is_deferred(a) else _util.stack_nested(a)
+        x = x if dtype is None else _util.convert(x, dtype)
+        return x.copy() if copy and x is a and backend.is_foreign(x) else x
     if copy is None:
         return _array.wrap(_util.check_numeric(np.asarray(a, dtype=dtype), "asarray"))
     return _array.wrap(_util.check_numeric(np.asarray(a, dtype=dtype, copy=copy), "asarray"))
 
 
-def array(object, dtype=None, *, copy=True, order="K", ndmin=0):
+def array(object, dtype=None, *, copy=True, order="K", ndmin=0, like=None):
     """A new array from `object`, as `numpy.array`; traced values stay traced.
 
     Args:
@@ -85,59 +90,73 @@ def array(object, dtype=None, *, copy=True, order="K", ndmin=0):
       copy: ignored for traced values (they are immutable).
       order: only 'C' (or 'K'/'A') is supported.
       ndmin: minimum number of axes (size-1 axes are prepended).
+      like: an array: the result is made in its namespace when it is a foreign array (a
+        Dask or CuPy one: NEP 35, `cupy.asarray`), else as without it (NumPy's).
 
     Returns:
-      A `functrans.numpy.Array`, or a traced value if `object` holds one.
+      A `functrans.numpy.Array`, or a traced value if `object` holds one (a copy of a
+      foreign array, in its namespace).
 
     Example:
       >>> fnp.array([[1, 2]], ndmin=3).shape
       (1, 1, 2)
     """
     _shape._check_order("array", order)
-    if not _util.contains_tracer(object):
+    if like is not None:
+        return _util.in_namespace(array(object, dtype, copy=copy, ndmin=ndmin), like)
+    if not _util.any_deferred(object):
         dtype = _util.check_dtype(dtype, "array")
         return _array.wrap(_util.check_numeric(
             np.array(object, dtype=dtype, copy=copy, ndmin=ndmin), "array"))
-    x = asarray(object, dtype=dtype)
+    x = asarray(object, dtype=dtype, copy=copy or None)
     aval = _util.aval(x)
     if aval.ndim < ndmin:
         x = _shape.reshape(x, (1,) * (ndmin - aval.ndim) + aval.shape)
     return x
 
 
-def zeros(shape, dtype=float):
+def zeros(shape, dtype=float, *, like=None):
     """An array of zeros, as `numpy.zeros` (default float64).
+
+    `like`: an array; the result is made in its namespace when it is a foreign array (a
+    Dask or CuPy one: NEP 35), else it is NumPy's.
 
     Example:
       >>> fnp.zeros((2,), dtype=np.int32)
       array([0, 0], dtype=int32)
     """
     dtype = _util.check_dtype(dtype, "zeros")
-    return np.zeros(_util.normalize_shape(shape, "zeros"), dtype).view(_array.Array)
+    out = np.zeros(_util.normalize_shape(shape, "zeros"), dtype).view(_array.Array)
+    return out if like is None else _util.in_namespace(out, like)
 
 
-def ones(shape, dtype=float):
+def ones(shape, dtype=float, *, like=None):
     """An array of ones, as `numpy.ones` (default float64).
+
+    `like`: an array; the result is made in its namespace when it is a foreign array (a
+    Dask or CuPy one: NEP 35), else it is NumPy's.
 
     Example:
       >>> fnp.ones(2)
       array([1., 1.])
     """
     dtype = _util.check_dtype(dtype, "ones")
-    return np.ones(_util.normalize_shape(shape, "ones"), dtype).view(_array.Array)
+    out = np.ones(_util.normalize_shape(shape, "ones"), dtype).view(_array.Array)
+    return out if like is None else _util.in_namespace(out, like)
 
 
-def empty(shape, dtype=float):
-    """An array of the given shape, as `numpy.empty` (filled with zeros here).
+def empty(shape, dtype=float, *, like=None):
+    """An array of the given shape, as `numpy.empty` (filled with zeros here; `like` as in
+    `zeros`).
 
     Example:
       >>> fnp.empty(2)
       array([0., 0.])
     """
-    return zeros(shape, dtype)
+    return zeros(shape, dtype, like=like)
 
 
-def full(shape, fill_value, dtype=None):
+def full(shape, fill_value, dtype=None, *, like=None):
     """An array filled with `fill_value`, as `numpy.full`.
 
     Args:
@@ -145,6 +164,8 @@ def full(shape, fill_value, dtype=None):
       fill_value: a scalar or an array broadcastable to `shape`; may be traced (then the
         result is a traced `broadcast_in_dim` of it).
       dtype: result dtype (default: that of `fill_value`).
+      like: an array: the result is made in its namespace when it is a foreign array (a
+        Dask or CuPy one: NEP 35, `cupy.asarray`), else as without it (NumPy's).
 
     Returns:
       The filled array.
@@ -153,9 +174,11 @@ def full(shape, fill_value, dtype=None):
       >>> fnp.full((2,), 7)
       array([7, 7])
     """
+    if like is not None:
+        return _util.in_namespace(full(shape, fill_value, dtype), like)
     shape = _util.normalize_shape(shape, "full")
     dtype = _util.check_dtype(dtype, "full")
-    if isinstance(fill_value, core.Tracer):
+    if _util.is_deferred(fill_value):
         value = fill_value if dtype is None else _util.convert(fill_value, dtype)
         return _util.broadcast_to_shape(value, shape, "full")
     return _array.wrap(_util.check_numeric(np.full(shape, fill_value, dtype), "full"))
@@ -169,23 +192,25 @@ def _like(fname: str, a, dtype, shape):
 
 
 def zeros_like(a, dtype=None, shape=None):
-    """Zeros of `a`'s shape and dtype (a NumPy constant, also for traced `a`).
+    """Zeros of `a`'s shape and dtype (a NumPy constant, also for traced `a`; an array of
+    `a`'s namespace for a foreign `a`: Dask, CuPy).
 
     Example:
       >>> fnp.zeros_like(np.array([1, 2]))
       array([0, 0])
     """
-    return np.zeros(*_like("zeros_like", a, dtype, shape)).view(_array.Array)
+    return _util.in_namespace(np.zeros(*_like("zeros_like", a, dtype, shape)).view(_array.Array), a)
 
 
 def ones_like(a, dtype=None, shape=None):
-    """Ones of `a`'s shape and dtype (a NumPy constant, also for traced `a`).
+    """Ones of `a`'s shape and dtype (a NumPy constant, also for traced `a`; an array of
+    `a`'s namespace for a foreign `a`: Dask, CuPy).
 
     Example:
       >>> fnp.ones_like(np.array([1.0, 2.0]))
       array([1., 1.])
     """
-    return np.ones(*_like("ones_like", a, dtype, shape)).view(_array.Array)
+    return _util.in_namespace(np.ones(*_like("ones_like", a, dtype, shape)).view(_array.Array), a)
 
 
 def empty_like(a, dtype=None, shape=None):
@@ -195,7 +220,8 @@ def empty_like(a, dtype=None, shape=None):
       >>> fnp.empty_like(np.array([1, 2]))
       array([0, 0])
     """
-    return np.zeros(*_like("empty_like", a, dtype, shape)).view(_array.Array)
+    return _util.in_namespace(np.zeros(*_like("empty_like", a, dtype, shape)).view(_array.Array),
+                              a)
 
 
 def full_like(a, fill_value, dtype=None, shape=None):
@@ -206,18 +232,20 @@ def full_like(a, fill_value, dtype=None, shape=None):
       array([5, 5])
     """
     shape, dtype = _like("full_like", a, dtype, shape)
-    return full(shape, fill_value, dtype)
+    return _util.in_namespace(full(shape, fill_value, dtype), a)
 
 
-def eye(N, M=None, k=0, dtype=float):
-    """A 2-d array with ones on diagonal k and zeros elsewhere, as `numpy.eye`.
+def eye(N, M=None, k=0, dtype=float, *, like=None):
+    """A 2-d array with ones on diagonal k and zeros elsewhere, as `numpy.eye` (`like` as in
+    `zeros`).
 
     Example:
       >>> fnp.eye(2, 3, k=1)
       array([[0., 1., 0.],
              [0., 0., 1.]])
     """
-    return np.eye(N, M, k, _util.check_dtype(dtype, "eye")).view(_array.Array)
+    out = np.eye(N, M, k, _util.check_dtype(dtype, "eye")).view(_array.Array)
+    return out if like is None else _util.in_namespace(out, like)
 
 
 def _check_static(fname: str, **kwargs) -> None:
@@ -228,13 +256,15 @@ def _check_static(fname: str, **kwargs) -> None:
                 "value; pass a concrete number (or mark the argument static).")
 
 
-def arange(start, stop=None, step=None, dtype=None):
+def arange(start, stop=None, step=None, dtype=None, *, like=None):
     """Evenly spaced values in `[start, stop)`, as `numpy.arange`.
 
     Args:
       start, stop, step: concrete numbers (the output's length depends on them, so they
         cannot be traced).
       dtype: result dtype (default: NumPy's inference).
+      like: an array: the result is made in its namespace when it is a foreign array (a
+        Dask or CuPy one: NEP 35, `cupy.asarray`), else as without it (NumPy's).
 
     Returns:
       A `functrans.numpy.Array` (a constant while tracing).
@@ -245,7 +275,8 @@ def arange(start, stop=None, step=None, dtype=None):
     """
     _check_static("arange", start=start, stop=stop, step=step)
     dtype = _util.check_dtype(dtype, "arange")
-    return np.arange(start, stop, step, dtype=dtype).view(_array.Array)
+    out = np.arange(start, stop, step, dtype=dtype).view(_array.Array)
+    return out if like is None else _util.in_namespace(out, like)
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
@@ -268,7 +299,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
       array([0.  , 0.25, 0.5 , 0.75, 1.  ])
     """
     _check_static("linspace", num=num)
-    if not (isinstance(start, core.Tracer) or isinstance(stop, core.Tracer)):
+    if not (_util.is_deferred(start) or _util.is_deferred(stop)):
         out = np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
         return (_array.wrap(out[0]), out[1]) if retstep else _array.wrap(out)
     if np.ndim(axis) or axis != 0 or _util.aval(start).ndim or _util.aval(stop).ndim:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, dtypes, errors
+from functrans import dtypes, errors
 from functrans.numpy import _creation, _ufuncs, _util
 from functrans.primitives import complex_parts, sorting
 
@@ -188,7 +188,7 @@ def isscalar(element):
     """
     if np.isscalar(element):
         return True
-    if isinstance(element, (np.ndarray, core.Tracer)):
+    if isinstance(element, np.ndarray) or _util.is_deferred(element):
         return _util.aval(element).ndim == 0
     return False
 
@@ -309,7 +309,7 @@ def iscomplex(x):
     x = _util.as_array(x, "iscomplex")
     if _is_complex(x):
         return _ufuncs.not_equal(complex_parts.imag(x), 0)
-    return np.zeros(_util.aval(x).shape, dtypes.bool_)
+    return _util.in_namespace(np.zeros(_util.aval(x).shape, dtypes.bool_), x)
 
 
 def isreal(x):
@@ -325,7 +325,7 @@ def isreal(x):
     x = _util.as_array(x, "isreal")
     if _is_complex(x):
         return _ufuncs.equal(complex_parts.imag(x), 0)
-    return np.ones(_util.aval(x).shape, dtypes.bool_)
+    return _util.in_namespace(np.ones(_util.aval(x).shape, dtypes.bool_), x)
 
 
 def iscomplexobj(x):
@@ -375,10 +375,11 @@ def real_if_close(a, tol=100):
     a = _util.as_array(a, "real_if_close")
     if not _is_complex(a):
         return a
-    if isinstance(a, core.Tracer):
+    if _util.is_deferred(a):
         raise errors.ConcretizationError(
-            "real_if_close: the result's dtype depends on the values of a traced complex "
-            f"array of shape {a.shape}; use fnp.real (or keep the complex value) instead.")
+            "real_if_close: the result's dtype depends on the values of a traced (or foreign: "
+            f"not read on the host) complex array of shape {a.shape}; use fnp.real (or keep "
+            "the complex value) instead.")
     if tol > 1:
         tol = np.finfo(a.dtype).eps * tol
     if bool(np.all(np.abs(np.imag(a)) < tol)):

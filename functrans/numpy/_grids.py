@@ -97,8 +97,9 @@ def indices(dimensions, dtype=int, sparse=False):
     return np.indices(dims, _util.check_dtype(dtype, "indices"), sparse)
 
 
-def identity(n, dtype=None):
-    """The n x n identity matrix, as `numpy.identity` (default float64; a constant).
+def identity(n, dtype=None, *, like=None):
+    """The n x n identity matrix, as `numpy.identity` (default float64; a constant; made in
+    the namespace of `like` when it is a foreign array, NEP 35).
 
     Example:
       >>> fnp.identity(2, dtype=int)
@@ -106,7 +107,8 @@ def identity(n, dtype=None):
              [0, 1]])
     """
     n = _manip._static_int(n, "identity", "n")
-    return np.identity(n, _util.check_dtype(dtype, "identity") or np.float64)
+    out = np.identity(n, _util.check_dtype(dtype, "identity") or np.float64)
+    return out if like is None else _util.in_namespace(out, like)
 
 
 def tri(N, M=None, k=0, dtype=float):
@@ -165,7 +167,7 @@ def tril_indices_from(arr, k=0):
       (array([0, 0, 1, 1, 1]), array([0, 1, 0, 1, 2]))
     """
     rows, cols = _matrix_shape("tril_indices_from", arr)
-    return tril_indices(rows, k, cols)
+    return _util.in_namespace(tril_indices(rows, k, cols), arr)
 
 
 def triu_indices_from(arr, k=0):
@@ -176,7 +178,7 @@ def triu_indices_from(arr, k=0):
       (array([0, 0, 1]), array([0, 1, 1]))
     """
     rows, cols = _matrix_shape("triu_indices_from", arr)
-    return triu_indices(rows, k, cols)
+    return _util.in_namespace(triu_indices(rows, k, cols), arr)
 
 
 def diag_indices(n, ndim=2):
@@ -203,7 +205,7 @@ def diag_indices_from(arr):
     if len(set(shape)) != 1:
         raise errors.FunctransValueError(
             f"diag_indices_from: all sides must be equal, got shape {shape}.")
-    return np.diag_indices(shape[0], len(shape))
+    return _util.in_namespace(np.diag_indices(shape[0], len(shape)), arr)
 
 
 def diagflat(v, k=0):
@@ -247,7 +249,7 @@ def ix_(*args):
         aval = _util.aval(x)
         if aval.ndim != 1:
             raise errors.FunctransValueError("ix_: each sequence must be 1-d.")
-        if not isinstance(x, core.Tracer):
+        if not _util.is_deferred(x):
             x = x.astype(np.intp) if x.size == 0 else x
             x = np.nonzero(x)[0] if x.dtype == bool else x
         elif aval.dtype.kind == "b":
@@ -323,7 +325,7 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
       >>> fnp.logspace(0, 2, 3)
       array([  1.,  10., 100.])
     """
-    if not _util.contains_tracer([start, stop, base]):
+    if not _util.any_deferred(start, stop, base):
         return np.logspace(start, stop, num, endpoint, base, dtype, axis)
     y = _creation.linspace(start, stop, num, endpoint, axis=axis)
     out = _ufuncs.power(base, y)
@@ -343,7 +345,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
       >>> fnp.geomspace(1, 1000, 4)
       array([   1.,   10.,  100., 1000.])
     """
-    if not (isinstance(start, core.Tracer) or isinstance(stop, core.Tracer)):
+    if not (_util.is_deferred(start) or _util.is_deferred(stop)):
         return np.geomspace(start, stop, num, endpoint, dtype, axis)
     _creation._check_static("geomspace", num=num)
     start = _util.to_inexact(start)
@@ -387,8 +389,8 @@ def vander(x, N=None, increasing=False):
     dtype = np.promote_types(aval.dtype, np.int64)
     x = _util.convert(x, dtype)
     if N <= 0:
-        return np.zeros((aval.shape[0], builtins.max(N, 0)), dtype)
-    cols = [np.ones(aval.shape, dtype)]
+        return _util.in_namespace(np.zeros((aval.shape[0], builtins.max(N, 0)), dtype), x)
+    cols = [_util.in_namespace(np.ones(aval.shape, dtype), x)]
     power = x
     for i in range(1, N):
         cols.append(power)
@@ -415,7 +417,7 @@ def resize(a, new_shape):
     size = _util.aval(a).size
     new_size = _util.prod(shape)
     if size == 0 or new_size == 0:
-        return np.zeros(shape, _util.aval(a).dtype)
+        return _util.in_namespace(np.zeros(shape, _util.aval(a).dtype), a)
     idx = np.arange(new_size) % size
     return _shape.reshape(_manip._take_static(a, idx, 0), shape)
 
@@ -539,12 +541,15 @@ def insert(arr, obj, values, axis=None):
 def fromfunction(function, shape, *, dtype=float, like=None, **kwargs):
     """`function` called on the index grids of `shape` (one per axis), as NumPy's.
 
+    With `like` a foreign array (Dask, CuPy), the grids are made in its namespace (NEP 35),
+    so that `function` can combine them with arrays of that namespace.
+
     Example:
       >>> fnp.fromfunction(lambda i, j: i + j, (2, 2), dtype=int)
       array([[0, 1],
              [1, 2]])
     """
-    _util.check_unsupported("fromfunction", like=like)
-    return function(*indices(shape, dtype), **kwargs)
+    grids = indices(shape, dtype)
+    return function(*(grids if like is None else _util.in_namespace(grids, like)), **kwargs)
 
 

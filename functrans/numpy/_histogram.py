@@ -90,7 +90,8 @@ def bincount(x, weights=None, minlength=0, *, length=None):
     length = _bincount_length(x, minlength, length)
     weights = _weights("bincount", weights, aval.shape, _F64)
     if aval.shape[0] == 0:
-        return np.zeros((length,), _I64)   # NumPy's result for no values, weights or not
+        # NumPy's result for no values, weights or not
+        return _util.in_namespace(np.zeros((length,), _I64), x, weights)
     idx = _util.convert(x, _I64)
     if drop:
         idx = _ufuncs.maximum(idx, 0)
@@ -103,15 +104,15 @@ def _bincount_length(x, minlength, length) -> int:
     """The output length: `length`, or NumPy's max(x) + 1 (at least `minlength`)."""
     aval = _util.aval(x)
     minlength = _static_int("bincount", minlength, "minlength")
-    traced = isinstance(x, core.Tracer)
+    traced = _util.is_deferred(x)   # traced, or foreign (not read on the host)
     if not traced and aval.shape[0] and np.min(x) < 0:
         raise errors.FunctransValueError("bincount: x must have no negative elements.")
     if length is not None:
         return _static_int("bincount", length, "length")
     if traced:
         raise errors.ConcretizationError(
-            f"bincount: x is a traced value ({aval.str_short()}), so the output length "
-            "max(x) + 1 cannot be known while tracing. Pass a static length, e.g. "
+            f"bincount: x is a traced value or a foreign array ({aval.str_short()}), so the "
+            "output length max(x) + 1 is not known on the host. Pass a static length, e.g. "
             "fnp.bincount(x, length=10) (values >= length are dropped), as in "
             "jax.numpy.bincount.")
     return max(minlength, int(np.max(x)) + 1 if aval.shape[0] else 0)
@@ -141,7 +142,7 @@ def _scatter_counts(idx, weights, size: int):
         updates = weights
         dtype = _util.aval(weights).dtype
     if n == 0:
-        return np.zeros((size,), dtype)
+        return _util.in_namespace(np.zeros((size,), dtype), idx, weights)
     return indexing.scatter_add(np.zeros((size,), dtype), idx, updates, 0)
 
 
@@ -187,9 +188,9 @@ def _edges(fname: str, a, bins, range, weights):
     n = _bins_count(fname, bins, "`bins`", "an integer, a string, or an array")
     if n is None:
         return _given_edges(fname, bins, "`bins` must increase monotonically, when an array")
-    if not _util.any_traced(range) and (not _util.any_traced(a) or range is not None
-                                  or _util.aval(a).shape[0] == 0):
-        data = np.asarray(a) if not _util.any_traced(a) else np.empty((0,), _util.aval(a).dtype)
+    if not _util.any_deferred(range) and (not _util.any_deferred(a) or range is not None
+                                    or _util.aval(a).shape[0] == 0):
+        data = np.asarray(a) if not _util.any_deferred(a) else np.empty((0,), _util.aval(a).dtype)
         with _numpy_errors(fname):
             return np.histogram_bin_edges(data, n, range)
     lo, hi = _traced_ends(fname, a, range)
@@ -199,7 +200,7 @@ def _edges(fname: str, a, bins, range, weights):
 
 def _estimated_edges(fname: str, a, bins: str, range, weights):
     """NumPy's edges for an estimator name (concrete data only: it sets the shape)."""
-    if _util.any_traced(a, range):
+    if _util.any_deferred(a, range):
         raise errors.ConcretizationError(
             f"{fname}: bins={bins!r} estimates the number of bins from the data's values, "
             "which are not known while tracing (the output shape would depend on them); "
@@ -214,11 +215,11 @@ def _estimated_edges(fname: str, a, bins: str, range, weights):
 
 def _bins_count(fname: str, bins, what: str, kinds: str) -> int | None:
     """The number of equal-width bins, or None when `bins` is a 1-d array of edges."""
-    if isinstance(bins, core.Tracer) and _util.aval(bins).ndim == 0:
+    if _util.is_deferred(bins) and _util.aval(bins).ndim == 0:
         raise errors.ConcretizationError(
             f"{fname}: the number of bins is a traced value, but it is the output's shape; "
             "pass it as a Python int (static), or pass an array of edges.")
-    if isinstance(bins, core.Tracer) or np.ndim(bins) == 1:
+    if _util.is_deferred(bins) or np.ndim(bins) == 1:
         return None
     if np.ndim(bins):
         raise errors.FunctransValueError(f"{fname}: {what} must be 1d, when an array.")
@@ -235,7 +236,7 @@ def _given_edges(fname: str, bins, unsorted: str):
     edges = _util.as_array(bins, fname)
     if _util.aval(edges).ndim != 1:
         raise errors.FunctransValueError(f"{fname}: bins must be 1d, when an array.")
-    if not _util.any_traced(edges) and np.any(edges[:-1] > edges[1:]):
+    if not _util.any_deferred(edges) and np.any(edges[:-1] > edges[1:]):
         raise errors.FunctransValueError(f"{fname}: {unsorted}.")
     return edges
 
@@ -309,7 +310,7 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):
       array([0., 1., 2., 3., 4.])
     """
     a, weights = _data("histogram_bin_edges", a, weights)
-    return _edges("histogram_bin_edges", a, bins, range, weights)
+    return _util.in_namespace(_edges("histogram_bin_edges", a, bins, range, weights), a, weights)
 
 
 def histogram(a, bins=10, range=None, density=None, weights=None):
@@ -337,13 +338,16 @@ def histogram(a, bins=10, range=None, density=None, weights=None):
     edges = _edges("histogram", a, bins, range, weights)
     n = _util.aval(edges).shape[0] - 1
     if n < 0:
-        return np.zeros((0,), _I64 if weights is None else _util.aval(weights).dtype), edges
+        return _util.in_namespace(
+            (np.zeros((0,), _I64 if weights is None else _util.aval(weights).dtype), edges),
+            a, weights)
     sums = _weight_sums(_bin_index(a, edges), weights, n + 2)
     hist = _indexing.getitem(sums, slice(1, n + 1))
     if density:
         widths = _util.convert(_manip.diff(edges), _F64)
         hist = _ufuncs.true_divide(_ufuncs.true_divide(hist, widths), _reductions.sum(hist))
-    return hist, edges
+    # Edges from a given range are NumPy's constants: in the data's namespace with the counts.
+    return _util.in_namespace((hist, edges), a, weights)
 
 
 # --------------------------------------------------------------------------- histogramdd
@@ -351,9 +355,10 @@ def histogram(a, bins=10, range=None, density=None, weights=None):
 
 def _sample(fname: str, sample):
     """The (N, D) sample: a 2-d array, or a sequence of D 1-d arrays (columns)."""
-    if isinstance(sample, (np.ndarray, core.Tracer)) and _util.aval(sample).ndim == 2:
+    array = isinstance(sample, np.ndarray) or _util.is_deferred(sample)
+    if array and _util.aval(sample).ndim == 2:
         return sample
-    if isinstance(sample, (np.ndarray, core.Tracer)) and _util.aval(sample).ndim == 1:
+    if array and _util.aval(sample).ndim == 1:
         return _shape.reshape(sample, (-1, 1))
     if isinstance(sample, (list, tuple)):
         cols = [_util.as_array(c, fname) for c in sample]
@@ -364,7 +369,7 @@ def _sample(fname: str, sample):
                     f"{fname}: the sample's columns have different lengths {sorted(lengths)}.")
             return _join.stack(cols, axis=1)
         return _sample(fname, _util.as_array(sample, fname))
-    if not isinstance(sample, (np.ndarray, core.Tracer)):
+    if not array:
         return _sample(fname, _util.as_array(sample, fname))
     raise errors.FunctransValueError(
         f"{fname}: the sample must be an (N, D) array or a sequence of D 1-d arrays, got "
@@ -395,9 +400,9 @@ def _dd_edges(fname: str, i: int, col, bins, rng):
     if n is None:
         return _given_edges(fname, bins,
                             f"`bins[{i}]` must be monotonically increasing, when an array")
-    if not _util.any_traced(rng) and (not _util.any_traced(col) or rng is not None
-                                or _util.aval(col).shape[0] == 0):
-        data = (np.asarray(col) if not _util.any_traced(col)
+    if not _util.any_deferred(rng) and (not _util.any_deferred(col) or rng is not None
+                                  or _util.aval(col).shape[0] == 0):
+        data = (np.asarray(col) if not _util.any_deferred(col)
                 else np.empty((0,), _util.aval(col).dtype))
         lo, hi = _outer_edges(fname, data, rng)
         return np.linspace(lo, hi, n + 1)
@@ -465,7 +470,7 @@ def histogramdd(sample, bins=10, range=None, density=None, weights=None):
             shape[i] = nbin[i] - 2
             hist = _ufuncs.true_divide(hist, _shape.reshape(_manip.diff(e), tuple(shape)))
         hist = _ufuncs.true_divide(hist, total)
-    return hist, edges
+    return _util.in_namespace((hist, edges), s, weights)
 
 
 

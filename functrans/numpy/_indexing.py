@@ -13,7 +13,7 @@ import operator
 
 import numpy as np
 
-from functrans import core, errors
+from functrans import backend, core, errors
 from functrans.numpy import _creation, _shape, _ufuncs, _util
 from functrans.primitives import indexing, slicing
 from functrans.primitives import shape as shape_prims
@@ -47,6 +47,16 @@ def _classify(item):
         if item.dtype.kind not in "iu":
             raise errors.IndexingError(
                 f"index arrays must have an integer dtype, got a traced {item.aval.str_short()}.")
+        return "array", item
+    if backend.is_foreign(item):
+        # A Dask or CuPy index array outside a transformation: as a traced one (a gather on
+        # its namespace), except that a mask is fine: its nonzero() gives index arrays there.
+        if item.dtype.kind == "b" and item.ndim:
+            return "mask", item
+        if item.dtype.kind not in "iu":
+            raise errors.IndexingError(
+                f"index arrays must have an integer dtype, got {item.dtype} of shape "
+                f"{item.shape}.")
         return "array", item
     if isinstance(item, (bool, np.bool_)):
         raise errors.IndexingError(
@@ -142,7 +152,7 @@ def _check_mask(mask: np.ndarray, shape, dim: int) -> None:
 
 def _check_bounds(i, n: int, axis: int) -> None:
     """Concrete indices must lie in [-n, n) (NumPy's IndexError); traced ones are not checked."""
-    if isinstance(i, core.Tracer):
+    if _util.is_deferred(i):   # traced, or on a device: checked by the backend, if at all
         return
     i = np.asarray(i)
     bad = i[(i < -n) | (i >= n)]

@@ -71,7 +71,7 @@ def apply_along_axis(func1d, axis, arr, *args, **kwargs):
         func = api.vmap(func, in_axes=i, out_axes=-1)
     for _ in range(axis):
         func = api.vmap(func, in_axes=0, out_axes=0)
-    return func(arr)
+    return _util.in_namespace(func(arr), arr)   # a constant func1d gives a NumPy constant
 
 
 def apply_over_axes(func, a, axes):
@@ -112,7 +112,7 @@ def apply_over_axes(func, a, axes):
 
 def _stand_in(x):
     """A traced operand as a zero-strided NumPy array of its shape and dtype (no memory)."""
-    if isinstance(x, core.Tracer):
+    if _util.is_deferred(x):
         return np.broadcast_to(np.zeros((), x.dtype), x.shape)
     return x
 
@@ -344,10 +344,11 @@ def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
 
 
 def _check_coordinates(i, d: int) -> None:
-    if isinstance(i, core.Tracer):
+    if _util.is_deferred(i):
         raise errors.ConcretizationError(
             "ravel_multi_index: mode='raise' checks the coordinates, which needs their values, "
-            "but they are traced; use mode='clip' or mode='wrap' under a transformation.")
+            "but they are traced (or foreign arrays, not read on the host); use mode='clip' or "
+            "mode='wrap' under a transformation or on foreign arrays.")
     if np.any((i < 0) | (i >= d)):
         raise errors.FunctransValueError("ravel_multi_index: invalid entry in coordinates array.")
 
@@ -378,7 +379,7 @@ def unravel_index(indices, shape, order="C"):
     strides = _strides(shape, order, "unravel_index")
     flat = _index_operand(indices, "unravel_index", "indices")
     size = _util.prod(shape)
-    if isinstance(flat, core.Tracer):
+    if _util.is_deferred(flat):   # traced, or foreign (not read on the host)
         if size == 0:
             raise errors.FunctransValueError(
                 f"unravel_index: every index is out of bounds for an array of shape {shape}.")

@@ -27,7 +27,7 @@ __all__ = [
 
 def _joinable(fname: str, arrays, dtype=None) -> list:
     """The arrays of a join as operands of one dtype (promoted, or converted to `dtype`)."""
-    if isinstance(arrays, (core.Tracer, np.ndarray)) or not len(arrays):
+    if isinstance(arrays, np.ndarray) or _util.is_deferred(arrays) or not len(arrays):
         raise errors.FunctransValueError(
             f"{fname}: pass a non-empty sequence (list or tuple) of arrays.")
     arrays = [_util.as_array(x, fname) for x in arrays]

@@ -17,7 +17,7 @@ import operator
 
 import numpy as np
 
-from functrans import core, errors
+from functrans import backend, core, errors
 from functrans.numpy import _indexing, _join, _reductions, _shape, _ufuncs, _util
 from functrans.primitives import indexing, slicing
 from functrans.primitives import shape as shape_prims
@@ -124,7 +124,7 @@ def roll(a, shift, axis=None):
         axis = 0
     elif axis is None:
         return _shape.reshape(roll(_shape.ravel(a), shift, 0), shape)
-    if isinstance(shift, core.Tracer):
+    if _util.is_deferred(shift):
         return _roll_traced(a, shift, axis)
     total = [0] * len(shape)
     if type(shift) is int and type(axis) is int:
@@ -477,7 +477,9 @@ def copy(a, order="K", subok=False):
     """
     _shape._check_order("copy", order)
     a = _util.as_array(a, "copy")
-    return a if isinstance(a, core.Tracer) else np.array(a, copy=True)
+    if isinstance(a, core.Tracer):
+        return a
+    return a.copy() if backend.is_foreign(a) else np.array(a, copy=True)
 
 
 # --------------------------------------------------------------------------- differences

@@ -199,7 +199,7 @@ def signbit(x, /, *, out=None, where=None):
                             0)
     if a.dtype.kind == "i":
         return _ufuncs.less(x, 0)
-    return np.zeros(a.shape, bool)
+    return _util.in_namespace(np.zeros(a.shape, bool), x)
 
 
 def _inf_test(name: str, x, value: float):
@@ -207,7 +207,7 @@ def _inf_test(name: str, x, value: float):
     a = _util.aval(x)
     if dtypes.is_float(a.dtype):
         return _ufuncs.equal(x, value)
-    return np.zeros(a.shape, bool)
+    return _util.in_namespace(np.zeros(a.shape, bool), x)
 
 
 def isposinf(x, out=None):
@@ -517,8 +517,16 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 def _truth(result):
-    """A concrete answer as a Python bool (NumPy's type); a traced one stays a 0-d array."""
-    return result if core.is_tracer(result) else bool(result)
+    """A concrete answer as a Python bool (NumPy's type); a traced one, or a foreign one (read
+    on the host only when the caller asks: `bool(...)`), stays a 0-d array."""
+    return result if _util.is_deferred(result) else bool(result)
+
+
+def _static_truth(answer: bool, x, y):
+    """An answer known from the shapes alone: a Python bool (NumPy's type), or a 0-d bool
+    array of a foreign argument's namespace (as `_truth` leaves a foreign answer)."""
+    be = _util.foreign_backend(x, y)
+    return answer if be is None else be.move([np.asarray(answer)])[0]
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -556,7 +564,7 @@ def array_equal(a1, a2, equal_nan=False):
     x = _util.as_operand(a1, "array_equal")
     y = _util.as_operand(a2, "array_equal")
     if _util.aval(x).shape != _util.aval(y).shape:
-        return False
+        return _static_truth(False, x, y)
     same = _ufuncs.equal(x, y)
     if equal_nan:
         same = _ufuncs.logical_or(same, _ufuncs.logical_and(_ufuncs.isnan(x), _ufuncs.isnan(y)))
@@ -582,5 +590,5 @@ def array_equiv(a1, a2):
     try:
         _util.broadcast_shapes(_util.aval(x).shape, _util.aval(y).shape)
     except errors.FunctransValueError:
-        return False
+        return _static_truth(False, x, y)
     return _truth(_reductions.all(_ufuncs.equal(x, y)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, errors
+from functrans import errors
 from functrans.numpy import (
     _creation,
     _indexing,
@@ -100,7 +100,7 @@ def choose(a, choices, out=None, mode="raise"):
       array([ 1., 10., 10.])
     """
     _util.check_unsupported("choose", out=out)
-    if isinstance(choices, (np.ndarray, core.Tracer)):
+    if isinstance(choices, np.ndarray) or _util.is_deferred(choices):
         n_axis = _util.aval(choices).shape[0] if _util.aval(choices).ndim else 0
         choices = [_indexing.getitem(choices, i) for i in range(n_axis)]
     choices = [_util.as_operand(c, "choose") for c in choices]
@@ -112,10 +112,11 @@ def choose(a, choices, out=None, mode="raise"):
         raise errors.FunctransTypeError(
             f"choose: the indices `a` must be integers, got dtype {_util.aval(a).dtype.name}.")
     if mode == "raise":
-        if isinstance(a, core.Tracer):
+        if _util.is_deferred(a):
             raise errors.FunctransValueError(
-                "choose: mode='raise' needs concrete indices, but `a` is traced and its "
-                "values cannot be checked while tracing; use mode='wrap' or mode='clip'.")
+                "choose: mode='raise' needs concrete indices, but `a` is traced (or a foreign "
+                "array, which functrans does not read on the host) and its values cannot be "
+                "checked; use mode='wrap' or mode='clip'.")
         arr = np.asarray(a)
         if arr.size and (arr.min() < 0 or arr.max() >= n):
             raise IndexError("choose: invalid entry in choice array.")
@@ -309,7 +310,7 @@ def _gcd(a, b, dtype):
     a, b = _ufuncs.abs(a), _ufuncs.abs(b)
     steps = _EUCLID_STEPS[dtype.itemsize * 8]
     for _ in range(steps):
-        if not isinstance(b, core.Tracer) and not np.any(b):
+        if not _util.is_deferred(b) and not np.any(b):
             break
         zero = _ufuncs.equal(b, 0)
         r = _ufuncs.remainder(a, _ufuncs.where(zero, 1, b))

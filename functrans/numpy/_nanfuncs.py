@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, dtypes, errors
+from functrans import dtypes, errors
 from functrans.numpy import _reductions, _stats, _ufuncs, _util
 from functrans.primitives import complex_parts
 
@@ -265,7 +265,7 @@ def _nan_arg(fname: str, arg, fill: float, a, axis, keepdims: bool):
     if mask is None:
         return idx
     all_nan = _reductions.all(mask, axis=axis, keepdims=keepdims)
-    if not core.is_tracer(all_nan):
+    if not _util.is_deferred(all_nan):   # foreign: not read on the host (as traced)
         if np.any(all_nan):
             raise errors.FunctransValueError(
                 f"{fname}: All-NaN slice encountered (as NumPy); under a transformation "

@@ -34,13 +34,22 @@ INDEX = np.dtype(np.int64)
 
 
 def _require_concrete(fname: str, argname: str, x, fix: str) -> None:
-    """Raise ConcretizationError when `x`, whose values decide the output shape, is traced."""
+    """Raise ConcretizationError when `x`, whose values decide the output shape, is traced,
+    or is (or holds) a foreign array, which functrans does not read on the host."""
     if _util.contains_tracer(x):
         raise errors.ConcretizationError(
             f"{fname}: the output shape depends on the values of argument `{argname}`, which is "
             "traced here (inside grad, vmap, jit or another transformation), so the shape "
             f"cannot be known while tracing. Pass a static output size: `{fix}` returns "
             "exactly N entries, truncated or padded with `fill_value`.")
+    be = _util.foreign_backend(x)
+    if be is not None:
+        raise errors.ConcretizationError(
+            f"{fname}: the output shape depends on the values of argument `{argname}`, a "
+            f"{be.name} array, which functrans does not read on the host (a device-to-host "
+            f"copy, or a computation of the Dask graph). Pass a static output size: `{fix}` "
+            "returns exactly N entries, truncated or padded with `fill_value`; or convert the "
+            "argument to NumPy first (docs/backends.md, \"Top-level calls\").")
 
 
 def _check_size(fname: str, size) -> int:
@@ -69,7 +78,7 @@ def _fill_array(fname: str, fill, shape, dtype: np.dtype):
         raise errors.FunctransValueError(
             f"{fname}: `fill_value` must be a scalar, got shape {_util.aval(fill).shape}.")
     fill = _util.convert(fill, np.dtype(dtype))
-    if not isinstance(fill, core.Tracer):
+    if not _util.is_deferred(fill):
         return np.full(shape, fill, dtype)
     return shape_prims.broadcast_in_dim(fill, tuple(shape), ())
 
@@ -123,7 +132,8 @@ def _sized_nonzero(fname: str, a, size: int, fill_value) -> tuple:
     shape = _util.aval(a).shape
     fills = _fill_values(fname, fill_value, len(shape))
     if _util.prod(shape) == 0:
-        return tuple(_fill_array(fname, fill, (size,), INDEX) for fill in fills)
+        return _util.in_namespace(
+            tuple(_fill_array(fname, fill, (size,), INDEX) for fill in fills), a)
     pos, valid, _ = _mask_positions(_ravel(_is_nonzero(a)), size)
     out = []
     stride = _util.prod(shape)
@@ -201,7 +211,7 @@ def argwhere(a, *, size=None, fill_value=None):
     if ndim == 0:
         # NumPy's rule: a 0-d input is treated as 1-d, and the index column dropped.
         _sized_nonzero("argwhere", shape_prims.reshape(a, (1,)), size, fill_value)
-        return np.zeros((size, 0), INDEX)
+        return _util.in_namespace(np.zeros((size, 0), INDEX), a)
     idx = _sized_nonzero("argwhere", a, size, fill_value)
     cols = [shape_prims.reshape(i, (size, 1)) for i in idx]
     return cols[0] if ndim == 1 else slicing.concatenate(cols, 1)
@@ -259,7 +269,7 @@ def _sized_take(fname: str, a, mask, axis: int, size: int, fill_value):
     fill = _fill_array(fname, fill_value, out_shape, _util.aval(a).dtype)
     pos, valid, _ = _mask_positions(_fit_mask(mask, shape[axis]), size)
     if shape[axis] == 0 or size == 0:
-        return fill
+        return _util.in_namespace(fill, a, mask)
     taken = indexing.gather(a, pos, axis)
     valid = shape_prims.broadcast_in_dim(valid, out_shape, (axis,))
     return elementwise.select(valid, taken, fill)
@@ -367,6 +377,13 @@ def trim_zeros(filt, trim="fb", axis=None):
             "has no size= form (as in JAX). Trim outside the transformation, or keep the "
             "shape and mask instead: `where(cumsum(x != 0) > 0, x, 0)`, or select with "
             "`extract(mask, x, size=N, fill_value=0)`.")
+    be = _util.foreign_backend(filt)
+    if be is not None:
+        raise errors.ConcretizationError(
+            f"trim_zeros: the output shape depends on the values of `filt`, a {be.name} "
+            "array, which functrans does not read on the host, and trim_zeros has no size= "
+            "form; convert it to NumPy first, or keep the shape and mask instead: "
+            "`where(cumsum(x != 0) > 0, x, 0)`.")
     filt = _util.as_array(filt, "trim_zeros")
     if not isinstance(trim, str) or trim.lower() not in {"fb", "bf", "f", "b"}:
         raise errors.FunctransValueError(

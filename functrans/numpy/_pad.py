@@ -12,7 +12,7 @@ import builtins
 
 import numpy as np
 
-from functrans import api, core, dtypes, errors
+from functrans import api, dtypes, errors
 from functrans.numpy import _manip, _quantiles, _reductions, _shape, _ufuncs, _util
 from functrans.primitives import slicing
 
@@ -100,9 +100,10 @@ _MODE_KEYWORDS = {
 
 def _pad_widths(pad_width, ndim: int) -> list[tuple]:
     """NumPy's (before, after) pairs of `pad_width`: concrete, non-negative ints."""
-    if isinstance(pad_width, core.Tracer) or _util.contains_tracer(pad_width):
+    if _util.any_deferred(pad_width):
         raise errors.FunctransTypeError(
-            "pad: `pad_width` must be concrete (the output's shape depends on it).")
+            "pad: `pad_width` must be concrete host values (the output's shape depends on "
+            "it), not traced values or foreign (Dask, CuPy) arrays.")
     widths = _pad_pairs("pad", pad_width, ndim, "pad_width")
     if builtins.any(not isinstance(w, int) or isinstance(w, bool) for p in widths for w in p):
         raise errors.FunctransTypeError(f"pad: `pad_width` must hold ints, got {pad_width!r}.")
@@ -179,11 +180,12 @@ def _pad_linear_ramp(array, widths, end_values):
     """NumPy's ramps: `linspace(end, edge, width, endpoint=False)` before an axis (reversed
     after it), axis by axis, floored for integer dtypes."""
     aval = _util.aval(array)
-    if isinstance(end_values, core.Tracer) and _util.aval(end_values).ndim == 0:
+    if _util.is_deferred(end_values) and _util.aval(end_values).ndim == 0:
         ends = [(end_values, end_values)] * aval.ndim
-    elif _util.contains_tracer(end_values):
+    elif _util.any_deferred(end_values):
         raise errors.FunctransTypeError(
-            "pad: traced `end_values` must be one scalar; pass concrete pairs instead.")
+            "pad: traced (or foreign) `end_values` must be one scalar; pass concrete pairs "
+            "instead.")
     else:
         ends = _pad_pairs("pad", end_values, aval.ndim, "end_values")
         given = np.asarray(end_values)
@@ -270,15 +272,16 @@ def _pad_callable(array, widths, func, kwargs):
 
 def _pad_constant(array, widths, constant_values):
     aval = _util.aval(array)
-    if isinstance(constant_values, core.Tracer) and _util.aval(constant_values).ndim == 0:
+    if _util.is_deferred(constant_values) and _util.aval(constant_values).ndim == 0:
         values = [(constant_values, constant_values)] * aval.ndim
-    elif _util.contains_tracer(constant_values):
+    elif _util.any_deferred(constant_values):
         raise errors.FunctransTypeError(
-            "pad: traced `constant_values` must be one scalar; pass concrete pairs instead.")
+            "pad: traced (or foreign) `constant_values` must be one scalar; pass concrete "
+            "pairs instead.")
     else:
         values = _pad_pairs("pad", constant_values, aval.ndim, "constant_values")
     flat = [v for pair in values for v in pair]
-    if not flat or isinstance(flat[0], core.Tracer) or len(set(flat)) == 1:
+    if not flat or _util.is_deferred(flat[0]) or len(set(flat)) == 1:
         value = _fill_value(flat[0] if flat else 0, aval.dtype)
         return slicing.pad(array, value, tuple((lo, hi, 0) for lo, hi in widths))
     # Axis by axis, as NumPy: a later axis' values fill the corners.
@@ -293,7 +296,7 @@ def _pad_constant(array, widths, constant_values):
 
 def _fill_value(value, dtype: np.dtype):
     """A padding value as a rank-0 operand of `dtype` (NumPy casts it unsafely)."""
-    if isinstance(value, core.Tracer):
+    if _util.is_deferred(value):
         return _util.convert(value, dtype)
     value = np.asarray(value)
     if dtype.kind in "iub" and value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
@@ -324,7 +327,7 @@ def _pad_stat(array, widths, mode: str, stat_length):
                 raise errors.FunctransValueError(
                     f"pad: cannot extend the empty axis {d} with mode {mode!r}; use 'constant'.")
         shape = tuple(n + lo + hi for n, (lo, hi) in zip(aval.shape, widths, strict=True))
-        return np.zeros(shape, aval.dtype)
+        return _util.in_namespace(np.zeros(shape, aval.dtype), array)
     for d, ((lo, hi), pair) in enumerate(zip(widths, lengths, strict=True)):
         n = _util.aval(array).shape[d]
         left, right = (n if v is None or v > n else v for v in pair)

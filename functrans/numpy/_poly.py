@@ -133,7 +133,7 @@ def polymul(a1, a2, *, trim_leading_zeros=False):
     """
     a1, a2 = _coeffs(a1, "polymul", "a1"), _coeffs(a2, "polymul", "a2")
     if trim_leading_zeros:
-        if isinstance(a1, core.Tracer) or isinstance(a2, core.Tracer):
+        if _util.is_deferred(a1) or _util.is_deferred(a2):
             raise errors.FunctransValueError(
                 "polymul: trim_leading_zeros=True needs concrete coefficients (the result's "
                 "length would depend on their values); leave it False under a transformation.")
@@ -179,11 +179,11 @@ def polydiv(u, v, *, trim_leading_zeros=False):
     m, n = _util.aval(u).shape[0] - 1, _util.aval(v).shape[0] - 1
     if m < 0 or n < 0:
         raise errors.FunctransValueError("polydiv: the coefficient arrays must not be empty.")
-    if not isinstance(v, core.Tracer) and v[0] == 0:
+    if not _util.is_deferred(v) and v[0] == 0:
         raise errors.FunctransValueError(
             "polydiv: the divisor's leading coefficient v[0] is 0; drop leading zeros first "
             "(numpy.trim_zeros(v, 'f')).")
-    if trim_leading_zeros and (isinstance(u, core.Tracer) or isinstance(v, core.Tracer)):
+    if trim_leading_zeros and (_util.is_deferred(u) or _util.is_deferred(v)):
         raise errors.FunctransValueError(
             "polydiv: trim_leading_zeros=True needs concrete coefficients (the remainder's "
             "length would depend on their values); leave it False under a transformation.")
@@ -199,7 +199,7 @@ def polydiv(u, v, *, trim_leading_zeros=False):
         r = _join.concatenate([_creation.zeros((m - n + 1,), _util.aval(u).dtype),
                                _indexing.getitem(r, slice(m - n + 1, None))])
     else:
-        q = _creation.zeros((1,), _util.aval(u).dtype)
+        q = _util.in_namespace(_creation.zeros((1,), _util.aval(u).dtype), u, v)
     if trim_leading_zeros:
         while np.allclose(r[0], 0, rtol=1e-14) and r.shape[-1] > 1:
             r = r[1:]
@@ -300,7 +300,7 @@ def roots(p, *, strip_zeros=True):
         else np.dtype(np.complex128)
     trailing = 0
     if strip_zeros:
-        if isinstance(p, core.Tracer):
+        if _util.is_deferred(p):
             raise errors.ConcretizationError(
                 f"roots: with strip_zeros=True the number of roots depends on the values of "
                 f"the traced coefficients (shape {aval.shape}); pass strip_zeros=False, with "

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from functrans import core, errors
+from functrans import errors
 from functrans.numpy import _ufuncs, _util
 from functrans.primitives import elementwise, sorting
 from functrans.primitives import shape as shape_prims
@@ -119,7 +119,7 @@ def _take(s, index, shape):
 
 def _q_operand(fname: str, q, scale: float):
     """`q / scale` as an array of its float dtype; whether NumPy treats it as weak."""
-    if isinstance(q, core.Tracer) or _util.contains_tracer(q):
+    if _util.any_deferred(q):
         q = _util.to_inexact(_util.as_array(q, fname))
         return (q if scale == 1.0 else _ufuncs.true_divide(q, scale)), False
     weak = type(q) in (int, float)     # NumPy's test for a weakly typed q
@@ -232,22 +232,23 @@ def _quantile(fname: str, a, q, axis, method: str, keepdims: bool, *, nan: bool,
         else:
             qb = _bcast_q(qa, shape)
             # The index arithmetic runs in NumPy when q and the counts are concrete (no
-            # equations, no tracing cost), in functrans.numpy when either is traced.
-            xp = _ufuncs if any(isinstance(v, core.Tracer) for v in (count, qb)) else np
+            # equations, no tracing cost), in functrans.numpy when either is traced (or foreign:
+            # not read on the host).
+            xp = _ufuncs if _util.any_deferred(count, qb) else np
             vi = spec.virtual_index(xp, count, qb)
             if discrete:
                 out = _discrete(xp, spec, s, vi, count, shape)
             else:
                 out = _interpolate(xp, spec, s, vi, count, shape, dtype)
         out = _mark_nans(s, out, count, n, shape, nan)
-    return _arrange(out, shape, kept_shape, axes, in_shape, keepdims,
-                    () if median else q_aval.shape)
+    return _util.in_namespace(_arrange(out, shape, kept_shape, axes, in_shape, keepdims,
+                                       () if median else q_aval.shape), a, qa)
 
 
 def _bcast_q(qa, shape):
     k = shape[-1]
-    flat = shape_prims.reshape(qa, (k,)) if isinstance(qa, core.Tracer) else qa.reshape(k)
-    if isinstance(flat, core.Tracer):
+    flat = shape_prims.reshape(qa, (k,)) if _util.is_deferred(qa) else qa.reshape(k)
+    if _util.is_deferred(flat):
         return shape_prims.broadcast_in_dim(flat, shape, (len(shape) - 1,))
     return _const(flat, shape, flat.dtype)
 

@@ -370,7 +370,7 @@ def _logical_reduce(fname: str, prim, a, axis, keepdims: bool, empty_answer: boo
         # all() of nothing is True and any() of nothing is False: a constant.
         shape = tuple(1 if d in axes else n for d, n in enumerate(aval.shape) if keepdims
                       or d not in axes)
-        return np.full(shape, empty_answer)
+        return _util.in_namespace(np.full(shape, empty_answer), a)
     return _reduce(fname, prim, a, axis, keepdims)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, errors
+from functrans import errors
 from functrans.numpy import _indexing, _shape, _ufuncs, _util
 from functrans.primitives import searching, sorting
 
@@ -64,7 +64,7 @@ def _sorter(fname: str, sorter, n: int):
         raise errors.FunctransValueError(
             f"{fname}: `sorter` must be integer indices of shape ({n},) (a's), got "
             f"{aval.str_short()}.")
-    if not _util.any_traced(sorter) and n and (np.min(sorter) < 0 or np.max(sorter) >= n):
+    if not _util.any_deferred(sorter) and n and (np.min(sorter) < 0 or np.max(sorter) >= n):
         raise errors.FunctransValueError(f"{fname}: sorter index out of range.")
     return sorter
 
@@ -105,11 +105,11 @@ def digitize(x, bins, right=False):
             f"digitize: `bins` must be 1-d, got shape {_util.aval(bins).shape}.")
     n = _util.aval(bins).shape[0]
     if n == 0:
-        return np.zeros(_util.aval(x).shape, _I64)
+        return _util.in_namespace(np.zeros(_util.aval(x).shape, _I64), x, bins)
     side = "left" if right else "right"
     (xs, bs), _, _ = _util.promote(x, bins)
     reversed_bins = _shape.flip(bs, 0)
-    if not _util.any_traced(bins):
+    if not _util.any_deferred(bins):
         mono = _monotonicity(np.asarray(bins))
         if mono == 0:
             raise errors.FunctransValueError(
@@ -138,7 +138,7 @@ def lexsort(keys, axis=-1):
       >>> fnp.lexsort((np.array([1, 2, 1, 0]), np.array([3, 1, 3, 1])))
       array([3, 1, 0, 2])
     """
-    if isinstance(keys, (np.ndarray, core.Tracer)):
+    if isinstance(keys, np.ndarray) or _util.is_deferred(keys):
         if _util.aval(keys).ndim == 0:
             raise errors.FunctransTypeError("lexsort: need a sequence of keys with len > 0.")
         keys = [_indexing.getitem(keys, i) for i in range(_util.aval(keys).shape[0])]
@@ -151,7 +151,7 @@ def lexsort(keys, axis=-1):
             f"lexsort: all keys need to be the same shape, got {sorted(shapes)}.")
     (shape,) = shapes
     if not shape:
-        return np.asarray(0, _I64)
+        return _util.in_namespace(np.asarray(0, _I64), keys)
     if axis is None:
         raise errors.FunctransTypeError("lexsort: `axis` must be an int, not None.")
     axis = _util.canonicalize_axis(axis, len(shape), "lexsort")

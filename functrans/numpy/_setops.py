@@ -99,7 +99,8 @@ def _compact(fname: str, s, keep, size: int, fill_value):
     pos, valid, count = _nonzero._mask_positions(keep, size)
     if shape[0] == 0 or size == 0:
         fill = 0 if fill_value is None else fill_value
-        return _nonzero._fill_array(fname, fill, out_shape, dtype), pos, valid, count
+        return _util.in_namespace((_nonzero._fill_array(fname, fill, out_shape, dtype), pos, valid,
+                                   count), s, keep)
     values = _gather0(s, pos)
     if fill_value is None:
         # The first kept entry, repeated.
@@ -199,8 +200,9 @@ def _unique(fname, ar, return_index, return_inverse, return_counts, axis, equal_
                         equal_nan=equal_nan)
         res = list(res) if isinstance(res, tuple) else [res]
         return [res[0]] + [np.asarray(r, INDEX) for r in res[1:]]
-    return _unique_sized(fname, ar, return_index, return_inverse, return_counts, axis,
-                         equal_nan, _nonzero._check_size(fname, size), fill_value)
+    return _util.in_namespace(
+        _unique_sized(fname, ar, return_index, return_inverse, return_counts, axis, equal_nan,
+                      _nonzero._check_size(fname, size), fill_value), ar)
 
 
 def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
@@ -315,7 +317,7 @@ def _member(e, t):
     eshape = _util.aval(e).shape
     n, m = _util.prod(eshape), _util.aval(t).shape[0]
     if m == 0 or n == 0:
-        return np.zeros(eshape, bool)
+        return _util.in_namespace(np.zeros(eshape, bool), e, t)
     ts = sorting.sort(t, 0)
     both = slicing.concatenate([ts, _nonzero._ravel(e)], 0)
     perm = sorting.argsort(both, 0)
@@ -422,7 +424,7 @@ def intersect1d(ar1, ar2, assume_unique=False, return_indices=False, *, size=Non
         n = _util.aval(x).shape[0]
         idx = _gather0(perm, pos) if n else _int(0, (size,))
         out.append(elementwise.select(valid, idx, _int(n, (size,))))
-    return tuple(out)
+    return _util.in_namespace(tuple(out), x1, x2)
 
 
 def union1d(ar1, ar2, *, size=None, fill_value=None):

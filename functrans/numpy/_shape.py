@@ -342,7 +342,7 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     count = builtins.max(0, builtins.min(rows, cols - offset) if offset >= 0
                          else builtins.min(rows + offset, cols))
     if count == 0:
-        return np.zeros((*batch, 0), aval.dtype)
+        return _util.in_namespace(np.zeros((*batch, 0), aval.dtype), a)
     perm = [d for d in range(aval.ndim) if d not in (i, j)] + [i, j]
     flat = shape_prims.reshape(shape_prims.transpose(a, tuple(perm)), (*batch, rows * cols))
     # In the flattened plane, element (r, r + offset) sits at r * (cols + 1) + offset.
@@ -379,7 +379,7 @@ def diag(v, k=0):
     m = aval.shape[0]
     n = m + builtins.abs(k)
     if m == 0:
-        return np.zeros((n, n), aval.dtype)
+        return _util.in_namespace(np.zeros((n, n), aval.dtype), v)
     # In the flattened (n, n) result, v[i] sits at first + i * (n + 1): interior padding n.
     first = k if k >= 0 else -k * n
     last = first + (m - 1) * (n + 1)

@@ -13,7 +13,7 @@ import builtins
 
 import numpy as np
 
-from functrans import core, dtypes, errors
+from functrans import dtypes, errors
 from functrans.numpy import _join, _linalg, _reductions, _shape, _ufuncs, _util
 from functrans.primitives import complex_parts, slicing
 
@@ -179,7 +179,8 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
         if not returned:
             return avg
         aval, out = _util.aval(a), _util.aval(avg)
-        return avg, np.full(out.shape, aval.size / builtins.max(out.size, 1), out.dtype)
+        return avg, _util.in_namespace(
+            np.full(out.shape, aval.size / builtins.max(out.size, 1), out.dtype), a)
     w = _util.as_array(weights, "average")
     (a, w), dtype, _ = _util.promote(a, w)
     if not dtypes.is_inexact(dtype):
@@ -188,7 +189,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     w = _weights_for("average", a, w, axis)
     scale = _reductions.sum(_util.broadcast_to_shape(w, _util.aval(a).shape), axis=axis,
                             keepdims=keepdims)
-    if not core.is_tracer(scale) and np.any(scale == 0.0):
+    if not _util.is_deferred(scale) and np.any(scale == 0.0):
         raise ZeroDivisionError("average: weights sum to zero, can't be normalized.")
     total = _reductions.sum(_ufuncs.multiply(a, w), axis=axis, keepdims=keepdims)
     avg = _ufuncs.true_divide(total, scale)
@@ -264,7 +265,7 @@ def _cov_weights(name: str, w, n_obs: int):
         raise errors.FunctransValueError(
             f"cov: `{name}` has shape {shape}; it must be 1-d with one weight per "
             f"observation ({n_obs}).")
-    if not core.is_tracer(w):
+    if not _util.is_deferred(w):   # foreign weights: not read on the host (as traced ones)
         if name == "fweights" and not np.all(w == np.around(w)):
             raise errors.FunctransTypeError("cov: fweights must be integer.")
         if np.any(w < 0):
@@ -299,7 +300,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     dtype = _cov_dtype(m, y, dtype)
     x = _observations("cov", m, rowvar, dtype)
     if _util.aval(x).shape[0] == 0:
-        return np.zeros((0, 0))
+        return _util.in_namespace(np.zeros((0, 0)), x)
     if y is not None:
         y = _observations("cov", y, rowvar, dtype, transpose_single=False)
         x = _join.concatenate([x, y], axis=0)

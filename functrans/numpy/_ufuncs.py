@@ -315,7 +315,7 @@ def _float_test(x, name: str, test: Callable, int_answer: bool):
     if dtypes.is_inexact(a.dtype):
         return test(x)
     # Integers and bools are always finite and never nan: the answer is a constant.
-    return np.full(a.shape, int_answer)
+    return _util.in_namespace(np.full(a.shape, int_answer), x)
 
 
 def logical_not(x, /, *, out=None, where=None):

@@ -71,7 +71,7 @@ def as_operand(x, fname: str = "functrans.numpy"):
         return x
     if isinstance(x, (list, tuple)):
         # What functrans.numpy.asarray(x) gives.
-        if contains_tracer(x):
+        if any_deferred(x):
             return stack_nested(x)
         return check_numeric(np.asarray(x), "asarray")
     arr = np.asarray(x)
@@ -99,6 +99,81 @@ def contains_tracer(obj) -> bool:
 def any_traced(*xs) -> bool:
     """Whether any argument is or holds (in lists and tuples) a traced value."""
     return contains_tracer(xs)
+
+
+# --------------------------------------------------------------------------- foreign arrays
+# A Dask or CuPy array passed to a functrans.numpy function outside any transformation is
+# concrete, but functrans does not read it on the host (that would compute a Dask graph or
+# copy from the device, and CuPy refuses it implicitly): a function takes its traced route for
+# it, whose primitives bind on the array's own namespace (functrans/backend.py), and a NumPy
+# constant it returns or mixes in is made in that namespace (`in_namespace`).
+
+
+# Types that are never deferred nor foreign (the NumPy path's common arguments): one set test.
+_HOST_TYPES = frozenset({np.ndarray, _array.Array, bool, int, float, complex, type(None), str,
+                         slice})
+_SEQUENCES = (list, tuple)
+
+
+def is_deferred(x) -> bool:
+    """Whether `x` is a value that functrans.numpy must not read on the host: a traced value
+    (unknown until the program runs) or a foreign array (Dask, CuPy). Functions that compute
+    something from a concrete argument with NumPy take their traced route for both."""
+    if type(x) in _HOST_TYPES:
+        return False
+    return isinstance(x, core.Tracer) or backend.is_foreign(x)
+
+
+def any_deferred(*xs) -> bool:
+    """Whether any argument is or holds (in lists and tuples) a deferred value (`is_deferred`)."""
+    for x in xs:
+        if type(x) in _HOST_TYPES:
+            continue
+        if isinstance(x, _SEQUENCES):
+            if any_deferred(*x):
+                return True
+        elif isinstance(x, core.Tracer) or backend.is_foreign(x):
+            return True
+    return False
+
+
+def foreign_backend(*xs) -> backend.Backend | None:
+    """The backend of the first foreign array among `xs` (lists and tuples searched), None
+    when there is none (NumPy, traced values): one type test per NumPy argument."""
+    for x in xs:
+        if type(x) in _HOST_TYPES:
+            continue
+        if isinstance(x, _SEQUENCES):
+            be = foreign_backend(*x)
+            if be is not None:
+                return be
+        elif backend.is_foreign(x):
+            return backend.find((x,))
+    return None
+
+
+def in_namespace(value, *args):
+    """`value`, a NumPy array or scalar (or a tuple or list of values) made by NumPy code
+    beside the arguments (`zeros_like`, `isfinite` of integers, an index grid, a helper array
+    that Python operators combine with an argument), as arrays of the namespace of the
+    foreign array among `args` (`np.asarray(c, like=proto)`: `cupy.asarray`, `da.asarray`).
+    Other values (traced or foreign ones, Python scalars, which stay weakly typed, None) are
+    left alone, and so is everything when `args` hold no foreign array (NumPy, traced
+    values): the NumPy path pays one type test per argument. Outside a transformation a
+    foreign input then gives a foreign result, as under `jit`."""
+    for x in args:
+        if type(x) not in _HOST_TYPES:
+            be = foreign_backend(*args)
+            return value if be is None else _moved(value, be)
+    return value
+
+
+def _moved(value, be: backend.Backend):
+    if isinstance(value, (tuple, list)):
+        return type(value)(_moved(v, be) for v in value)
+    if isinstance(value, (np.ndarray, np.generic)):
+        return be.move([np.asarray(value)])[0]
+    return value
 
 
 def _flatten_nested(obj, leaves: list) -> tuple[int, ...]:
@@ -419,7 +494,7 @@ def beyond_int_range(name: str, x1, x2):
     bounds = _int_range(arr)
     if bounds is None or bounds[0] <= p <= bounds[1]:
         return None
-    return np.full(aval(arr).shape, _BEYOND[name, p > bounds[1]])
+    return in_namespace(np.full(aval(arr).shape, _BEYOND[name, p > bounds[1]]), arr)
 
 
 def int_bound(bound, a):

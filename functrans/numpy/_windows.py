@@ -160,10 +160,10 @@ def kaiser(M, beta):
 def _interp_periodic(x, xp, fp, period):
     """x, xp, fp reduced modulo `period`, xp sorted (with NumPy) and extended by one point
     at each end, as `numpy.interp` does for periodic data."""
-    if isinstance(period, core.Tracer) or isinstance(xp, core.Tracer):
+    if _util.is_deferred(period) or _util.is_deferred(xp):
         raise errors.FunctransValueError(
-            "interp: with `period`, xp must be concrete (it is sorted with NumPy) and "
-            "period a Python number.")
+            "interp: with `period`, xp must be concrete host values (it is sorted with "
+            "NumPy), not traced or foreign arrays, and period a Python number.")
     if period == 0:
         raise errors.FunctransValueError("interp: period must be a non-zero value.")
     period = abs(float(period))
@@ -291,7 +291,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     f = _util.convert(f, otype)
     outs = []
     for ax, h in zip(axes, spacing, strict=True):
-        if (isinstance(h, (np.ndarray, core.Tracer)) and _util.aval(h).ndim != 0) or \
+        if ((isinstance(h, np.ndarray) or _util.is_deferred(h)) and _util.aval(h).ndim != 0) or \
                 isinstance(h, (list, tuple)):
             raise errors.FunctransValueError(
                 "gradient: only scalar spacings are supported (coordinate arrays are not).")

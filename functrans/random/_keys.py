@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from functrans import core, errors
+from functrans import backend, core, errors
 from functrans import numpy as fnp
 from functrans.numpy import _util
 from functrans.primitives import comparison, elementwise, random_bits
@@ -196,7 +196,7 @@ def fold_in(key, data):
       array([2716826189,  292468403], dtype=uint32)
     """
     k = check_key("random.fold_in", key)
-    if isinstance(data, core.Tracer):
+    if isinstance(data, core.Tracer) or backend.is_foreign(data):
         aval = core.get_aval(data)
         if aval.shape or aval.dtype.kind not in "iub":
             raise errors.FunctransTypeError(

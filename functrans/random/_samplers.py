@@ -426,7 +426,7 @@ def permutation(key, x, axis=0, independent=False):
     """
     fname = "random.permutation"
     k = _keys.check_key(fname, key)
-    if isinstance(x, core.Tracer) or np.ndim(x):
+    if _util.is_deferred(x) or np.ndim(x):
         arr = _util.as_operand(x, fname)
         ax = _util.canonicalize_axis(axis, _util.aval(arr).ndim, fname)
         if independent or _util.aval(arr).ndim == 1:
@@ -467,7 +467,7 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None):
     arr = _util.as_operand(a, fname)
     aa = _util.aval(arr)
     if aa.ndim == 0:
-        if isinstance(arr, core.Tracer):
+        if _util.is_deferred(arr):
             raise errors.ConcretizationError(
                 f"{fname}: an integer `a` must be concrete (it fixes the population size); "
                 "pass an array to choose from instead.")
@@ -477,7 +477,7 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None):
         n_inputs = aa.shape[axis]
     n_draws = math.prod(shape)
     if n_draws == 0:
-        return np.zeros(shape, aa.dtype)
+        return _util.in_namespace(np.zeros(shape, aa.dtype), arr, key)
     if n_inputs <= 0:
         raise errors.FunctransValueError(f"{fname}: `a` must be greater than 0 unless no "
                                          "samples are taken.")

@@ -14,7 +14,9 @@ def as_float(x: Any, fname: str) -> Any:
 
 
 def floats(fname: str, *xs: Any) -> list:
-    """The operands as floats, promoted to one dtype and broadcast to one shape."""
+    """The operands as floats, promoted to one dtype and broadcast to one shape; in the
+    namespace of a foreign array among them (Dask, CuPy), as the functions' Python operators
+    (`k - loc`) need outside a transformation."""
     ops, _, _ = _util.promote(*[as_float(x, fname) for x in xs])
     shape = _util.broadcast_shapes(*[_util.aval(x).shape for x in ops], fname=fname)
-    return [_util.broadcast_to_shape(x, shape, fname) for x in ops]
+    return _util.in_namespace([_util.broadcast_to_shape(x, shape, fname) for x in ops], *ops)

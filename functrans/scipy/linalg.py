@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from functrans import core, dtypes, errors, lax
+from functrans import dtypes, errors, lax
 from functrans import numpy as fnp
 from functrans.numpy import _util
 from functrans.numpy.linalg import _solve
@@ -239,7 +239,7 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
 
 def _pivots_to_permutation(piv, n: int):
     """The row permutation (`a[perm] = L U`) that LAPACK's sequential swaps make."""
-    if not isinstance(piv, core.Tracer):
+    if not _util.is_deferred(piv):
         piv = np.asarray(piv)
         perm = np.broadcast_to(np.arange(n), piv.shape[:-1] + (n,)).copy()
         for i in range(piv.shape[-1]):
@@ -292,7 +292,8 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
     m, n = shape[-2:]
     k = min(m, n)
     packed, _, perm = factorizations.lu(a)
-    lower = fnp.tril(packed[..., :, :k], -1) + fnp.eye(m, k, dtype=_util.aval(a).dtype)
+    lower = fnp.tril(packed[..., :, :k], -1) + _util.in_namespace(
+        fnp.eye(m, k, dtype=_util.aval(a).dtype), a)
     upper = fnp.triu(packed[..., :k, :])
     # a[perm] = l u, so a = p l u with p[perm[i], i] = 1.
     inverse = fnp.argsort(perm, axis=-1)
@@ -462,7 +463,7 @@ def expm(A, *, upper_triangular=False, max_squarings=16):
     A = _float_matrices(A, "expm")
     aval = _util.aval(A)
     norm = fnp.max(fnp.linalg.matrix_norm(A, ord=1)) if aval.size else 0.0
-    if isinstance(norm, core.Tracer):
+    if _util.is_deferred(norm):   # traced, or foreign (not read on the host)
         s = fnp.clip(fnp.ceil(fnp.log2(fnp.maximum(norm, 1e-300) / _THETA13)), 0, None)
         s = fnp.where(s > max_squarings, np.nan, s)
         squarings = fnp.nan_to_num(s, nan=0).astype(np.int64)
@@ -472,10 +473,13 @@ def expm(A, *, upper_triangular=False, max_squarings=16):
         finite = np.isfinite(norm) and norm > 0
         squarings = max(0, int(np.ceil(np.log2(norm / _THETA13)))) if finite else 0
         s = squarings
-    scaled = A / (fnp.power(2.0, s) if isinstance(s, core.Tracer) else 2.0 ** s)
+    scaled = A / (fnp.power(2.0, s) if _util.is_deferred(s) else 2.0 ** s)
     r = _pade13(scaled)
-    if isinstance(squarings, core.Tracer):
-        r = lax.fori_loop(0, squarings, lambda i, m: fnp.matmul(m, m), r)
+    if _util.is_deferred(squarings):
+        # The loop fori_loop(0, squarings, ...) makes for a traced bound, written out: its
+        # bound may also be a foreign array here (a top-level call), which fori_loop reads.
+        _, r = lax.while_loop(lambda c: c[0] < squarings,
+                              lambda c: (c[0] + 1, fnp.matmul(c[1], c[1])), (np.int64(0), r))
         return fnp.where(fnp.isnan(s), np.nan, r)
     for _ in range(squarings):
         r = fnp.matmul(r, r)
@@ -486,7 +490,7 @@ def _pade13(A):
     """(V - U)⁻¹ (V + U), Padé(13) of exp at A (A scaled so that ‖A‖₁ <= theta13)."""
     b = _B13
     n = _util.aval(A).shape[-1]
-    ident = np.eye(n, dtype=_util.aval(A).dtype)
+    ident = _util.in_namespace(np.eye(n, dtype=_util.aval(A).dtype), A)
     A2 = fnp.matmul(A, A)
     A4 = fnp.matmul(A2, A2)
     A6 = fnp.matmul(A4, A2)

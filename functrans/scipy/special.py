@@ -112,7 +112,7 @@ def polygamma(n: Any, x: Any) -> Any:
       array([1.64493407, 0.64493407])
     """
     n_arr = _util.as_operand(n, "polygamma")
-    if _util.aval(n_arr).dtype.kind not in "iub" and not _util.contains_tracer(n):
+    if _util.aval(n_arr).dtype.kind not in "iub" and not _util.any_deferred(n):
         if not np.all(np.asarray(n_arr) == np.floor(np.asarray(n_arr))):
             raise errors.FunctransValueError("polygamma: the order n must be integer-valued.")
     # The order is not data: the result has x's float dtype (float32 x stays float32).

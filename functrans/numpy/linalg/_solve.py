@@ -479,7 +479,7 @@ def matrix_power(a, n):
             f"matrix_power: the exponent must be a Python int, got {n!r}.") from e
     if n == 0:
         eye = np.broadcast_to(np.eye(aval.shape[-1], dtype=aval.dtype), aval.shape)
-        return _util.convert(np.ascontiguousarray(eye), aval.dtype)
+        return _util.in_namespace(_util.convert(np.ascontiguousarray(eye), aval.dtype), a)
     if n < 0:
         a, n = inv(a), -n
     result = None

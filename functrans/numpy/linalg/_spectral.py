@@ -18,7 +18,7 @@ import collections
 
 import numpy as np
 
-from functrans import core, custom_derivatives, errors
+from functrans import custom_derivatives, errors
 from functrans.numpy import (
     _creation,
     _indexing,
@@ -310,10 +310,10 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NO_VALUE):
     elif rtol is not _NO_VALUE:
         raise errors.FunctransValueError("pinv: `rtol` and `rcond` can't be both set.")
     if m * n == 0:
-        return _creation.zeros((*batch, n, m), aval.dtype)
+        return _util.in_namespace(_creation.zeros((*batch, n, m), aval.dtype), a)
     if hermitian:
         a = _read_lower(a)
-    rcond = rcond if isinstance(rcond, core.Tracer) else np.asarray(rcond)
+    rcond = rcond if _util.is_deferred(rcond) else np.asarray(rcond)
     return _pinv(a, rcond, bool(hermitian))
 
 
@@ -385,7 +385,7 @@ def lstsq(a, b, rcond=None):
     eps = float(np.finfo(np.float64).eps)
     if rcond is None:
         rcond = eps * max(m, n)
-    elif not isinstance(rcond, core.Tracer) and rcond < 0:
+    elif not _util.is_deferred(rcond) and rcond < 0:
         rcond = eps   # LAPACK's gelsd: a negative rcond means machine precision
     s = spectral.svd(a, compute_uv=False)
     x = _linalg.matmul(pinv(a, rcond), b2)
@@ -426,16 +426,16 @@ def _rank(s, rcond):
         return np.int32(0)
     cutoff = _ufuncs.multiply(rcond, _indexing.getitem(s, 0))
     count = _stats.count_nonzero(_ufuncs.greater(s, cutoff))
-    if not isinstance(count, core.Tracer):
+    if not _util.is_deferred(count):
         return np.int32(count)
     return _util.convert(count, np.dtype(np.int32))
 
 
 def _lstsq_residuals(a, b2, x, rank, m: int, n: int, dtype):
-    empty = _creation.zeros((0,), np.finfo(dtype).dtype)
+    empty = _util.in_namespace(_creation.zeros((0,), np.finfo(dtype).dtype), a, b2)
     if m <= n:
         return empty
-    if not isinstance(rank, core.Tracer) and int(rank) < n:
+    if not _util.is_deferred(rank) and int(rank) < n:
         return empty
     r = _ufuncs.subtract(b2, _linalg.matmul(a, x))
     if np.dtype(dtype).kind == "c":   # |r|^2 = Re(r conj(r)), as NumPy's (real residuals)
@@ -469,7 +469,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     aval = _util.aval(A)
     if aval.ndim < 2:
         nonzero = _reductions.any(_ufuncs.not_equal(A, 0))
-        if isinstance(nonzero, core.Tracer):
+        if _util.is_deferred(nonzero):
             return _util.convert(nonzero, np.dtype(np.int64))
         return int(nonzero)
     s = svd(A, compute_uv=False, hermitian=hermitian)

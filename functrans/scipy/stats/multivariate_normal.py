@@ -89,7 +89,7 @@ def pdf(x: Any, mean: Any, cov: Any, allow_singular: Any = None) -> Any:
 def _as_matrix(cov: Any, d: int) -> Any:
     ndim = _util.aval(cov).ndim
     if ndim == 0:
-        return cov * np.eye(d, dtype=_util.aval(cov).dtype)
+        return cov * _util.in_namespace(np.eye(d, dtype=_util.aval(cov).dtype), cov)
     if ndim == 1:
         return fnp.diag(cov)
     if _util.aval(cov).shape != (d, d):

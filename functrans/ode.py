@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 import functrans.numpy as fnp
-from functrans import api, api_util, control_flow, core, errors, evaluate, ir, lax, tree_util
+from functrans import api, api_util, backend, control_flow, core, errors, evaluate, ir, lax, tree_util
 from functrans.custom_derivatives import custom_jvp
 
 __all__ = ["odeint", "rk4"]
@@ -58,8 +58,9 @@ def odeint(func: Callable, y0: Any, t: Any, *args: Any, rtol: float = 1.4e-8,
       `y` at the times `t`: `y0`'s structure, each leaf with a new leading axis of `len(t)`.
 
     Raises:
-      FunctransValueError: on concrete inputs, when `mxstep` steps do not reach a time of `t`
-        (under a transformation the result is NaN instead, as the error cannot be raised).
+      FunctransValueError: on concrete NumPy inputs, when `mxstep` steps do not reach a time
+        of `t` (under a transformation, and on Dask or CuPy arrays, whose check would read
+        the device, the result is NaN instead).
 
     Derivatives with respect to `y0`, `t` and `args` (and arrays `func` closes over): reverse
     mode by the adjoint method (integrates `y`, its adjoint and the parameters' cotangents
@@ -77,7 +78,9 @@ def odeint(func: Callable, y0: Any, t: Any, *args: Any, rtol: float = 1.4e-8,
         raise errors.FunctransTypeError(
             f"odeint: func must be a function (y, t, *args) -> dy/dt, got {type(func).__name__}.")
     ode = _Ode(func, y0, t, args, rtol, atol, mxstep)
-    if not any(isinstance(x, core.Tracer) for x in ode.operands()):
+    # Concrete NumPy values: solved at once, the mxstep check raising. Traced values, and
+    # foreign (Dask, CuPy) ones, whose check would be a host read: the traced route (NaN).
+    if not any(isinstance(x, core.Tracer) or backend.is_foreign(x) for x in ode.operands()):
         ys, bad = _dopri(ode.rhs(ode.args, ode.consts), ode.y0, ode.ts, rtol, atol, mxstep)
         if bool(bad):
             raise errors.FunctransValueError(

@@ -34,12 +34,7 @@ from functrans import errors, tree_util
 EXCLUDED: dict[str, str] = {}
 
 # Known host reads at top level that `jit` does not make, with the place to fix (reported).
-HIDDEN_SYNCS: dict[str, str] = {
-    # `_Factor.fma` converts a 0-d float32 operand with np.float64(c): one float() per fma.
-    "random.normal": "primitives/random_bits.py _Factor.fma: np.float64(c) of a 0-d c",
-    # The mxstep check of the eager route, `if bool(bad)`: one read after the whole solve.
-    "ode.odeint": "ode.py odeint: bool(bad) (the mxstep check) on foreign values",
-}
+HIDDEN_SYNCS: dict[str, str] = {}
 
 
 def _syncs(fun, args) -> tuple:

@@ -176,8 +176,11 @@ class _Factor:
 
     def fma(self, p, c):
         if self.f32:
-            s, err = _two_sum(backend.asarray(p, np.float64) * self.x64, np.float64(c) if np.ndim(c)
-                              == 0 else backend.asarray(c, np.float64))
+            # A scalar coefficient stays a NumPy scalar; an array (a 0-d one too: on a device,
+            # float() of it would be a host read) is converted where it lives.
+            c = np.float64(c) if isinstance(c, (int, float, np.generic)) else backend.asarray(
+                c, np.float64)
+            s, err = _two_sum(backend.asarray(p, np.float64) * self.x64, c)
             return _round_to_odd(backend.asarray(s), backend.asarray(err)).astype(np.float32)
         return _fma_exact(backend.asarray(p, np.float64), self.x, c, self.hi, self.lo)
 

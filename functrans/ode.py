@@ -19,7 +19,18 @@ from typing import Any
 import numpy as np
 
 import functrans.numpy as fnp
-from functrans import api, api_util, backend, control_flow, core, errors, evaluate, ir, lax, tree_util
+from functrans import (
+    api,
+    api_util,
+    backend,
+    control_flow,
+    core,
+    errors,
+    evaluate,
+    ir,
+    lax,
+    tree_util,
+)
 from functrans.custom_derivatives import custom_jvp
 
 __all__ = ["odeint", "rk4"]

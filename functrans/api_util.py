@@ -123,6 +123,40 @@ def split_static(fun: Callable, args: Sequence, kwargs: dict, static: Sequence[i
     return dyn_fun, [*(args[i] for i in dyn_idx), dict(kwargs)]
 
 
+def _concrete_only(arg: Any) -> bool:
+    """Whether every leaf of `arg` is a Python int or bool, or a value that cannot be traced
+    (a string, a function, ...): a flag, a count or a static argument of a jitted function."""
+    leaves = tree_util.tree_leaves(arg)
+    return bool(leaves) and all(
+        type(x) in (int, bool) or not (isinstance(x, (core.Tracer, np.ndarray, np.generic,
+                                                      float, complex)) or backend.is_foreign(x))
+        for x in leaves)
+
+
+def close_concrete(fun: Callable, args: Sequence, keep: Sequence[int]
+                   ) -> tuple[Callable, tuple, list[int]]:
+    """`fun` closed over the positional arguments not in `keep` that JAX would pass as they
+    are (`_concrete_only`), the other arguments, and their positions in `args`.
+
+    `grad` (arguments not in argnums) and `vmap` (in_axes None) leave such arguments concrete,
+    as JAX does, so that `range(n)`, `if flag:` and a jitted function's static argument work.
+    Arrays and Python floats stay traced (inputs of the cached program).
+    """
+    fixed = [i for i, a in enumerate(args) if i not in keep and _concrete_only(a)]
+    if not fixed:
+        return fun, tuple(args), list(range(len(args)))
+    pos = [i for i in range(len(args)) if i not in fixed]
+
+    def closed_fun(*dyn: Any, **kwargs: Any) -> Any:
+        full = list(args)
+        for i, x in zip(pos, dyn, strict=True):
+            full[i] = x
+        return fun(*full, **kwargs)
+
+    functools.update_wrapper(closed_fun, fun)
+    return closed_fun, tuple(args[i] for i in pos), pos
+
+
 def plain_arrays(values: Sequence) -> Sequence:
     """`values` with ndarray subclasses (`functrans.numpy.Array`) as plain ndarray views (no
     copy), so that a program's impls never see a subclass, whose wrapping costs NumPy about
@@ -320,17 +354,19 @@ def norm_axis(d: int, ndim: int, what: str) -> int:
     return int(d) % ndim
 
 
-def leaf_names(args: Sequence, kwargs_last: bool = False) -> list[str]:
+def leaf_names(args: Sequence, kwargs_last: bool = False,
+               positions: Sequence[int] | None = None) -> list[str]:
     """A name for each leaf of the arguments, for error messages: `argument 1`,
     `argument 0 (leaf 2 of 3)`, `keyword argument 'b'` (the last argument holds the keyword
-    arguments when `kwargs_last`)."""
+    arguments when `kwargs_last`). `positions`: the positions the user gave `args` at, when
+    some were closed over (`close_concrete`)."""
     names: list[str] = []
     for i, a in enumerate(args):
         if kwargs_last and i == len(args) - 1 and isinstance(a, dict):
             for k in sorted(a):
                 names += _sub_names(f"keyword argument {k!r}", a[k])
         else:
-            names += _sub_names(f"argument {i}", a)
+            names += _sub_names(f"argument {i if positions is None else positions[i]}", a)
     return names
 
 

@@ -270,9 +270,14 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     @functools.wraps(fun)
     def value_and_grad_fun(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         nums, single = api_util.argnums_tuple(argnums, len(args), "grad")
-        mask = api_util.diff_mask(args, nums, "grad", holomorphic)
-        # Keyword arguments are never differentiated (JAX's rule): closed over.
+        api_util.diff_mask(args, nums, "grad", holomorphic)
+        # Keyword arguments are never differentiated (JAX's rule): closed over; so are
+        # positional ones that cannot be traced (strings, functions: JAX passes them as they
+        # are); the others are traced, and passed as values if the trace needs them.
         f = functools.partial(fun_aux, **kwargs) if kwargs else fun_aux
+        f, args, pos = api_util.close_concrete(f, args, nums)
+        nums = tuple(pos.index(i) for i in nums)
+        mask = api_util.diff_mask(args, nums, "grad", holomorphic)
         source = core.user_source_info()
         closed, in_tree, out_tree = api_util.keeping_concrete(
             lambda g: api_util.trace(g, args, source), f, args, [not m for m in mask])
@@ -383,16 +388,22 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable[..., An
             raise errors.FunctransValueError(
                 f"vmap: in_axes has {len(axes)} entries but the function was called with "
                 f"{len(args)} positional arguments; give one entry per argument.")
-        f = fun
+        f, pos = fun, list(range(len(args)))
+        if isinstance(axes, tuple):
+            # Unmapped arguments that cannot be traced (strings, functions) are closed over;
+            # the others are traced, and passed as values if the trace needs them.
+            f, args, pos = api_util.close_concrete(
+                f, args, [i for i, a in enumerate(axes) if a is not None])
+            axes = tuple(axes[i] for i in pos)
         if kwargs:
             # Keyword arguments are mapped over their leading axis (JAX's rule).
-            f, listed = api_util.split_static(fun, args, kwargs, ())
+            f, listed = api_util.split_static(f, args, kwargs, ())
             args = tuple(listed)
             axes = (*(axes if isinstance(axes, tuple) else (axes,) * (len(args) - 1)), 0)
         flat, in_tree = tree_util.tree_flatten(tuple(args))
         dims = api_util.flatten_axes(axes, in_tree, "in_axes")
         dims, size = api_util.check_batch_dims(
-            flat, dims, api_util.leaf_names(args, kwargs_last=bool(kwargs)))
+            flat, dims, api_util.leaf_names(args, kwargs_last=bool(kwargs), positions=pos))
         avals = [api_util.unbatched_aval(x, d) for x, d in zip(flat, dims, strict=True)]
         source = core.user_source_info()
         jaxpr, consts, _, out_tree = api_util.keeping_concrete(
@@ -421,9 +432,14 @@ def _jacobian(fname: str, fun: Callable, argnums: int | Sequence[int], has_aux: 
     `rewrite` (outputs, then one block per (main output leaf, differentiated input leaf)),
     and arrange the blocks like the output (outside) and input (inside) pytrees."""
     nums, single = api_util.argnums_tuple(argnums, len(args), fname)
-    mask = api_util.diff_mask(args, nums, fname, holomorphic, real_inputs=fname == "jacfwd")
+    api_util.diff_mask(args, nums, fname, holomorphic, real_inputs=fname == "jacfwd")
     if kwargs:   # never differentiated (JAX's rule): closed over
         fun = functools.partial(fun, **kwargs)
+    # So are positional arguments that cannot be traced (strings, functions: JAX passes them
+    # as they are); the others are traced, and passed as values if the trace needs them.
+    fun, args, pos = api_util.close_concrete(fun, args, nums)
+    nums = tuple(pos.index(i) for i in nums)
+    mask = api_util.diff_mask(args, nums, fname, holomorphic, real_inputs=fname == "jacfwd")
     source = core.user_source_info()
     closed, in_tree, out_tree = api_util.keeping_concrete(
         lambda g: api_util.trace(g, args, source), api_util.aux_wrapper(fun, has_aux, fname),

@@ -155,6 +155,40 @@ def split_static(fun: Callable, args: Sequence, kwargs: dict, static: Sequence[i
     return dyn_fun, [*(args[i] for i in dyn_idx), dict(kwargs)]
 
 
+def _untraceable(arg: Any) -> bool:
+    """Whether every leaf of `arg` is a value that cannot be traced (a string, a function,
+    an enum, ...): an option or a static argument of a jitted function."""
+    leaves = tree_util.tree_leaves(arg)
+    return bool(leaves) and not any(
+        isinstance(x, (core.Tracer, np.ndarray, np.generic, bool, int, float, complex))
+        or backend.is_foreign(x) for x in leaves)
+
+
+def close_concrete(fun: Callable, args: Sequence, keep: Sequence[int]
+                   ) -> tuple[Callable, tuple, list[int]]:
+    """`fun` closed over the positional arguments not in `keep` that cannot be traced
+    (`_untraceable`), the other arguments, and their positions in `args`.
+
+    `grad` (arguments not in argnums) and `vmap` (in_axes None) pass such arguments as they
+    are, as JAX does (`grad(f)(x, "relu")`). Numbers and arrays among the arguments they do
+    not touch are traced (one program for all their values) and passed as values only when
+    the trace needs them (`keeping_concrete`).
+    """
+    fixed = [i for i, a in enumerate(args) if i not in keep and _untraceable(a)]
+    if not fixed:
+        return fun, tuple(args), list(range(len(args)))
+    pos = [i for i in range(len(args)) if i not in fixed]
+
+    def closed_fun(*dyn: Any, **kwargs: Any) -> Any:
+        full = list(args)
+        for i, x in zip(pos, dyn, strict=True):
+            full[i] = x
+        return fun(*full, **kwargs)
+
+    functools.update_wrapper(closed_fun, fun)
+    return closed_fun, tuple(args[i] for i in pos), pos
+
+
 def plain_arrays(values: Sequence) -> Sequence:
     """`values` with ndarray subclasses (`functrans.numpy.Array`) as plain ndarray views (no
     copy), so that a program's impls never see a subclass, whose wrapping costs NumPy about
@@ -192,9 +226,8 @@ def diff_mask(args: Sequence, argnums: tuple[int, ...], fname: str,
     mask: list[bool] = []
     for i, a in enumerate(args):
         for leaf in tree_util.tree_leaves(a):
-            aval = core.get_aval(leaf)
-            if i in argnums:
-                check_input_dtype(fname, i, aval, holomorphic, real_inputs)
+            if i in argnums:   # (the others need not be arrays: `close_concrete`)
+                check_input_dtype(fname, i, core.get_aval(leaf), holomorphic, real_inputs)
             mask.append(i in argnums)
     return mask
 
@@ -352,17 +385,19 @@ def norm_axis(d: int, ndim: int, what: str) -> int:
     return int(d) % ndim
 
 
-def leaf_names(args: Sequence, kwargs_last: bool = False) -> list[str]:
+def leaf_names(args: Sequence, kwargs_last: bool = False,
+               positions: Sequence[int] | None = None) -> list[str]:
     """A name for each leaf of the arguments, for error messages: `argument 1`,
     `argument 0 (leaf 2 of 3)`, `keyword argument 'b'` (the last argument holds the keyword
-    arguments when `kwargs_last`)."""
+    arguments when `kwargs_last`). `positions`: the positions the user gave `args` at, when
+    some were closed over (`close_concrete`)."""
     names: list[str] = []
     for i, a in enumerate(args):
         if kwargs_last and i == len(args) - 1 and isinstance(a, dict):
             for k in sorted(a):
                 names += _sub_names(f"keyword argument {k!r}", a[k])
         else:
-            names += _sub_names(f"argument {i}", a)
+            names += _sub_names(f"argument {i if positions is None else positions[i]}", a)
     return names
 
 

@@ -5,7 +5,8 @@ the Python value it is, so `f` may use it in Python control flow (`range(n)`, `i
 a static argument of a jitted function. functrans traces every argument first (one program for
 every value: a step counter does not retrace) and, when the trace needs such an argument's
 value (ConcretizationError), traces again with those arguments as values
-(`api_util.keeping_concrete`). Found by the wave-6 bug hunt.
+(`api_util.keeping_concrete`); arguments that cannot be traced at all (strings, functions) are
+closed over from the start (`api_util.close_concrete`). Found by the wave-6 bug hunt.
 """
 from __future__ import annotations
 
@@ -77,3 +78,32 @@ def test_a_differentiated_or_mapped_argument_still_raises():
         ft.vmap(lambda x: x if x > 0 else -x)(np.ones(2))
     with pytest.raises(errors.ConcretizationError):       # jvp differentiates every primal
         ft.jvp(_doubled, (1.0, 3), (1.0, 0))
+
+
+def test_jacobians_keep_a_non_differentiated_flag_concrete_and_check_argnums_by_position():
+    def f(x, square, k):
+        return x * x * k if square else x * k
+    np.testing.assert_allclose(ft.jacfwd(f, argnums=2)(np.array([1.0, 2.0]), True, 3.0),
+                               [1.0, 4.0])
+    np.testing.assert_allclose(ft.jacrev(f)(np.array([1.0, 2.0]), False, 3.0),
+                               np.diag([3.0, 3.0]))
+    assert ft.grad(f, argnums=(0, 2))(2.0, True, 3.0) == (12.0, 4.0)
+    with pytest.raises(TypeError, match="argument 1 has dtype"):
+        ft.grad(f, argnums=1)(2.0, 3, 3.0)
+
+
+def test_arguments_that_cannot_be_traced_are_passed_as_they_are():
+    def f(x, mode, scale=1.0):
+        return (x * 2.0 if mode == "double" else -x) * scale
+    g = ft.vmap(f, in_axes=(0, None))
+    np.testing.assert_allclose(g(np.ones(2), "double", scale=np.ones(2) * 3), [6.0, 6.0])
+    np.testing.assert_allclose(g(np.ones(2), "neg"), [-1.0, -1.0])
+    assert ft.grad(f)(1.5, "double") == 2.0
+    assert ft.grad(lambda x, act: act(x))(0.0, fnp.cos) == 0.0
+    np.testing.assert_allclose(ft.jacfwd(f)(np.ones(2), "neg"), -np.eye(2))
+
+
+def test_vmap_errors_name_arguments_by_the_users_positions():
+    with pytest.raises(ValueError, match=r"argument 2 \(shape \(2,\).*argument 3 \(shape \(3,\)"):
+        ft.vmap(lambda s, n, x, y: x + y * n if s else x,
+                in_axes=(None, None, 0, 0))("on", 3, np.ones(2), np.ones(3))

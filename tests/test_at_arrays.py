@@ -191,7 +191,9 @@ def test_plain_ndarray_indexed_by_a_traced_value_keeps_its_error():
         with pytest.raises(errors.ConcretizationError, match=r"asarray\(array\)\[index\]"):
             fun(np.array(arg))
     # grad does not differentiate i: it passes it as the value it is when needed (JAX's rule,
-    # tests/test_api_concrete_args.py), so the plain ndarray is indexed by an int.
+    # tests/test_api_concrete_args.py), so the plain ndarray is indexed by an int or a 0-d
+    # NumPy array.
+    assert ft.grad(lambda w, i: w * table[i])(1.0, np.array(1)) == 1.0
     assert ft.grad(lambda w, i: w * table[i])(1.0, 1) == 1.0
 
 

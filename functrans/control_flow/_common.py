@@ -9,13 +9,15 @@ trip counters, carry checks). The primitives are in `_cond`, `_while` and `_scan
 """
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from functrans import backend, core, dtypes, errors, evaluate, ir
-from functrans.interpreters import ad, optimize, partial_eval
+from functrans.interpreters import ad, batching, optimize, partial_eval
 from functrans.primitives import elementwise, shape
 
 Zero = ir.Zero
@@ -104,6 +106,68 @@ def _closed(jaxpr: ir.Jaxpr) -> ir.ClosedJaxpr:
     return ir.ClosedJaxpr(jaxpr, [])
 
 
+# --------------------------------------------------------------------------- rewrite memo
+
+
+class _Memo(threading.local):
+    def __init__(self):
+        self.table: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+_memo = _Memo()
+_MEMO_PER_PROGRAM = 16
+
+
+def _memoized(kind: str, jaxpr: ir.Jaxpr, args: tuple, build: Callable[[], tuple]) -> tuple:
+    """`build()`, the rewrite `kind` of the const-free `jaxpr` with `args`, remembered per
+    program (weakly) and per thread, as JAX caches `jvp_jaxpr` and `batch_jaxpr`.
+
+    A rule rewrites its sub-program several times (a carry fixpoint, then the final program;
+    the natural batch axes, then the program with fixed ones), and every rewrite of a program
+    holding loops rewrites their bodies in turn: without the memo, nesting depth d cost 2**d
+    or 3**d rewrites. A result holding tracers (a custom rule closing over a value of an
+    enclosing trace) is not kept; the rules' version is part of the key.
+    """
+    key = (kind, args, core.rules_version())
+    entries = _memo.table.get(jaxpr)
+    if entries is not None and key in entries:
+        return entries[key]
+    out = build()
+    programs = [p for p in out if isinstance(p, ir.ClosedJaxpr)]
+    if not any(isinstance(c, core.Tracer) for p in programs for c in p.consts):
+        if entries is None:
+            entries = _memo.table.setdefault(jaxpr, {})
+        if len(entries) >= _MEMO_PER_PROGRAM:
+            entries.pop(next(iter(entries)))
+        entries[key] = out
+    return out
+
+
+def jvp_sub(jaxpr: ir.Jaxpr, nonzeros: Sequence[bool]) -> tuple[ir.ClosedJaxpr, list[bool]]:
+    """`ad.jvp_jaxpr` of a const-free sub-program, memoized (`_memoized`)."""
+    closed, out_nz = _memoized("jvp", jaxpr, tuple(nonzeros),
+                               lambda: ad.jvp_jaxpr(_closed(jaxpr), nonzeros))
+    return closed, list(out_nz)
+
+
+def batch_sub(jaxpr: ir.Jaxpr, axis_size: int, in_dims: Sequence[int | None],
+              out_dims: Sequence[int | None] | None = None
+              ) -> tuple[ir.ClosedJaxpr, list[int | None]]:
+    """`batching.batch_jaxpr` of a const-free sub-program, memoized (`_memoized`)."""
+    args = (axis_size, tuple(in_dims), None if out_dims is None else tuple(out_dims))
+    closed, dims = _memoized("batch", jaxpr, args, lambda: batching.batch_jaxpr(
+        _closed(jaxpr), axis_size, in_dims, out_dims))
+    return closed, list(dims)
+
+
+def _partial_eval_sub(jaxpr: ir.Jaxpr, in_unknowns: Sequence[bool]) -> tuple:
+    """`partial_eval.partial_eval_jaxpr` of a const-free sub-program, memoized."""
+    known, unknown, out_uk, num_res = _memoized(
+        "pe", jaxpr, tuple(in_unknowns),
+        lambda: partial_eval.partial_eval_jaxpr(_closed(jaxpr), in_unknowns))
+    return known, unknown, list(out_uk), num_res
+
+
 def trace_body(fn: Callable, in_avals: Sequence[ir.ShapedArray]) -> tuple[ir.Jaxpr, list]:
     """Trace `fn(*tracers) -> list` into a const-free program and the constants it needs.
 
@@ -120,7 +184,7 @@ def _split3(seq: Sequence, a: int, b: int) -> tuple[list, list, list]:
 
 
 def _unknown_outs(jaxpr: ir.Jaxpr, in_unknowns: Sequence[bool]) -> list[bool]:
-    return partial_eval.partial_eval_jaxpr(_closed(jaxpr), in_unknowns)[2]
+    return _partial_eval_sub(jaxpr, in_unknowns)[2]
 
 
 def _split(jaxpr: ir.Jaxpr, in_unknowns: Sequence[bool], instantiate: Sequence[bool]):
@@ -129,8 +193,7 @@ def _split(jaxpr: ir.Jaxpr, in_unknowns: Sequence[bool], instantiate: Sequence[b
     Returns `(known, unknown, out_unknowns, num_res)` like `partial_eval_jaxpr`, as const-free
     Jaxprs. A known output that must be unknown becomes a residual the unknown side returns.
     """
-    known, unknown, out_uk, num_res = partial_eval.partial_eval_jaxpr(_closed(jaxpr),
-                                                                      in_unknowns)
+    known, unknown, out_uk, num_res = _partial_eval_sub(jaxpr, in_unknowns)
     kj = known.jaxpr
     n_known = out_uk.count(False)
     known_outs, res = kj.outvars[:n_known], list(kj.outvars[n_known:])
@@ -207,7 +270,7 @@ def _jvp_program(jaxpr: ir.Jaxpr, nonzeros: Sequence[bool], want_zeros: Sequence
     in `want_zeros` (zeros where the JVP gives a symbolic zero). `out_nonzeros` says which
     outputs had a nonzero tangent.
     """
-    closed, out_nz = ad.jvp_jaxpr(_closed(jaxpr), nonzeros)
+    closed, out_nz = jvp_sub(jaxpr, nonzeros)
     n = len(jaxpr.outvars)
 
     def fn(*args):

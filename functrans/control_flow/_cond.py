@@ -12,7 +12,7 @@ import numpy as np
 
 from functrans import core, errors, evaluate, ir, pretty
 from functrans.control_flow import _common
-from functrans.interpreters import ad, batching, optimize
+from functrans.interpreters import optimize
 from functrans.primitives import _helpers, comparison
 from functrans.primitives import shape as shape_prims
 
@@ -67,7 +67,7 @@ def _cond_jvp(primals, tangents, *, branches):
     out_nz = [False] * len(branches[0].outvars)
     for b in branches:
         out_nz = [a or c for a, c
-                  in zip(out_nz, ad.jvp_jaxpr(_common._closed(b), nz)[1], strict=True)]
+                  in zip(out_nz, _common.jvp_sub(b, nz)[1], strict=True)]
     programs, consts = _common.join_consts(
         [_common._jvp_program(b, nz, out_nz)[:2] for b in branches])
     nz_t = [t for t in tangents[1:] if not isinstance(t, Zero)]
@@ -101,12 +101,12 @@ def _cond_batch(args, dims, *, axis_size, branches):
         return _cond_batch_index(index, index_dim, ops, op_dims, axis_size, branches)
     out_b = [False] * len(branches[0].outvars)
     for b in branches:
-        got = batching.batch_jaxpr(_common._closed(b), axis_size, op_dims)[1]
+        got = _common.batch_sub(b, axis_size, op_dims)[1]
         out_b = [x or d is not None for x, d in zip(out_b, got, strict=True)]
     out_dims = [0 if b else None for b in out_b]
     programs, consts = _common.join_consts(
         [ir.open_consts(
-            batching.batch_jaxpr(_common._closed(b), axis_size, op_dims, out_dims)[0])
+            _common.batch_sub(b, axis_size, op_dims, out_dims)[0])
          for b in branches])
     return cond(index, *consts, *ops, branches=programs), out_dims
 
@@ -121,12 +121,12 @@ def _cond_batch_index(index, index_dim, ops, op_dims, axis_size, branches):
     """
     n_out = len(branches[0].outvars)
     owners = [_stack_owner(branches, j) for j in range(n_out)]
-    natural = [batching.batch_jaxpr(_common._closed(b), axis_size, op_dims)[1] for b in branches]
+    natural = [_common.batch_sub(b, axis_size, op_dims)[1] for b in branches]
     out_dims = [0 if k is None or natural[k][j] is not None else None
                 for j, k in enumerate(owners)]
     outs = []
     for b in branches:
-        closed = batching.batch_jaxpr(_common._closed(b), axis_size, op_dims, out_dims)[0]
+        closed = _common.batch_sub(b, axis_size, op_dims, out_dims)[0]
         outs.append(evaluate.eval_jaxpr(closed.jaxpr, closed.consts, *ops))
     index = shape_prims.moveaxis(index, index_dim, 0)
     static = [j for j, k in enumerate(owners) if k is None]

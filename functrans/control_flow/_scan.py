@@ -13,7 +13,7 @@ import numpy as np
 
 from functrans import core, dtypes, errors, evaluate, ir
 from functrans.control_flow import _common
-from functrans.interpreters import ad, batching, optimize
+from functrans.interpreters import optimize
 from functrans.primitives import _helpers, comparison, elementwise, reductions
 from functrans.primitives import shape as shape_prims
 
@@ -101,7 +101,7 @@ def _scan_jvp(primals, tangents, *, jaxpr, length, num_consts, num_carry, revers
     out_nz: list[bool] = []
 
     def step(carry_nz):
-        out_nz[:] = ad.jvp_jaxpr(_common._closed(jaxpr), c_nz + carry_nz + x_nz)[1]
+        out_nz[:] = _common.jvp_sub(jaxpr, c_nz + carry_nz + x_nz)[1]
         return out_nz[:num_carry]
 
     carry_nz = _common._fixpoint(_common._nonzero(init_t), step)
@@ -177,16 +177,16 @@ def _scan_batch(args, dims, *, axis_size, jaxpr, length, num_consts, num_carry, 
     masked = bool(hdims) and hdims[0] is not None
 
     def step(carry_b):
-        got = batching.batch_jaxpr(_common._closed(jaxpr), axis_size,
+        got = _common.batch_sub(jaxpr, axis_size,
                                    cdims + _common._dims(carry_b) + step_dims)[1]
         return [d is not None for d in got[:num_carry]]
 
     carry_b = ([True] * num_carry if masked
                else _common._fixpoint([d is not None for d in idims], step))
     carry_dims = _common._dims(carry_b)
-    got = batching.batch_jaxpr(_common._closed(jaxpr), axis_size, cdims + carry_dims + step_dims)[1]
+    got = _common.batch_sub(jaxpr, axis_size, cdims + carry_dims + step_dims)[1]
     ys_b = [d is not None for d in got[num_carry:]]
-    body = batching.batch_jaxpr(_common._closed(jaxpr), axis_size, cdims + carry_dims + step_dims,
+    body = _common.batch_sub(jaxpr, axis_size, cdims + carry_dims + step_dims,
                                 carry_dims + _common._dims(ys_b))[0]
     init = [_common._batched(x, d, b, axis_size)
             for x, d, b in zip(init, idims, carry_b, strict=True)]

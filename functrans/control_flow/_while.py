@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from functrans import backend, core, dtypes, errors, evaluate, ir
 from functrans.control_flow import _common, _scan
-from functrans.interpreters import ad, batching, optimize
+from functrans.interpreters import optimize
 from functrans.primitives import elementwise, reductions
 
 Zero = ir.Zero
@@ -74,7 +74,7 @@ def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_
     out_nz: list[bool] = []
 
     def step(carry_nz):
-        out_nz[:] = ad.jvp_jaxpr(_common._closed(body_jaxpr), bc_nz + carry_nz)[1]
+        out_nz[:] = _common.jvp_sub(body_jaxpr, bc_nz + carry_nz)[1]
         return out_nz[:n]
 
     carry_nz = _common._fixpoint(_common._nonzero(init_t), step)
@@ -105,20 +105,20 @@ def _while_batch(args, dims, *, axis_size, cond_jaxpr, body_jaxpr, cond_nconsts,
 
     def step(carry_b):
         return [d is not None for d in
-                batching.batch_jaxpr(_common._closed(body_jaxpr), axis_size,
+                _common.batch_sub(body_jaxpr, axis_size,
                                      bdims + _common._dims(carry_b))[1][:n]]
 
     carry_b = _common._fixpoint([d is not None for d in idims], step)
-    pred_dim = batching.batch_jaxpr(_common._closed(cond_jaxpr), axis_size,
+    pred_dim = _common.batch_sub(cond_jaxpr, axis_size,
                                     cdims + _common._dims(carry_b))[1][0]
     if pred_dim is not None:
         carry_b = [True] * n   # lanes stop at different trips: each needs its own carry
     carry_dims = _common._dims(carry_b)
-    got = batching.batch_jaxpr(_common._closed(body_jaxpr), axis_size, bdims + carry_dims)[1]
+    got = _common.batch_sub(body_jaxpr, axis_size, bdims + carry_dims)[1]
     ys_b = [d is not None for d in got[n:]]
-    body = batching.batch_jaxpr(_common._closed(body_jaxpr), axis_size, bdims + carry_dims,
+    body = _common.batch_sub(body_jaxpr, axis_size, bdims + carry_dims,
                                 carry_dims + _common._dims(ys_b))[0]
-    cond = batching.batch_jaxpr(_common._closed(cond_jaxpr), axis_size, cdims + carry_dims,
+    cond = _common.batch_sub(cond_jaxpr, axis_size, cdims + carry_dims,
                                 _common._dims([pred_dim is not None]))[0]
     init = [_common._batched(x, d, b, axis_size)
             for x, d, b in zip(init, idims, carry_b, strict=True)]

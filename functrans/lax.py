@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from functrans import api_util, control_flow, core, dtypes, errors, ir, tree_util
+from functrans import api_util, backend, control_flow, core, dtypes, errors, ir, tree_util
 from functrans.api import stop_gradient as stop_gradient
 from functrans.control_flow._implicit import custom_linear_solve as custom_linear_solve
 from functrans.control_flow._implicit import custom_root as custom_root
@@ -284,7 +284,9 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable, init_val: Any) -> Any:
         return elementwise.add(i, one), body_fun(i, val)
 
     init_val = _fori_carry(body_fun, ir.ShapedArray((), dtype), init_val)
-    if not isinstance(lower, core.Tracer) and not isinstance(upper, core.Tracer):
+    # Concrete host bounds: a scan of known length. Traced bounds, and foreign (Dask, CuPy)
+    # ones, whose value would be a host read: a while loop.
+    if not any(isinstance(b, core.Tracer) or backend.is_foreign(b) for b in (lower, upper)):
         lo, hi = operator.index(np.asarray(lower)[()]), operator.index(np.asarray(upper)[()])
         (_, out), _ = scan(lambda c, _: (step(*c), None), (np.array(lo, dtype), init_val), None,
                            length=max(hi - lo, 0))

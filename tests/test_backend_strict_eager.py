@@ -28,7 +28,7 @@ from test_backend_strict import _has_array, _host, _numpy_only, _rows
 
 import functrans as ft
 import functrans.numpy as fnp
-from functrans import errors, tree_util
+from functrans import errors, lax, tree_util
 
 # Rows that cannot run at top level on a foreign array, with the reason.
 EXCLUDED: dict[str, str] = {}
@@ -119,3 +119,10 @@ def test_value_dependent_shapes_need_size_on_foreign_arrays():
     got = fnp.nonzero(x, size=3)[0]
     assert isinstance(got, StrictArray)
     np.testing.assert_array_equal(got.get(), [1, 3, 0])
+
+
+def test_fori_loop_with_a_foreign_bound_runs_in_its_namespace():
+    """A foreign bound is not read on the host (it would be a device read): the loop becomes
+    the while loop a traced bound gives, its trips counted where the bound lives."""
+    out = lax.fori_loop(0, strict(np.array(3)), lambda i, v: v * 2.0, strict(np.array(1.5)))
+    assert isinstance(out, StrictArray) and float(out._a) == 12.0

@@ -476,10 +476,7 @@ def expm(A, *, upper_triangular=False, max_squarings=16):
     scaled = A / (fnp.power(2.0, s) if _util.is_deferred(s) else 2.0 ** s)
     r = _pade13(scaled)
     if _util.is_deferred(squarings):
-        # The loop fori_loop(0, squarings, ...) makes for a traced bound, written out: its
-        # bound may also be a foreign array here (a top-level call), which fori_loop reads.
-        _, r = lax.while_loop(lambda c: c[0] < squarings,
-                              lambda c: (c[0] + 1, fnp.matmul(c[1], c[1])), (np.int64(0), r))
+        r = lax.fori_loop(0, squarings, lambda i, m: fnp.matmul(m, m), r)
         return fnp.where(fnp.isnan(s), np.nan, r)
     for _ in range(squarings):
         r = fnp.matmul(r, r)

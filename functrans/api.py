@@ -525,12 +525,15 @@ def hessian(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable[..., An
 # --------------------------------------------------------------------------- jit
 
 
-def jit(fun: Callable, static_argnums: int | Sequence[int] = (), cache_size: int = 64
-        ) -> Callable[..., Any]:
+def jit(fun: Callable, static_argnums: int | Sequence[int] = (), cache_size: int = 64, *,
+        static_argnames: str | Sequence[str] = ()) -> Callable[..., Any]:
     """Trace `fun` once per input signature, optimize its IR, and reuse it.
 
     The signature is the arguments' pytree structure, each leaf's shape, dtype and weak type,
-    and the values of the static arguments (which must be hashable). At most `cache_size`
+    and the values of the static arguments (which must be hashable): those at
+    `static_argnums` and those named in `static_argnames`, however they are passed (a static
+    position passed by keyword, or a static name passed by position, is mapped through
+    `fun`'s signature, as in JAX). At most `cache_size`
     programs of the function are kept, in the shared program cache (functrans/cache.py).
     Outside other transformations the optimized program runs on NumPy (its execution plan is
     compiled on the second call); inside them, the jitted function is one `jit` equation
@@ -548,20 +551,24 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (), cache_size: int
     """
     name = getattr(fun, "__name__", "fun")
     owner = object()   # this function's entries in the shared cache
+    statics = api_util.StaticArgs(fun, static_argnums, static_argnames, f"jit({name})")
 
     @functools.wraps(fun)
     def jitted(*args: Any, **kwargs: Any) -> Any:
-        static = api_util.static_argnums(static_argnums, len(args), "jit")
-        dyn_fun, dyn = api_util.split_static(fun, args, kwargs, static)
+        static, static_kw, kwargs = statics.split(args, kwargs)
+        dyn_fun, dyn = api_util.split_static(
+            functools.partial(fun, **static_kw) if static_kw else fun, args, kwargs, static)
         flat, in_tree = tree_util.tree_flatten(tuple(dyn))
         for x in flat:
             api_util.check_leaf(x, f"jit({name})")
         avals = [core.get_aval(x) for x in flat]
         try:
-            key = ("jit", owner, in_tree, tuple(avals), tuple(args[i] for i in static))
+            key = ("jit", owner, in_tree, tuple(avals), tuple(args[i] for i in static),
+                   tuple(sorted(static_kw.items())))
             hash(key)
         except TypeError:
-            traced = [i for i in static if isinstance(args[i], core.Tracer)]
+            traced = [str(i) for i in static if isinstance(args[i], core.Tracer)] + [
+                repr(k) for k, v in static_kw.items() if isinstance(v, core.Tracer)]
             if traced:   # an enclosing transformation traced it: it may pass it as a value
                 raise errors.ConcretizationError(
                     f"jit({name}): static argument {traced[0]} is a traced value; pass a "
@@ -569,7 +576,9 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (), cache_size: int
                     "not differentiate or map as values when they are needed so).") from None
             raise errors.FunctransValueError(
                 f"jit({name}): static arguments must be hashable, got "
-                f"{[type(args[i]).__name__ for i in static]}.") from None
+                f"{[type(args[i]).__name__ for i in static]}"
+                f"{[type(v).__name__ for v in static_kw.values()] if static_kw else ''}."
+                ) from None
         entry = cache.CACHE.get(key)
         if entry is None:
             jaxpr, consts, _, out_tree = api_util.trace_avals(dyn_fun, in_tree, avals,

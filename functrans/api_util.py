@@ -9,6 +9,7 @@ the user. Owns no transformation and no cache (api.py, interpreters/, cache.py).
 from __future__ import annotations
 
 import functools
+import inspect
 import operator
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -39,6 +40,48 @@ def index_tuple(nums: Any, nargs: int, fname: str, what: str) -> tuple[int, ...]
 
 def static_argnums(nums: Any, nargs: int, fname: str) -> tuple[int, ...]:
     return tuple(sorted(set(index_tuple(nums, nargs, fname, "static_argnums"))))
+
+
+class StaticArgs:
+    """A jitted function's static arguments: positions (`static_argnums`) and names
+    (`static_argnames`), each mapped to the other through `fun`'s signature when it has one,
+    so that a static argument is static however it is passed (JAX's rule)."""
+
+    def __init__(self, fun: Callable, nums: Any, names: Any, fname: str):
+        self.nums = nums
+        self.names = {names} if isinstance(names, str) else set(names)
+        if not all(isinstance(n, str) for n in self.names):
+            raise errors.FunctransTypeError(
+                f"{fname}: static_argnames={names!r} must be a string or a sequence of strings.")
+        self.fname = fname
+        params: list[str] = []
+        try:
+            params = [p.name for p in inspect.signature(fun).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        except (TypeError, ValueError):   # no signature (a builtin): positions and names apart
+            pass
+        self.params = params
+        self.raw = [operator.index(i) for i in (
+            nums if isinstance(nums, (tuple, list)) else (nums,))] if _valid_nums(
+                nums, fname) else []
+        self.names |= {params[i] for i in self.raw if 0 <= i < len(params)}
+
+    def split(self, args: Sequence, kwargs: dict) -> tuple[tuple[int, ...], dict, dict]:
+        """`(static positions, static keyword arguments, the other keyword arguments)` of a
+        call. A static position beyond the positional arguments that names a parameter is
+        passed by keyword, or not at all (its default)."""
+        positional = [i for i in self.raw if i < len(args) or i >= len(self.params)]
+        pos = set(static_argnums(positional, len(args), self.fname)) if positional else set()
+        pos |= {i for i, p in enumerate(self.params[:len(args)]) if p in self.names}
+        static_kw = {k: v for k, v in kwargs.items() if k in self.names}
+        rest = {k: v for k, v in kwargs.items() if k not in self.names}
+        return tuple(sorted(pos)), static_kw, rest
+
+
+def _valid_nums(nums: Any, fname: str) -> bool:
+    """Check that `nums` is an int or a sequence of ints (any range: it is checked per call)."""
+    index_tuple(nums, 1 << 30, fname, "static_argnums")
+    return True
 
 
 def check_leaf(x: Any, what: str) -> None:

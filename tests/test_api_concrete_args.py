@@ -107,3 +107,25 @@ def test_vmap_errors_name_arguments_by_the_users_positions():
     with pytest.raises(ValueError, match=r"argument 2 \(shape \(2,\).*argument 3 \(shape \(3,\)"):
         ft.vmap(lambda s, n, x, y: x + y * n if s else x,
                 in_axes=(None, None, 0, 0))("on", 3, np.ones(2), np.ones(3))
+
+
+def test_jit_static_argnames_and_static_arguments_passed_either_way():
+    def f(x, n, *, mode="double"):
+        return _doubled(x, n) if mode == "double" else -x
+
+    by_name = ft.jit(f, static_argnames=("n", "mode"))
+    assert by_name(1.5, 3) == 12.0                      # a static name passed by position
+    assert by_name(1.5, n=2) == 6.0
+    assert by_name(1.5, 2, mode="neg") == -1.5
+    assert by_name.cache_info()["size"] == 3
+    by_num = ft.jit(f, static_argnums=1)
+    assert by_num(1.5, n=3) == 12.0                     # a static position passed by keyword
+    assert by_num(1.5, 3) == 12.0
+    assert ft.grad(by_name)(1.5, 3) == 8.0              # grad passes the int as a value
+    assert ft.grad(lambda x: by_name(x, 2, mode="double"))(1.5) == 4.0
+    with pytest.raises(errors.FunctransValueError, match="out of range"):
+        ft.jit(lambda x: x, static_argnums=3)(1.0)
+    with pytest.raises(errors.FunctransTypeError, match="static_argnames"):
+        ft.jit(f, static_argnames=(1,))
+    with pytest.raises(errors.FunctransValueError, match="hashable"):
+        by_name(1.5, 2, mode=["neg"])

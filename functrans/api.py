@@ -360,7 +360,8 @@ def stop_gradient(x: Any) -> Any:
 # --------------------------------------------------------------------------- batching
 
 
-def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable[..., Any]:
+def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
+         axis_size: int | None = None) -> Callable[..., Any]:
     """Vectorize `fun` over a batch axis of its arguments.
 
     Args:
@@ -368,6 +369,8 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable[..., An
       in_axes: an int, None (not mapped), or a pytree prefix of the arguments tuple with ints
         and Nones; negative axes count from the end of each argument's batched shape.
       out_axes: the same for the outputs.
+      axis_size: the batch size; needed only when no argument is mapped (the outputs are
+        then broadcast to it), else it must agree with the mapped arguments (JAX's rule).
 
     Raises:
       ValueError: mapped arguments disagree on the batch size, an axis is out of range, or
@@ -403,7 +406,8 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable[..., An
         flat, in_tree = tree_util.tree_flatten(tuple(args))
         dims = api_util.flatten_axes(axes, in_tree, "in_axes")
         dims, size = api_util.check_batch_dims(
-            flat, dims, api_util.leaf_names(args, kwargs_last=bool(kwargs), positions=pos))
+            flat, dims, api_util.leaf_names(args, kwargs_last=bool(kwargs), positions=pos),
+            axis_size)
         avals = [api_util.unbatched_aval(x, d) for x, d in zip(flat, dims, strict=True)]
         source = core.user_source_info()
         jaxpr, consts, _, out_tree = api_util.keeping_concrete(

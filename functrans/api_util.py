@@ -449,10 +449,11 @@ def _sub_names(base: str, tree: Any) -> list[str]:
     return [base] if n == 1 else [f"{base} (leaf {k} of {n})" for k in range(n)]
 
 
-def check_batch_dims(flat: list, dims: list, names: Sequence[str] | None = None
-                     ) -> tuple[list[int | None], int]:
-    """The normalized batch axes and the batch size; errors name each argument by `names`
-    (one per leaf; default `leaf i`)."""
+def check_batch_dims(flat: list, dims: list, names: Sequence[str] | None = None,
+                     axis_size: int | None = None) -> tuple[list[int | None], int]:
+    """The normalized batch axes and the batch size (`axis_size` when given: it must agree
+    with the mapped arguments, and is the size when none is mapped); errors name each
+    argument by `names` (one per leaf; default `leaf i`)."""
     if names is None or len(names) != len(flat):
         names = [f"leaf {i}" for i in range(len(flat))]
     sizes: dict[int, list[str]] = {}
@@ -470,9 +471,21 @@ def check_batch_dims(flat: list, dims: list, names: Sequence[str] | None = None
         sizes.setdefault(aval.shape[d], []).append(
             f"{names[i]} (shape {aval.shape}, axis {d})")
         out.append(d)
+    if axis_size is not None:
+        try:
+            axis_size = operator.index(axis_size)
+        except TypeError:
+            raise errors.FunctransTypeError(
+                f"vmap: axis_size must be an int, got {type(axis_size).__name__}.") from None
+        if axis_size < 0:
+            raise errors.FunctransValueError(f"vmap: axis_size={axis_size} must be >= 0.")
+        if not sizes:
+            return out, axis_size
+        sizes.setdefault(axis_size, []).append("axis_size")
     if not sizes:
         raise errors.FunctransValueError(
-            "vmap: in_axes maps no argument (all None); at least one must have a batch axis.")
+            "vmap: in_axes maps no argument (all None); at least one must have a batch axis, "
+            "or give axis_size.")
     if len(sizes) > 1:
         detail = "; ".join(f"size {n}: {', '.join(v)}" for n, v in sizes.items())
         raise errors.FunctransValueError(

@@ -214,3 +214,24 @@ def test_jacrev_and_jacfwd_with_aux():
 def test_vmap_in_axes_must_be_ints():
     with pytest.raises(TypeError, match="must be an int"):
         ft.vmap(fnp.sin, in_axes=1.0)(np.ones((2, 2)))
+
+
+def test_vmap_axis_size_when_nothing_is_mapped_and_when_it_must_agree():
+    """`axis_size` (JAX's): the batch size when no argument is mapped (the outputs are
+    broadcast to it), checked against the mapped arguments otherwise."""
+    np.testing.assert_array_equal(ft.vmap(lambda x: x * 2.0, in_axes=None, axis_size=3)(1.5),
+                                  [3.0, 3.0, 3.0])
+    out = ft.vmap(lambda x: (x, fnp.sin(x)), in_axes=None, axis_size=2, out_axes=(0, 1))(
+        np.ones(3))
+    assert out[0].shape == (2, 3) and out[1].shape == (3, 2)
+    np.testing.assert_array_equal(
+        ft.vmap(lambda x, y: x + y, in_axes=(0, None), axis_size=2)(np.ones(2), 3.0), [4.0, 4.0])
+    assert ft.grad(lambda x: fnp.sum(ft.vmap(lambda y: y * 2.0, in_axes=None,
+                                             axis_size=3)(x)))(1.0) == 6.0
+    assert ft.jit(ft.vmap(lambda x: x * 2.0, in_axes=None, axis_size=0))(1.5).shape == (0,)
+    with pytest.raises(ValueError, match="size 3: axis_size"):
+        ft.vmap(lambda x: x, axis_size=3)(np.ones(2))
+    with pytest.raises(ValueError, match="or give axis_size"):
+        ft.vmap(lambda x: x, in_axes=None)(1.0)
+    with pytest.raises(TypeError, match="axis_size must be an int"):
+        ft.vmap(lambda x: x, in_axes=None, axis_size=2.5)(1.0)

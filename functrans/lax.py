@@ -32,7 +32,7 @@ from functrans.primitives.convolution import (
 )
 from functrans.primitives.fft import fft as fft
 
-__all__ = ["cond", "fori_loop", "scan", "stop_gradient", "switch", "while_loop"]
+__all__ = ["cond", "fori_loop", "map", "scan", "stop_gradient", "switch", "while_loop"]
 __all__ += ["conv", "conv_general_dilated", "conv_with_general_padding"]
 __all__ += ["custom_linear_solve", "custom_root"]
 # JAX's lax functions between complex values and their parts (issue 14).
@@ -352,6 +352,28 @@ def scan(f: Callable, init: Any, xs: Any, length: int | None = None,
     outs = control_flow.scan(body, consts, init_flat, xs_flat, length=length, reverse=reverse)
     return (tree_util.tree_unflatten(init_tree, outs[:n]),
             tree_util.tree_unflatten(y_tree, outs[n:]))
+
+
+def map(f: Callable, xs: Any) -> Any:   # JAX's name (shadows the builtin in this module)
+    """`f` applied to each slice of `xs` along its leading axis, the results stacked: a `scan`
+    without a carry, so one traced body and a loop, not a Python loop (as `jax.lax.map`).
+
+    Args:
+      f: a function of one slice (a pytree of arrays shaped like `xs` without its leading
+        axis).
+      xs: a pytree of arrays sharing a leading length.
+
+    Returns:
+      The outputs of `f` stacked on a new leading axis (a pytree like `f`'s output).
+
+    Example:
+      >>> import numpy as np, functrans.lax as lax, functrans.numpy as fnp
+      >>> lax.map(lambda row: fnp.sum(row ** 2), np.arange(6.0).reshape(3, 2))
+      array([ 1., 13., 41.])
+    """
+    _check_callable("map", f=f)
+    _, ys = scan(lambda carry, x: (carry, f(x)), (), xs)
+    return ys
 
 
 def _pair_checked(f: Callable) -> Callable:

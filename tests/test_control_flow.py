@@ -535,3 +535,30 @@ def test_rewrites_of_nested_control_flow_grow_linearly_with_depth(kind, monkeypa
     # Twice the depth, about twice the rewrites (not 2**4 or 3**4 times as many).
     for name in calls:
         assert counts[1][name] <= 2.5 * counts[0][name] + 4, counts
+
+
+def test_lax_map_is_a_scan_without_carry():
+    """`lax.map` (JAX's): values as a Python loop, one scan equation, derivatives against
+    central differences, vmap against a loop, pytrees in and out."""
+    xs = np.arange(6.0).reshape(3, 2) / 4.0
+
+    def f(r):
+        return fnp.sin(r) * r[0]
+
+    np.testing.assert_allclose(lax.map(f, xs), np.stack([np.sin(r) * r[0] for r in xs]))
+    prims = [e.primitive.name for e in ft.make_jaxpr(lambda xs: lax.map(f, xs))(xs).eqns]
+    assert prims == ["scan"]
+    loss = lambda xs: fnp.sum(lax.map(f, xs) ** 2)   # noqa: E731
+    g = ft.grad(loss)(xs)
+    eps, fd = 1e-6, np.zeros_like(xs)
+    for idx in np.ndindex(xs.shape):
+        d = np.zeros_like(xs)
+        d[idx] = eps
+        fd[idx] = (loss(xs + d) - loss(xs - d)) / (2 * eps)
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-9)
+    batch = np.stack([xs, 2 * xs])
+    np.testing.assert_allclose(ft.vmap(lambda b: lax.map(f, b))(batch),
+                               np.stack([lax.map(f, b) for b in batch]))
+    np.testing.assert_allclose(ft.jit(lambda b: lax.map(f, b))(xs), lax.map(f, xs))
+    out = lax.map(lambda d: {"s": d["x"] + d["y"]}, {"x": np.ones(4), "y": np.arange(4.0)})
+    np.testing.assert_array_equal(out["s"], 1.0 + np.arange(4.0))

@@ -206,7 +206,12 @@ def _diagonal_block_solve(block, rhs, lower: bool, unit_diagonal: bool):
             if lower:
                 inv = inv[..., ::-1, ::-1].copy()   # one C-ordered copy, read twice
             x = inv @ rhs
-            return x + inv @ (rhs - tri @ x)
+            x = x + inv @ (rhs - tri @ x)
+            # An inf in the block (an inf pivot solves to 0: inf * 0 in the residual) or
+            # an inverse that overflows (tiny pivots) gives nan/inf where a substitution
+            # is finite: then the solve below, as before. (Not on a device: a host read.)
+            if backend.like() is not None or np.isfinite(x).all():
+                return x
         x = np.linalg.solve(up, rhs[..., ::-1, :] if lower else rhs)
         return x[..., ::-1, :] if lower else x
     except np.linalg.LinAlgError:

@@ -261,3 +261,17 @@ def test_eager_functrans_numpy_on_arrays_follows_numpy():
     a = fnp.arange(4.0)
     assert type(fnp.sin(a)) is fnp.Array and type(fnp.sin(np.arange(4.0))) is np.ndarray
     np.testing.assert_array_equal(fnp.cumsum(a), np.cumsum(np.arange(4.0)))
+
+
+def test_creation_functions_give_at_arrays_and_refuse_a_like_that_is_not_an_array():
+    """`identity` gives an `Array` as `eye` does (it gave a plain ndarray); `like=` must be an
+    array, as NumPy requires (a Python scalar or list is refused, naming the function)."""
+    for made in (fnp.eye(2), fnp.identity(2), fnp.zeros(2), fnp.ones(2), fnp.arange(2.0),
+                 fnp.ones(2, like=np.ones(1))):
+        assert isinstance(made, fnp.Array), type(made)
+    np.testing.assert_array_equal(fnp.identity(2).at[0, 1].set(5.0), [[1.0, 5.0], [0.0, 1.0]])
+    for make in (lambda: fnp.ones(2, like=3), lambda: fnp.asarray([1.0], like=[1]),
+                 lambda: fnp.identity(2, like="x"), lambda: fnp.full(2, 1.0, like=1.0),
+                 lambda: fnp.fromfunction(lambda i: i, (2,), like=2)):
+        with pytest.raises(TypeError, match="like= must be an array"):
+            make()

@@ -68,7 +68,7 @@ def asarray(a, dtype=None, order=None, *, copy=None, like=None):
     """
     _shape._check_order("asarray", order)
     if like is not None:
-        return _util.in_namespace(asarray(a, dtype, copy=copy), like)
+        return _util.with_like("asarray", asarray(a, dtype, copy=copy), like)
     dtype = _util.check_dtype(dtype, "asarray")
     if type(a) is _array.Array and copy is None and (dtype is None or dtype == a.dtype):
         return a
@@ -103,7 +103,7 @@ def array(object, dtype=None, *, copy=True, order="K", ndmin=0, like=None):
     """
     _shape._check_order("array", order)
     if like is not None:
-        return _util.in_namespace(array(object, dtype, copy=copy, ndmin=ndmin), like)
+        return _util.with_like("array", array(object, dtype, copy=copy, ndmin=ndmin), like)
     if not _util.any_deferred(object):
         dtype = _util.check_dtype(dtype, "array")
         return _array.wrap(_util.check_numeric(
@@ -127,7 +127,7 @@ def zeros(shape, dtype=float, *, like=None):
     """
     dtype = _util.check_dtype(dtype, "zeros")
     out = np.zeros(_util.normalize_shape(shape, "zeros"), dtype).view(_array.Array)
-    return out if like is None else _util.in_namespace(out, like)
+    return out if like is None else _util.with_like("zeros", out, like)
 
 
 def ones(shape, dtype=float, *, like=None):
@@ -142,7 +142,7 @@ def ones(shape, dtype=float, *, like=None):
     """
     dtype = _util.check_dtype(dtype, "ones")
     out = np.ones(_util.normalize_shape(shape, "ones"), dtype).view(_array.Array)
-    return out if like is None else _util.in_namespace(out, like)
+    return out if like is None else _util.with_like("ones", out, like)
 
 
 def empty(shape, dtype=float, *, like=None):
@@ -175,7 +175,7 @@ def full(shape, fill_value, dtype=None, *, like=None):
       array([7, 7])
     """
     if like is not None:
-        return _util.in_namespace(full(shape, fill_value, dtype), like)
+        return _util.with_like("full", full(shape, fill_value, dtype), like)
     shape = _util.normalize_shape(shape, "full")
     dtype = _util.check_dtype(dtype, "full")
     if _util.is_deferred(fill_value):
@@ -245,7 +245,7 @@ def eye(N, M=None, k=0, dtype=float, *, like=None):
              [0., 0., 1.]])
     """
     out = np.eye(N, M, k, _util.check_dtype(dtype, "eye")).view(_array.Array)
-    return out if like is None else _util.in_namespace(out, like)
+    return out if like is None else _util.with_like("eye", out, like)
 
 
 def _check_static(fname: str, **kwargs) -> None:
@@ -276,7 +276,7 @@ def arange(start, stop=None, step=None, dtype=None, *, like=None):
     _check_static("arange", start=start, stop=stop, step=step)
     dtype = _util.check_dtype(dtype, "arange")
     out = np.arange(start, stop, step, dtype=dtype).view(_array.Array)
-    return out if like is None else _util.in_namespace(out, like)
+    return out if like is None else _util.with_like("arange", out, like)
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):

@@ -13,7 +13,7 @@ import builtins
 import numpy as np
 
 from functrans import core, dtypes, errors
-from functrans.numpy import _creation, _join, _manip, _shape, _ufuncs, _util
+from functrans.numpy import _array, _creation, _join, _manip, _shape, _ufuncs, _util
 from functrans.primitives import shape as shape_prims
 from functrans.primitives import slicing
 
@@ -107,8 +107,8 @@ def identity(n, dtype=None, *, like=None):
              [0, 1]])
     """
     n = _manip._static_int(n, "identity", "n")
-    out = np.identity(n, _util.check_dtype(dtype, "identity") or np.float64)
-    return out if like is None else _util.in_namespace(out, like)
+    out = np.identity(n, _util.check_dtype(dtype, "identity") or np.float64).view(_array.Array)
+    return out if like is None else _util.with_like("identity", out, like)
 
 
 def tri(N, M=None, k=0, dtype=float):
@@ -550,6 +550,8 @@ def fromfunction(function, shape, *, dtype=float, like=None, **kwargs):
              [1, 2]])
     """
     grids = indices(shape, dtype)
-    return function(*(grids if like is None else _util.in_namespace(grids, like)), **kwargs)
+    if like is not None:
+        grids = _util.with_like("fromfunction", grids, like)
+    return function(*grids, **kwargs)
 
 

@@ -168,6 +168,19 @@ def in_namespace(value, *args):
     return value
 
 
+def with_like(fname: str, value, like):
+    """`value` made in the namespace of `like` (NumPy's NEP 35 `like=`): a foreign array's for
+    a foreign `like`, unchanged for None, a NumPy array or a traced value. Like NumPy, a `like`
+    that is not an array (no `__array_function__`) is refused."""
+    if like is None:
+        return value
+    if not (isinstance(like, core.Tracer) or hasattr(type(like), "__array_function__")):
+        raise errors.FunctransTypeError(
+            f"{fname}: like= must be an array (a NumPy, Dask or CuPy array, or a traced "
+            f"value), got {type(like).__name__}; leave like= out for a NumPy result.")
+    return in_namespace(value, like)
+
+
 def _moved(value, be: backend.Backend):
     if isinstance(value, (tuple, list)):
         return type(value)(_moved(v, be) for v in value)

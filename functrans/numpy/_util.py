@@ -170,11 +170,14 @@ def in_namespace(value, *args):
 
 def with_like(fname: str, value, like):
     """`value` made in the namespace of `like` (NumPy's NEP 35 `like=`): a foreign array's for
-    a foreign `like`, unchanged for None, a NumPy array or a traced value. Like NumPy, a `like`
-    that is not an array (no `__array_function__`) is refused."""
+    a foreign `like`, unchanged for None, a NumPy array or scalar or a traced value (a NumPy
+    scalar is accepted, where NumPy refuses it, so that code written for arrays works on the
+    0-d values derivative checks pass). Like NumPy, a `like` that is not an array (a Python
+    scalar, a list: no `__array_function__`) is refused."""
     if like is None:
         return value
-    if not (isinstance(like, core.Tracer) or hasattr(type(like), "__array_function__")):
+    if not (isinstance(like, (core.Tracer, np.generic))
+            or hasattr(type(like), "__array_function__")):
         raise errors.FunctransTypeError(
             f"{fname}: like= must be an array (a NumPy, Dask or CuPy array, or a traced "
             f"value), got {type(like).__name__}; leave like= out for a NumPy result.")

@@ -270,14 +270,13 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     @functools.wraps(fun)
     def value_and_grad_fun(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         nums, single = api_util.argnums_tuple(argnums, len(args), "grad")
-        api_util.diff_mask(args, nums, "grad", holomorphic)
         # Keyword arguments are never differentiated (JAX's rule): closed over; so are
         # positional ones that cannot be traced (strings, functions: JAX passes them as they
         # are); the others are traced, and passed as values if the trace needs them.
         f = functools.partial(fun_aux, **kwargs) if kwargs else fun_aux
         f, args, pos = api_util.close_concrete(f, args, nums)
         nums = tuple(pos.index(i) for i in nums)
-        mask = api_util.diff_mask(args, nums, "grad", holomorphic)
+        mask = api_util.diff_mask(args, nums, "grad", holomorphic, positions=pos)
         source = core.user_source_info()
         closed, in_tree, out_tree = api_util.keeping_concrete(
             lambda g: api_util.trace(g, args, source), f, args, [not m for m in mask])
@@ -436,14 +435,14 @@ def _jacobian(fname: str, fun: Callable, argnums: int | Sequence[int], has_aux: 
     `rewrite` (outputs, then one block per (main output leaf, differentiated input leaf)),
     and arrange the blocks like the output (outside) and input (inside) pytrees."""
     nums, single = api_util.argnums_tuple(argnums, len(args), fname)
-    api_util.diff_mask(args, nums, fname, holomorphic, real_inputs=fname == "jacfwd")
     if kwargs:   # never differentiated (JAX's rule): closed over
         fun = functools.partial(fun, **kwargs)
     # So are positional arguments that cannot be traced (strings, functions: JAX passes them
     # as they are); the others are traced, and passed as values if the trace needs them.
     fun, args, pos = api_util.close_concrete(fun, args, nums)
     nums = tuple(pos.index(i) for i in nums)
-    mask = api_util.diff_mask(args, nums, fname, holomorphic, real_inputs=fname == "jacfwd")
+    mask = api_util.diff_mask(args, nums, fname, holomorphic, real_inputs=fname == "jacfwd",
+                              positions=pos)
     source = core.user_source_info()
     closed, in_tree, out_tree = api_util.keeping_concrete(
         lambda g: api_util.trace(g, args, source), api_util.aux_wrapper(fun, has_aux, fname),

@@ -48,7 +48,6 @@ class StaticArgs:
     so that a static argument is static however it is passed (JAX's rule)."""
 
     def __init__(self, fun: Callable, nums: Any, names: Any, fname: str):
-        self.nums = nums
         self.names = {names} if isinstance(names, str) else set(names)
         if not all(isinstance(n, str) for n in self.names):
             raise errors.FunctransTypeError(
@@ -61,9 +60,9 @@ class StaticArgs:
         except (TypeError, ValueError):   # no signature (a builtin): positions and names apart
             pass
         self.params = params
+        index_tuple(nums, 1 << 30, fname, "static_argnums")   # types only: ranges per call
         self.raw = [operator.index(i) for i in (
-            nums if isinstance(nums, (tuple, list)) else (nums,))] if _valid_nums(
-                nums, fname) else []
+            nums if isinstance(nums, (tuple, list)) else (nums,))]
         self.names |= {params[i] for i in self.raw if 0 <= i < len(params)}
 
     def split(self, args: Sequence, kwargs: dict) -> tuple[tuple[int, ...], dict, dict]:
@@ -76,12 +75,6 @@ class StaticArgs:
         static_kw = {k: v for k, v in kwargs.items() if k in self.names}
         rest = {k: v for k, v in kwargs.items() if k not in self.names}
         return tuple(sorted(pos)), static_kw, rest
-
-
-def _valid_nums(nums: Any, fname: str) -> bool:
-    """Check that `nums` is an int or a sequence of ints (any range: it is checked per call)."""
-    index_tuple(nums, 1 << 30, fname, "static_argnums")
-    return True
 
 
 def check_leaf(x: Any, what: str) -> None:
@@ -262,15 +255,18 @@ def argnums_tuple(argnums: Any, nargs: int, fname: str) -> tuple[tuple[int, ...]
 
 
 def diff_mask(args: Sequence, argnums: tuple[int, ...], fname: str,
-              holomorphic: bool = False, real_inputs: bool = False) -> list[bool]:
+              holomorphic: bool = False, real_inputs: bool = False,
+              positions: Sequence[int] | None = None) -> list[bool]:
     """One flag per flattened leaf of `args`: is it differentiated? Rejects integer leaves;
     with `holomorphic`, real ones too; with `real_inputs` (jacfwd), complex ones (JAX's
-    rules)."""
+    rules). `positions`: the positions the user gave `args` at, for the errors, when some
+    were closed over (`close_concrete`)."""
     mask: list[bool] = []
     for i, a in enumerate(args):
         for leaf in tree_util.tree_leaves(a):
-            if i in argnums:   # (the others need not be arrays: `close_concrete`)
-                check_input_dtype(fname, i, core.get_aval(leaf), holomorphic, real_inputs)
+            if i in argnums:
+                check_input_dtype(fname, i if positions is None else positions[i],
+                                  core.get_aval(leaf), holomorphic, real_inputs)
             mask.append(i in argnums)
     return mask
 

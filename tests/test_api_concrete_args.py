@@ -90,6 +90,8 @@ def test_jacobians_keep_a_non_differentiated_flag_concrete_and_check_argnums_by_
     assert ft.grad(f, argnums=(0, 2))(2.0, True, 3.0) == (12.0, 4.0)
     with pytest.raises(TypeError, match="argument 1 has dtype"):
         ft.grad(f, argnums=1)(2.0, 3, 3.0)
+    with pytest.raises(TypeError, match="argument 2 has dtype"):   # the user's position
+        ft.grad(lambda m, x, n: x * n, argnums=2)("s", 2.0, 3)
 
 
 def test_arguments_that_cannot_be_traced_are_passed_as_they_are():

@@ -13,11 +13,10 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import statistics
 import sys
-import time
 
 import numpy as np
+from _timing import interleaved_medians
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -58,16 +57,6 @@ def nll(p, x, y):
             + 0.5 * x.shape[0] * np.log(2 * np.pi))
 
 
-def _median_times(funs: dict, repeats: int) -> dict:
-    times = {k: [] for k in funs}
-    for _ in range(repeats):
-        for name, f in funs.items():
-            t = time.perf_counter()
-            f()
-            times[name].append(time.perf_counter() - t)
-    return {k: statistics.median(v) for k, v in times.items()}
-
-
 def gp(n: int = 500, repeats: int = 9) -> dict:
     rng = np.random.default_rng(0)
     x = np.sort(rng.uniform(-3, 3, n))
@@ -79,7 +68,7 @@ def gp(n: int = 500, repeats: int = 9) -> dict:
     for f in (vg, vg_jit):
         v, g = f(p, x, y)
         assert np.allclose(v, ref_v, rtol=1e-9) and np.allclose(g, ref_g, rtol=1e-6), (g, ref_g)
-    return _median_times({"numpy": lambda: nll_grad_numpy(p, x, y),
+    return interleaved_medians({"numpy": lambda: nll_grad_numpy(p, x, y),
                           "functrans": lambda: vg(p, x, y),
                           "functrans jit": lambda: vg_jit(p, x, y)}, repeats)
 
@@ -91,7 +80,7 @@ def solve_jacobian(n: int = 200, repeats: int = 9) -> dict:
     jac = ft.jacrev(fnp.linalg.solve, argnums=1)
     jac_jit = ft.jit(jac)
     assert np.allclose(jac(a, b), np.linalg.inv(a), atol=1e-10)
-    return _median_times({"numpy inv": lambda: np.linalg.inv(a),
+    return interleaved_medians({"numpy inv": lambda: np.linalg.inv(a),
                           "jacrev": lambda: jac(a, b),
                           "jacrev jit": lambda: jac_jit(a, b)}, repeats)
 

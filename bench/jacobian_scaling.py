@@ -16,11 +16,10 @@ import os
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 import functools
-import statistics
 import sys
-import time
 
 import numpy as np
+from _timing import interleaved_medians
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import functrans as ft
@@ -53,13 +52,7 @@ def main(sizes=(50, 100, 200, 400, 800), repeats=9):
         for name, fn in fns.items():
             np.testing.assert_allclose(fn(), ref, rtol=1e-10, atol=1e-12, err_msg=name)
             fn()
-        times = {k: [] for k in fns}
-        for _ in range(repeats):
-            for name, fn in fns.items():
-                t0 = time.perf_counter()
-                fn()
-                times[name].append(time.perf_counter() - t0)
-        med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+        med = {k: v * 1e3 for k, v in interleaved_medians(fns, repeats).items()}
         grow = ({k: med[k] / prev[k] for k in med} if prev else {k: float("nan") for k in med})
         print(f"{n:5d} {med['numpy']:9.3f} | {med['fwd']:8.3f} {med['fwd'] / med['numpy']:6.1f}"
               f" {grow['fwd']:5.1f} | {med['rev']:8.3f} {med['rev'] / med['numpy']:6.1f}"

@@ -18,11 +18,10 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import statistics
 import sys
-import time
 
 import numpy as np
+from _timing import interleaved_medians
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -33,16 +32,6 @@ try:
     import scipy.linalg as scipy_linalg
 except ImportError:   # the comparison with LAPACK's trsm is optional
     scipy_linalg = None
-
-
-def _medians(funs: dict, repeats: int) -> dict:
-    times = {k: [] for k in funs}
-    for _ in range(repeats):
-        for name, f in funs.items():
-            t = time.perf_counter()
-            f()
-            times[name].append(time.perf_counter() - t)
-    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def case(n: int, k: int, transpose: bool, repeats: int = 21) -> dict:
@@ -59,7 +48,7 @@ def case(n: int, k: int, transpose: bool, repeats: int = 21) -> dict:
     if scipy_linalg is not None:
         funs["scipy trsm"] = lambda: scipy_linalg.solve_triangular(
             low, b, lower=True, trans=1 if transpose else 0, check_finite=False)
-    return _medians(funs, repeats)
+    return interleaved_medians(funs, repeats)
 
 
 def lu_case(n: int, repeats: int = 21) -> dict:
@@ -70,7 +59,7 @@ def lu_case(n: int, repeats: int = 21) -> dict:
     funs = {"functrans": lambda: lu(a), "np.linalg.inv": lambda: np.linalg.inv(a)}
     if scipy_linalg is not None:
         funs["scipy getrf"] = lambda: scipy_linalg.lu_factor(a, check_finite=False)
-    return _medians(funs, repeats)
+    return interleaved_medians(funs, repeats)
 
 
 def main() -> None:

@@ -147,6 +147,19 @@ class Case:
         seed = zlib.crc32(f"{self.id}|{example}".encode())
         return make_args(np.random.default_rng(seed), self.row, self.shapes, self.dtypes)
 
+    def restricted(self, args: tuple | None = None) -> tuple[Callable, tuple]:
+        """The row's function of its differentiated arguments only, the others held at
+        `args` (default: `self.args()`), and the differentiated arguments' values there."""
+        args = self.args() if args is None else tuple(args)
+        nums = self.row.diff_args(len(args))
+
+        def fun(*diff):
+            full = list(args)
+            for i, x in zip(nums, diff, strict=True):
+                full[i] = x
+            return self.row.fun(*full)
+        return fun, tuple(args[i] for i in nums)
+
 
 def _dtype_tag(dtype: np.dtype, kind: str) -> str:
     special = {"i": "idx", "b": "b", "p": "pyfloat", "q": "pyint"}

@@ -22,11 +22,12 @@ from op_table import ROWS, leaves
 from strict_array import StrictArray, strict
 from test_backend_strict import (
     _batchable,
+    _batched_args,
     _differentiable,
     _first_case,
+    _grad_program,
     _has_array,
     _numpy_only,
-    _sum_all,
 )
 
 import functrans as ft
@@ -125,23 +126,12 @@ def test_op_table_on_cupy(case):
 
 @pytest.mark.parametrize("case", _params_for(_differentiable))
 def test_derivative_programs_on_cupy(case):
-    args = case.args()
-    nums = tuple(case.row.diff_args(len(args)))
-
-    def loss(*a):
-        return _sum_all(case.row.fun(*a))
-
-    _check_on_gpu(ft.grad(loss, argnums=nums), args, "grad on CuPy")
+    _check_on_gpu(_grad_program(case), case.args(), "grad on CuPy")
 
 
 @pytest.mark.parametrize("case", _params_for(_batchable))
 def test_batched_programs_on_cupy(case):
-    from op_table import BATCH  # noqa: PLC0415
-
-    examples = [case.args(e) for e in range(BATCH)]
-    batched = tuple(np.stack([np.asarray(ex[i]) for ex in examples])
-                    for i in range(len(examples[0])))
-    _check_on_gpu(ft.vmap(case.row.fun), batched, "vmap on CuPy")
+    _check_on_gpu(ft.vmap(case.row.fun), _batched_args(case), "vmap on CuPy")
 
 
 # --------------------------------------------------------------------------- the MLP

@@ -116,29 +116,26 @@ def _sum_all(tree):
     return functools.reduce(operator.add, [fnp.sum(fnp.real(x) ** 2) for x in leaves(tree)])
 
 
+def _grad_program(case):
+    """`grad` of the squared outputs' sum (`_sum_all`) in the row's differentiated arguments."""
+    def loss(*a):
+        return _sum_all(case.row.fun(*a))
+    return ft.grad(loss, argnums=tuple(case.row.diff_args(len(case.shapes))))
+
+
 @pytest.mark.parametrize("case", _rows(_differentiable))
 def test_derivative_programs_on_strict_arrays(case):
     args = case.args()
     nums = tuple(case.row.diff_args(len(args)))
-
-    def loss(*a):
-        return _sum_all(case.row.fun(*a))
-
-    _check_on_strict(ft.grad(loss, argnums=nums), args, case.row, "grad on StrictArray")
+    _check_on_strict(_grad_program(case), args, case.row, "grad on StrictArray")
     # The tangents are arguments too: closed-over NumPy tangents would make a linear row's
     # tangent program a constant, folded at trace time.
     tangents = tuple(np.ones_like(args[i]) for i in nums)
     n = len(args)
 
     def forward(*a_and_t):
-        a, t = a_and_t[:n], a_and_t[n:]
-
-        def restricted(*d):
-            full = list(a)
-            for i, x in zip(nums, d, strict=True):
-                full[i] = x
-            return case.row.fun(*full)
-        return ft.jvp(restricted, tuple(a[i] for i in nums), tuple(t))
+        restricted, primals = case.restricted(a_and_t[:n])
+        return ft.jvp(restricted, primals, tuple(a_and_t[n:]))
 
     _check_on_strict(forward, (*args, *tangents), case.row, "jvp on StrictArray")
 
@@ -147,12 +144,17 @@ def _batchable(case) -> bool:
     return _has_array(case.args()) and all(k not in "pq" for k in case.kinds)
 
 
+def _batched_args(case) -> tuple:
+    """`BATCH` seeded draws of the case's arguments, stacked on a leading axis."""
+    examples = [case.args(e) for e in range(BATCH)]
+    return tuple(np.stack([np.asarray(ex[i]) for ex in examples])
+                 for i in range(len(examples[0])))
+
+
 @pytest.mark.parametrize("case", _rows(_batchable))
 def test_batched_programs_on_strict_arrays(case):
-    examples = [case.args(e) for e in range(BATCH)]
-    batched = tuple(np.stack([np.asarray(ex[i]) for ex in examples])
-                    for i in range(len(examples[0])))
-    _check_on_strict(ft.vmap(case.row.fun), batched, case.row, "vmap on StrictArray")
+    _check_on_strict(ft.vmap(case.row.fun), _batched_args(case), case.row,
+                     "vmap on StrictArray")
 
 
 # --------------------------------------------------------------------------- the machinery

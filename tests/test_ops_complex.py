@@ -44,17 +44,12 @@ CASES = params("complex_ad", _differentiable)
 def _restricted(case):
     """The row's function of its differentiated arguments, the others held fixed, and the
     differentiated arguments' values and seeded complex tangents."""
-    args = case.args()
-    nums = case.row.diff_args(len(args))
+    restricted, primals = case.restricted()
 
     def fun(*diff):
-        full = list(args)
-        for i, x in zip(nums, diff, strict=True):
-            full[i] = x
-        return leaves(case.row.fun(*full))
+        return leaves(restricted(*diff))
 
     rng = np.random.default_rng(len(case.id))
-    primals = tuple(args[i] for i in nums)
     tangents = tuple(_rand_complex(rng, np.shape(x), lo=0.5, hi=1.0) for x in primals)
     return fun, primals, tangents
 

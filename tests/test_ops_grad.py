@@ -29,21 +29,8 @@ def _differentiable(case) -> bool:
 CASES = params("grad", _differentiable)
 
 
-def _restricted(case):
-    """The row's function of its differentiated arguments only (the others held fixed)."""
-    args = case.args()
-    nums = case.row.diff_args(len(args))
-
-    def fun(*diff):
-        full = list(args)
-        for i, x in zip(nums, diff, strict=True):
-            full[i] = x
-        return case.row.fun(*full)
-    return fun, tuple(args[i] for i in nums)
-
-
 def _first_arg_fun(case):
-    fun, diff = _restricted(case)
+    fun, diff = case.restricted()   # of the differentiated arguments
     rest = diff[1:]
     return (lambda x: fun(x, *rest)), diff[0]
 
@@ -73,7 +60,7 @@ def _fd_jacobian(g, x, eps: float) -> list:
 
 @pytest.mark.parametrize("case", CASES)
 def test_check_grads(case):
-    fun, diff = _restricted(case)
+    fun, diff = case.restricted()   # of the differentiated arguments
     eps, atol, rtol = _fd_settings(fun, diff)
     check_grads(fun, diff, order=case.row.grad_order, modes=("fwd", "rev"), eps=eps, atol=atol,
                 rtol=rtol)
@@ -96,7 +83,7 @@ def test_jacfwd_jacrev_finite_differences(case):
 
 @pytest.mark.parametrize("case", params("jaxpr", _differentiable))
 def test_transformed_programs_check(case):
-    fun, diff = _restricted(case)
+    fun, diff = case.restricted()   # of the differentiated arguments
     argnums = tuple(range(len(diff)))
     ft.check_jaxpr(ft.make_jaxpr(ft.grad(lambda *a: _sum_all(fun(*a)), argnums))(*diff))
     g, x = _first_arg_fun(case)

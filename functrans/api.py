@@ -275,11 +275,13 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         # are); the others are traced, and passed as values if the trace needs them.
         f = functools.partial(fun_aux, **kwargs) if kwargs else fun_aux
         f, args, pos = api_util.close_concrete(f, args, nums)
-        nums = tuple(pos.index(i) for i in nums)
+        if pos is not None:
+            nums = tuple(pos.index(i) for i in nums)
         mask = api_util.diff_mask(args, nums, "grad", holomorphic, positions=pos)
         source = core.user_source_info()
         closed, in_tree, out_tree = api_util.keeping_concrete(
-            lambda g: api_util.trace(g, args, source), f, args, [not m for m in mask])
+            lambda g: api_util.trace(g, args, source), f, args,
+            lambda: [not m for m in mask])
         n_main, main_tree, aux_tree = api_util.split_aux(out_tree, has_aux)
         api_util.check_scalar_output(closed.out_avals[:n_main], main_tree, holomorphic)
         n_out = len(closed.jaxpr.outvars)
@@ -390,13 +392,14 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
             raise errors.FunctransValueError(
                 f"vmap: in_axes has {len(axes)} entries but the function was called with "
                 f"{len(args)} positional arguments; give one entry per argument.")
-        f, pos = fun, list(range(len(args)))
+        f, pos = fun, None
         if isinstance(axes, tuple):
             # Unmapped arguments that cannot be traced (strings, functions) are closed over;
             # the others are traced, and passed as values if the trace needs them.
             f, args, pos = api_util.close_concrete(
                 f, args, [i for i, a in enumerate(axes) if a is not None])
-            axes = tuple(axes[i] for i in pos)
+            if pos is not None:
+                axes = tuple(axes[i] for i in pos)
         if kwargs:
             # Keyword arguments are mapped over their leading axis (JAX's rule).
             f, listed = api_util.split_static(f, args, kwargs, ())
@@ -411,7 +414,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
         source = core.user_source_info()
         jaxpr, consts, _, out_tree = api_util.keeping_concrete(
             lambda g: api_util.trace_avals(g, in_tree, avals, source), f, args,
-            [d is None for d in dims])
+            lambda: [d is None for d in dims])
         closed = ir.ClosedJaxpr(jaxpr, consts)
         out_dims = api_util.flatten_axes(out_axes, out_tree, "out_axes")
         out_dims = [None if d is None else api_util.norm_axis(d, a.ndim + 1, "out_axes")
@@ -440,13 +443,14 @@ def _jacobian(fname: str, fun: Callable, argnums: int | Sequence[int], has_aux: 
     # So are positional arguments that cannot be traced (strings, functions: JAX passes them
     # as they are); the others are traced, and passed as values if the trace needs them.
     fun, args, pos = api_util.close_concrete(fun, args, nums)
-    nums = tuple(pos.index(i) for i in nums)
+    if pos is not None:
+        nums = tuple(pos.index(i) for i in nums)
     mask = api_util.diff_mask(args, nums, fname, holomorphic, real_inputs=fname == "jacfwd",
                               positions=pos)
     source = core.user_source_info()
     closed, in_tree, out_tree = api_util.keeping_concrete(
         lambda g: api_util.trace(g, args, source), api_util.aux_wrapper(fun, has_aux, fname),
-        args, [not m for m in mask])
+        args, lambda: [not m for m in mask])
     n_main, main_tree, aux_tree = api_util.split_aux(out_tree, has_aux)
     api_util.check_output_dtypes(fname, closed.out_avals[:n_main], holomorphic,
                                  real_outputs=fname == "jacrev")

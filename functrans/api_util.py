@@ -69,6 +69,8 @@ class StaticArgs:
         """`(static positions, static keyword arguments, the other keyword arguments)` of a
         call. A static position beyond the positional arguments that names a parameter is
         passed by keyword, or not at all (its default)."""
+        if not self.raw and not self.names:   # no static argument: the common call
+            return (), {}, kwargs
         positional = [i for i in self.raw if i < len(args) or i >= len(self.params)]
         pos = set(static_argnums(positional, len(args), self.fname)) if positional else set()
         pos |= {i for i, p in enumerate(self.params[:len(args)]) if p in self.names}
@@ -109,10 +111,10 @@ def trace(fun: Callable, args: Sequence, source: ir.SourceInfo | None = None
 
 
 def keeping_concrete(trace_fn: Callable[[Callable], Any], fun: Callable, args: Sequence,
-                     keep: Sequence[bool]) -> Any:
+                     keep: Callable[[], Sequence[bool]]) -> Any:
     """`trace_fn(fun)`; if that needs the value of a traced argument (ConcretizationError:
     `range(n)`, `if flag:`, a static argument of an inner `jit`), `trace_fn` again of `fun`
-    with the leaves of `args` that `keep` marks (those the transformation neither
+    with the leaves of `args` that `keep()` marks (those the transformation neither
     differentiates nor maps; one flag per leaf of `tuple(args)`) passed as the values they
     are, as JAX passes them: the program has them as constants and its inputs for them go
     unused, so the signature, the pytrees and the caller's bookkeeping stay as they were.
@@ -126,7 +128,7 @@ def keeping_concrete(trace_fn: Callable[[Callable], Any], fun: Callable, args: S
         return trace_fn(fun)
     except errors.ConcretizationError:
         leaves, tree = tree_util.tree_flatten(tuple(args))
-        fixed = {i for i, (k, x) in enumerate(zip(keep, leaves, strict=True))
+        fixed = {i for i, (k, x) in enumerate(zip(keep(), leaves, strict=True))
                  if k and not isinstance(x, core.Tracer)}
         if not fixed:
             raise
@@ -201,18 +203,20 @@ def _untraceable(arg: Any) -> bool:
 
 
 def close_concrete(fun: Callable, args: Sequence, keep: Sequence[int]
-                   ) -> tuple[Callable, tuple, list[int]]:
+                   ) -> tuple[Callable, tuple, list[int] | None]:
     """`fun` closed over the positional arguments not in `keep` that cannot be traced
-    (`_untraceable`), the other arguments, and their positions in `args`.
+    (`_untraceable`), the other arguments, and their positions in `args` (None when none
+    was closed over: `fun` and `args` as they were).
 
     `grad` (arguments not in argnums) and `vmap` (in_axes None) pass such arguments as they
     are, as JAX does (`grad(f)(x, "relu")`). Numbers and arrays among the arguments they do
     not touch are traced (one program for all their values) and passed as values only when
     the trace needs them (`keeping_concrete`).
     """
-    fixed = [i for i, a in enumerate(args) if i not in keep and _untraceable(a)]
+    fixed = [i for i, a in enumerate(args) if i not in keep and _untraceable(a)] if len(
+        keep) < len(args) else None
     if not fixed:
-        return fun, tuple(args), list(range(len(args)))
+        return fun, tuple(args), None
     pos = [i for i in range(len(args)) if i not in fixed]
 
     def closed_fun(*dyn: Any, **kwargs: Any) -> Any:
